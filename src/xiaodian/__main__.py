@@ -1,0 +1,3 @@
+from xiaodian.cli import main
+
+main()

@@ -1,0 +1,82 @@
+"""Merchant login and account management (owner only for other accounts)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request, Response
+
+from xiaodian.admins import service
+from xiaodian.admins.errors import AccountLocked, InvalidCredentials
+from xiaodian.admins.schemas import (
+    AdminCreate,
+    AdminLoginIn,
+    AdminOut,
+    AdminPatch,
+    AdminTokenOut,
+    PasswordChange,
+)
+from xiaodian.auth.deps import CurrentAdmin, OwnerAdmin, admin_token
+from xiaodian.auth.service import revoke_token
+from xiaodian.context import AppContext
+from xiaodian.core.http import IdPath, SessionDep, get_context
+
+router = APIRouter(tags=["admin: accounts"])
+ContextDep = Annotated[AppContext, Depends(get_context)]
+
+
+@router.post("/auth/login")
+async def login(body: AdminLoginIn, context: ContextDep) -> AdminTokenOut:
+    async with context.db.transaction() as session:
+        result = await service.login(
+            session,
+            username=body.username,
+            password=body.password,
+            ttl=timedelta(hours=context.settings.admin_token_ttl_hours),
+        )
+    if result.outcome == "locked":
+        raise AccountLocked()
+    if result.token is None:
+        raise InvalidCredentials()
+    return result.token
+
+
+@router.post("/auth/logout", status_code=204)
+async def logout(request: Request, session: SessionDep) -> Response:
+    token = admin_token(request)
+    if token is not None:
+        await revoke_token(session, token=token)
+    return Response(status_code=204)
+
+
+@router.get("/me")
+async def me(admin: CurrentAdmin) -> AdminOut:
+    return AdminOut.model_validate(admin)
+
+
+@router.post("/me/password", status_code=204)
+async def change_password(
+    body: PasswordChange, admin: CurrentAdmin, session: SessionDep
+) -> Response:
+    await service.change_password(
+        session, admin=admin, current_password=body.current_password, new_password=body.new_password
+    )
+    return Response(status_code=204)
+
+
+@router.get("/admins")
+async def list_admins(_owner: OwnerAdmin, session: SessionDep) -> list[AdminOut]:
+    return await service.list_admins(session)
+
+
+@router.post("/admins", status_code=201)
+async def create_admin(body: AdminCreate, _owner: OwnerAdmin, session: SessionDep) -> AdminOut:
+    return await service.create_admin(session, data=body)
+
+
+@router.patch("/admins/{admin_id}")
+async def update_admin(
+    admin_id: IdPath, body: AdminPatch, _owner: OwnerAdmin, session: SessionDep
+) -> AdminOut:
+    return await service.update_admin(session, admin_id=admin_id, patch=body)

@@ -1,0 +1,151 @@
+"""Merchant accounts: password login with lockout, owner and staff, account management."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Literal
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from xiaodian.admins.errors import AdminNotFound, InvalidCredentials, LastOwner, UsernameTaken
+from xiaodian.admins.schemas import AdminCreate, AdminOut, AdminPatch, AdminTokenOut
+from xiaodian.auth.service import issue_token, revoke_all
+from xiaodian.core import clock
+from xiaodian.core.security import DUMMY_PASSWORD_HASH, hash_password, verify_password
+from xiaodian.models import AdminUser
+from xiaodian.models.admins import ROLE_OWNER
+
+MAX_FAILED_LOGINS = 5
+LOCKOUT = timedelta(minutes=15)
+
+
+@dataclass(frozen=True)
+class LoginResult:
+    outcome: Literal["ok", "invalid", "locked"]
+    token: AdminTokenOut | None = None
+
+
+async def login(
+    session: AsyncSession, *, username: str, password: str, ttl: timedelta
+) -> LoginResult:
+    """Check the password; count failures and lock the account after five in a row.
+
+    Returns the outcome instead of raising, so the failure count is committed with the
+    request (the caller raises after the commit).
+    """
+    admin = await session.scalar(
+        select(AdminUser).where(AdminUser.username == username).with_for_update()
+    )
+    if admin is None:
+        await verify_password(DUMMY_PASSWORD_HASH, password)  # same time as a real check
+        return LoginResult("invalid")
+    now = clock.now()
+    if admin.locked_until is not None and admin.locked_until > now:
+        return LoginResult("locked")
+    if not await verify_password(admin.password_hash, password) or not admin.is_active:
+        admin.failed_logins += 1
+        if admin.failed_logins >= MAX_FAILED_LOGINS:
+            admin.locked_until = now + LOCKOUT
+            admin.failed_logins = 0
+        await session.flush()
+        return LoginResult("invalid")
+    admin.failed_logins = 0
+    admin.locked_until = None
+    admin.last_login_at = now
+    issued = await issue_token(session, subject="admin", subject_id=admin.id, ttl=ttl)
+    return LoginResult(
+        "ok",
+        AdminTokenOut(
+            token=issued.token, expires_at=issued.expires_at, admin=AdminOut.model_validate(admin)
+        ),
+    )
+
+
+async def create_admin(session: AsyncSession, *, data: AdminCreate) -> AdminOut:
+    taken = await session.scalar(select(AdminUser.id).where(AdminUser.username == data.username))
+    if taken is not None:
+        raise UsernameTaken()
+    admin = AdminUser(
+        username=data.username,
+        display_name=data.display_name or data.username,
+        password_hash=await hash_password(data.password),
+        role=data.role,
+    )
+    session.add(admin)
+    await session.flush()
+    return AdminOut.model_validate(admin)
+
+
+async def list_admins(session: AsyncSession) -> list[AdminOut]:
+    rows = await session.execute(select(AdminUser).order_by(AdminUser.id))
+    return [AdminOut.model_validate(admin) for admin in rows.scalars()]
+
+
+async def _admin(session: AsyncSession, admin_id: int) -> AdminUser:
+    admin = await session.get(AdminUser, admin_id)
+    if admin is None:
+        raise AdminNotFound()
+    return admin
+
+
+async def _other_active_owners(session: AsyncSession, admin_id: int) -> int:
+    return (
+        await session.scalar(
+            select(func.count(AdminUser.id)).where(
+                AdminUser.role == ROLE_OWNER,
+                AdminUser.is_active.is_(True),
+                AdminUser.id != admin_id,
+            )
+        )
+        or 0
+    )
+
+
+async def update_admin(session: AsyncSession, *, admin_id: int, patch: AdminPatch) -> AdminOut:
+    """Edit an account; the shop always keeps at least one active owner."""
+    admin = await _admin(session, admin_id)
+    demoted = patch.role is not None and patch.role != ROLE_OWNER
+    disabled = patch.is_active is False
+    if (
+        admin.role == ROLE_OWNER
+        and (demoted or disabled)
+        and not await _other_active_owners(session, admin.id)
+    ):
+        raise LastOwner()
+    if patch.display_name is not None:
+        admin.display_name = patch.display_name
+    if patch.role is not None:
+        admin.role = patch.role
+    if patch.is_active is not None:
+        admin.is_active = patch.is_active
+    if patch.password is not None:
+        admin.password_hash = await hash_password(patch.password)
+        admin.failed_logins = 0
+        admin.locked_until = None
+    if disabled or patch.password is not None:
+        await revoke_all(session, subject="admin", subject_id=admin.id)
+    await session.flush()
+    return AdminOut.model_validate(admin)
+
+
+async def change_password(
+    session: AsyncSession, *, admin: AdminUser, current_password: str, new_password: str
+) -> None:
+    if not await verify_password(admin.password_hash, current_password):
+        raise InvalidCredentials("当前密码不正确")
+    admin.password_hash = await hash_password(new_password)
+    await revoke_all(session, subject="admin", subject_id=admin.id)
+    await session.flush()
+
+
+async def ensure_owner(session: AsyncSession, *, username: str, password: str) -> bool:
+    """Create an owner account unless the username exists; True if it was created."""
+    exists = await session.scalar(select(AdminUser.id).where(AdminUser.username == username))
+    if exists is not None:
+        return False
+    await create_admin(
+        session, data=AdminCreate(username=username, password=password, role="owner")
+    )
+    return True

@@ -1,0 +1,147 @@
+"""The application factory: routers, error handling, media, the simulator, in-process sweeps."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+from fastapi import APIRouter, FastAPI
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from sqlalchemy import text
+
+from xiaodian import __version__
+from xiaodian.admins import admin_api as admins_admin
+from xiaodian.cart import api as cart_api
+from xiaodian.catalog import admin_api as catalog_admin
+from xiaodian.catalog import api as catalog_api
+from xiaodian.config import Settings
+from xiaodian.context import AppContext
+from xiaodian.core import urls
+from xiaodian.core.http import install_error_handlers
+from xiaodian.core.jobs import run_jobs_forever
+from xiaodian.core.responses import RawJSONResponse
+from xiaodian.jobs import ALL_JOBS
+from xiaodian.media import admin_api as media_admin
+from xiaodian.media.static import MediaFiles
+from xiaodian.orders import admin_api as orders_admin
+from xiaodian.orders import api as orders_api
+from xiaodian.reviews import admin_api as reviews_admin
+from xiaodian.sandbox.app import create_sandbox_app
+from xiaodian.shop import admin_api as shop_admin
+from xiaodian.users import api as users_api
+
+_PING = b'{"ok":true}'
+
+
+def create_app(
+    settings: Settings | None = None, *, http: httpx.AsyncClient | None = None
+) -> FastAPI:
+    """The whole shop as one ASGI app, configured by `settings` (default: the environment)."""
+    settings = settings or Settings()
+    urls.configure(settings.public_base_url)
+    context = AppContext.create(settings, http=http)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        await context.start()
+        stop = asyncio.Event()
+        sweeper = None
+        if settings.run_jobs_in_process:
+            sweeper = asyncio.create_task(
+                run_jobs_forever(
+                    ALL_JOBS, context, interval_seconds=settings.job_interval_seconds, stop=stop
+                )
+            )
+        try:
+            yield
+        finally:
+            stop.set()
+            if sweeper is not None:
+                await sweeper
+            await context.close()
+
+    app = FastAPI(
+        title="小店 xiaodian",
+        version=__version__,
+        lifespan=lifespan,
+        description="Shopper API under /api/v1, merchant API under /api/admin/v1.",
+    )
+    app.state.context = context
+    install_error_handlers(app)
+
+    shopper = APIRouter(prefix="/api/v1")
+    for module in (catalog_api, users_api, cart_api, orders_api):
+        shopper.include_router(module.router)
+
+    @shopper.get("/ping", tags=["health"])
+    async def ping() -> Any:
+        return RawJSONResponse(_PING)
+
+    merchant = APIRouter(prefix="/api/admin/v1")
+    for module in (
+        admins_admin,
+        catalog_admin,
+        orders_admin,
+        reviews_admin,
+        shop_admin,
+        media_admin,
+    ):
+        merchant.include_router(module.router)
+    app.include_router(shopper)
+    app.include_router(merchant)
+
+    @app.get("/healthz", tags=["health"])
+    async def healthz() -> Response:
+        """Ready when the database (and Redis, if configured) answer."""
+        checks: dict[str, str] = {}
+        try:
+            async with context.db.transaction(write=False) as session:
+                await session.execute(text("SELECT 1"))
+            checks["database"] = "ok"
+        except Exception as error:
+            checks["database"] = f"error: {type(error).__name__}"
+        if context.redis is not None:
+            try:
+                await context.redis.ping()
+                checks["redis"] = "ok"
+            except Exception as error:
+                checks["redis"] = f"error: {type(error).__name__}"
+        healthy = all(value == "ok" for value in checks.values())
+        return JSONResponse({"ok": healthy, **checks}, status_code=200 if healthy else 503)
+
+    @app.get("/metrics", include_in_schema=False)
+    async def metrics() -> Response:
+        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+    settings.media_dir.mkdir(parents=True, exist_ok=True)
+    app.mount("/media", MediaFiles(directory=settings.media_dir, check_dir=False), name="media")
+    if settings.sandbox_enabled:
+        app.mount("/sandbox", create_sandbox_app(settings), name="sandbox")
+
+    @app.get("/", include_in_schema=False)
+    async def index() -> HTMLResponse:
+        return HTMLResponse(_INDEX.format(version=__version__))
+
+    return app
+
+
+def create_app_from_env() -> FastAPI:
+    """For `uvicorn --factory` (what `xiaodian serve` runs in each worker)."""
+    return create_app(Settings())
+
+
+_INDEX = """<!doctype html><html lang="zh-CN"><meta charset="utf-8">
+<meta name="viewport" content="width=device-width,initial-scale=1">
+<title>小店 xiaodian</title>
+<body style="font-family:system-ui,sans-serif;max-width:40rem;margin:3rem auto;padding:0 1rem">
+<h1>小店 xiaodian <small style="color:#888">{version}</small></h1>
+<p>An open-source WeChat mini-shop for small merchants.</p>
+<ul>
+<li><a href="/docs">API documentation (OpenAPI)</a></li>
+<li><a href="/api/v1/home">Shopper API: home</a></li>
+<li><a href="/healthz">Health</a></li>
+</ul></body></html>"""

@@ -1,0 +1,1 @@
+"""Bearer tokens for shoppers and merchant accounts: issue, resolve, revoke."""

@@ -1,0 +1,70 @@
+"""Who is asking: dependencies that turn a bearer token into a shopper or a merchant account."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from xiaodian.auth.service import resolve_token
+from xiaodian.core.errors import Forbidden, Unauthorized
+from xiaodian.core.http import SessionDep
+from xiaodian.models import AdminUser, User
+from xiaodian.models.admins import ROLE_OWNER
+
+ADMIN_COOKIE = "xd_admin"
+
+
+def bearer_token(request: Request) -> str | None:
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return None
+    return token.strip()
+
+
+async def _current_user(request: Request, session: SessionDep) -> User:
+    token = bearer_token(request)
+    if token is None:
+        raise Unauthorized("请先登录")
+    user_id = await resolve_token(session, token=token, subject="user")
+    user = await session.get(User, user_id) if user_id is not None else None
+    if user is None:
+        raise Unauthorized("登录已过期，请重新登录", reason="token_invalid")
+    if user.is_blocked:
+        raise Forbidden("账号已被停用")
+    return user
+
+
+async def _optional_user(request: Request, session: SessionDep) -> User | None:
+    if bearer_token(request) is None:
+        return None
+    return await _current_user(request, session)
+
+
+def admin_token(request: Request) -> str | None:
+    """A merchant's token from the Authorization header or the console's session cookie."""
+    return bearer_token(request) or request.cookies.get(ADMIN_COOKIE)
+
+
+async def _current_admin(request: Request, session: SessionDep) -> AdminUser:
+    token = admin_token(request)
+    if token is None:
+        raise Unauthorized("请先登录商家后台")
+    admin_id = await resolve_token(session, token=token, subject="admin")
+    admin = await session.get(AdminUser, admin_id) if admin_id is not None else None
+    if admin is None or not admin.is_active:
+        raise Unauthorized("登录已过期，请重新登录", reason="token_invalid")
+    return admin
+
+
+async def _owner(admin: Annotated[AdminUser, Depends(_current_admin)]) -> AdminUser:
+    if admin.role != ROLE_OWNER:
+        raise Forbidden("只有店主可以执行此操作")
+    return admin
+
+
+CurrentUser = Annotated[User, Depends(_current_user)]
+OptionalUser = Annotated[User | None, Depends(_optional_user)]
+CurrentAdmin = Annotated[AdminUser, Depends(_current_admin)]
+OwnerAdmin = Annotated[AdminUser, Depends(_owner)]

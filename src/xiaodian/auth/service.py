@@ -1,0 +1,72 @@
+"""Opaque bearer tokens stored as SHA-256 hashes; revocable one by one or all at once."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Literal
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from xiaodian.core import clock
+from xiaodian.core.security import hash_token, new_token
+from xiaodian.models import AuthToken
+
+Subject = Literal["user", "admin"]
+
+
+@dataclass(frozen=True)
+class IssuedToken:
+    token: str
+    expires_at: datetime
+
+
+async def issue_token(
+    session: AsyncSession, *, subject: Subject, subject_id: int, ttl: timedelta
+) -> IssuedToken:
+    """A new random token for the subject; only its hash is stored."""
+    token, token_hash = new_token()
+    expires_at = clock.now() + ttl
+    session.add(
+        AuthToken(
+            token_hash=token_hash, subject=subject, subject_id=subject_id, expires_at=expires_at
+        )
+    )
+    await session.flush()
+    return IssuedToken(token=token, expires_at=expires_at)
+
+
+async def resolve_token(session: AsyncSession, *, token: str, subject: Subject) -> int | None:
+    """The subject id of a live (unexpired, unrevoked) token, else None."""
+    row = await session.execute(
+        select(AuthToken.subject_id).where(
+            AuthToken.token_hash == hash_token(token),
+            AuthToken.subject == subject,
+            AuthToken.revoked_at.is_(None),
+            AuthToken.expires_at > clock.now(),
+        )
+    )
+    return row.scalar_one_or_none()
+
+
+async def revoke_token(session: AsyncSession, *, token: str) -> None:
+    """Make the token unusable from now on (logout)."""
+    await session.execute(
+        update(AuthToken)
+        .where(AuthToken.token_hash == hash_token(token), AuthToken.revoked_at.is_(None))
+        .values(revoked_at=clock.now())
+    )
+
+
+async def revoke_all(session: AsyncSession, *, subject: Subject, subject_id: int) -> None:
+    """Log the subject out everywhere (password change, account disabled)."""
+    await session.execute(
+        update(AuthToken)
+        .where(
+            AuthToken.subject == subject,
+            AuthToken.subject_id == subject_id,
+            AuthToken.revoked_at.is_(None),
+        )
+        .values(revoked_at=clock.now())
+    )

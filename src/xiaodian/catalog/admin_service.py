@@ -1,0 +1,497 @@
+"""The merchant's catalog: categories, goods with their SKU matrix, stock, shelf, banners.
+
+Every write queues a catalog cache invalidation that runs after the commit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from xiaodian.catalog.cache import invalidate_after_commit
+from xiaodian.catalog.errors import (
+    BannerNotFound,
+    CategoryNotEmpty,
+    CategoryNotFound,
+    GoodsNotFound,
+    InvalidCategory,
+    SkuNotFound,
+)
+from xiaodian.catalog.queries import (
+    category_with_children,
+    like_pattern,
+    refresh_goods_price,
+    stock_left_subquery,
+)
+from xiaodian.catalog.schemas import (
+    AdminBannerOut,
+    AdminCategoryOut,
+    AdminGoodsOut,
+    AdminGoodsQuery,
+    AdminSkuOut,
+    BannerIn,
+    BannerPatch,
+    CategoryIn,
+    CategoryPatch,
+    GoodsIn,
+    GoodsPatch,
+    SkuPatch,
+    SpecOut,
+    StockEdit,
+)
+from xiaodian.core import clock, urls
+from xiaodian.core.errors import Conflict
+from xiaodian.core.nearcache import NearCache
+from xiaodian.core.pagination import Page, offset_of
+from xiaodian.models import Banner, Category, Goods, GoodsImage, GoodsSpec, Sku
+
+# ---- categories ----
+
+
+async def category_tree(session: AsyncSession) -> list[AdminCategoryOut]:
+    """Every category (hidden ones too) with how many live goods each holds directly."""
+    counts = dict(
+        (
+            await session.execute(
+                select(Goods.category_id, func.count(Goods.id))
+                .where(Goods.deleted_at.is_(None))
+                .group_by(Goods.category_id)
+            )
+        )
+        .tuples()
+        .all()
+    )
+    rows = (
+        (await session.execute(select(Category).order_by(Category.sort_order.desc(), Category.id)))
+        .scalars()
+        .all()
+    )
+    nodes = {
+        c.id: AdminCategoryOut(
+            id=c.id,
+            parent_id=c.parent_id,
+            name=c.name,
+            icon_url=urls.absolute(c.icon_url),
+            sort_order=c.sort_order,
+            is_visible=c.is_visible,
+            goods_count=counts.get(c.id, 0),
+        )
+        for c in rows
+    }
+    roots: list[AdminCategoryOut] = []
+    for category in rows:
+        node = nodes[category.id]
+        parent = nodes.get(category.parent_id) if category.parent_id else None
+        (parent.children if parent else roots).append(node)
+    return roots
+
+
+async def _category(session: AsyncSession, category_id: int) -> Category:
+    category = await session.get(Category, category_id)
+    if category is None:
+        raise CategoryNotFound()
+    return category
+
+
+async def _check_parent(session: AsyncSession, parent_id: int | None, own_id: int | None) -> None:
+    """Two levels only: a parent must itself be top-level, and not the category itself."""
+    if parent_id is None:
+        return
+    if parent_id == own_id:
+        raise InvalidCategory("分类不能以自己为上级")
+    parent = await session.get(Category, parent_id)
+    if parent is None:
+        raise CategoryNotFound("上级分类不存在")
+    if parent.parent_id is not None:
+        raise InvalidCategory("分类最多两级")
+    if own_id is not None:
+        has_children = await session.scalar(
+            select(func.count(Category.id)).where(Category.parent_id == own_id)
+        )
+        if has_children:
+            raise InvalidCategory("有子分类的分类不能再放到其他分类下")
+
+
+async def create_category(
+    session: AsyncSession, *, data: CategoryIn, near_cache: NearCache
+) -> AdminCategoryOut:
+    await _check_parent(session, data.parent_id, None)
+    category = Category(**data.model_dump())
+    session.add(category)
+    await session.flush()
+    invalidate_after_commit(session, near_cache)
+    return AdminCategoryOut.model_validate(category, from_attributes=True)
+
+
+async def update_category(
+    session: AsyncSession, *, category_id: int, patch: CategoryPatch, near_cache: NearCache
+) -> AdminCategoryOut:
+    category = await _category(session, category_id)
+    changes = patch.model_dump(exclude_unset=True)
+    if "parent_id" in changes:
+        await _check_parent(session, changes["parent_id"], category.id)
+    for field, value in changes.items():
+        if value is not None or field == "parent_id":
+            setattr(category, field, value)
+    await session.flush()
+    invalidate_after_commit(session, near_cache)
+    return AdminCategoryOut.model_validate(category, from_attributes=True)
+
+
+async def delete_category(
+    session: AsyncSession, *, category_id: int, near_cache: NearCache
+) -> None:
+    """Only an empty category goes: no children, no goods (deleted goods included)."""
+    category = await _category(session, category_id)
+    ids = await category_with_children(session, category.id)
+    goods = await session.scalar(select(func.count(Goods.id)).where(Goods.category_id.in_(ids)))
+    if len(ids) > 1 or goods:
+        raise CategoryNotEmpty()
+    await session.delete(category)
+    await session.flush()
+    invalidate_after_commit(session, near_cache)
+
+
+# ---- goods ----
+
+
+def _goods_out(goods: Goods, category_name: str) -> AdminGoodsOut:
+    images = [urls.absolute(image.url) for image in goods.images]
+    return AdminGoodsOut(
+        id=goods.id,
+        category_id=goods.category_id,
+        category_name=category_name,
+        title=goods.title,
+        subtitle=goods.subtitle,
+        unit=goods.unit,
+        description=goods.description,
+        price_fen=goods.price_fen,
+        market_price_fen=goods.market_price_fen,
+        sales=goods.sales,
+        stock_left=sum(sku.stock for sku in goods.skus if sku.is_active),
+        is_on_shelf=goods.is_on_shelf,
+        sort_order=goods.sort_order,
+        images=images,
+        cover_url=images[0] if images else "",
+        specs=[SpecOut(name=spec.name, values=list(spec.values)) for spec in goods.specs],
+        skus=[AdminSkuOut.model_validate(sku, from_attributes=True) for sku in goods.skus],
+        created_at=goods.created_at,
+        updated_at=goods.updated_at,
+    )
+
+
+async def _goods(session: AsyncSession, goods_id: int, *, lock: bool = False) -> Goods:
+    statement = (
+        select(Goods)
+        .where(Goods.id == goods_id, Goods.deleted_at.is_(None))
+        .options(selectinload(Goods.images), selectinload(Goods.specs), selectinload(Goods.skus))
+        .execution_options(populate_existing=True)
+    )
+    if lock:
+        statement = statement.with_for_update(of=Goods)
+    goods = await session.scalar(statement)
+    if goods is None:
+        raise GoodsNotFound("商品不存在")
+    return goods
+
+
+async def get_goods(session: AsyncSession, *, goods_id: int) -> AdminGoodsOut:
+    goods = await _goods(session, goods_id)
+    category = await session.get(Category, goods.category_id)
+    return _goods_out(goods, category.name if category else "")
+
+
+async def list_goods(session: AsyncSession, query: AdminGoodsQuery) -> Page[AdminGoodsOut]:
+    conditions = [Goods.deleted_at.is_(None)]
+    if query.category_id is not None:
+        conditions.append(
+            Goods.category_id.in_(await category_with_children(session, query.category_id))
+        )
+    if query.q:
+        conditions.append(Goods.title.like(like_pattern(query.q), escape="\\"))
+    if query.on_shelf is not None:
+        conditions.append(Goods.is_on_shelf.is_(query.on_shelf))
+    if query.low_stock is not None:
+        stock = stock_left_subquery()
+        conditions.append(
+            Goods.id.in_(select(stock.c.goods_id).where(stock.c.stock_left <= query.low_stock))
+        )
+    total = await session.scalar(select(func.count(Goods.id)).where(*conditions)) or 0
+    rows = (
+        await session.execute(
+            select(Goods, Category.name)
+            .join(Category, Category.id == Goods.category_id)
+            .where(*conditions)
+            .options(
+                selectinload(Goods.images), selectinload(Goods.specs), selectinload(Goods.skus)
+            )
+            .order_by(Goods.id.desc())
+            .offset(offset_of(query.page, query.page_size))
+            .limit(query.page_size)
+        )
+    ).all()
+    return Page[AdminGoodsOut](
+        items=[_goods_out(g, name) for g, name in rows],
+        total=total,
+        page=query.page,
+        page_size=query.page_size,
+    )
+
+
+def _set_images(goods: Goods, image_urls: Sequence[str]) -> None:
+    goods.images.clear()
+    goods.images.extend(
+        GoodsImage(url=_stored_url(url), sort_order=position)
+        for position, url in enumerate(image_urls)
+    )
+
+
+def _stored_url(url: str) -> str:
+    """Store our own media as a path, so a new domain does not break old pictures."""
+    base = urls.absolute("/")
+    return "/" + url[len(base) :] if url.startswith(base) else url
+
+
+async def create_goods(
+    session: AsyncSession, *, data: GoodsIn, near_cache: NearCache
+) -> AdminGoodsOut:
+    category = await _category(session, data.category_id)
+    goods = Goods(
+        category_id=category.id,
+        title=data.title,
+        subtitle=data.subtitle,
+        unit=data.unit,
+        description=data.description,
+        market_price_fen=data.market_price_fen,
+        is_on_shelf=data.is_on_shelf,
+        sort_order=data.sort_order,
+        images=[],
+        specs=[],
+        skus=[],
+    )
+    _set_images(goods, data.images)
+    goods.specs.extend(
+        GoodsSpec(name=spec.name, values=list(spec.values), sort_order=position)
+        for position, spec in enumerate(data.specs)
+    )
+    goods.skus.extend(
+        Sku(
+            spec_values=list(s.spec_values),
+            price_fen=s.price_fen,
+            stock=s.stock,
+            code=s.code,
+            image_url=_stored_url(s.image_url),
+            is_active=s.is_active,
+        )
+        for s in data.skus
+    )
+    goods.price_fen = min(
+        (s.price_fen for s in data.skus if s.is_active), default=data.skus[0].price_fen
+    )
+    session.add(goods)
+    await session.flush()
+    invalidate_after_commit(session, near_cache)
+    return await get_goods(session, goods_id=goods.id)
+
+
+async def replace_goods(
+    session: AsyncSession, *, goods_id: int, data: GoodsIn, near_cache: NearCache
+) -> AdminGoodsOut:
+    """Replace everything about a goods item. SKUs are matched by their spec values: a kept
+    combination keeps its id (carts and orders point at it); a dropped one is deactivated,
+    never deleted, so past orders still resolve."""
+    goods = await _goods(session, goods_id, lock=True)
+    category = await _category(session, data.category_id)
+    for field in (
+        "title",
+        "subtitle",
+        "unit",
+        "description",
+        "market_price_fen",
+        "is_on_shelf",
+        "sort_order",
+    ):
+        setattr(goods, field, getattr(data, field))
+    goods.category_id = category.id
+    _set_images(goods, data.images)
+    goods.specs.clear()
+    goods.specs.extend(
+        GoodsSpec(name=spec.name, values=list(spec.values), sort_order=position)
+        for position, spec in enumerate(data.specs)
+    )
+    existing = {tuple(sku.spec_values): sku for sku in goods.skus}
+    for incoming in data.skus:
+        sku = existing.pop(tuple(incoming.spec_values), None)
+        if sku is None:
+            goods.skus.append(
+                Sku(
+                    spec_values=list(incoming.spec_values),
+                    price_fen=incoming.price_fen,
+                    stock=incoming.stock,
+                    code=incoming.code,
+                    image_url=_stored_url(incoming.image_url),
+                    is_active=incoming.is_active,
+                )
+            )
+            continue
+        sku.price_fen = incoming.price_fen
+        sku.stock = incoming.stock
+        sku.code = incoming.code
+        sku.image_url = _stored_url(incoming.image_url)
+        sku.is_active = incoming.is_active
+    for dropped in existing.values():
+        dropped.is_active = False
+    await session.flush()
+    await refresh_goods_price(session, goods)
+    await session.flush()
+    invalidate_after_commit(session, near_cache)
+    return await get_goods(session, goods_id=goods.id)
+
+
+async def patch_goods(
+    session: AsyncSession, *, goods_id: int, patch: GoodsPatch, near_cache: NearCache
+) -> AdminGoodsOut:
+    goods = await _goods(session, goods_id)
+    changes = patch.model_dump(exclude_unset=True)
+    if changes.get("category_id") is not None:
+        await _category(session, changes["category_id"])
+    image_urls = changes.pop("images", None)
+    if image_urls is not None:
+        _set_images(goods, image_urls)
+    for field, value in changes.items():
+        if value is not None:
+            setattr(goods, field, value)
+    await session.flush()
+    invalidate_after_commit(session, near_cache)
+    return await get_goods(session, goods_id=goods.id)
+
+
+async def set_shelf(
+    session: AsyncSession, *, goods_id: int, on_shelf: bool, near_cache: NearCache
+) -> AdminGoodsOut:
+    goods = await _goods(session, goods_id)
+    if on_shelf and not any(sku.is_active for sku in goods.skus):
+        raise Conflict("没有可售的规格，不能上架", reason="no_active_sku")
+    goods.is_on_shelf = on_shelf
+    await session.flush()
+    invalidate_after_commit(session, near_cache)
+    return await get_goods(session, goods_id=goods.id)
+
+
+async def delete_goods(session: AsyncSession, *, goods_id: int, near_cache: NearCache) -> None:
+    """Soft delete: off the shelf and out of every list; orders keep their snapshot."""
+    goods = await _goods(session, goods_id)
+    goods.is_on_shelf = False
+    goods.deleted_at = clock.now()
+    await session.flush()
+    invalidate_after_commit(session, near_cache)
+
+
+# ---- SKUs and stock ----
+
+
+async def patch_sku(
+    session: AsyncSession, *, sku_id: int, patch: SkuPatch, near_cache: NearCache
+) -> AdminSkuOut:
+    """Edit one SKU. A `stock_delta` is applied atomically (never below zero), so it cannot
+    lose units taken by orders placed at the same moment; `stock` sets an absolute count."""
+    sku = await session.get(Sku, sku_id)
+    if sku is None:
+        raise SkuNotFound()
+    if patch.stock_delta is not None:
+        result = await session.execute(
+            update(Sku)
+            .where(Sku.id == sku_id, Sku.stock + patch.stock_delta >= 0)
+            .values(stock=Sku.stock + patch.stock_delta)
+        )
+        if result.rowcount != 1:  # type: ignore[attr-defined]
+            raise Conflict("库存不能小于 0", reason="stock_negative")
+    values: dict[str, object] = {}
+    if patch.stock is not None:
+        values["stock"] = patch.stock
+    if patch.price_fen is not None:
+        values["price_fen"] = patch.price_fen
+    if patch.is_active is not None:
+        values["is_active"] = patch.is_active
+    if values:
+        await session.execute(update(Sku).where(Sku.id == sku_id).values(**values))
+    await session.refresh(sku)
+    goods = await session.get(Goods, sku.goods_id)
+    if goods is not None and ("price_fen" in values or "is_active" in values):
+        await refresh_goods_price(session, goods)
+    await session.flush()
+    invalidate_after_commit(session, near_cache)
+    return AdminSkuOut.model_validate(sku, from_attributes=True)
+
+
+async def set_stock_bulk(
+    session: AsyncSession, *, items: Sequence[StockEdit], near_cache: NearCache
+) -> list[AdminSkuOut]:
+    """Set several SKUs' stock in one transaction, rows touched in id order."""
+    wanted = {item.sku_id: item.stock for item in items}
+    found = set((await session.execute(select(Sku.id).where(Sku.id.in_(wanted)))).scalars())
+    missing = sorted(set(wanted) - found)
+    if missing:
+        raise SkuNotFound(f"SKU {missing[0]} 不存在")
+    for sku_id in sorted(wanted):
+        await session.execute(update(Sku).where(Sku.id == sku_id).values(stock=wanted[sku_id]))
+    rows = (
+        await session.execute(
+            select(Sku)
+            .where(Sku.id.in_(wanted))
+            .order_by(Sku.id)
+            .execution_options(populate_existing=True)
+        )
+    ).scalars()
+    invalidate_after_commit(session, near_cache)
+    return [AdminSkuOut.model_validate(sku, from_attributes=True) for sku in rows]
+
+
+# ---- banners ----
+
+
+def _banner_out(banner: Banner) -> AdminBannerOut:
+    out = AdminBannerOut.model_validate(banner, from_attributes=True)
+    out.image_url = urls.absolute(banner.image_url)
+    return out
+
+
+async def list_banners(session: AsyncSession) -> list[AdminBannerOut]:
+    rows = await session.execute(select(Banner).order_by(Banner.sort_order.desc(), Banner.id))
+    return [_banner_out(banner) for banner in rows.scalars()]
+
+
+async def create_banner(
+    session: AsyncSession, *, data: BannerIn, near_cache: NearCache
+) -> AdminBannerOut:
+    banner = Banner(**{**data.model_dump(), "image_url": _stored_url(data.image_url)})
+    session.add(banner)
+    await session.flush()
+    invalidate_after_commit(session, near_cache)
+    return _banner_out(banner)
+
+
+async def update_banner(
+    session: AsyncSession, *, banner_id: int, patch: BannerPatch, near_cache: NearCache
+) -> AdminBannerOut:
+    banner = await session.get(Banner, banner_id)
+    if banner is None:
+        raise BannerNotFound()
+    for field, value in patch.model_dump(exclude_unset=True).items():
+        if field in ("starts_at", "ends_at") or value is not None:
+            setattr(banner, field, _stored_url(value) if field == "image_url" else value)
+    await session.flush()
+    invalidate_after_commit(session, near_cache)
+    return _banner_out(banner)
+
+
+async def delete_banner(session: AsyncSession, *, banner_id: int, near_cache: NearCache) -> None:
+    banner = await session.get(Banner, banner_id)
+    if banner is None:
+        raise BannerNotFound()
+    await session.delete(banner)
+    await session.flush()
+    invalidate_after_commit(session, near_cache)

@@ -1,0 +1,62 @@
+"""Shopper catalog routes: home, categories, goods list, goods detail, reviews."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, BackgroundTasks, Depends, Query
+
+from xiaodian.auth.deps import OptionalUser
+from xiaodian.catalog import service
+from xiaodian.catalog.schemas import CategoryOut, GoodsCard, GoodsDetail, GoodsQuery, HomeOut
+from xiaodian.context import AppContext
+from xiaodian.core.http import IdPath, SessionDep, get_context
+from xiaodian.core.pagination import Page, PageNumber, PageSize
+from xiaodian.core.responses import RawJSONResponse
+from xiaodian.reviews import service as reviews
+from xiaodian.reviews.schemas import ReviewOut
+from xiaodian.users import service as users
+
+router = APIRouter(tags=["catalog"])
+ContextDep = Annotated[AppContext, Depends(get_context)]
+
+
+@router.get("/home", response_model=HomeOut)
+async def home(context: ContextDep) -> Any:
+    return RawJSONResponse(await service.home_json(context))
+
+
+@router.get("/categories", response_model=list[CategoryOut])
+async def categories(context: ContextDep) -> Any:
+    return RawJSONResponse(await service.categories_json(context))
+
+
+@router.get("/goods", response_model=Page[GoodsCard])
+async def goods_list(context: ContextDep, query: Annotated[GoodsQuery, Query()]) -> Any:
+    return RawJSONResponse(await service.goods_page_json(context, query))
+
+
+@router.get("/goods/{goods_id}", response_model=GoodsDetail)
+async def goods_detail(
+    goods_id: IdPath,
+    context: ContextDep,
+    user: OptionalUser,
+    session: SessionDep,
+    background: BackgroundTasks,
+) -> Any:
+    detail, anonymous = await service.cached_goods_detail(context, goods_id)
+    if user is None:
+        return RawJSONResponse(anonymous)
+    favorite = await users.is_favorite(session, user_id=user.id, goods_id=goods_id)
+    background.add_task(users.record_footprint, context, user_id=user.id, goods_id=goods_id)
+    return detail.model_copy(update={"is_favorite": favorite})
+
+
+@router.get("/goods/{goods_id}/reviews", response_model=Page[ReviewOut])
+async def goods_reviews(
+    goods_id: IdPath,
+    session: SessionDep,
+    page: Annotated[PageNumber, Query()] = 1,
+    page_size: Annotated[PageSize, Query()] = 10,
+) -> Page[ReviewOut]:
+    return await reviews.goods_reviews(session, goods_id=goods_id, page=page, page_size=page_size)

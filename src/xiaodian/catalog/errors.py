@@ -1,0 +1,50 @@
+from __future__ import annotations
+
+from xiaodian.core.errors import Conflict, NotFound, ShopError
+
+
+class GoodsNotFound(NotFound):
+    code = "goods_not_found"
+    default_message = "商品不存在或已下架"
+
+
+class SkuNotFound(NotFound):
+    code = "sku_not_found"
+    default_message = "商品规格不存在"
+
+
+class CategoryNotFound(NotFound):
+    code = "category_not_found"
+    default_message = "分类不存在"
+
+
+class BannerNotFound(NotFound):
+    code = "banner_not_found"
+    default_message = "轮播图不存在"
+
+
+class GoodsOffShelf(Conflict):
+    code = "goods_off_shelf"
+    default_message = "商品已下架"
+
+
+class CategoryNotEmpty(Conflict):
+    code = "category_not_empty"
+    default_message = "分类下还有子分类或商品，不能删除"
+
+
+class InvalidSkuMatrix(ShopError):
+    status_code = 422
+    code = "invalid_sku_matrix"
+    default_message = "规格与 SKU 不匹配"
+
+
+class InvalidCategory(ShopError):
+    status_code = 422
+    code = "invalid_category"
+    default_message = "分类设置有误"
+
+
+class OutOfStock(Conflict):
+    code = "out_of_stock"
+    default_message = "库存不足"

@@ -1,0 +1,322 @@
+"""What the shopper and the merchant send and receive about the catalog."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from xiaodian.core.pagination import PageNumber, PageSize
+from xiaodian.core.types import (
+    Code,
+    Fen,
+    Id,
+    Keyword,
+    Label,
+    MediumText,
+    Name,
+    RichText,
+    ShortText,
+    Stock,
+    Title,
+    Url,
+)
+from xiaodian.reviews.schemas import ReviewOut, ReviewSummary
+
+GoodsSort = Literal["sales", "price", "new", "default"]
+SortOrder = Literal["asc", "desc"]
+LinkType = Literal["goods", "category", "url", "none"]
+
+
+class CategoryOut(BaseModel):
+    id: int
+    name: str
+    icon_url: str
+    children: list[CategoryOut] = []
+
+
+class GoodsCard(BaseModel):
+    id: int
+    title: str
+    subtitle: str
+    cover_url: str
+    price_fen: int
+    market_price_fen: int
+    sales: int
+    stock_left: int
+    unit: str
+    category_id: int
+
+
+class SpecOut(BaseModel):
+    name: str
+    values: list[str]
+
+
+class SkuOut(BaseModel):
+    id: int
+    spec_values: list[str]
+    price_fen: int
+    stock: int
+    image_url: str
+
+
+class GoodsDetail(BaseModel):
+    id: int
+    title: str
+    subtitle: str
+    unit: str
+    description: str
+    category_id: int
+    images: list[str]
+    cover_url: str
+    price_fen: int
+    market_price_fen: int
+    sales: int
+    stock_left: int
+    is_on_shelf: bool
+    specs: list[SpecOut]
+    skus: list[SkuOut]
+    review_summary: ReviewSummary
+    recent_reviews: list[ReviewOut]
+    is_favorite: bool = False
+
+
+class BannerOut(BaseModel):
+    id: int
+    title: str
+    image_url: str
+    link_type: str
+    link_value: str
+
+
+class ShopBrief(BaseModel):
+    name: str
+    logo_url: str
+    notice: str
+    service_phone: str
+
+
+class Promotions(BaseModel):
+    """Running promotions; filled by the flash-sale and group-buy features when they exist."""
+
+    flash_sales: list[dict[str, object]] = []
+    group_buys: list[dict[str, object]] = []
+
+
+class HomeOut(BaseModel):
+    shop: ShopBrief
+    banners: list[BannerOut]
+    categories: list[CategoryOut]
+    hot: list[GoodsCard]
+    new: list[GoodsCard]
+    promotions: Promotions
+
+
+class GoodsQuery(BaseModel):
+    """The shopper's goods search; every field has a bound so no query can run away."""
+
+    model_config = ConfigDict(frozen=True)
+
+    category_id: Id | None = None
+    q: Keyword | None = None
+    min_price_fen: Fen | None = None
+    max_price_fen: Fen | None = None
+    sort: GoodsSort = "default"
+    order: SortOrder | None = None
+    page: PageNumber = 1
+    page_size: PageSize = 20
+
+    def cache_key(self) -> str:
+        return self.model_dump_json()
+
+
+# ---- merchant side ----
+
+
+class CategoryIn(BaseModel):
+    name: Name
+    parent_id: Id | None = None
+    icon_url: Url | Literal[""] = ""
+    sort_order: Annotated[int, Field(ge=-9999, le=9999)] = 0
+    is_visible: bool = True
+
+
+class CategoryPatch(BaseModel):
+    name: Name | None = None
+    parent_id: Id | None = None
+    icon_url: Url | Literal[""] | None = None
+    sort_order: Annotated[int, Field(ge=-9999, le=9999)] | None = None
+    is_visible: bool | None = None
+
+
+class AdminCategoryOut(BaseModel):
+    id: int
+    parent_id: int | None
+    name: str
+    icon_url: str
+    sort_order: int
+    is_visible: bool
+    goods_count: int = 0
+    children: list[AdminCategoryOut] = []
+
+
+class SpecIn(BaseModel):
+    name: Annotated[Label, Field(max_length=16)]
+    values: Annotated[list[Label], Field(min_length=1, max_length=20)]
+
+
+class SkuIn(BaseModel):
+    spec_values: Annotated[list[Label], Field(max_length=3)] = []
+    price_fen: Annotated[int, Field(ge=1, le=100_000_000)]
+    stock: Stock = 0
+    code: Code = ""
+    image_url: Url | Literal[""] = ""
+    is_active: bool = True
+
+
+class GoodsIn(BaseModel):
+    category_id: Id
+    title: Title
+    subtitle: ShortText = ""
+    unit: Annotated[Label, Field(max_length=16)] = "件"
+    description: RichText = ""
+    market_price_fen: Fen = 0
+    is_on_shelf: bool = False
+    sort_order: Annotated[int, Field(ge=-9999, le=9999)] = 0
+    images: Annotated[list[Url], Field(max_length=9)] = []
+    specs: Annotated[list[SpecIn], Field(max_length=3)] = []
+    skus: Annotated[list[SkuIn], Field(min_length=1, max_length=200)]
+
+    @model_validator(mode="after")
+    def _sku_matrix(self) -> GoodsIn:
+        names = [spec.name for spec in self.specs]
+        if len(set(names)) != len(names):
+            raise ValueError("spec names must be unique")
+        for spec in self.specs:
+            if len(set(spec.values)) != len(spec.values):
+                raise ValueError(f"values of spec {spec.name!r} must be unique")
+        seen: set[tuple[str, ...]] = set()
+        for sku in self.skus:
+            if len(sku.spec_values) != len(self.specs):
+                raise ValueError("every SKU needs one value for each spec")
+            for spec, value in zip(self.specs, sku.spec_values, strict=True):
+                if value not in spec.values:
+                    raise ValueError(f"{value!r} is not a value of spec {spec.name!r}")
+            combination = tuple(sku.spec_values)
+            if combination in seen:
+                raise ValueError(f"two SKUs share the spec values {list(combination)}")
+            seen.add(combination)
+        return self
+
+
+class GoodsPatch(BaseModel):
+    """Partial edits that do not touch the SKU matrix."""
+
+    category_id: Id | None = None
+    title: Title | None = None
+    subtitle: ShortText | None = None
+    unit: Annotated[Label, Field(max_length=16)] | None = None
+    description: RichText | None = None
+    market_price_fen: Fen | None = None
+    is_on_shelf: bool | None = None
+    sort_order: Annotated[int, Field(ge=-9999, le=9999)] | None = None
+    images: Annotated[list[Url], Field(max_length=9)] | None = None
+
+
+class AdminSkuOut(BaseModel):
+    id: int
+    spec_values: list[str]
+    price_fen: int
+    stock: int
+    sales: int
+    code: str
+    image_url: str
+    is_active: bool
+
+
+class AdminGoodsOut(BaseModel):
+    id: int
+    category_id: int
+    category_name: str
+    title: str
+    subtitle: str
+    unit: str
+    description: str
+    price_fen: int
+    market_price_fen: int
+    sales: int
+    stock_left: int
+    is_on_shelf: bool
+    sort_order: int
+    images: list[str]
+    cover_url: str
+    specs: list[SpecOut]
+    skus: list[AdminSkuOut]
+    created_at: datetime
+    updated_at: datetime
+
+
+class AdminGoodsQuery(BaseModel):
+    category_id: Id | None = None
+    q: Keyword | None = None
+    on_shelf: bool | None = None
+    low_stock: Annotated[int, Field(ge=0, le=1_000_000)] | None = None
+    page: PageNumber = 1
+    page_size: PageSize = 20
+
+
+class SkuPatch(BaseModel):
+    stock: Stock | None = None
+    stock_delta: Annotated[int, Field(ge=-10_000_000, le=10_000_000)] | None = None
+    price_fen: Annotated[int, Field(ge=1, le=100_000_000)] | None = None
+    is_active: bool | None = None
+
+    @model_validator(mode="after")
+    def _one_stock_edit(self) -> SkuPatch:
+        if self.stock is not None and self.stock_delta is not None:
+            raise ValueError("give either stock or stock_delta, not both")
+        return self
+
+
+class StockEdit(BaseModel):
+    sku_id: Id
+    stock: Stock
+
+
+class BulkStockIn(BaseModel):
+    items: Annotated[list[StockEdit], Field(min_length=1, max_length=500)]
+
+
+class ShelfIn(BaseModel):
+    on_shelf: bool
+
+
+class BannerIn(BaseModel):
+    title: Annotated[ShortText, Field(max_length=64)] = ""
+    image_url: Url
+    link_type: LinkType = "none"
+    link_value: MediumText = ""
+    sort_order: Annotated[int, Field(ge=-9999, le=9999)] = 0
+    is_active: bool = True
+    starts_at: datetime | None = None
+    ends_at: datetime | None = None
+
+
+class BannerPatch(BaseModel):
+    title: Annotated[ShortText, Field(max_length=64)] | None = None
+    image_url: Url | None = None
+    link_type: LinkType | None = None
+    link_value: MediumText | None = None
+    sort_order: Annotated[int, Field(ge=-9999, le=9999)] | None = None
+    is_active: bool | None = None
+    starts_at: datetime | None = None
+    ends_at: datetime | None = None
+
+
+class AdminBannerOut(BannerOut):
+    sort_order: int
+    is_active: bool
+    starts_at: datetime | None
+    ends_at: datetime | None

@@ -1,0 +1,243 @@
+"""What shoppers read from the catalog. Hot answers are served from the near cache.
+
+Every answer here is built in its own read transaction and cached per process under the
+`catalog` namespace; any write that changes what they show (merchant edits, stock taken or
+returned, sales, reviews) invalidates the namespace after it commits.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from xiaodian.catalog.cache import NAMESPACE
+from xiaodian.catalog.errors import GoodsNotFound
+from xiaodian.catalog.queries import (
+    card_select,
+    cards_from_rows,
+    category_with_children,
+    like_pattern,
+    on_sale,
+)
+from xiaodian.catalog.schemas import (
+    BannerOut,
+    CategoryOut,
+    GoodsCard,
+    GoodsDetail,
+    GoodsQuery,
+    HomeOut,
+    Promotions,
+    ShopBrief,
+    SkuOut,
+    SpecOut,
+)
+from xiaodian.context import AppContext
+from xiaodian.core import clock, urls
+from xiaodian.core.pagination import Page, offset_of
+from xiaodian.models import Banner, Category, Goods
+from xiaodian.reviews import service as reviews
+from xiaodian.shop.service import current_settings
+
+HOME_LIST_SIZE = 10
+DETAIL_IMAGE_WIDTH = 800
+
+
+async def category_tree(session: AsyncSession) -> list[CategoryOut]:
+    """Visible categories, two levels, in the merchant's order."""
+    rows = (
+        (
+            await session.execute(
+                select(Category)
+                .where(Category.is_visible.is_(True))
+                .order_by(Category.sort_order.desc(), Category.id)
+            )
+        )
+        .scalars()
+        .all()
+    )
+    by_parent: dict[int | None, list[Category]] = {}
+    for category in rows:
+        by_parent.setdefault(category.parent_id, []).append(category)
+
+    def node(category: Category) -> CategoryOut:
+        return CategoryOut(
+            id=category.id,
+            name=category.name,
+            icon_url=urls.absolute(category.icon_url),
+            children=[node(child) for child in by_parent.get(category.id, [])],
+        )
+
+    return [node(category) for category in by_parent.get(None, [])]
+
+
+async def search_goods(session: AsyncSession, query: GoodsQuery) -> Page[GoodsCard]:
+    """Goods on sale matching the query, one page, with the total count."""
+    conditions = [on_sale()]
+    if query.category_id is not None:
+        conditions.append(
+            Goods.category_id.in_(await category_with_children(session, query.category_id))
+        )
+    if query.q:
+        pattern = like_pattern(query.q)
+        conditions.append(
+            or_(Goods.title.like(pattern, escape="\\"), Goods.subtitle.like(pattern, escape="\\"))
+        )
+    if query.min_price_fen is not None:
+        conditions.append(Goods.price_fen >= query.min_price_fen)
+    if query.max_price_fen is not None:
+        conditions.append(Goods.price_fen <= query.max_price_fen)
+    total = await session.scalar(select(func.count(Goods.id)).where(*conditions)) or 0
+
+    statement, _ = card_select()
+    descending = (query.order or ("asc" if query.sort == "price" else "desc")) == "desc"
+    column = {
+        "sales": Goods.sales,
+        "price": Goods.price_fen,
+        "new": Goods.created_at,
+        "default": Goods.sort_order,
+    }[query.sort]
+    ordering: list[Any] = [column.desc() if descending else column.asc()]
+    if query.sort == "default":
+        ordering.append(Goods.sales.desc())
+    ordering.append(Goods.id.desc() if descending else Goods.id.asc())
+    rows = await session.execute(
+        statement.where(*conditions)
+        .order_by(*ordering)
+        .offset(offset_of(query.page, query.page_size))
+        .limit(query.page_size)
+    )
+    return Page[GoodsCard](
+        items=cards_from_rows(rows), total=total, page=query.page, page_size=query.page_size
+    )
+
+
+async def goods_detail(session: AsyncSession, *, goods_id: int) -> GoodsDetail:
+    """One goods item with its SKUs and review summary (off-shelf goods are shown as such)."""
+    goods = await session.scalar(
+        select(Goods)
+        .where(Goods.id == goods_id, Goods.deleted_at.is_(None))
+        .options(selectinload(Goods.images), selectinload(Goods.specs), selectinload(Goods.skus))
+    )
+    if goods is None:
+        raise GoodsNotFound()
+    skus = [sku for sku in goods.skus if sku.is_active]
+    images = [urls.sized(image.url, DETAIL_IMAGE_WIDTH) for image in goods.images]
+    return GoodsDetail(
+        id=goods.id,
+        title=goods.title,
+        subtitle=goods.subtitle,
+        unit=goods.unit,
+        description=goods.description,
+        category_id=goods.category_id,
+        images=images,
+        cover_url=images[0] if images else "",
+        price_fen=goods.price_fen,
+        market_price_fen=goods.market_price_fen,
+        sales=goods.sales,
+        stock_left=sum(sku.stock for sku in skus),
+        is_on_shelf=goods.is_on_shelf,
+        specs=[SpecOut(name=spec.name, values=list(spec.values)) for spec in goods.specs],
+        skus=[
+            SkuOut(
+                id=sku.id,
+                spec_values=list(sku.spec_values),
+                price_fen=sku.price_fen,
+                stock=sku.stock,
+                image_url=urls.absolute(sku.image_url),
+            )
+            for sku in skus
+        ],
+        review_summary=await reviews.summary(session, goods_id=goods.id),
+        recent_reviews=await reviews.recent(session, goods_id=goods.id, limit=2),
+    )
+
+
+async def home(session: AsyncSession, context: AppContext) -> HomeOut:
+    shop = await current_settings(session, defaults=context.settings)
+    moment = clock.now()
+    banners = (
+        await session.execute(
+            select(Banner)
+            .where(
+                Banner.is_active.is_(True),
+                or_(Banner.starts_at.is_(None), Banner.starts_at <= moment),
+                or_(Banner.ends_at.is_(None), Banner.ends_at > moment),
+            )
+            .order_by(Banner.sort_order.desc(), Banner.id)
+            .limit(10)
+        )
+    ).scalars()
+    statement, _ = card_select()
+    hot = await session.execute(
+        statement.where(on_sale()).order_by(Goods.sales.desc(), Goods.id).limit(HOME_LIST_SIZE)
+    )
+    newest = await session.execute(
+        statement.where(on_sale())
+        .order_by(Goods.created_at.desc(), Goods.id.desc())
+        .limit(HOME_LIST_SIZE)
+    )
+    tree = await category_tree(session)
+    return HomeOut(
+        shop=ShopBrief(
+            name=shop.name,
+            logo_url=urls.absolute(shop.logo_url),
+            notice=shop.notice,
+            service_phone=shop.service_phone,
+        ),
+        banners=[
+            BannerOut(
+                id=b.id,
+                title=b.title,
+                image_url=urls.absolute(b.image_url),
+                link_type=b.link_type,
+                link_value=b.link_value,
+            )
+            for b in banners
+        ],
+        categories=[CategoryOut(id=c.id, name=c.name, icon_url=c.icon_url) for c in tree],
+        hot=cards_from_rows(hot),
+        new=cards_from_rows(newest),
+        promotions=Promotions(),
+    )
+
+
+# ---- cached answers (bytes ready to send) ----
+
+
+async def home_json(context: AppContext) -> bytes:
+    async def load() -> bytes:
+        async with context.db.transaction(write=False) as session:
+            return (await home(session, context)).model_dump_json().encode()
+
+    return await context.near_cache.get_or_load(NAMESPACE, "home", load)
+
+
+async def categories_json(context: AppContext) -> bytes:
+    async def load() -> bytes:
+        async with context.db.transaction(write=False) as session:
+            tree = await category_tree(session)
+        return b"[" + b",".join(node.model_dump_json().encode() for node in tree) + b"]"
+
+    return await context.near_cache.get_or_load(NAMESPACE, "categories", load)
+
+
+async def goods_page_json(context: AppContext, query: GoodsQuery) -> bytes:
+    async def load() -> bytes:
+        async with context.db.transaction(write=False) as session:
+            return (await search_goods(session, query)).model_dump_json().encode()
+
+    return await context.near_cache.get_or_load(NAMESPACE, "goods:" + query.cache_key(), load)
+
+
+async def cached_goods_detail(context: AppContext, goods_id: int) -> tuple[GoodsDetail, bytes]:
+    """The detail as a model (to personalise) and as anonymous JSON bytes."""
+
+    async def load() -> tuple[GoodsDetail, bytes]:
+        async with context.db.transaction(write=False) as session:
+            detail = await goods_detail(session, goods_id=goods_id)
+        return detail, detail.model_dump_json().encode()
+
+    return await context.near_cache.get_or_load(NAMESPACE, f"detail:{goods_id}", load)

@@ -1,0 +1,237 @@
+"""The `xiaodian` command: demo, serve, migrate, seed, createadmin, worker, sandbox."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import secrets
+from pathlib import Path
+from typing import Annotated
+
+import typer
+import uvicorn
+
+from xiaodian import migrate as migrations
+from xiaodian.config import Settings
+from xiaodian.core.logs import configure_logging
+
+cli = typer.Typer(
+    help="小店 xiaodian — a WeChat mini-shop for small merchants.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+
+DEMO_ADMIN = ("demo", "demo1234")
+DEMO_APPID = "wxd0000000000demo"
+
+
+def _demo_settings(data_dir: Path, host: str, port: int, public_url: str | None) -> Settings:
+    data_dir.mkdir(parents=True, exist_ok=True)
+    secret_file = data_dir / "secret_key"
+    if not secret_file.exists():
+        secret_file.write_text(secrets.token_urlsafe(48))
+        secret_file.chmod(0o600)
+    local = "127.0.0.1" if host in ("0.0.0.0", "::") else host  # noqa: S104
+    return Settings(
+        env="demo",
+        database_url=f"sqlite+aiosqlite:///{data_dir / 'xiaodian.db'}",
+        redis_url=None,
+        secret_key=secret_file.read_text().strip(),
+        media_dir=data_dir / "media",
+        public_base_url=public_url or f"http://{local}:{port}",
+        wechat_appid=os.environ.get("XIAODIAN_WECHAT_APPID", DEMO_APPID),
+        wechat_secret=os.environ.get("XIAODIAN_WECHAT_SECRET", "demo-app-secret"),
+        wechat_api_base=f"http://{local}:{port}/sandbox",
+        sandbox_enabled=True,
+        sandbox_lenient_login=True,
+        run_jobs_in_process=True,
+        log_json=False,
+    )
+
+
+async def _prepare_demo(settings: Settings) -> tuple[bool, bool]:
+    from xiaodian.admins.service import ensure_owner
+    from xiaodian.core.db import Database
+    from xiaodian.seed.demo import seed_demo
+
+    database = Database(settings.database_url)
+    try:
+        async with database.transaction() as session:
+            seeded = await seed_demo(session, settings=settings)
+            created = await ensure_owner(session, username=DEMO_ADMIN[0], password=DEMO_ADMIN[1])
+    finally:
+        await database.dispose()
+    return seeded, created
+
+
+@cli.command()
+def demo(
+    host: Annotated[str, typer.Option(help="address to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="port to listen on")] = 8000,
+    data_dir: Annotated[Path, typer.Option(help="SQLite database and media live here")] = Path(
+        "data"
+    ),
+    public_url: Annotated[
+        str | None,
+        typer.Option(help="URL phones use to reach this server (default http://HOST:PORT)"),
+    ] = None,
+) -> None:
+    """Run the demo shop: SQLite in DATA_DIR, demo data, simulated WeChat, one process."""
+    settings = _demo_settings(data_dir.resolve(), host, port, public_url)
+    configure_logging(json_lines=False, level="INFO")
+    migrations.upgrade(settings.database_url)
+    seeded, _ = asyncio.run(_prepare_demo(settings))
+    from xiaodian.app import create_app
+
+    typer.echo(
+        f"\n  小店 xiaodian demo  {'(demo data seeded)' if seeded else ''}\n"
+        f"  shop API        {settings.public_base_url}/api/v1/home\n"
+        f"  API docs        {settings.public_base_url}/docs\n"
+        f"  merchant login  {DEMO_ADMIN[0]} / {DEMO_ADMIN[1]}  "
+        f"(POST {settings.public_base_url}/api/admin/v1/auth/login)\n"
+        f"  WeChat sandbox  {settings.public_base_url}/sandbox/docs\n"
+        f"  data folder     {data_dir.resolve()}\n"
+    )
+    uvicorn.run(
+        create_app(settings), host=host, port=port, log_level="warning", timeout_keep_alive=30
+    )
+
+
+@cli.command()
+def serve(
+    host: Annotated[str, typer.Option()] = "127.0.0.1",
+    port: Annotated[int, typer.Option()] = 8000,
+    workers: Annotated[int, typer.Option(min=1, max=64)] = 1,
+    access_log: Annotated[bool, typer.Option(help="log every request")] = False,
+) -> None:
+    """Serve the shop with settings from the environment (XIAODIAN_*)."""
+    settings = Settings()
+    settings.check_for_serving()
+    configure_logging(json_lines=settings.log_json, level=settings.log_level)
+    if workers > 1 and "XIAODIAN_RUN_JOBS_IN_PROCESS" not in os.environ:
+        # Each worker would sweep; they are safe together, but one `xiaodian worker` is tidier.
+        os.environ["XIAODIAN_RUN_JOBS_IN_PROCESS"] = "false"
+        typer.echo("several workers: sweeps are off in-process; run `xiaodian worker` beside them")
+    uvicorn.run(
+        "xiaodian.app:create_app_from_env",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        access_log=access_log,
+        proxy_headers=True,
+        timeout_keep_alive=30,
+        log_level=settings.log_level.lower(),
+    )
+
+
+@cli.command()
+def migrate() -> None:
+    """Create or upgrade the database schema (XIAODIAN_DATABASE_URL)."""
+    settings = Settings()
+    migrations.upgrade(settings.database_url)
+    typer.echo("database is up to date")
+
+
+@cli.command()
+def seed() -> None:
+    """Load the demo shop into the configured database (only if it has no goods yet)."""
+    from xiaodian.core.db import Database
+    from xiaodian.seed.demo import seed_demo
+
+    settings = Settings()
+
+    async def run() -> bool:
+        database = Database(settings.database_url)
+        try:
+            async with database.transaction() as session:
+                return await seed_demo(session, settings=settings)
+        finally:
+            await database.dispose()
+
+    typer.echo(
+        "demo shop seeded" if asyncio.run(run()) else "the shop already has goods; nothing done"
+    )
+
+
+@cli.command()
+def createadmin(
+    username: Annotated[str, typer.Option(prompt=True)],
+    password: Annotated[str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True)],
+    role: Annotated[str, typer.Option(help="owner or staff")] = "owner",
+) -> None:
+    """Create a merchant account."""
+    from pydantic import ValidationError
+
+    from xiaodian.admins.errors import UsernameTaken
+    from xiaodian.admins.schemas import AdminCreate
+    from xiaodian.admins.service import create_admin
+    from xiaodian.core.db import Database
+
+    try:
+        data = AdminCreate.model_validate(
+            {"username": username, "password": password, "role": role}
+        )
+    except ValidationError as error:
+        raise typer.BadParameter(str(error)) from error
+    settings = Settings()
+
+    async def run() -> None:
+        database = Database(settings.database_url)
+        try:
+            async with database.transaction() as session:
+                await create_admin(session, data=data)
+        finally:
+            await database.dispose()
+
+    try:
+        asyncio.run(run())
+    except UsernameTaken as error:
+        raise typer.BadParameter(f"username {username!r} is taken") from error
+    typer.echo(f"created {role} account {username!r}")
+
+
+@cli.command()
+def worker(
+    once: Annotated[bool, typer.Option(help="run every sweep once and exit")] = False,
+) -> None:
+    """Run the sweeps (unpaid orders, auto-confirm, …) for a multi-process deployment."""
+    from xiaodian.context import AppContext
+    from xiaodian.core.jobs import run_jobs_forever, run_jobs_once
+    from xiaodian.jobs import ALL_JOBS
+
+    settings = Settings()
+    configure_logging(json_lines=settings.log_json, level=settings.log_level)
+
+    async def run() -> None:
+        context = AppContext.create(settings)
+        await context.start()
+        try:
+            if once:
+                typer.echo(await run_jobs_once(ALL_JOBS, context))
+            else:
+                await run_jobs_forever(
+                    ALL_JOBS,
+                    context,
+                    interval_seconds=settings.job_interval_seconds,
+                    stop=asyncio.Event(),
+                )
+        finally:
+            await context.close()
+
+    asyncio.run(run())
+
+
+@cli.command()
+def sandbox(
+    host: Annotated[str, typer.Option()] = "127.0.0.1",
+    port: Annotated[int, typer.Option()] = 8001,
+) -> None:
+    """Run the WeChat simulator on its own port (shared by several server processes)."""
+    from xiaodian.sandbox.app import create_sandbox_app
+
+    uvicorn.run(create_sandbox_app(Settings()), host=host, port=port, log_level="warning")
+
+
+def main() -> None:
+    cli()

@@ -1,0 +1,101 @@
+"""Settings, read from the environment with the prefix ``XIAODIAN_``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+class Settings(BaseSettings):
+    """Everything the app reads from its environment.
+
+    Pointing ``wechat_api_base`` (and the payment base URLs) at the real hosts instead of the
+    simulator is the only change production needs.
+    """
+
+    model_config = SettingsConfigDict(env_prefix="XIAODIAN_", extra="ignore")
+
+    env: Literal["demo", "production", "test"] = "production"
+    database_url: str = "sqlite+aiosqlite:///./data/xiaodian.db"
+    redis_url: str | None = None
+    secret_key: str = Field(default="", description="signs sessions and derives local keys")
+    database_pool_size: int = 10
+    database_echo: bool = False
+
+    public_base_url: str = "http://127.0.0.1:8000"
+    media_dir: Path = Path("./data/media")
+    media_url_prefix: str = "/media"
+
+    wechat_appid: str = "wx0000000000000000"
+    wechat_secret: str = ""
+    wechat_api_base: str = "https://api.weixin.qq.com"
+    http_timeout_seconds: float = 5.0
+
+    sandbox_enabled: bool = False
+    sandbox_lenient_login: bool = False
+    sandbox_default_openid: str = "demo-shopper-openid"
+
+    run_jobs_in_process: bool = True
+    job_interval_seconds: float = 30.0
+
+    token_ttl_days: int = 30
+    admin_token_ttl_hours: int = 12
+    unpaid_timeout_minutes: int = Field(default=30, ge=1, le=24 * 60)
+    auto_confirm_days: int = Field(default=10, ge=1, le=60)
+    freight_fen: int = Field(default=800, ge=0)
+    free_freight_threshold_fen: int = Field(default=9900, ge=0)
+    catalog_cache_seconds: int = 60
+
+    log_json: bool = True
+    log_level: str = "INFO"
+
+    @field_validator("public_base_url", "wechat_api_base")
+    @classmethod
+    def _strip_trailing_slash(cls, value: str) -> str:
+        return value.rstrip("/")
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    def check_for_serving(self) -> None:
+        """Refuse to serve production traffic with settings that are only fit for a demo."""
+        if self.env == "production" and not self.secret_key:
+            raise ValueError("XIAODIAN_SECRET_KEY must be set to a long random value")
+        if self.env == "production" and len(self.secret_key) < 32:
+            raise ValueError("XIAODIAN_SECRET_KEY must be at least 32 characters")
+
+    # --- Payments: WeChat Pay (API v3, or legacy v2) and Alipay ---------------------------
+    # Built into client configs by ``xiaodian.integrations.payconfig``. Keys come from a file
+    # (``…_path``) or inline PEM (``…_pem``); the path wins when both are set. The base URLs
+    # point at the real services by default and at the simulator in the demo.
+    wechat_pay_api_version: Literal["v3", "v2"] = "v3"
+    wechat_pay_mchid: str = ""
+    wechat_pay_base_url: str = "https://api.mch.weixin.qq.com"
+    wechat_pay_private_key_path: Path | None = None
+    wechat_pay_private_key_pem: str = ""
+    wechat_pay_cert_serial: str = ""
+    wechat_pay_apiv3_key: str = ""
+    wechat_pay_platform_cert_paths: list[Path] = Field(default_factory=list)
+    wechat_pay_public_key_id: str = ""
+    wechat_pay_public_key_path: Path | None = None
+    wechat_pay_public_key_pem: str = ""
+    wechat_pay_v2_key: str = ""
+    wechat_pay_v2_sign_type: Literal["MD5", "HMAC-SHA256"] = "HMAC-SHA256"
+    wechat_pay_v2_client_cert_path: Path | None = None
+    wechat_pay_v2_client_key_path: Path | None = None
+    wechat_pay_notify_url: str = ""
+    wechat_pay_refund_notify_url: str = ""
+    alipay_app_id: str = ""
+    alipay_gateway: str = "https://openapi.alipay.com/gateway.do"
+    alipay_app_private_key_path: Path | None = None
+    alipay_app_private_key_pem: str = ""
+    alipay_public_key_path: Path | None = None
+    alipay_public_key_pem: str = ""
+    alipay_seller_id: str = ""
+    alipay_notify_url: str = ""
+    payment_max_attempts: int = Field(default=3, ge=1, le=3)
+    payment_retry_backoff_seconds: float = Field(default=0.5, ge=0)
+    payment_timeout_seconds: float = Field(default=10.0, gt=0)

@@ -1,0 +1,67 @@
+"""Everything a request or a job needs besides its session: settings, database, cache, bus."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import httpx
+import redis.asyncio as redis_asyncio
+
+from xiaodian.config import Settings
+from xiaodian.core.bus import Bus, MemoryBus, RedisBus
+from xiaodian.core.cache import Cache, MemoryCache, RedisCache
+from xiaodian.core.db import Database
+from xiaodian.core.nearcache import NearCache
+
+
+@dataclass
+class AppContext:
+    settings: Settings
+    db: Database
+    cache: Cache
+    bus: Bus
+    near_cache: NearCache
+    http: httpx.AsyncClient
+    """Outbound calls (WeChat, Alipay, AMap); tests may route it to the simulator in-process."""
+    redis: redis_asyncio.Redis | None = None
+    extras: dict[str, object] = field(default_factory=dict)
+
+    @classmethod
+    def create(cls, settings: Settings, *, http: httpx.AsyncClient | None = None) -> AppContext:
+        db = Database(
+            settings.database_url,
+            echo=settings.database_echo,
+            pool_size=settings.database_pool_size,
+        )
+        cache: Cache
+        bus: Bus
+        redis_client: redis_asyncio.Redis | None = None
+        if settings.redis_url:
+            redis_client = redis_asyncio.Redis.from_url(settings.redis_url)
+            cache = RedisCache(redis_client)
+            bus = RedisBus(redis_client)
+        else:
+            cache = MemoryCache()
+            bus = MemoryBus()
+        near_cache = NearCache(bus, ttl_seconds=settings.catalog_cache_seconds)
+        client = http or httpx.AsyncClient(
+            timeout=httpx.Timeout(settings.http_timeout_seconds), trust_env=False
+        )
+        return cls(
+            settings=settings,
+            db=db,
+            cache=cache,
+            bus=bus,
+            near_cache=near_cache,
+            http=client,
+            redis=redis_client,
+        )
+
+    async def start(self) -> None:
+        await self.bus.start()
+
+    async def close(self) -> None:
+        await self.bus.stop()
+        await self.http.aclose()
+        await self.cache.close()
+        await self.db.dispose()

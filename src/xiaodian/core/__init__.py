@@ -1,0 +1,1 @@
+"""Plumbing that knows no domain: database, cache, bus, clock, money, errors, security."""

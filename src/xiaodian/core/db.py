@@ -1,0 +1,130 @@
+"""Engines, sessions and the one-transaction-per-unit-of-work rule.
+
+A request or a job gets one session inside `Database.transaction()`: services `flush()`, the
+transaction commits at the end, and work that must only happen after a commit (publishing stock
+events, outbound calls) is queued with `after_commit()`.
+
+SQLite allows one writer at a time. Write transactions start with ``BEGIN IMMEDIATE`` (so they
+take the write lock up front instead of failing on upgrade) and, inside one process, queue on an
+asyncio lock rather than spinning on the busy timeout. Reads run concurrently under WAL.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
+
+log = logging.getLogger(__name__)
+
+AfterCommit = Callable[[], Awaitable[None]]
+_HOOKS_KEY = "after_commit"
+
+
+def after_commit(session: AsyncSession, hook: AfterCommit) -> None:
+    """Run `hook` once the session's transaction has committed (never if it rolls back)."""
+    session.info.setdefault(_HOOKS_KEY, []).append(hook)
+
+
+async def _run_after_commit(hooks: list[AfterCommit]) -> None:
+    for hook in hooks:
+        try:
+            await hook()
+        except Exception:  # the commit stands; a failed side effect is logged, not raised
+            log.exception("after-commit hook failed")
+
+
+class Database:
+    """One engine per process, and the sessions that come from it."""
+
+    def __init__(self, url: str, *, echo: bool = False, pool_size: int = 10) -> None:
+        parsed = make_url(url)
+        self.url = url
+        self.dialect = parsed.get_backend_name()
+        kwargs: dict[str, Any] = {"echo": echo}
+        if self.dialect == "sqlite":
+            kwargs["connect_args"] = {"timeout": 30}
+        else:
+            kwargs.update(
+                pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True, pool_recycle=1800
+            )
+        if self.dialect in ("mysql", "mariadb"):
+            kwargs["connect_args"] = {"charset": "utf8mb4"}
+            kwargs["isolation_level"] = "READ COMMITTED"
+        self.engine: AsyncEngine = create_async_engine(url, **kwargs)
+        self.write_engine: AsyncEngine = self.engine
+        self._write_lock: asyncio.Lock | None = None
+        if self.dialect == "sqlite":
+            _configure_sqlite(self.engine)
+            self.write_engine = self.engine.execution_options(sqlite_begin="IMMEDIATE")
+            self._write_lock = asyncio.Lock()
+        self._reader = async_sessionmaker(self.engine, expire_on_commit=False)
+        self._writer = async_sessionmaker(self.write_engine, expire_on_commit=False)
+
+    @property
+    def supports_skip_locked(self) -> bool:
+        return self.dialect in ("mysql", "mariadb", "postgresql")
+
+    @contextlib.asynccontextmanager
+    async def transaction(self, *, write: bool = True) -> AsyncIterator[AsyncSession]:
+        """One unit of work: commit on success, roll back on error, then the after-commit hooks."""
+        lock = self._write_lock if write and self._write_lock is not None else None
+        if lock is not None:
+            await lock.acquire()
+        session = (self._writer if write else self._reader)()
+        hooks: list[AfterCommit] = []
+        try:
+            yield session
+            await session.commit()
+            hooks = session.info.pop(_HOOKS_KEY, [])
+        except BaseException:
+            await session.rollback()
+            raise
+        finally:
+            await session.close()
+            if lock is not None:
+                lock.release()
+        await _run_after_commit(hooks)
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()
+
+
+def _configure_sqlite(engine: AsyncEngine) -> None:
+    sync_engine = engine.sync_engine
+
+    @event.listens_for(sync_engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Take transactions into our own hands so BEGIN IMMEDIATE is possible.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=FULL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.close()
+
+    @event.listens_for(sync_engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        mode = conn.get_execution_options().get("sqlite_begin", "")
+        conn.exec_driver_sql(f"BEGIN {mode}".strip())
+
+
+def is_retryable_db_error(error: BaseException) -> bool:
+    """Deadlocks, lock timeouts and a locked SQLite file: the request may simply be retried."""
+    text = str(getattr(error, "orig", error)).lower()
+    return any(
+        marker in text
+        for marker in ("database is locked", "deadlock", "lock wait timeout", "1213", "1205")
+    )

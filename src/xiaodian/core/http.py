@@ -1,0 +1,110 @@
+"""HTTP plumbing: the per-request transaction, the app context dependency, error rendering."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from typing import Annotated, Any
+
+from fastapi import Depends, FastAPI, Path, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from xiaodian.core.db import is_retryable_db_error
+from xiaodian.core.dbtypes import MAX_ID
+from xiaodian.core.errors import ShopError
+
+log = logging.getLogger(__name__)
+
+READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def get_context(request: Request) -> Any:
+    return request.app.state.context
+
+
+async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
+    """The request's one transaction; committed before the response is sent."""
+    context = request.app.state.context
+    async with context.db.transaction(write=request.method not in READ_METHODS) as session:
+        yield session
+
+
+SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
+IdPath = Annotated[int, Path(ge=1, le=MAX_ID)]
+
+_HTTP_CODES = {
+    400: ("bad_request", "请求有误"),
+    401: ("unauthorized", "请先登录"),
+    403: ("forbidden", "没有权限"),
+    404: ("not_found", "没有找到"),
+    405: ("method_not_allowed", "不支持的请求方法"),
+    413: ("payload_too_large", "内容太大"),
+    415: ("unsupported_media_type", "不支持的内容类型"),
+}
+
+
+def _error(status: int, code: str, message: str, **extra: Any) -> JSONResponse:
+    return JSONResponse({"error": code, "message": message, **extra}, status_code=status)
+
+
+async def _on_shop_error(_request: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, ShopError)
+    headers = {"Retry-After": "1"} if error.status_code in (429, 503) else None
+    return JSONResponse(error.to_dict(), status_code=error.status_code, headers=headers)
+
+
+async def _on_validation_error(_request: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, RequestValidationError)
+    details = [
+        {
+            "loc": [str(part) for part in item.get("loc", ())],
+            "msg": str(item.get("msg", "")),
+            "type": str(item.get("type", "")),
+        }
+        for item in error.errors()
+    ]
+    first = details[0] if details else {"loc": [], "msg": ""}
+    where = ".".join(p for p in first["loc"] if p not in ("body", "query", "path"))
+    message = f"请求参数有误: {where} {first['msg']}".strip()
+    return _error(422, "validation_error", message, details=details)
+
+
+async def _on_http_error(_request: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, StarletteHTTPException)
+    code, message = _HTTP_CODES.get(error.status_code, ("http_error", str(error.detail)))
+    return JSONResponse(
+        {"error": code, "message": message},
+        status_code=error.status_code,
+        headers=getattr(error, "headers", None),
+    )
+
+
+async def _on_db_error(_request: Request, error: Exception) -> JSONResponse:
+    if isinstance(error, IntegrityError):
+        log.warning("integrity error reached the handler: %s", error.orig)
+        return _error(409, "conflict", "数据已被修改，请刷新后重试")
+    if is_retryable_db_error(error):
+        return JSONResponse(
+            {"error": "busy", "message": "系统繁忙，请稍后重试"},
+            status_code=503,
+            headers={"Retry-After": "1"},
+        )
+    log.exception("database error", exc_info=error)
+    return _error(500, "internal_error", "系统错误，请稍后重试")
+
+
+async def _on_unexpected(_request: Request, error: Exception) -> JSONResponse:
+    log.exception("unhandled error", exc_info=error)
+    return _error(500, "internal_error", "系统错误，请稍后重试")
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(ShopError, _on_shop_error)
+    app.add_exception_handler(RequestValidationError, _on_validation_error)
+    app.add_exception_handler(StarletteHTTPException, _on_http_error)
+    app.add_exception_handler(DBAPIError, _on_db_error)
+    app.add_exception_handler(Exception, _on_unexpected)

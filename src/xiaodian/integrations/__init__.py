@@ -1,0 +1,1 @@
+"""Protocol clients for the services outside the machine: WeChat, Alipay, AMap."""

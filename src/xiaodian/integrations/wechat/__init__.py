@@ -1,0 +1,1 @@
+"""WeChat: mini-program login, WeChat Pay v3 and v2."""

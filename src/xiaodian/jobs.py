@@ -1,0 +1,11 @@
+"""Every sweep the worker runs, in order."""
+
+from __future__ import annotations
+
+from xiaodian.core.jobs import Job
+from xiaodian.orders import jobs as order_jobs
+
+ALL_JOBS: list[Job] = [
+    Job("close_unpaid_orders", order_jobs.close_unpaid_orders),
+    Job("auto_confirm_orders", order_jobs.auto_confirm_orders),
+]

@@ -1,0 +1,1 @@
+"""Uploaded images and their variants."""

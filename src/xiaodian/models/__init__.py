@@ -1,0 +1,33 @@
+"""Every ORM table, one module per domain. Importing this package registers them all."""
+
+from xiaodian.models.admins import AdminUser
+from xiaodian.models.base import Base
+from xiaodian.models.cart import CartItem
+from xiaodian.models.catalog import Banner, Category, Goods, GoodsImage, GoodsSpec, Sku
+from xiaodian.models.orders import IdempotencyKey, Order, OrderEvent, OrderLine
+from xiaodian.models.reviews import Review
+from xiaodian.models.shop import ShopSettings
+from xiaodian.models.users import Address, AuthToken, Favorite, Footprint, User
+
+__all__ = [
+    "Address",
+    "AdminUser",
+    "AuthToken",
+    "Banner",
+    "Base",
+    "CartItem",
+    "Category",
+    "Favorite",
+    "Footprint",
+    "Goods",
+    "GoodsImage",
+    "GoodsSpec",
+    "IdempotencyKey",
+    "Order",
+    "OrderEvent",
+    "OrderLine",
+    "Review",
+    "ShopSettings",
+    "Sku",
+    "User",
+]

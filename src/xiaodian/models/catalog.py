@@ -1,0 +1,142 @@
+"""Categories (two levels), goods with images, specs and SKUs, and home-page banners."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from xiaodian.core.dbtypes import BigId, JSONType
+from xiaodian.models.base import Base, CreatedAt, IdPk, UpdatedAt, table_args
+
+
+class Category(Base):
+    __tablename__ = "categories"
+    __table_args__ = table_args(Index("ix_categories_parent", "parent_id", "sort_order"))
+
+    id: Mapped[IdPk]
+    parent_id: Mapped[int | None] = mapped_column(
+        BigId, ForeignKey("categories.id", ondelete="RESTRICT")
+    )
+    name: Mapped[str] = mapped_column(String(32))
+    icon_url: Mapped[str] = mapped_column(String(500), default="")
+    sort_order: Mapped[int] = mapped_column(Integer, default=0)
+    is_visible: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[CreatedAt]
+    updated_at: Mapped[UpdatedAt]
+
+
+class Goods(Base):
+    """A product as the shopper sees it; what is bought is one of its SKUs.
+
+    `price_fen` is the lowest active SKU price and `sales` the paid units, both kept here so
+    lists can filter and sort on them.
+    """
+
+    __tablename__ = "goods"
+    __table_args__ = table_args(
+        Index("ix_goods_category", "category_id"),
+        Index("ix_goods_shelf_sales", "is_on_shelf", "sales"),
+        Index("ix_goods_shelf_created", "is_on_shelf", "created_at"),
+        Index("ix_goods_shelf_price", "is_on_shelf", "price_fen"),
+    )
+
+    id: Mapped[IdPk]
+    category_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("categories.id", ondelete="RESTRICT")
+    )
+    title: Mapped[str] = mapped_column(String(120))
+    subtitle: Mapped[str] = mapped_column(String(200), default="")
+    unit: Mapped[str] = mapped_column(String(16), default="件")
+    description: Mapped[str] = mapped_column(Text, default="")
+    price_fen: Mapped[int] = mapped_column(Integer, default=0)
+    market_price_fen: Mapped[int] = mapped_column(Integer, default=0)
+    sales: Mapped[int] = mapped_column(Integer, default=0)
+    is_on_shelf: Mapped[bool] = mapped_column(Boolean, default=False)
+    sort_order: Mapped[int] = mapped_column(Integer, default=0)
+    deleted_at: Mapped[datetime | None]
+    created_at: Mapped[CreatedAt]
+    updated_at: Mapped[UpdatedAt]
+
+    images: Mapped[list[GoodsImage]] = relationship(
+        order_by="GoodsImage.sort_order", cascade="all, delete-orphan", lazy="raise"
+    )
+    specs: Mapped[list[GoodsSpec]] = relationship(
+        order_by="GoodsSpec.sort_order", cascade="all, delete-orphan", lazy="raise"
+    )
+    skus: Mapped[list[Sku]] = relationship(
+        order_by="Sku.id", cascade="all, delete-orphan", lazy="raise", back_populates="goods"
+    )
+
+
+class GoodsImage(Base):
+    __tablename__ = "goods_images"
+    __table_args__ = table_args(Index("ix_goods_images_goods", "goods_id", "sort_order"))
+
+    id: Mapped[IdPk]
+    goods_id: Mapped[int] = mapped_column(BigId, ForeignKey("goods.id", ondelete="CASCADE"))
+    url: Mapped[str] = mapped_column(String(500))
+    sort_order: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class GoodsSpec(Base):
+    """One dimension of choice (e.g. 重量) and its values in display order."""
+
+    __tablename__ = "goods_specs"
+    __table_args__ = table_args(Index("ix_goods_specs_goods", "goods_id", "sort_order"))
+
+    id: Mapped[IdPk]
+    goods_id: Mapped[int] = mapped_column(BigId, ForeignKey("goods.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(32))
+    values: Mapped[list[str]] = mapped_column(JSONType)
+    sort_order: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Sku(Base):
+    """A purchasable variant; `stock` never goes below zero (checked here and in every update)."""
+
+    __tablename__ = "skus"
+    __table_args__ = table_args(
+        Index("ix_skus_goods", "goods_id"),
+        CheckConstraint("stock >= 0", name="stock_not_negative"),
+        CheckConstraint("price_fen >= 0", name="price_not_negative"),
+    )
+
+    id: Mapped[IdPk]
+    goods_id: Mapped[int] = mapped_column(BigId, ForeignKey("goods.id", ondelete="CASCADE"))
+    spec_values: Mapped[list[str]] = mapped_column(JSONType)
+    price_fen: Mapped[int] = mapped_column(Integer)
+    stock: Mapped[int] = mapped_column(Integer, default=0)
+    sales: Mapped[int] = mapped_column(Integer, default=0)
+    code: Mapped[str] = mapped_column(String(64), default="")
+    image_url: Mapped[str] = mapped_column(String(500), default="")
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[CreatedAt]
+    updated_at: Mapped[UpdatedAt]
+
+    goods: Mapped[Goods] = relationship(back_populates="skus", lazy="raise")
+
+
+class Banner(Base):
+    __tablename__ = "banners"
+
+    id: Mapped[IdPk]
+    title: Mapped[str] = mapped_column(String(64), default="")
+    image_url: Mapped[str] = mapped_column(String(500))
+    link_type: Mapped[str] = mapped_column(String(16), default="none")
+    link_value: Mapped[str] = mapped_column(String(500), default="")
+    sort_order: Mapped[int] = mapped_column(Integer, default=0)
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    starts_at: Mapped[datetime | None]
+    ends_at: Mapped[datetime | None]
+    created_at: Mapped[CreatedAt]
+    updated_at: Mapped[UpdatedAt]

@@ -1,0 +1,1 @@
+"""Orders: checkout, the state machine, sweeps, shipping."""

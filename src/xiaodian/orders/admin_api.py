@@ -1,0 +1,53 @@
+"""Merchant order routes: list with filters, detail with timeline, ship, close unpaid."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query
+
+from xiaodian.auth.deps import CurrentAdmin
+from xiaodian.context import AppContext
+from xiaodian.core.http import IdPath, SessionDep, get_context
+from xiaodian.core.pagination import Page
+from xiaodian.orders import admin_service as service
+from xiaodian.orders.schemas import AdminOrderOut, AdminOrderQuery, CloseIn, ShipIn
+
+router = APIRouter(tags=["admin: orders"])
+ContextDep = Annotated[AppContext, Depends(get_context)]
+
+
+@router.get("/orders")
+async def list_orders(
+    _admin: CurrentAdmin, session: SessionDep, query: Annotated[AdminOrderQuery, Query()]
+) -> Page[AdminOrderOut]:
+    return await service.list_orders(session, query)
+
+
+@router.get("/orders/{order_id}")
+async def get_order(order_id: IdPath, _admin: CurrentAdmin, session: SessionDep) -> AdminOrderOut:
+    return await service.get_order(session, order_id=order_id)
+
+
+@router.post("/orders/{order_id}/ship")
+async def ship(
+    order_id: IdPath,
+    body: ShipIn,
+    _admin: CurrentAdmin,
+    session: SessionDep,
+    context: ContextDep,
+) -> AdminOrderOut:
+    return await service.ship(session, order_id=order_id, shipment=body, defaults=context.settings)
+
+
+@router.post("/orders/{order_id}/close")
+async def close(
+    order_id: IdPath,
+    body: CloseIn,
+    _admin: CurrentAdmin,
+    session: SessionDep,
+    context: ContextDep,
+) -> AdminOrderOut:
+    return await service.close_unpaid(
+        session, order_id=order_id, reason=body.reason, near_cache=context.near_cache
+    )

@@ -1,0 +1,128 @@
+"""The merchant's orders: find, read with timeline, ship, close unpaid ones."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from xiaodian.catalog.queries import like_pattern
+from xiaodian.config import Settings
+from xiaodian.core import clock
+from xiaodian.core.nearcache import NearCache
+from xiaodian.core.pagination import Page, offset_of
+from xiaodian.models import Order, User
+from xiaodian.orders import service
+from xiaodian.orders.errors import OrderNotPending, OrderStateConflict
+from xiaodian.orders.schemas import AdminOrderOut, AdminOrderQuery, ShipIn
+from xiaodian.orders.state import Status, transition
+from xiaodian.orders.views import TAB_STATUSES, orders_out, with_lines
+from xiaodian.shop.service import current_settings
+
+
+async def _admin_out(session: AsyncSession, orders: list[Order]) -> list[AdminOrderOut]:
+    users = (
+        dict(
+            (
+                await session.execute(
+                    select(User.id, User.nickname).where(
+                        User.id.in_({order.user_id for order in orders})
+                    )
+                )
+            )
+            .tuples()
+            .all()
+        )
+        if orders
+        else {}
+    )
+    return [
+        AdminOrderOut(
+            **out.model_dump(), user_id=order.user_id, user_nickname=users.get(order.user_id, "")
+        )
+        for order, out in zip(orders, await orders_out(session, orders), strict=True)
+    ]
+
+
+async def list_orders(session: AsyncSession, query: AdminOrderQuery) -> Page[AdminOrderOut]:
+    conditions: list[Any] = []
+    if query.status != "all":
+        conditions.append(Order.status.in_(TAB_STATUSES[query.status]))
+    if query.q:
+        pattern = like_pattern(query.q)
+        conditions.append(
+            or_(
+                Order.order_no.like(pattern, escape="\\"),
+                Order.receiver_name.like(pattern, escape="\\"),
+                Order.receiver_phone.like(pattern, escape="\\"),
+            )
+        )
+    if query.user_id is not None:
+        conditions.append(Order.user_id == query.user_id)
+    if query.created_from is not None:
+        conditions.append(Order.created_at >= query.created_from)
+    if query.created_to is not None:
+        conditions.append(Order.created_at < query.created_to)
+    total = await session.scalar(select(func.count(Order.id)).where(*conditions)) or 0
+    rows = list(
+        (
+            await session.execute(
+                select(Order)
+                .where(*conditions)
+                .options(with_lines())  # type: ignore[arg-type]
+                .order_by(Order.created_at.desc(), Order.id.desc())
+                .offset(offset_of(query.page, query.page_size))
+                .limit(query.page_size)
+            )
+        ).scalars()
+    )
+    return Page[AdminOrderOut](
+        items=await _admin_out(session, rows),
+        total=total,
+        page=query.page,
+        page_size=query.page_size,
+    )
+
+
+async def get_order(session: AsyncSession, *, order_id: int) -> AdminOrderOut:
+    order = await service.order_for_update(session, order_id=order_id)
+    return (await _admin_out(session, [order]))[0]
+
+
+async def ship(
+    session: AsyncSession, *, order_id: int, shipment: ShipIn, defaults: Settings
+) -> AdminOrderOut:
+    """`paid → shipped` with carrier and tracking number; starts the auto-confirm clock."""
+    order = await service.order_for_update(session, order_id=order_id)
+    shop = await current_settings(session, defaults=defaults)
+    now = clock.now()
+    won = await transition(
+        session,
+        order=order,
+        from_statuses=[Status.PAID],
+        to=Status.SHIPPED,
+        actor="merchant",
+        note=f"{shipment.carrier} {shipment.tracking_no}",
+        values={
+            "shipped_at": now,
+            "carrier": shipment.carrier,
+            "tracking_no": shipment.tracking_no,
+            "auto_confirm_at": now + timedelta(days=shop.auto_confirm_days),
+        },
+    )
+    if not won:
+        raise OrderStateConflict("只有待发货的订单可以发货")
+    return await get_order(session, order_id=order_id)
+
+
+async def close_unpaid(
+    session: AsyncSession, *, order_id: int, reason: str, near_cache: NearCache
+) -> AdminOrderOut:
+    order = await service.order_for_update(session, order_id=order_id)
+    if not await service.close_order(
+        session, order=order, actor="merchant", reason=reason or "商家关闭", near_cache=near_cache
+    ):
+        raise OrderNotPending("只有待支付的订单可以关闭")
+    return await get_order(session, order_id=order_id)

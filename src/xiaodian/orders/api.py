@@ -1,0 +1,104 @@
+"""Shopper order routes: preview, place (idempotent), list, read, cancel, confirm, review."""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Header, Query
+from fastapi.responses import JSONResponse
+
+from xiaodian.auth.deps import CurrentUser
+from xiaodian.context import AppContext
+from xiaodian.core.http import IdPath, SessionDep, get_context
+from xiaodian.core.pagination import Page, PageNumber, PageSize
+from xiaodian.orders import service
+from xiaodian.orders.errors import InvalidIdempotencyKey
+from xiaodian.orders.schemas import CheckoutIn, OrderCreate, OrderOut, OrderTab, PreviewOut
+from xiaodian.reviews import service as reviews
+from xiaodian.reviews.schemas import ReviewsCreate, ReviewsCreated
+
+router = APIRouter(tags=["orders"])
+ContextDep = Annotated[AppContext, Depends(get_context)]
+_KEY = re.compile(r"^[\x21-\x7e]{1,64}$")
+
+
+@router.post("/orders/preview")
+async def preview(
+    body: CheckoutIn, user: CurrentUser, session: SessionDep, context: ContextDep
+) -> PreviewOut:
+    return await service.preview(session, user=user, request=body, defaults=context.settings)
+
+
+@router.post("/orders", status_code=201, response_model=OrderOut)
+async def place_order(
+    body: OrderCreate,
+    user: CurrentUser,
+    session: SessionDep,
+    context: ContextDep,
+    idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
+) -> Any:
+    if idempotency_key is not None and not _KEY.match(idempotency_key):
+        raise InvalidIdempotencyKey()
+    order, created = await service.place_order(
+        session,
+        user=user,
+        request=body,
+        idempotency_key=idempotency_key,
+        defaults=context.settings,
+        near_cache=context.near_cache,
+    )
+    headers = {} if created else {"Idempotent-Replayed": "true"}
+    return JSONResponse(order.model_dump(mode="json"), status_code=201, headers=headers)
+
+
+@router.get("/orders")
+async def list_orders(
+    user: CurrentUser,
+    session: SessionDep,
+    status: Annotated[OrderTab, Query()] = "all",
+    page: Annotated[PageNumber, Query()] = 1,
+    page_size: Annotated[PageSize, Query()] = 10,
+) -> Page[OrderOut]:
+    return await service.list_orders(
+        session, user_id=user.id, tab=status, page=page, page_size=page_size
+    )
+
+
+@router.get("/orders/{order_id}")
+async def get_order(order_id: IdPath, user: CurrentUser, session: SessionDep) -> OrderOut:
+    return await service.get_order(session, user_id=user.id, order_id=order_id)
+
+
+@router.post("/orders/{order_id}/cancel")
+async def cancel(
+    order_id: IdPath, user: CurrentUser, session: SessionDep, context: ContextDep
+) -> OrderOut:
+    return await service.cancel(
+        session, user_id=user.id, order_id=order_id, near_cache=context.near_cache
+    )
+
+
+@router.post("/orders/{order_id}/confirm")
+async def confirm(order_id: IdPath, user: CurrentUser, session: SessionDep) -> OrderOut:
+    return await service.confirm_receipt(session, user_id=user.id, order_id=order_id)
+
+
+@router.post("/orders/{order_id}/reviews", status_code=201)
+async def review(
+    order_id: IdPath,
+    body: ReviewsCreate,
+    user: CurrentUser,
+    session: SessionDep,
+    context: ContextDep,
+) -> ReviewsCreated:
+    order = await service.order_of_user(session, user_id=user.id, order_id=order_id)
+    created = await reviews.write_reviews(
+        session,
+        user=user,
+        order=order,
+        lines=order.lines,
+        reviews=body.reviews,
+        near_cache=context.near_cache,
+    )
+    return ReviewsCreated(reviews=created)

@@ -1,0 +1,55 @@
+"""Merchant review moderation: list, reply, hide."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query
+
+from xiaodian.auth.deps import CurrentAdmin
+from xiaodian.context import AppContext
+from xiaodian.core.http import IdPath, SessionDep, get_context
+from xiaodian.core.pagination import Page
+from xiaodian.reviews import service
+from xiaodian.reviews.schemas import (
+    AdminReviewQuery,
+    ReviewAdminOut,
+    ReviewReplyIn,
+    ReviewVisibilityIn,
+)
+
+router = APIRouter(tags=["admin: reviews"])
+ContextDep = Annotated[AppContext, Depends(get_context)]
+
+
+@router.get("/reviews")
+async def list_reviews(
+    _admin: CurrentAdmin, session: SessionDep, query: Annotated[AdminReviewQuery, Query()]
+) -> Page[ReviewAdminOut]:
+    return await service.admin_list(session, query)
+
+
+@router.post("/reviews/{review_id}/reply")
+async def reply(
+    review_id: IdPath,
+    body: ReviewReplyIn,
+    _admin: CurrentAdmin,
+    session: SessionDep,
+    context: ContextDep,
+) -> ReviewAdminOut:
+    return await service.reply(
+        session, review_id=review_id, text=body.reply, near_cache=context.near_cache
+    )
+
+
+@router.post("/reviews/{review_id}/visibility")
+async def visibility(
+    review_id: IdPath,
+    body: ReviewVisibilityIn,
+    _admin: CurrentAdmin,
+    session: SessionDep,
+    context: ContextDep,
+) -> ReviewAdminOut:
+    return await service.set_hidden(
+        session, review_id=review_id, hidden=body.is_hidden, near_cache=context.near_cache
+    )

@@ -1,0 +1,1 @@
+"""Local simulators of the services outside the machine (WeChat, WeChat Pay, Alipay)."""

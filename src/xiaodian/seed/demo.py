@@ -1,0 +1,326 @@
+"""Seeding the demo shop: categories, 40 goods with pictures and SKUs, banners, shoppers,
+a month of order history and reviews. Runs once: a database that has goods is left alone."""
+
+from __future__ import annotations
+
+import itertools
+import random
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from xiaodian.config import Settings
+from xiaodian.core import clock
+from xiaodian.media.service import store_image_sync
+from xiaodian.models import (
+    Address,
+    Banner,
+    Category,
+    Goods,
+    GoodsImage,
+    GoodsSpec,
+    Order,
+    OrderEvent,
+    OrderLine,
+    Review,
+    Sku,
+    User,
+)
+from xiaodian.orders.numbers import new_order_no
+from xiaodian.orders.state import Status
+from xiaodian.seed import images
+from xiaodian.seed.data import BANNERS, CATALOG, REVIEW_TEXTS, SHOPPERS, DemoCategory, DemoGoods
+from xiaodian.shop.service import current_settings
+
+DEMO_SHOP_NAME = "邻里鲜 · 社区小店"
+
+
+async def seed_demo(session: AsyncSession, *, settings: Settings, history: bool = True) -> bool:
+    """Fill an empty shop with the demo data; False (and nothing written) if goods exist."""
+    if await session.scalar(select(func.count(Goods.id))):
+        return False
+    rng = random.Random(2026)
+    shop = await current_settings(session, defaults=settings)
+    shop.name = DEMO_SHOP_NAME
+    shop.notice = "每天 8:00–21:00 送货上门，满 99 元免运费"
+    shop.service_phone = "400-000-0000"
+    media_dir = settings.media_dir
+    shop.logo_url = _store(images.avatar_picture(initial="X", color=(236, 94, 76)), media_dir)
+
+    all_goods: list[Goods] = []
+    for position, demo_category in enumerate(CATALOG):
+        all_goods += await _seed_category(
+            session, demo_category, len(CATALOG) - position, media_dir, rng
+        )
+    await _seed_banners(session, all_goods, media_dir)
+    shopper = User(openid=settings.sandbox_default_openid, nickname="演示买家")
+    session.add(shopper)
+    await session.flush()
+    session.add(
+        Address(
+            user_id=shopper.id,
+            name="演示买家",
+            phone="13800000000",
+            province="上海市",
+            city="上海市",
+            district="浦东新区",
+            detail="世纪大道 100 号 3 栋 1201",
+            lat=31.2304,
+            lng=121.5737,
+            is_default=True,
+        )
+    )
+    if history:
+        await _seed_history(session, all_goods, media_dir, rng)
+    await session.flush()
+    return True
+
+
+def _store(png: bytes, media_dir: Path) -> str:
+    return store_image_sync(png, media_dir).url
+
+
+async def _seed_category(
+    session: AsyncSession,
+    demo: DemoCategory,
+    sort_order: int,
+    media_dir: Path,
+    rng: random.Random,
+) -> list[Goods]:
+    icon = _store(
+        images.goods_picture(title=demo.name, label=demo.name, color=demo.color, shape=demo.shape),
+        media_dir,
+    )
+    parent = Category(name=demo.name, icon_url=icon, sort_order=sort_order)
+    session.add(parent)
+    await session.flush()
+    created: list[Goods] = []
+    for child_position, (child_name, goods_list) in enumerate(demo.children.items()):
+        child = Category(
+            name=child_name,
+            parent_id=parent.id,
+            icon_url=icon,
+            sort_order=len(demo.children) - child_position,
+        )
+        session.add(child)
+        await session.flush()
+        for item in goods_list:
+            created.append(await _seed_goods(session, item, child.id, demo, media_dir, rng))
+    return created
+
+
+async def _seed_goods(
+    session: AsyncSession,
+    item: DemoGoods,
+    category_id: int,
+    demo: DemoCategory,
+    media_dir: Path,
+    rng: random.Random,
+) -> Goods:
+    pictures = [
+        _store(
+            images.goods_picture(
+                title=item.title,
+                label=item.label,
+                color=demo.color,
+                shape=demo.shape,
+                variant=variant,
+            ),
+            media_dir,
+        )
+        for variant in range(2)
+    ]
+    combinations = list(itertools.product(*item.specs.values())) if item.specs else [()]
+    prices = item.prices or [990]
+    skus = [
+        Sku(
+            spec_values=list(combination),
+            price_fen=prices[index % len(prices)],
+            stock=rng.choice([3, 8, 25, 60, 120, 200, 300]),
+            code=f"SKU{rng.randint(10**6, 10**7)}",
+        )
+        for index, combination in enumerate(combinations)
+    ]
+    lowest = min(sku.price_fen for sku in skus)
+    goods = Goods(
+        category_id=category_id,
+        title=item.title,
+        subtitle=item.subtitle,
+        unit=item.unit,
+        description=f"{item.title}：{item.subtitle}。\n社区门店当日配送，收货后如有质量问题可申请售后。",
+        price_fen=lowest,
+        market_price_fen=lowest * 5 // 4 // 10 * 10,
+        sales=item.popularity,
+        is_on_shelf=True,
+        created_at=clock.now() - timedelta(days=rng.randint(0, 60)),
+        images=[GoodsImage(url=url, sort_order=i) for i, url in enumerate(pictures)],
+        specs=[
+            GoodsSpec(name=name, values=values, sort_order=i)
+            for i, (name, values) in enumerate(item.specs.items())
+        ],
+        skus=skus,
+    )
+    session.add(goods)
+    await session.flush()
+    return goods
+
+
+async def _seed_banners(session: AsyncSession, goods: list[Goods], media_dir: Path) -> None:
+    for position, (title, label, color) in enumerate(BANNERS):
+        url = _store(images.banner_picture(title=title, label=label, color=color), media_dir)
+        target = goods[position * 7 % len(goods)]
+        session.add(
+            Banner(
+                title=title,
+                image_url=url,
+                link_type="goods",
+                link_value=str(target.id),
+                sort_order=len(BANNERS) - position,
+            )
+        )
+    await session.flush()
+
+
+async def _seed_history(
+    session: AsyncSession, goods: list[Goods], media_dir: Path, rng: random.Random
+) -> None:
+    """A month of orders from a few neighbours, so lists, charts and reviews have content."""
+    shoppers: list[User] = []
+    for index, (nickname, key) in enumerate(SHOPPERS):
+        avatar = _store(
+            images.avatar_picture(
+                initial=key[0].upper(), color=CATALOG[index % len(CATALOG)].color
+            ),
+            media_dir,
+        )
+        shopper = User(openid=f"demo-neighbour-{key}", nickname=nickname, avatar_url=avatar)
+        session.add(shopper)
+        shoppers.append(shopper)
+    await session.flush()
+    skus = [(sku, goods) for sku, goods in (await session.execute(select(Sku, Goods).join(Goods)))]
+    covers = {
+        goods_id: url
+        for goods_id, url in (
+            await session.execute(
+                select(GoodsImage.goods_id, GoodsImage.url).where(GoodsImage.sort_order == 0)
+            )
+        ).tuples()
+    }
+    now = clock.now()
+    for days_ago in range(30, 0, -1):
+        for _ in range(rng.randint(2, 6)):
+            created = now - timedelta(
+                days=days_ago, hours=rng.randint(0, 12), minutes=rng.randint(0, 59)
+            )
+            await _seed_order(
+                session,
+                rng.choice(shoppers),
+                rng.sample(skus, rng.randint(1, 3)),
+                created,
+                days_ago,
+                covers,
+                rng,
+            )
+
+
+async def _seed_order(
+    session: AsyncSession,
+    shopper: User,
+    picked: list[tuple[Sku, Goods]],
+    created_at: datetime,
+    days_ago: int,
+    covers: dict[int, str],
+    rng: random.Random,
+) -> None:
+    lines = []
+    for sku, goods in picked:
+        quantity = rng.randint(1, 3)
+        total = sku.price_fen * quantity
+        lines.append(
+            OrderLine(
+                goods_id=goods.id,
+                sku_id=sku.id,
+                title=goods.title,
+                spec_text=" / ".join(sku.spec_values),
+                image_url=covers.get(goods.id, ""),
+                unit_price_fen=sku.price_fen,
+                quantity=quantity,
+                goods_total_fen=total,
+                pay_fen=total,
+            )
+        )
+        goods.sales += quantity
+        sku.sales += quantity
+    goods_total = sum(line.goods_total_fen for line in lines)
+    freight = 0 if goods_total >= 9900 else 800
+    status = Status.COMPLETED if days_ago > 3 else Status.SHIPPED if days_ago > 1 else Status.PAID
+    paid_at = created_at + timedelta(minutes=2)
+    shipped_at = paid_at + timedelta(hours=3) if status != Status.PAID else None
+    completed_at = (
+        shipped_at + timedelta(days=1) if status == Status.COMPLETED and shipped_at else None
+    )
+    order = Order(
+        order_no=new_order_no(created_at),
+        user_id=shopper.id,
+        status=status,
+        goods_total_fen=goods_total,
+        freight_fen=freight,
+        total_fen=goods_total + freight,
+        item_count=sum(line.quantity for line in lines),
+        receiver_name=shopper.nickname[:10],
+        receiver_phone=f"139{rng.randint(10**7, 10**8 - 1)}",
+        province="上海市",
+        city="上海市",
+        district="浦东新区",
+        address_detail=f"锦绣路 {rng.randint(1, 999)} 弄",
+        created_at=created_at,
+        paid_at=paid_at,
+        shipped_at=shipped_at,
+        completed_at=completed_at,
+        carrier="门店配送" if shipped_at else None,
+        tracking_no=f"MD{rng.randint(10**9, 10**10)}" if shipped_at else None,
+        auto_confirm_at=shipped_at + timedelta(days=10) if shipped_at else None,
+        lines=lines,
+    )
+    session.add(order)
+    await session.flush()
+    steps = [
+        (None, Status.PENDING_PAYMENT, created_at, "提交订单"),
+        (Status.PENDING_PAYMENT, Status.PAID, paid_at, "支付成功"),
+    ]
+    if shipped_at:
+        steps.append((Status.PAID, Status.SHIPPED, shipped_at, "门店配送"))
+    if completed_at:
+        steps.append((Status.SHIPPED, Status.COMPLETED, completed_at, "确认收货"))
+    for from_status, to_status, at, note in steps:
+        session.add(
+            OrderEvent(
+                order_id=order.id,
+                from_status=from_status,
+                to_status=to_status,
+                actor="system",
+                note=note,
+                created_at=at,
+            )
+        )
+    if completed_at is not None:
+        for line in lines:
+            if rng.random() < 0.6:
+                text, score = rng.choice(REVIEW_TEXTS)
+                line.is_reviewed = True
+                session.add(
+                    Review(
+                        order_id=order.id,
+                        order_line_id=line.id,
+                        goods_id=line.goods_id,
+                        sku_id=line.sku_id,
+                        user_id=shopper.id,
+                        spec_text=line.spec_text,
+                        score=score,
+                        content=text,
+                        images=[],
+                        created_at=completed_at + timedelta(hours=2),
+                    )
+                )

@@ -1,0 +1,1 @@
+"""The shop itself: name, logo, freight and timeouts."""

@@ -1,0 +1,32 @@
+"""The shop's settings: everyone on the team reads them, the owner changes them."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends
+
+from xiaodian.auth.deps import CurrentAdmin, OwnerAdmin
+from xiaodian.context import AppContext
+from xiaodian.core.http import SessionDep, get_context
+from xiaodian.shop import service
+from xiaodian.shop.schemas import ShopSettingsOut, ShopSettingsPatch
+
+router = APIRouter(tags=["admin: shop"])
+ContextDep = Annotated[AppContext, Depends(get_context)]
+
+
+@router.get("/shop")
+async def get_shop(
+    _admin: CurrentAdmin, session: SessionDep, context: ContextDep
+) -> ShopSettingsOut:
+    return service.to_out(await service.current_settings(session, defaults=context.settings))
+
+
+@router.patch("/shop")
+async def update_shop(
+    body: ShopSettingsPatch, _owner: OwnerAdmin, session: SessionDep, context: ContextDep
+) -> ShopSettingsOut:
+    return await service.update_settings(
+        session, defaults=context.settings, patch=body, near_cache=context.near_cache
+    )

@@ -1,0 +1,50 @@
+"""The shop's settings row: created on first use with defaults from the environment."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from xiaodian.catalog.cache import invalidate_after_commit
+from xiaodian.config import Settings
+from xiaodian.core.nearcache import NearCache
+from xiaodian.models import ShopSettings
+from xiaodian.shop.schemas import ShopSettingsOut, ShopSettingsPatch
+
+
+async def current_settings(session: AsyncSession, *, defaults: Settings) -> ShopSettings:
+    """The one settings row, created from `defaults` if the shop has none yet."""
+    row = (await session.execute(select(ShopSettings).order_by(ShopSettings.id).limit(1))).scalar()
+    if row is None:
+        row = ShopSettings(
+            unpaid_timeout_minutes=defaults.unpaid_timeout_minutes,
+            auto_confirm_days=defaults.auto_confirm_days,
+            freight_fen=defaults.freight_fen,
+            free_freight_threshold_fen=defaults.free_freight_threshold_fen,
+        )
+        session.add(row)
+        await session.flush()
+    return row
+
+
+def freight_for(goods_total_fen: int, *, shop: ShopSettings) -> int:
+    """Flat freight, waived from the free-freight threshold up (a threshold of 0 means never)."""
+    if shop.free_freight_threshold_fen and goods_total_fen >= shop.free_freight_threshold_fen:
+        return 0
+    return shop.freight_fen
+
+
+async def update_settings(
+    session: AsyncSession, *, defaults: Settings, patch: ShopSettingsPatch, near_cache: NearCache
+) -> ShopSettingsOut:
+    row = await current_settings(session, defaults=defaults)
+    for field, value in patch.model_dump(exclude_unset=True).items():
+        if value is not None:
+            setattr(row, field, value)
+    await session.flush()
+    invalidate_after_commit(session, near_cache)
+    return to_out(row)
+
+
+def to_out(row: ShopSettings) -> ShopSettingsOut:
+    return ShopSettingsOut.model_validate(row, from_attributes=True)

@@ -1,0 +1,125 @@
+"""Shopper routes: login/logout and everything under /me."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request, Response
+
+from xiaodian.auth.deps import CurrentUser, bearer_token
+from xiaodian.auth.service import revoke_token
+from xiaodian.context import AppContext
+from xiaodian.core.http import IdPath, SessionDep, get_context
+from xiaodian.core.pagination import Page, PageNumber, PageSize
+from xiaodian.users import service
+from xiaodian.users.schemas import (
+    AddressIn,
+    AddressOut,
+    AddressPatch,
+    FavoriteIn,
+    FavoriteOut,
+    FootprintOut,
+    LoginOut,
+    MeOut,
+    MePatch,
+    WxLoginIn,
+)
+
+router = APIRouter()
+ContextDep = Annotated[AppContext, Depends(get_context)]
+
+
+@router.post("/auth/wx-login", tags=["auth"])
+async def wx_login(body: WxLoginIn, context: ContextDep) -> LoginOut:
+    return await service.login_with_wechat(context, code=body.code)
+
+
+@router.post("/auth/logout", status_code=204, tags=["auth"])
+async def logout(request: Request, session: SessionDep) -> Response:
+    token = bearer_token(request)
+    if token is not None:
+        await revoke_token(session, token=token)
+    return Response(status_code=204)
+
+
+@router.get("/me", tags=["me"])
+async def get_me(user: CurrentUser, session: SessionDep) -> MeOut:
+    return await service.me(session, user=user)
+
+
+@router.patch("/me", tags=["me"])
+async def patch_me(body: MePatch, user: CurrentUser, session: SessionDep) -> MeOut:
+    return await service.update_me(session, user=user, patch=body)
+
+
+@router.get("/me/addresses", tags=["me"])
+async def list_addresses(user: CurrentUser, session: SessionDep) -> list[AddressOut]:
+    return await service.list_addresses(session, user_id=user.id)
+
+
+@router.post("/me/addresses", status_code=201, tags=["me"])
+async def create_address(body: AddressIn, user: CurrentUser, session: SessionDep) -> AddressOut:
+    return await service.create_address(session, user_id=user.id, data=body)
+
+
+@router.get("/me/addresses/{address_id}", tags=["me"])
+async def get_address(address_id: IdPath, user: CurrentUser, session: SessionDep) -> AddressOut:
+    address = await service.get_address(session, user_id=user.id, address_id=address_id)
+    return AddressOut.model_validate(address)
+
+
+@router.patch("/me/addresses/{address_id}", tags=["me"])
+async def update_address(
+    address_id: IdPath, body: AddressPatch, user: CurrentUser, session: SessionDep
+) -> AddressOut:
+    return await service.update_address(session, user_id=user.id, address_id=address_id, patch=body)
+
+
+@router.delete("/me/addresses/{address_id}", status_code=204, tags=["me"])
+async def delete_address(address_id: IdPath, user: CurrentUser, session: SessionDep) -> Response:
+    await service.delete_address(session, user_id=user.id, address_id=address_id)
+    return Response(status_code=204)
+
+
+@router.get("/me/favorites", tags=["me"])
+async def list_favorites(
+    user: CurrentUser,
+    session: SessionDep,
+    page: Annotated[PageNumber, Query()] = 1,
+    page_size: Annotated[PageSize, Query()] = 20,
+) -> Page[FavoriteOut]:
+    return await service.list_favorites(session, user_id=user.id, page=page, page_size=page_size)
+
+
+@router.post("/me/favorites", status_code=201, tags=["me"])
+async def add_favorite(body: FavoriteIn, user: CurrentUser, session: SessionDep) -> Response:
+    await service.add_favorite(session, user_id=user.id, goods_id=body.goods_id)
+    return Response(status_code=201)
+
+
+@router.delete("/me/favorites/{goods_id}", status_code=204, tags=["me"])
+async def remove_favorite(goods_id: IdPath, user: CurrentUser, session: SessionDep) -> Response:
+    await service.remove_favorite(session, user_id=user.id, goods_id=goods_id)
+    return Response(status_code=204)
+
+
+@router.get("/me/footprints", tags=["me"])
+async def list_footprints(
+    user: CurrentUser,
+    session: SessionDep,
+    page: Annotated[PageNumber, Query()] = 1,
+    page_size: Annotated[PageSize, Query()] = 20,
+) -> Page[FootprintOut]:
+    return await service.list_footprints(session, user_id=user.id, page=page, page_size=page_size)
+
+
+@router.delete("/me/footprints", status_code=204, tags=["me"])
+async def clear_footprints(user: CurrentUser, session: SessionDep) -> Response:
+    await service.clear_footprints(session, user_id=user.id)
+    return Response(status_code=204)
+
+
+@router.delete("/me/footprints/{goods_id}", status_code=204, tags=["me"])
+async def remove_footprint(goods_id: IdPath, user: CurrentUser, session: SessionDep) -> Response:
+    await service.clear_footprints(session, user_id=user.id, goods_id=goods_id)
+    return Response(status_code=204)

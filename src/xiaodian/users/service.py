@@ -1,0 +1,340 @@
+"""Shoppers: WeChat login, profile, addresses, favorites and browse history."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from xiaodian.auth.service import issue_token
+from xiaodian.catalog.errors import GoodsNotFound
+from xiaodian.catalog.queries import cards_by_id
+from xiaodian.context import AppContext
+from xiaodian.core import clock
+from xiaodian.core.pagination import Page, offset_of
+from xiaodian.integrations.wechat import login as wechat_login
+from xiaodian.models import Address, Favorite, Footprint, Goods, User
+from xiaodian.orders import service as orders
+from xiaodian.users.errors import (
+    AddressNotFound,
+    InvalidLoginCode,
+    LoginBlocked,
+    LoginRateLimited,
+    TooManyAddresses,
+    WeChatBusy,
+    WeChatError,
+)
+from xiaodian.users.schemas import (
+    AddressIn,
+    AddressOut,
+    AddressPatch,
+    FavoriteOut,
+    FootprintOut,
+    LoginOut,
+    MeOut,
+    MePatch,
+    UserOut,
+)
+
+log = logging.getLogger(__name__)
+
+DEFAULT_NICKNAME = "微信用户"
+MAX_ADDRESSES = 20
+MAX_FOOTPRINTS = 100
+
+_LOGIN_ERRORS = {
+    wechat_login.INVALID_CODE: InvalidLoginCode,
+    wechat_login.CODE_USED: InvalidLoginCode,
+    wechat_login.RATE_LIMITED: LoginRateLimited,
+    wechat_login.HIGH_RISK_USER: LoginBlocked,
+    wechat_login.SYSTEM_BUSY: WeChatBusy,
+}
+
+
+async def login_with_wechat(context: AppContext, *, code: str) -> LoginOut:
+    """Exchange the `wx.login` code, create the shopper on first login, issue a token.
+
+    WeChat is asked before any transaction opens, so a slow WeChat holds no locks.
+    """
+    settings = context.settings
+    try:
+        wechat = await wechat_login.code_to_session(
+            context.http,
+            base_url=settings.wechat_api_base,
+            appid=settings.wechat_appid,
+            secret=settings.wechat_secret,
+            code=code,
+        )
+    except wechat_login.WeChatLoginError as error:
+        log.info("wechat login refused", extra={"errcode": error.errcode})
+        raise _LOGIN_ERRORS.get(error.errcode, WeChatError)() from error
+    except wechat_login.WeChatUnreachable as error:
+        log.warning("wechat login unreachable: %s", error)
+        raise WeChatBusy("暂时无法连接微信，请稍后重试") from error
+
+    async with context.db.transaction() as session:
+        user = await _user_by_openid(session, wechat.openid)
+        if user is None:
+            user = await _create_user(session, wechat.openid)
+        if user.is_blocked:
+            raise LoginBlocked("账号已被停用")
+        user.session_key = wechat.session_key
+        user.unionid = wechat.unionid or user.unionid
+        user.last_login_at = clock.now()
+        issued = await issue_token(
+            session, subject="user", subject_id=user.id, ttl=timedelta(days=settings.token_ttl_days)
+        )
+        return LoginOut(
+            token=issued.token, expires_at=issued.expires_at, user=UserOut.model_validate(user)
+        )
+
+
+async def _user_by_openid(session: AsyncSession, openid: str) -> User | None:
+    return await session.scalar(select(User).where(User.openid == openid).with_for_update())
+
+
+async def _create_user(session: AsyncSession, openid: str) -> User:
+    """Insert the shopper; if a simultaneous first login won the race, use theirs."""
+    try:
+        async with session.begin_nested():
+            user = User(openid=openid, nickname=DEFAULT_NICKNAME)
+            session.add(user)
+            await session.flush()
+            return user
+    except IntegrityError:
+        existing = await _user_by_openid(session, openid)
+        if existing is None:
+            raise
+        return existing
+
+
+async def me(session: AsyncSession, *, user: User) -> MeOut:
+    counts = await orders.status_counts(session, user_id=user.id)
+    return MeOut(
+        id=user.id,
+        nickname=user.nickname,
+        avatar_url=user.avatar_url,
+        phone=user.phone,
+        created_at=user.created_at,
+        order_counts=counts,
+    )
+
+
+async def update_me(session: AsyncSession, *, user: User, patch: MePatch) -> MeOut:
+    for field, value in patch.model_dump(exclude_unset=True).items():
+        if value is not None:
+            setattr(user, field, value)
+    await session.flush()
+    return await me(session, user=user)
+
+
+# ---- addresses ----
+
+
+async def list_addresses(session: AsyncSession, *, user_id: int) -> list[AddressOut]:
+    rows = await session.execute(
+        select(Address)
+        .where(Address.user_id == user_id)
+        .order_by(Address.is_default.desc(), Address.updated_at.desc(), Address.id.desc())
+    )
+    return [AddressOut.model_validate(address) for address in rows.scalars()]
+
+
+async def get_address(session: AsyncSession, *, user_id: int, address_id: int) -> Address:
+    """The shopper's own address; another shopper's looks exactly like a missing one."""
+    address = await session.scalar(
+        select(Address).where(Address.id == address_id, Address.user_id == user_id)
+    )
+    if address is None:
+        raise AddressNotFound()
+    return address
+
+
+async def _clear_default(session: AsyncSession, user_id: int, keep_id: int | None) -> None:
+    await session.execute(
+        update(Address)
+        .where(
+            Address.user_id == user_id, Address.id != (keep_id or 0), Address.is_default.is_(True)
+        )
+        .values(is_default=False)
+    )
+
+
+async def create_address(session: AsyncSession, *, user_id: int, data: AddressIn) -> AddressOut:
+    """A new address; the first one, or one marked default, becomes the only default."""
+    count = await session.scalar(select(func.count(Address.id)).where(Address.user_id == user_id))
+    if (count or 0) >= MAX_ADDRESSES:
+        raise TooManyAddresses()
+    address = Address(user_id=user_id, **data.model_dump())
+    address.is_default = data.is_default or not count
+    session.add(address)
+    await session.flush()
+    if address.is_default:
+        await _clear_default(session, user_id, address.id)
+    return AddressOut.model_validate(address)
+
+
+async def update_address(
+    session: AsyncSession, *, user_id: int, address_id: int, patch: AddressPatch
+) -> AddressOut:
+    address = await get_address(session, user_id=user_id, address_id=address_id)
+    changes = patch.model_dump(exclude_unset=True)
+    for field, value in changes.items():
+        if value is not None or field in ("lat", "lng"):
+            setattr(address, field, value)
+    await session.flush()
+    if changes.get("is_default"):
+        await _clear_default(session, user_id, address.id)
+    return AddressOut.model_validate(address)
+
+
+async def delete_address(session: AsyncSession, *, user_id: int, address_id: int) -> None:
+    """Delete; if it was the default, the most recently used remaining address takes over."""
+    address = await get_address(session, user_id=user_id, address_id=address_id)
+    was_default = address.is_default
+    await session.delete(address)
+    await session.flush()
+    if was_default:
+        successor = await session.scalar(
+            select(Address)
+            .where(Address.user_id == user_id)
+            .order_by(Address.updated_at.desc(), Address.id.desc())
+            .limit(1)
+        )
+        if successor is not None:
+            successor.is_default = True
+            await session.flush()
+
+
+# ---- favorites ----
+
+
+async def is_favorite(session: AsyncSession, *, user_id: int, goods_id: int) -> bool:
+    found = await session.scalar(
+        select(Favorite.id).where(Favorite.user_id == user_id, Favorite.goods_id == goods_id)
+    )
+    return found is not None
+
+
+async def add_favorite(session: AsyncSession, *, user_id: int, goods_id: int) -> None:
+    """Idempotent: favoriting twice keeps one row."""
+    exists = await session.scalar(
+        select(Goods.id).where(Goods.id == goods_id, Goods.deleted_at.is_(None))
+    )
+    if exists is None:
+        raise GoodsNotFound()
+    if await is_favorite(session, user_id=user_id, goods_id=goods_id):
+        return
+    try:
+        async with session.begin_nested():
+            session.add(Favorite(user_id=user_id, goods_id=goods_id))
+            await session.flush()
+    except IntegrityError:
+        return
+
+
+async def remove_favorite(session: AsyncSession, *, user_id: int, goods_id: int) -> None:
+    await session.execute(
+        delete(Favorite).where(Favorite.user_id == user_id, Favorite.goods_id == goods_id)
+    )
+
+
+async def list_favorites(
+    session: AsyncSession, *, user_id: int, page: int, page_size: int
+) -> Page[FavoriteOut]:
+    total = (
+        await session.scalar(select(func.count(Favorite.id)).where(Favorite.user_id == user_id))
+        or 0
+    )
+    rows = (
+        await session.execute(
+            select(Favorite.goods_id, Favorite.created_at)
+            .where(Favorite.user_id == user_id)
+            .order_by(Favorite.created_at.desc(), Favorite.id.desc())
+            .offset(offset_of(page, page_size))
+            .limit(page_size)
+        )
+    ).all()
+    cards = await cards_by_id(session, [goods_id for goods_id, _ in rows])
+    items = [
+        FavoriteOut(goods=cards[goods_id], created_at=created_at)
+        for goods_id, created_at in rows
+        if goods_id in cards
+    ]
+    return Page[FavoriteOut](items=items, total=total, page=page, page_size=page_size)
+
+
+# ---- footprints ----
+
+
+async def record_footprint(context: AppContext, *, user_id: int, goods_id: int) -> None:
+    """Remember that the shopper looked at the goods (runs after the response, own transaction).
+
+    History is a convenience: if the write loses a race or the database is busy, it is skipped.
+    """
+    try:
+        async with context.db.transaction() as session:
+            updated = await session.execute(
+                update(Footprint)
+                .where(Footprint.user_id == user_id, Footprint.goods_id == goods_id)
+                .values(viewed_at=clock.now())
+            )
+            if updated.rowcount == 0:  # type: ignore[attr-defined]
+                session.add(Footprint(user_id=user_id, goods_id=goods_id, viewed_at=clock.now()))
+                await session.flush()
+                await _trim_footprints(session, user_id)
+    except IntegrityError:
+        return
+    except Exception:
+        log.warning("footprint not recorded", exc_info=True)
+
+
+async def _trim_footprints(session: AsyncSession, user_id: int) -> None:
+    cutoff = await session.scalar(
+        select(Footprint.viewed_at)
+        .where(Footprint.user_id == user_id)
+        .order_by(Footprint.viewed_at.desc())
+        .offset(MAX_FOOTPRINTS)
+        .limit(1)
+    )
+    if cutoff is not None:
+        await session.execute(
+            delete(Footprint).where(Footprint.user_id == user_id, Footprint.viewed_at <= cutoff)
+        )
+
+
+async def list_footprints(
+    session: AsyncSession, *, user_id: int, page: int, page_size: int
+) -> Page[FootprintOut]:
+    total = (
+        await session.scalar(select(func.count(Footprint.id)).where(Footprint.user_id == user_id))
+        or 0
+    )
+    rows = (
+        await session.execute(
+            select(Footprint.goods_id, Footprint.viewed_at)
+            .where(Footprint.user_id == user_id)
+            .order_by(Footprint.viewed_at.desc(), Footprint.id.desc())
+            .offset(offset_of(page, page_size))
+            .limit(page_size)
+        )
+    ).all()
+    cards = await cards_by_id(session, [goods_id for goods_id, _ in rows])
+    items = [
+        FootprintOut(goods=cards[goods_id], viewed_at=viewed_at)
+        for goods_id, viewed_at in rows
+        if goods_id in cards
+    ]
+    return Page[FootprintOut](items=items, total=total, page=page, page_size=page_size)
+
+
+async def clear_footprints(
+    session: AsyncSession, *, user_id: int, goods_id: int | None = None
+) -> None:
+    statement = delete(Footprint).where(Footprint.user_id == user_id)
+    if goods_id is not None:
+        statement = statement.where(Footprint.goods_id == goods_id)
+    await session.execute(statement)
