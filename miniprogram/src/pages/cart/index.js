@@ -1,0 +1,121 @@
+// 购物车: every change goes to the server, which answers with the whole cart; the page only
+// shows what the server says (totals, stock warnings, lines that can no longer be bought).
+const cartService = require('../../services/cart')
+const feedback = require('../../utils/feedback')
+const nav = require('../../utils/nav')
+const routes = require('../../utils/routes')
+
+function warningFor(item) {
+  if (!item.is_available) return '已失效'
+  if (item.stock_short) return item.stock > 0 ? `库存仅剩${item.stock}件` : '已售罄'
+  return ''
+}
+
+Component({
+  data: {
+    loaded: false,
+    failed: false,
+    items: [],
+    allSelected: false,
+    selectedQuantity: 0,
+    selectedTotalFen: 0,
+    hasProblem: false,
+  },
+  methods: {
+    onShow() {
+      return this.refresh()
+    },
+    onPullDownRefresh() {
+      return this.refresh().then(() => wx.stopPullDownRefresh())
+    },
+    async refresh() {
+      try {
+        this.apply(await cartService.getCart(), this.nextVersion())
+      } catch (err) {
+        this.setData({ failed: !this.data.loaded })
+      }
+    },
+    // Responses can come back out of order when the shopper taps quickly: keep the newest.
+    nextVersion() {
+      this.version = (this.version || 0) + 1
+      return this.version
+    },
+    apply(cart, version) {
+      if (version !== this.version) return
+      const items = (cart.items || []).map((item) => Object.assign({}, item, { warning: warningFor(item) }))
+      this.setData({
+        loaded: true,
+        failed: false,
+        items,
+        allSelected: !!cart.all_selected,
+        selectedQuantity: cart.selected_quantity || 0,
+        selectedTotalFen: cart.selected_total_fen || 0,
+        hasProblem: items.some((item) => item.selected && item.warning),
+      })
+    },
+    async change(call) {
+      const version = this.nextVersion()
+      try {
+        this.apply(await call(), version)
+      } catch (err) {
+        // The toast is shown by api; reload so the page matches the server again.
+        this.refresh()
+      }
+    },
+    findItem(event) {
+      const itemId = Number(event.currentTarget.dataset.id)
+      return this.data.items.find((item) => item.id === itemId)
+    },
+    onToggle(event) {
+      const item = this.findItem(event)
+      if (!item) return
+      if (!item.is_available) {
+        feedback.toast('该商品已失效，无法选择')
+        return
+      }
+      this.change(() => cartService.updateCartItem(item.id, { selected: !item.selected }))
+    },
+    onQuantityChange(event) {
+      const item = this.findItem(event)
+      if (item) this.change(() => cartService.updateCartItem(item.id, { quantity: event.detail.value }))
+    },
+    onOverLimit(event) {
+      feedback.toast(event.detail.type === 'max' ? '库存不足' : '数量不能再少了，可左滑或点删除移除')
+    },
+    onDelete(event) {
+      const item = this.findItem(event)
+      if (!item) return
+      wx.showModal({
+        title: '删除商品',
+        content: `确定从购物车删除「${item.title}」吗？`,
+        confirmText: '删除',
+        success: (res) => {
+          if (res.confirm) this.change(() => cartService.removeCartItem(item.id))
+        },
+      })
+    },
+    onSelectAll() {
+      this.change(() => cartService.selectAll(!this.data.allSelected))
+    },
+    onOpenGoods(event) {
+      nav.go(routes.goodsDetail(event.currentTarget.dataset.goodsId))
+    },
+    onCheckout() {
+      if (!this.data.selectedQuantity) {
+        feedback.toast('请先选择要结算的商品')
+        return
+      }
+      if (this.data.hasProblem) {
+        feedback.toast('部分选中商品库存不足或已失效，请调整后再结算')
+        return
+      }
+      nav.go(routes.checkout({ fromCart: 1 }))
+    },
+    onGoShopping() {
+      nav.go(routes.TABS.home)
+    },
+    onRetry() {
+      this.refresh()
+    },
+  },
+})

@@ -1,0 +1,68 @@
+// 首页: banners, category shortcuts, promotion slots, best sellers and new arrivals.
+const shop = require('../../services/shop')
+const nav = require('../../utils/nav')
+const routes = require('../../utils/routes')
+const { promotionSlots } = require('./promotions')
+
+Component({
+  data: {
+    loaded: false,
+    failed: false,
+    shop: null,
+    banners: [],
+    categories: [],
+    hot: [],
+    fresh: [],
+    promotions: [],
+  },
+  methods: {
+    onLoad() {
+      return this.load()
+    },
+    onPullDownRefresh() {
+      return this.load({ refresh: true }).then(() => wx.stopPullDownRefresh())
+    },
+    onShareAppMessage() {
+      return { title: (this.data.shop && this.data.shop.name) || '小店', path: routes.TABS.home }
+    },
+    async load({ refresh = false } = {}) {
+      try {
+        const home = await shop.getHome({ refresh })
+        this.setData({
+          loaded: true,
+          failed: false,
+          shop: home.shop || null,
+          banners: home.banners || [],
+          categories: home.categories || [],
+          hot: home.hot || [],
+          fresh: home.new || [],
+          promotions: promotionSlots(home.promotions),
+        })
+        if (home.shop && home.shop.name) wx.setNavigationBarTitle({ title: home.shop.name })
+      } catch (err) {
+        this.setData({ failed: !this.data.loaded })
+      }
+    },
+    onRetry() {
+      this.load({ refresh: true })
+    },
+    onSearchTap() {
+      nav.go(routes.goodsList({ focus: 1 }))
+    },
+    onBannerTap(event) {
+      const banner = this.data.banners[event.currentTarget.dataset.index]
+      if (banner) nav.openLink(banner.link_type, banner.link_value)
+    },
+    onCategoryTap(event) {
+      const { id, name } = event.currentTarget.dataset
+      nav.go(routes.goodsList({ categoryId: id, title: name }))
+    },
+    onAllCategoriesTap() {
+      nav.go(routes.TABS.category)
+    },
+    onMoreTap(event) {
+      const { sort, title } = event.currentTarget.dataset
+      nav.go(routes.goodsList({ sort, title }))
+    },
+  },
+})

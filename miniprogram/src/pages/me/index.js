@@ -1,0 +1,67 @@
+// 我的: who I am, how many orders wait in each state, and the doors to my other pages.
+const meService = require('../../services/me')
+const feedback = require('../../utils/feedback')
+const nav = require('../../utils/nav')
+const routes = require('../../utils/routes')
+
+// Each entry opens the order list on the tab that holds those orders.
+const ORDER_ENTRIES = [
+  { key: 'pending_payment', text: '待支付', status: 'pending_payment' },
+  { key: 'paid', text: '待发货', status: 'paid' },
+  { key: 'shipped', text: '待收货', status: 'shipped' },
+  { key: 'to_review', text: '待评价', status: 'completed' },
+  { key: 'after_sale', text: '售后', status: 'after_sale' },
+]
+
+const SERVICE_ENTRIES = [
+  { key: 'favorites', text: '我的收藏' },
+  { key: 'footprints', text: '浏览足迹' },
+  { key: 'addresses', text: '收货地址' },
+  { key: 'coupons', text: '优惠券', note: '敬请期待' },
+]
+
+Component({
+  data: {
+    user: null,
+    orderEntries: ORDER_ENTRIES.map((entry) => Object.assign({ count: 0 }, entry)),
+    serviceEntries: SERVICE_ENTRIES,
+    failed: false,
+  },
+  methods: {
+    onShow() {
+      return this.load()
+    },
+    onPullDownRefresh() {
+      return this.load().then(() => wx.stopPullDownRefresh())
+    },
+    async load() {
+      try {
+        const me = await meService.getMe()
+        const counts = me.order_counts || {}
+        this.setData({
+          failed: false,
+          user: { nickname: me.nickname, avatar_url: me.avatar_url },
+          orderEntries: ORDER_ENTRIES.map((entry) => Object.assign({ count: counts[entry.key] || 0 }, entry)),
+        })
+      } catch (err) {
+        this.setData({ failed: !this.data.user })
+      }
+    },
+    onProfileTap() {
+      nav.go(routes.profile())
+    },
+    onAllOrdersTap() {
+      nav.go(routes.orderList())
+    },
+    onOrderEntryTap(event) {
+      nav.go(routes.orderList(event.currentTarget.dataset.status))
+    },
+    onServiceTap(event) {
+      const key = event.currentTarget.dataset.key
+      if (key === 'favorites') nav.go(routes.favorites())
+      else if (key === 'footprints') nav.go(routes.footprints())
+      else if (key === 'addresses') nav.go(routes.addresses())
+      else feedback.toast('优惠券功能敬请期待')
+    },
+  },
+})

@@ -1,0 +1,15 @@
+// The home page and the category tree change rarely: kept on the phone for a few minutes.
+const api = require('../utils/api')
+const storage = require('../utils/storage')
+
+const HOME_TTL_SECONDS = 300
+const CATEGORIES_TTL_SECONDS = 600
+
+module.exports = {
+  getHome: ({ refresh = false } = {}) =>
+    storage.cached('home', HOME_TTL_SECONDS, () => api.request({ url: '/home', auth: 'optional' }), { refresh }),
+  getCategories: ({ refresh = false } = {}) =>
+    storage.cached('categories', CATEGORIES_TTL_SECONDS, () => api.request({ url: '/categories', auth: 'optional' }), {
+      refresh,
+    }),
+}

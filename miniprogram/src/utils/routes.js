@@ -1,0 +1,38 @@
+// Every page address in one place. A new feature adds its subpackage here
+// (e.g. ACTIVITY = '/subpackages/activity') without touching the pages that link to it.
+const GOODS = '/subpackages/goods'
+const ORDER = '/subpackages/order'
+const USER = '/subpackages/user'
+
+const TABS = {
+  home: '/pages/home/index',
+  category: '/pages/category/index',
+  cart: '/pages/cart/index',
+  me: '/pages/me/index',
+}
+
+function withQuery(path, query) {
+  const parts = Object.keys(query || {})
+    .filter((key) => query[key] !== undefined && query[key] !== null && query[key] !== '')
+    .map((key) => `${key}=${encodeURIComponent(query[key])}`)
+  return parts.length ? `${path}?${parts.join('&')}` : path
+}
+
+module.exports = {
+  TABS,
+  withQuery,
+  isTab: (url) => Object.keys(TABS).some((name) => TABS[name] === url.split('?')[0]),
+  goodsList: (query) => withQuery(`${GOODS}/list/index`, query),
+  goodsDetail: (goodsId) => withQuery(`${GOODS}/detail/index`, { goodsId }),
+  goodsReviews: (goodsId) => withQuery(`${GOODS}/reviews/index`, { goodsId }),
+  checkout: (query) => withQuery(`${ORDER}/checkout/index`, query),
+  orderList: (status) => withQuery(`${ORDER}/list/index`, { status }),
+  orderDetail: (orderId, query) => withQuery(`${ORDER}/detail/index`, Object.assign({ orderId }, query)),
+  orderRefund: (orderId) => withQuery(`${ORDER}/refund/index`, { orderId }),
+  orderReview: (orderId) => withQuery(`${ORDER}/review/index`, { orderId }),
+  addresses: (query) => withQuery(`${USER}/addresses/index`, query),
+  addressEdit: (addressId) => withQuery(`${USER}/address-edit/index`, { addressId }),
+  favorites: () => `${USER}/favorites/index`,
+  footprints: () => `${USER}/footprints/index`,
+  profile: () => `${USER}/profile/index`,
+}

@@ -1,0 +1,7 @@
+// Loaded before every test file: a fresh fake `wx` per test (tests may replace it).
+const { createWx } = require('./wx')
+
+beforeEach(() => {
+  global.wx = createWx()
+  require('../../src/utils/feedback').reset()
+})

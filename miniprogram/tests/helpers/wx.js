@@ -1,0 +1,177 @@
+// A fake `wx` for tests: in-memory storage, recorded navigation and toasts, and wx.request
+// answered by a `backend(request)` function — a route table in page tests, real HTTP in flows.
+const config = require('../../src/config')
+
+const DEVELOP_API = `${config.SERVERS.develop}/api/v1`
+
+function clone(value) {
+  return value === undefined ? value : JSON.parse(JSON.stringify(value))
+}
+
+function later(fn) {
+  setTimeout(fn, 0)
+}
+
+/** A route table as a backend: {'GET /home': (req) => body | [status, body]}; others are 404. */
+function routeBackend(routes) {
+  return async (request) => {
+    const key = `${request.method} ${request.path}`
+    const handler = routes[key]
+    if (!handler) return { statusCode: 404, data: { error: 'not_found', message: `no route ${key}` } }
+    const result = typeof handler === 'function' ? await handler(request) : handler
+    if (Array.isArray(result)) return { statusCode: result[0], data: result[1] }
+    return { statusCode: 200, data: result }
+  }
+}
+
+function createWx(options = {}) {
+  const storage = new Map()
+  const calls = {
+    requests: [],
+    navigateTo: [],
+    redirectTo: [],
+    switchTab: [],
+    navigateBack: 0,
+    toasts: [],
+    loading: [],
+    modals: [],
+    payments: [],
+    clipboard: [],
+    titles: [],
+    logins: 0,
+  }
+  const state = {
+    backend: options.backend || routeBackend({}),
+    modalAnswer: options.modalAnswer || (() => true),
+    loginCode: options.loginCode || (() => `code-${calls.logins}`),
+    requestPayment: options.requestPayment || ((params) => ({ errMsg: 'requestPayment:ok', params })),
+    openerEvents: null,
+    envVersion: options.envVersion || 'develop',
+    loadingVisible: false,
+  }
+
+  const wx = {
+    calls,
+    state,
+    storage,
+    setBackend(backend) {
+      state.backend = typeof backend === 'function' ? backend : routeBackend(backend)
+    },
+    getAccountInfoSync: () => ({ miniProgram: { appId: 'touristappid', envVersion: state.envVersion } }),
+    getSystemInfoSync: () => ({ windowWidth: 375, windowHeight: 667, pixelRatio: 2, platform: 'devtools' }),
+    getWindowInfo: () => ({ windowWidth: 375, windowHeight: 667, pixelRatio: 2 }),
+
+    request(req) {
+      const url = req.url.startsWith(DEVELOP_API) ? req.url.slice(DEVELOP_API.length) : req.url
+      const [path, query] = url.split('?')
+      const request = {
+        method: (req.method || 'GET').toUpperCase(),
+        path,
+        query: query || '',
+        data: clone(req.data),
+        header: Object.assign({}, req.header),
+        url: req.url,
+      }
+      calls.requests.push(request)
+      Promise.resolve()
+        .then(() => state.backend(request))
+        .then(
+          (res) => later(() => req.success && req.success({ statusCode: res.statusCode, data: res.data === undefined ? '' : clone(res.data), header: {} })),
+          (err) => later(() => req.fail && req.fail({ errMsg: (err && err.errMsg) || `request:fail ${err}` }))
+        )
+      return { abort() {} }
+    },
+    login({ success, fail }) {
+      calls.logins += 1
+      Promise.resolve()
+        .then(() => state.loginCode(calls.logins))
+        .then(
+          (code) => later(() => success && success({ code, errMsg: 'login:ok' })),
+          () => later(() => fail && fail({ errMsg: 'login:fail' }))
+        )
+    },
+
+    setStorageSync(key, value) {
+      storage.set(key, clone(value))
+    },
+    getStorageSync(key) {
+      return storage.has(key) ? clone(storage.get(key)) : ''
+    },
+    removeStorageSync(key) {
+      storage.delete(key)
+    },
+
+    showToast({ title }) {
+      calls.toasts.push(title)
+    },
+    showLoading({ title }) {
+      state.loadingVisible = true
+      calls.loading.push(`show:${title}`)
+    },
+    hideLoading() {
+      state.loadingVisible = false
+      calls.loading.push('hide')
+    },
+    showModal(opts) {
+      calls.modals.push(opts)
+      const confirm = !!state.modalAnswer(opts)
+      later(() => opts.success && opts.success({ confirm, cancel: !confirm }))
+    },
+    showActionSheet(opts) {
+      later(() => opts.success && opts.success({ tapIndex: 0 }))
+    },
+
+    navigateTo(opts) {
+      calls.navigateTo.push(opts.url)
+      state.openerEvents = opts.events || null
+      later(() => opts.success && opts.success({}))
+    },
+    redirectTo(opts) {
+      calls.redirectTo.push(opts.url)
+      later(() => opts.success && opts.success({}))
+    },
+    switchTab(opts) {
+      calls.switchTab.push(opts.url)
+    },
+    navigateBack(opts = {}) {
+      calls.navigateBack += 1
+      later(() => opts.success && opts.success({}))
+    },
+
+    requestPayment(opts) {
+      calls.payments.push(opts)
+      Promise.resolve()
+        .then(() => state.requestPayment(opts))
+        .then(
+          (res) => later(() => opts.success && opts.success(res)),
+          (err) => later(() => opts.fail && opts.fail({ errMsg: (err && err.errMsg) || String(err) }))
+        )
+    },
+
+    stopPullDownRefresh() {},
+    setNavigationBarTitle({ title }) {
+      calls.titles.push(title)
+    },
+    setClipboardData(opts) {
+      calls.clipboard.push(opts.data)
+      later(() => opts.success && opts.success({}))
+    },
+    previewImage() {},
+    pageScrollTo() {},
+    chooseLocation(opts) {
+      const result = options.location || { name: '', address: '', latitude: 0, longitude: 0 }
+      later(() => opts.success && opts.success(result))
+    },
+    chooseMedia(opts) {
+      later(() => opts.success && opts.success({ tempFiles: [{ tempFilePath: 'wxfile://tmp/photo.jpg', size: 1000 }] }))
+    },
+    uploadFile(opts) {
+      const result = options.upload ? options.upload(opts) : { statusCode: 201, data: JSON.stringify({ url: 'https://cdn.test/photo.webp' }) }
+      later(() => opts.success && opts.success(result))
+      return { abort() {} }
+    },
+  }
+  return wx
+}
+
+module.exports = { createWx, routeBackend, DEVELOP_API }
