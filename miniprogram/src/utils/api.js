@@ -45,17 +45,41 @@ function errorFromResponse(res) {
   })
 }
 
-function send({ url, method, data, header }) {
+function parseJson(text) {
+  try {
+    return typeof text === 'string' ? JSON.parse(text) : text
+  } catch (err) {
+    return text
+  }
+}
+
+/** One HTTP exchange through wx.request (or wx.uploadFile when there is a file). */
+function send({ url, method, data, header, filePath, fileField }) {
   return new Promise((resolve, reject) => {
+    const fullUrl = /^https?:\/\//.test(url) ? url : config.apiBase() + url
+    const fail = (err) => reject(networkError(err))
+    if (filePath) {
+      wx.uploadFile({
+        url: fullUrl,
+        filePath,
+        name: fileField || 'file',
+        formData: data,
+        header,
+        timeout: config.requestTimeoutMs,
+        success: (res) => resolve({ statusCode: res.statusCode, data: parseJson(res.data) }),
+        fail,
+      })
+      return
+    }
     wx.request({
-      url: /^https?:\/\//.test(url) ? url : config.apiBase() + url,
+      url: fullUrl,
       method,
       data: method === 'GET' ? compact(data) : data,
       header: Object.assign({ 'content-type': 'application/json' }, header),
       timeout: config.requestTimeoutMs,
       dataType: 'json',
       success: resolve,
-      fail: (err) => reject(networkError(err)),
+      fail,
     })
   })
 }
@@ -106,6 +130,8 @@ function normalize(options) {
     method,
     data: options.data,
     header,
+    filePath: options.filePath,
+    fileField: options.fileField,
     auth: options.auth === undefined ? true : options.auth,
     loading: options.loading || false,
     silent: !!options.silent,
@@ -123,7 +149,7 @@ async function perform(opts) {
     const header = sentToken ? Object.assign({ Authorization: `Bearer ${sentToken}` }, opts.header) : opts.header
     let res
     try {
-      res = await send({ url: opts.url, method: opts.method, data: opts.data, header })
+      res = await send(Object.assign({}, opts, { header }))
     } catch (err) {
       if (err.code === 'NETWORK' && opts.retry && !networkRetried) {
         networkRetried = true
@@ -146,9 +172,10 @@ async function perform(opts) {
 }
 
 /**
- * request({url, method, data, auth, loading, silent, header, retry})
+ * request({url, method, data, auth, loading, silent, header, retry, filePath, fileField})
  * auth: true (log in first if needed), 'optional' (send the token when there is one), false.
  * loading: true or a title to show the loading indicator while the call runs.
+ * filePath: upload that local file (multipart field `fileField`, default "file") instead.
  */
 async function request(options) {
   const opts = normalize(options)

@@ -1,0 +1,102 @@
+// 确认订单: lines, address, freight and totals all come from the preview API; submitting
+// creates the order with an Idempotency-Key (the same key for every try of the same order,
+// so a retry after a lost answer never creates a second order), then pays for it.
+const ordersService = require('../../../services/orders')
+const feedback = require('../../../utils/feedback')
+const nav = require('../../../utils/nav')
+const routes = require('../../../utils/routes')
+const { uuid4 } = require('../../../utils/uuid')
+const { formatPrice } = require('../../../utils/format')
+const actions = require('../utils/order-actions')
+
+Component({
+  properties: {
+    fromCart: { type: String, value: '' },
+    skuId: { type: String, value: '' },
+    quantity: { type: String, value: '' },
+  },
+  data: {
+    preview: null,
+    address: null,
+    note: '',
+    failed: false,
+    submitting: false,
+    freightHint: '',
+  },
+  methods: {
+    onLoad() {
+      this.idempotencyKey = uuid4()
+      return this.loadPreview()
+    },
+    itemsBody() {
+      if (this.data.fromCart === '1') return { from_cart: true }
+      return { items: [{ sku_id: Number(this.data.skuId), quantity: Math.max(1, Number(this.data.quantity) || 1) }] }
+    },
+    async loadPreview() {
+      const body = this.itemsBody()
+      if (this.data.address) body.address_id = this.data.address.id
+      try {
+        const preview = await ordersService.previewOrder(body)
+        const short = preview.free_freight_threshold_fen - preview.goods_total_fen
+        this.setData({
+          preview,
+          failed: false,
+          address: preview.address || this.data.address,
+          freightHint: preview.freight_fen > 0 && short > 0 ? `再买 ¥${formatPrice(short)} 免运费` : '',
+        })
+      } catch (err) {
+        this.setData({ failed: !this.data.preview })
+      }
+    },
+    onRetry() {
+      this.loadPreview()
+    },
+    onAddressTap() {
+      nav.go(routes.addresses({ select: 1 }), {
+        events: {
+          addressSelected: (address) => {
+            // Another address can change freight: a new order attempt, so a new key.
+            this.idempotencyKey = uuid4()
+            this.setData({ address })
+            this.loadPreview()
+          },
+        },
+      })
+    },
+    onNoteInput(event) {
+      this.setData({ note: event.detail.value })
+    },
+    async onSubmit() {
+      if (this.data.submitting || !this.data.preview) return
+      if (!this.data.address) {
+        feedback.toast('请先选择收货地址')
+        return
+      }
+      this.setData({ submitting: true })
+      const body = Object.assign(this.itemsBody(), { address_id: this.data.address.id, note: this.data.note.trim() })
+      let order
+      try {
+        order = await ordersService.createOrder(body, this.idempotencyKey)
+      } catch (err) {
+        // A refused order (库存不足 …) was not created: the next try is a new order. After a
+        // network failure it may exist, so the same key is kept to find it instead.
+        if (err.httpStatus >= 400 && err.httpStatus < 500) {
+          this.idempotencyKey = uuid4()
+          this.loadPreview()
+        }
+        this.setData({ submitting: false })
+        return
+      }
+      await this.payFor(order)
+    },
+    async payFor(order) {
+      let status = 'failed'
+      try {
+        status = await actions.pay(order)
+      } catch (err) {
+        // Prepay refused (shown by api); the order is waiting in the order list.
+      }
+      nav.redirect(routes.orderDetail(order.id, status === 'paid' ? { paid: 1 } : {}))
+    },
+  },
+})

@@ -1,0 +1,124 @@
+// 订单详情: state with a pay countdown, progress and timeline, logistics, lines, amounts,
+// and the actions the server allows (can_cancel, can_pay, can_confirm, can_refund, can_review).
+const ordersService = require('../../../services/orders')
+const feedback = require('../../../utils/feedback')
+const nav = require('../../../utils/nav')
+const routes = require('../../../utils/routes')
+const { formatCountdown } = require('../../../utils/format')
+const actions = require('../utils/order-actions')
+const { present, payMillisLeft } = require('../utils/present')
+
+Component({
+  properties: {
+    orderId: { type: String, value: '' },
+    paid: { type: String, value: '' },
+  },
+  data: {
+    order: null,
+    view: null,
+    failed: false,
+    countdown: '',
+    confirmingPayment: false,
+  },
+  lifetimes: {
+    detached() {
+      this.stopCountdown()
+    },
+  },
+  methods: {
+    async onLoad() {
+      if (this.data.paid === '1') return this.confirmPayment()
+      return this.load()
+    },
+    onShow() {
+      // Back from the refund or review page: show what changed there.
+      if (this.shownOnce && this.data.order) this.load()
+      this.shownOnce = true
+    },
+    onUnload() {
+      this.stopCountdown()
+    },
+    onPullDownRefresh() {
+      return this.load().then(() => wx.stopPullDownRefresh())
+    },
+    async load() {
+      try {
+        this.show(await ordersService.getOrder(this.data.orderId))
+      } catch (err) {
+        this.setData({ failed: !this.data.order })
+      }
+    },
+    show(order) {
+      this.setData({ order, view: present(order), failed: false })
+      this.startCountdown()
+    },
+    async confirmPayment() {
+      this.setData({ confirmingPayment: true })
+      const order = await actions.waitUntilPaid(this.data.orderId)
+      this.setData({ confirmingPayment: false })
+      if (order) this.show(order)
+      else await this.load()
+    },
+    startCountdown() {
+      this.stopCountdown()
+      const tick = () => {
+        const left = payMillisLeft(this.data.order)
+        this.setData({ countdown: left > 0 ? formatCountdown(left) : '' })
+        if (left <= 0) {
+          this.stopCountdown()
+          if (this.data.order.status === 'pending_payment') this.load()
+        }
+      }
+      if (payMillisLeft(this.data.order) <= 0) {
+        this.setData({ countdown: '' })
+        return
+      }
+      tick()
+      this.timer = setInterval(tick, 1000)
+    },
+    stopCountdown() {
+      if (this.timer) clearInterval(this.timer)
+      this.timer = null
+    },
+    async run(action) {
+      try {
+        const updated = await action(this.data.order)
+        if (updated) this.show(updated)
+      } catch (err) {
+        // api explained the refusal (订单状态已变化 …): show the order as it is now.
+        this.load()
+      }
+    },
+    onCancel() {
+      return this.run(actions.cancel)
+    },
+    onConfirm() {
+      return this.run(actions.confirmReceipt)
+    },
+    async onPay() {
+      let status = 'failed'
+      try {
+        status = await actions.pay(this.data.order)
+      } catch (err) {
+        return this.load()
+      }
+      if (status === 'paid') return this.confirmPayment()
+      return this.load()
+    },
+    onRefund() {
+      nav.go(routes.orderRefund(this.data.order.id))
+    },
+    onReview() {
+      nav.go(routes.orderReview(this.data.order.id))
+    },
+    onLineTap(event) {
+      nav.go(routes.goodsDetail(event.currentTarget.dataset.goodsId))
+    },
+    onCopy(event) {
+      wx.setClipboardData({ data: String(event.currentTarget.dataset.value), success: () => feedback.toast('已复制') })
+    },
+    onRetry() {
+      this.load()
+    },
+  },
+})

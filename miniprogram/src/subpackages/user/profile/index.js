@@ -1,0 +1,49 @@
+// 个人资料: WeChat's own avatar chooser and nickname keyboard, saved with PATCH /me.
+const meService = require('../../../services/me')
+const media = require('../../../services/media')
+const feedback = require('../../../utils/feedback')
+const nav = require('../../../utils/nav')
+
+Component({
+  data: {
+    avatarUrl: '',
+    nickname: '',
+    pendingAvatarPath: '',
+    loaded: false,
+    saving: false,
+  },
+  methods: {
+    async onLoad() {
+      try {
+        const me = await meService.getMe()
+        this.setData({ avatarUrl: me.avatar_url, nickname: me.nickname, loaded: true })
+      } catch (err) {
+        this.setData({ loaded: true })
+      }
+    },
+    onChooseAvatar(event) {
+      // A local file until saved: it is uploaded only when the shopper keeps it.
+      this.setData({ avatarUrl: event.detail.avatarUrl, pendingAvatarPath: event.detail.avatarUrl })
+    },
+    onNicknameInput(event) {
+      this.setData({ nickname: event.detail.value })
+    },
+    async onSave() {
+      const nickname = this.data.nickname.trim()
+      if (!nickname) {
+        feedback.toast('请填写昵称')
+        return
+      }
+      this.setData({ saving: true })
+      try {
+        const changes = { nickname }
+        if (this.data.pendingAvatarPath) changes.avatar_url = await media.uploadImage(this.data.pendingAvatarPath)
+        await meService.updateMe(changes)
+        feedback.success('已保存')
+        nav.back()
+      } catch (err) {
+        this.setData({ saving: false })
+      }
+    },
+  },
+})
