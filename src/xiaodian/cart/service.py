@@ -160,7 +160,7 @@ async def selected_quantities(session: AsyncSession, *, user_id: int) -> dict[in
             CartItem.user_id == user_id, CartItem.selected.is_(True)
         )
     )
-    return {sku_id: quantity for sku_id, quantity in rows.tuples()}
+    return {sku_id: quantity for sku_id, quantity in rows}
 
 
 async def remove_skus(session: AsyncSession, *, user_id: int, sku_ids: Iterable[int]) -> None:

@@ -61,7 +61,6 @@ async def category_tree(session: AsyncSession) -> list[AdminCategoryOut]:
                 .group_by(Goods.category_id)
             )
         )
-        .tuples()
         .all()
     )
     rows = (

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-_YUAN_PATTERN = re.compile(r"^(?P<int>\d{1,9})(?:\.(?P<frac>\d{1,2}))?$")
+_YUAN_PATTERN = re.compile(r"^(?P<int>[0-9]{1,9})(?:\.(?P<frac>[0-9]{1,2}))?$")
 
 
 def split_fen(total: int, weights: Sequence[int]) -> list[int]:

@@ -32,7 +32,6 @@ async def _admin_out(session: AsyncSession, orders: list[Order]) -> list[AdminOr
                     )
                 )
             )
-            .tuples()
             .all()
         )
         if orders

@@ -367,7 +367,7 @@ async def status_counts(session: AsyncSession, *, user_id: int) -> OrderCounts:
         .where(Order.user_id == user_id)
         .group_by(Order.status)
     )
-    by_status = dict(rows.tuples().all())
+    by_status = dict(rows.all())
     to_review = await session.scalar(
         select(func.count(Order.id)).where(
             Order.user_id == user_id,
@@ -416,7 +416,6 @@ async def close_order(
                 select(OrderLine.sku_id, OrderLine.quantity).where(OrderLine.order_id == order.id)
             )
         )
-        .tuples()
         .all()
     )
     quantities: dict[int, int] = {}
@@ -479,7 +478,6 @@ async def mark_paid(
                 )
             )
         )
-        .tuples()
         .all()
     )
     goods_quantities: dict[int, int] = {}

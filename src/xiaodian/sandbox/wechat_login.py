@@ -52,7 +52,11 @@ class LoginSimulator:
         now = time.monotonic()
         if code in self.used and self.used[code] > now:
             return {"errcode": 40163, "errmsg": "code been used"}
-        entry = self.codes.pop(code, None)
+        entry = self.codes.get(code)
+        if entry is not None and entry.errcode == -1 and entry.expires_at > now:
+            # "system busy": WeChat did not process the code, so it stays usable
+            return {"errcode": -1, "errmsg": _ERRMSG[-1]}
+        self.codes.pop(code, None)
         if entry is None or entry.expires_at <= now:
             if entry is None and self.lenient:
                 entry = _Code(self.default_openid, None, None, now + CODE_TTL_SECONDS)

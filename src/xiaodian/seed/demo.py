@@ -206,7 +206,7 @@ async def _seed_history(
             await session.execute(
                 select(GoodsImage.goods_id, GoodsImage.url).where(GoodsImage.sort_order == 0)
             )
-        ).tuples()
+        )
     }
     now = clock.now()
     for days_ago in range(30, 0, -1):

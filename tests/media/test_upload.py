@@ -1,0 +1,67 @@
+from __future__ import annotations
+
+import io
+
+import httpx
+from PIL import Image
+
+from tests import factories
+from xiaodian.context import AppContext
+
+
+def _png(width: int, height: int) -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (width, height), (200, 60, 60)).save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+async def test_uploads_are_reencoded_to_webp_in_sizes_and_served_cacheable(
+    client: httpx.AsyncClient, context: AppContext
+) -> None:
+    admin = await factories.merchant(client, context)
+    response = await client.post(
+        "/api/admin/v1/media/images",
+        headers=admin,
+        files={"file": ("photo.png", _png(1600, 1200), "image/png")},
+    )
+    assert response.status_code == 201, response.text
+    body = response.json()
+    assert set(body["sizes"]) == {"1080", "800", "480", "240"}
+    served = await client.get(body["sizes"]["480"].removeprefix("http://testserver"))
+    assert served.status_code == 200
+    assert "immutable" in served.headers["cache-control"]
+    image = Image.open(io.BytesIO(served.content))
+    assert (image.format, image.size) == ("WEBP", (480, 360))
+
+
+async def test_files_that_are_not_images_are_refused(
+    client: httpx.AsyncClient, context: AppContext
+) -> None:
+    admin = await factories.merchant(client, context)
+    for content in (b"", b"GIF89a-not-really", b"<svg xmlns='http://www.w3.org/2000/svg'/>"):
+        response = await client.post(
+            "/api/admin/v1/media/images",
+            headers=admin,
+            files={"file": ("x.png", content, "image/png")},
+        )
+        assert (response.status_code, response.json()["error"]) == (422, "invalid_image")
+
+
+async def test_huge_uploads_are_refused(client: httpx.AsyncClient, context: AppContext) -> None:
+    admin = await factories.merchant(client, context)
+    response = await client.post(
+        "/api/admin/v1/media/images",
+        headers=admin,
+        files={"file": ("big.png", b"\0" * (10 * 1024 * 1024 + 1), "image/png")},
+    )
+    assert (response.status_code, response.json()["error"]) == (413, "image_too_large")
+
+
+async def test_only_merchants_upload(client: httpx.AsyncClient, context: AppContext) -> None:
+    shopper = await factories.shopper(client, context)
+    response = await client.post(
+        "/api/admin/v1/media/images",
+        headers=shopper,
+        files={"file": ("x.png", _png(10, 10), "image/png")},
+    )
+    assert response.status_code == 401
