@@ -3,7 +3,7 @@
 const common = {
   testEnvironment: '<rootDir>/tests/env/jsdom-with-fetch.js',
   setupFilesAfterEnv: ['<rootDir>/tests/helpers/setup.js'],
-  snapshotSerializers: [],
+  snapshotSerializers: ['miniprogram-simulate/jest-snapshot-plugin'],
 }
 
 module.exports = {

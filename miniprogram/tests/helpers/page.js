@@ -1,12 +1,32 @@
 // Loading pages and components with miniprogram-simulate, and small helpers to drive them.
+const fs = require('fs')
 const path = require('path')
 const simulate = require('miniprogram-simulate')
+const simulateUtils = require('miniprogram-simulate/src/utils')
+
+// simulate runs each component's script with require(), which jest caches: a component
+// shared by two pages (price-tag) would register only once and render empty in the second.
+// Run the component file itself afresh every time, while the modules it requires stay
+// shared singletons — as they are in WeChat.
+simulateUtils.runJs = (filePath) => {
+  const file = require.resolve(filePath)
+  const dirname = path.dirname(file)
+  const module = { exports: {} }
+  const localRequire = (request) => require(request.startsWith('.') ? path.resolve(dirname, request) : request)
+  // eslint-disable-next-line no-new-func
+  new Function('require', 'module', 'exports', '__filename', '__dirname', fs.readFileSync(file, 'utf8'))(
+    localRequire,
+    module,
+    module.exports,
+    file,
+    dirname
+  )
+}
 
 const SRC = path.join(__dirname, '..', '..', 'src')
 const LOAD_OPTIONS = { rootPath: SRC, compilerOptions: { maxBuffer: 64 * 1024 * 1024 } }
 
-// simulate runs a component's JS through require(), which jest caches per test file:
-// load each file once and render it as often as needed.
+// Compiling and registering a page once per test file is enough; render it many times.
 const loaded = {}
 
 /** Render `file` (e.g. 'pages/home/index') with `properties`, attached to a parent node. */

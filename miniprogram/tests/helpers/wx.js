@@ -38,6 +38,7 @@ function createWx(options = {}) {
     payments: [],
     clipboard: [],
     titles: [],
+    ui: [], // loading and toasts in the order they happened
     logins: 0,
   }
   const state = {
@@ -103,14 +104,17 @@ function createWx(options = {}) {
 
     showToast({ title }) {
       calls.toasts.push(title)
+      calls.ui.push(`toast:${title}`)
     },
     showLoading({ title }) {
       state.loadingVisible = true
       calls.loading.push(`show:${title}`)
+      calls.ui.push(`loading:${title}`)
     },
     hideLoading() {
       state.loadingVisible = false
       calls.loading.push('hide')
+      calls.ui.push('hide')
     },
     showModal(opts) {
       calls.modals.push(opts)
