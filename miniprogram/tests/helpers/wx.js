@@ -19,7 +19,9 @@ function routeBackend(routes) {
     const handler = routes[key]
     if (!handler) return { statusCode: 404, data: { error: 'not_found', message: `no route ${key}` } }
     const result = typeof handler === 'function' ? await handler(request) : handler
-    if (Array.isArray(result)) return { statusCode: result[0], data: result[1] }
+    if (Array.isArray(result) && result.length === 2 && typeof result[0] === 'number') {
+      return { statusCode: result[0], data: result[1] }
+    }
     return { statusCode: 200, data: result }
   }
 }
