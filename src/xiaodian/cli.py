@@ -107,6 +107,11 @@ def serve(
     """Serve the shop with settings from the environment (XIAODIAN_*)."""
     settings = Settings()
     settings.check_for_serving()
+    if workers > 1 and not settings.redis_url:
+        raise typer.BadParameter(
+            "several workers share caches and events through Redis: set XIAODIAN_REDIS_URL",
+            param_hint="--workers",
+        )
     configure_logging(json_lines=settings.log_json, level=settings.log_level)
     if workers > 1 and "XIAODIAN_RUN_JOBS_IN_PROCESS" not in os.environ:
         # Each worker would sweep; they are safe together, but one `xiaodian worker` is tidier.

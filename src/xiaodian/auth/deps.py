@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import Depends, Request
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from xiaodian.auth.service import resolve_token
 from xiaodian.core.errors import Forbidden, Unauthorized
@@ -23,7 +24,8 @@ def bearer_token(request: Request) -> str | None:
     return token.strip()
 
 
-async def _current_user(request: Request, session: SessionDep) -> User:
+async def user_from_request(session: AsyncSession, request: Request) -> User:
+    """The shopper behind the request's bearer token, or Unauthorized/Forbidden."""
     token = bearer_token(request)
     if token is None:
         raise Unauthorized("请先登录")
@@ -36,10 +38,8 @@ async def _current_user(request: Request, session: SessionDep) -> User:
     return user
 
 
-async def _optional_user(request: Request, session: SessionDep) -> User | None:
-    if bearer_token(request) is None:
-        return None
-    return await _current_user(request, session)
+async def _current_user(request: Request, session: SessionDep) -> User:
+    return await user_from_request(session, request)
 
 
 def admin_token(request: Request) -> str | None:
@@ -65,6 +65,5 @@ async def _owner(admin: Annotated[AdminUser, Depends(_current_admin)]) -> AdminU
 
 
 CurrentUser = Annotated[User, Depends(_current_user)]
-OptionalUser = Annotated[User | None, Depends(_optional_user)]
 CurrentAdmin = Annotated[AdminUser, Depends(_current_admin)]
 OwnerAdmin = Annotated[AdminUser, Depends(_owner)]

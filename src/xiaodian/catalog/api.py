@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, BackgroundTasks, Depends, Query
+from fastapi import APIRouter, BackgroundTasks, Depends, Query, Request
 
-from xiaodian.auth.deps import OptionalUser
+from xiaodian.auth.deps import bearer_token, user_from_request
 from xiaodian.catalog import service
 from xiaodian.catalog.schemas import CategoryOut, GoodsCard, GoodsDetail, GoodsQuery, HomeOut
 from xiaodian.context import AppContext
@@ -38,16 +38,16 @@ async def goods_list(context: ContextDep, query: Annotated[GoodsQuery, Query()])
 
 @router.get("/goods/{goods_id}", response_model=GoodsDetail)
 async def goods_detail(
-    goods_id: IdPath,
-    context: ContextDep,
-    user: OptionalUser,
-    session: SessionDep,
-    background: BackgroundTasks,
+    goods_id: IdPath, request: Request, context: ContextDep, background: BackgroundTasks
 ) -> Any:
+    """Anonymous callers get the cached answer without touching the database; a logged-in
+    shopper also learns whether it is a favorite, and the view goes into their footprints."""
     detail, anonymous = await service.cached_goods_detail(context, goods_id)
-    if user is None:
+    if bearer_token(request) is None:
         return RawJSONResponse(anonymous)
-    favorite = await users.is_favorite(session, user_id=user.id, goods_id=goods_id)
+    async with context.db.transaction(write=False) as session:
+        user = await user_from_request(session, request)
+        favorite = await users.is_favorite(session, user_id=user.id, goods_id=goods_id)
     background.add_task(users.record_footprint, context, user_id=user.id, goods_id=goods_id)
     return detail.model_copy(update={"is_favorite": favorite})
 
