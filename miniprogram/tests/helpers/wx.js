@@ -121,7 +121,10 @@ function createWx(options = {}) {
     showModal(opts) {
       calls.modals.push(opts)
       const confirm = !!state.modalAnswer(opts)
-      later(() => opts.success && opts.success({ confirm, cancel: !confirm }))
+      later(() => {
+        if (opts.success) opts.success({ confirm, cancel: !confirm })
+        if (opts.complete) opts.complete({ confirm, cancel: !confirm })
+      })
     },
     showActionSheet(opts) {
       later(() => opts.success && opts.success({ tapIndex: 0 }))
