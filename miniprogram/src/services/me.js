@@ -4,7 +4,7 @@ module.exports = {
   getMe: (options = {}) => api.request({ url: '/me', silent: options.silent }),
   updateMe: (changes) => api.request({ url: '/me', method: 'PATCH', data: changes, loading: '保存中' }),
 
-  listAddresses: () => api.request({ url: '/me/addresses' }),
+  listAddresses: (options = {}) => api.request({ url: '/me/addresses', silent: options.silent }),
   getAddress: (addressId) => api.request({ url: `/me/addresses/${addressId}` }),
   createAddress: (address) => api.request({ url: '/me/addresses', method: 'POST', data: address, loading: '保存中' }),
   updateAddress: (addressId, changes) =>

@@ -41,18 +41,18 @@ function mount(file, properties = {}) {
 /** A page as WeChat would open it: properties from the query, then onLoad and onShow. */
 async function openPage(file, query = {}) {
   const page = mount(file, query)
-  page.instance.getOpenerEventChannel = () => openerChannel()
+  const channel = openerChannel(global.wx.state.openerEvents)
+  page.instance.getOpenerEventChannel = () => channel
   if (page.instance.onLoad) await page.instance.onLoad(Object.assign({}, query))
   if (page.instance.onShow) await page.instance.onShow()
   return page
 }
 
 /** The event channel a page opened with wx.navigateTo({events}) talks back through. */
-function openerChannel() {
+function openerChannel(events) {
   return {
     emit(name, payload) {
-      const events = global.wx.state.openerEvents || {}
-      if (events[name]) events[name](payload)
+      if (events && events[name]) events[name](payload)
     },
   }
 }

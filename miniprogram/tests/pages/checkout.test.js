@@ -36,6 +36,17 @@ test('shows lines, address, freight, a free-freight hint and the total from the 
   expect(text(page, '.checkout__total')).toBe('¥87.80')
 })
 
+test('the default address is chosen before the first preview, so freight is priced for it', async () => {
+  const seen = checkoutBackend({ preview: fixtures.preview({ address: null }) })
+  const addresses = [fixtures.address({ id: 3, name: '王五', is_default: false }), fixtures.address({ id: 4, name: '赵六', is_default: true })]
+  const inner = wx.state.backend
+  wx.setBackend((req) => (req.path === '/me/addresses' ? { statusCode: 200, data: addresses } : inner(req)))
+  const page = await openPage('subpackages/order/checkout/index', { fromCart: '1' })
+  expect(seen.previews).toEqual([{ from_cart: true, address_id: 4 }])
+  expect(text(page, '.checkout__address >>> .address-card__name')).toBe('赵六')
+  expect(wx.calls.toasts).toEqual([])
+})
+
 test('from the cart, submitting creates the order with an idempotency key and pays for it', async () => {
   const seen = checkoutBackend({ preview: fixtures.preview({ freight_fen: 0, total_fen: 7980 }) })
   const page = await openPage('subpackages/order/checkout/index', { fromCart: '1' })

@@ -118,5 +118,5 @@ test('a missing goods shows the not-found message and a retry', async () => {
   wx.setBackend({ 'GET /goods/7': [404, { error: 'goods_not_found', message: '商品不存在' }] })
   const page = await openPage('subpackages/goods/detail/index', { goodsId: '7' })
   expect(text(page, '.error-state__text')).toBe('商品加载失败')
-  expect(wx.calls.toasts).toEqual(['商品不存在或已删除'])
+  expect(wx.calls.toasts).toEqual(['商品不存在或已下架'])
 })

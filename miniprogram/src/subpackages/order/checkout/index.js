@@ -2,6 +2,7 @@
 // creates the order with an Idempotency-Key (the same key for every try of the same order,
 // so a retry after a lost answer never creates a second order), then pays for it.
 const ordersService = require('../../../services/orders')
+const meService = require('../../../services/me')
 const feedback = require('../../../utils/feedback')
 const nav = require('../../../utils/nav')
 const routes = require('../../../utils/routes')
@@ -24,9 +25,20 @@ Component({
     freightHint: '',
   },
   methods: {
-    onLoad() {
+    async onLoad() {
       this.idempotencyKey = uuid4()
+      const address = await this.defaultAddress()
+      if (address) this.setData({ address })
       return this.loadPreview()
+    },
+    // The preview prices freight for the address it is given: start with the default one.
+    async defaultAddress() {
+      try {
+        const addresses = await meService.listAddresses({ silent: true })
+        return addresses.find((address) => address.is_default) || addresses[0] || null
+      } catch (err) {
+        return null
+      }
     },
     itemsBody() {
       if (this.data.fromCart === '1') return { from_cart: true }

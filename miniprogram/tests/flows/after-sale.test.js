@@ -1,0 +1,114 @@
+// What happens after checkout: cancelling an unpaid order, asking for a refund, and
+// reviewing goods once the merchant shipped them and the shopper confirmed receipt.
+const { installShopper, merchant, PAY_UNAVAILABLE } = require('./support/live')
+const { follow, nextUrl, waitForText } = require('./support/journey')
+const { chooseSku, roomiestSku, openBestSeller } = require('./support/steps')
+const { openPage, tap, input, text, texts, all, waitFor } = require('../helpers/page')
+const meService = require('../../src/services/me')
+const ordersService = require('../../src/services/orders')
+const goodsService = require('../../src/services/goods')
+const { uuid4 } = require('../../src/utils/uuid')
+
+jest.setTimeout(60000)
+
+let phone
+let skuId
+const payTest = PAY_UNAVAILABLE ? test.skip : test
+const skipNote = PAY_UNAVAILABLE ? ` (skipped: ${PAY_UNAVAILABLE})` : ''
+
+beforeAll(async () => {
+  phone = installShopper('after-sale')
+  global.wx = phone
+  await meService.createAddress({ name: '售后买家', phone: '13900139000', province: '广东省', city: '深圳市', district: '福田区', detail: '福华路 1 号', is_default: true })
+  const list = await goodsService.listGoods({ sort: 'sales', order: 'desc', page: 1, page_size: 5 })
+  const goods = await goodsService.getGoods(list.items[list.items.length - 1].id)
+  skuId = roomiestSku(goods).id
+})
+beforeEach(() => {
+  global.wx = phone
+})
+
+/** An order placed through the API (checkout itself is covered by the shopping flow). */
+async function placeOrder() {
+  const address = (await meService.listAddresses())[0]
+  return ordersService.createOrder({ items: [{ sku_id: skuId, quantity: 1 }], address_id: address.id, note: '' }, uuid4())
+}
+
+/** Opens the order page and pays with 继续支付; resolves when it shows 待发货. */
+async function payOnDetailPage(orderId) {
+  const detail = await openPage('subpackages/order/detail/index', { orderId: String(orderId) })
+  await waitForText(detail, '.order-detail__status-text', '待支付')
+  await tap(detail, '.order-detail__pay')
+  await waitForText(detail, '.order-detail__status-text', '待发货')
+  detail.instance.onUnload()
+  return detail
+}
+
+test('buy now, leave the payment, then cancel the unpaid order from its page', async () => {
+  phone.state.requestPayment = () => Promise.reject({ errMsg: 'requestPayment:fail cancel' })
+  const detail = await openBestSeller()
+  await chooseSku(detail, '.goods-detail__buy-now', roomiestSku(detail.instance.data.goods))
+  const checkout = await follow(await nextUrl('navigateTo', { after: 1 }))
+  await waitFor(() => checkout.instance.data.preview && checkout.instance.data.address, { timeout: 15000, message: 'preview with the default address' })
+  expect(text(checkout, '.checkout__address >>> .address-card__name')).toBe('售后买家')
+  await tap(checkout, '.checkout__submit')
+
+  const order = await follow(await nextUrl('redirectTo'))
+  await waitForText(order, '.order-detail__status-text', '待支付')
+  expect(phone.calls.toasts).toContain(PAY_UNAVAILABLE ? '内容不存在或已删除' : '已取消支付，可在订单详情中继续支付')
+  expect(text(order, '.order-detail__countdown')).toMatch(/^剩余支付时间 \d+:\d\d，超时自动关闭$/)
+
+  await tap(order, '.order-detail__cancel')
+  await waitForText(order, '.order-detail__status-text', '已关闭')
+  expect(phone.calls.modals.map((m) => m.title)).toContain('取消订单')
+  expect(all(order, '.order-detail__action')).toHaveLength(0)
+  expect(texts(order, '.order-detail__event-title')[0]).toBe('已关闭')
+  order.instance.onUnload()
+  phone.state.requestPayment = require('./support/live').confirmPayment
+})
+
+payTest(`a paid order can be refunded: reason, submit, the order shows 退款申请中${skipNote}`, async () => {
+  const order = await placeOrder()
+  await payOnDetailPage(order.id)
+  const detail = await openPage('subpackages/order/detail/index', { orderId: String(order.id) })
+  await waitForText(detail, '.order-detail__status-text', '待发货')
+  const before = phone.calls.navigateTo.length
+  await tap(detail, '.order-detail__refund')
+  const refund = await follow(await nextUrl('navigateTo', { after: before }))
+  await waitFor(() => refund.instance.data.order, { timeout: 15000 })
+  await tap(refund, '.refund__reason', 0)
+  await input(refund, '.refund__description', '买多了')
+  await tap(refund, '.refund__submit')
+  const back = await follow(await nextUrl('redirectTo', { after: phone.calls.redirectTo.length - 0 }).catch(() => nextUrl('redirectTo')))
+  await waitForText(back, '.order-detail__status-text', '退款')
+  back.instance.onUnload()
+})
+
+payTest(`shipped by the merchant, received by the shopper, then reviewed with stars and words${skipNote}`, async () => {
+  const order = await placeOrder()
+  await payOnDetailPage(order.id)
+  const shop = await merchant()
+  const shipped = await shop.ship(order.id)
+  expect(shipped.statusCode).toBe(200)
+
+  const detail = await openPage('subpackages/order/detail/index', { orderId: String(order.id) })
+  await waitForText(detail, '.order-detail__status-text', '待收货')
+  expect(text(detail, '.order-detail__logistics')).toContain('顺丰速运')
+  await tap(detail, '.order-detail__confirm')
+  await waitForText(detail, '.order-detail__status-text', '已完成')
+
+  const before = phone.calls.navigateTo.length
+  await tap(detail, '.order-detail__review')
+  const review = await follow(await nextUrl('navigateTo', { after: before }))
+  await waitFor(() => review.instance.data.loaded, { timeout: 15000 })
+  await tap(review, '.review__stars >>> .star-rating__star', 3)
+  await input(review, '.review__content', '新鲜好吃，配送很快')
+  await tap(review, '.review__submit')
+  await waitFor(() => phone.calls.navigateBack > 0, { timeout: 15000, message: 'the review page to close' })
+
+  await detail.instance.load()
+  await waitForText(detail, '.order-detail__reviewed', '已评价')
+  const reviews = await goodsService.listReviews(order.lines[0].goods_id, 1, 50)
+  expect(reviews.items.map((r) => r.content)).toContain('新鲜好吃，配送很快')
+  detail.instance.onUnload()
+})

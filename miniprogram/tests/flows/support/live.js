@@ -1,0 +1,90 @@
+// The `wx` of a shopper's phone for flow tests: wx.request does real HTTP to the test server,
+// wx.login gets a one-time code from the WeChat simulator, and wx.requestPayment plays the
+// buyer who confirms the payment in the simulator. Storage stays in memory.
+const { createWx, DEVELOP_API } = require('../../helpers/wx')
+
+const SERVER = process.env.XIAODIAN_TEST_SERVER
+const PAY_UNAVAILABLE = process.env.XIAODIAN_PAY_UNAVAILABLE || ''
+
+function buildUrl(path, query) {
+  const params = Object.keys(query || {})
+    .filter((key) => query[key] !== undefined && query[key] !== null)
+    .map((key) => `${encodeURIComponent(key)}=${encodeURIComponent(query[key])}`)
+  return params.length ? `${path}?${params.join('&')}` : path
+}
+
+/** One HTTP call with a fresh connection (no kept-alive socket for the server to drop). */
+async function http(method, url, { body, headers = {} } = {}) {
+  const res = await fetch(url, {
+    method,
+    headers: Object.assign({ connection: 'close' }, body === undefined ? {} : { 'content-type': 'application/json' }, headers),
+    body: body === undefined ? undefined : JSON.stringify(body),
+  })
+  const text = await res.text()
+  let data = text
+  try {
+    data = text ? JSON.parse(text) : ''
+  } catch (err) {
+    // Not JSON: hand the text over as WeChat would.
+  }
+  return { statusCode: res.status, data }
+}
+
+/** The backend seen through wx.request; `state.offline` sends calls to a port nobody serves. */
+function httpBackend(state) {
+  return async (request) => {
+    const base = state.offline ? 'http://127.0.0.1:9' : SERVER
+    const path = request.url.startsWith(DEVELOP_API) ? `${base}/api/v1${request.path}` : request.url
+    const url = request.method === 'GET' ? buildUrl(path, request.data) : path
+    try {
+      return await http(request.method, url, {
+        body: request.method === 'GET' ? undefined : request.data,
+        headers: request.header,
+      })
+    } catch (err) {
+      throw { errMsg: `request:fail ${err.cause ? err.cause.code : err.message}` }
+    }
+  }
+}
+
+async function mintLoginCode(openid) {
+  const res = await http('POST', `${SERVER}/sandbox/wechat/codes`, { body: { openid } })
+  if (res.statusCode !== 200) throw new Error(`sandbox refused a login code: ${res.statusCode} ${JSON.stringify(res.data)}`)
+  return res.data.code
+}
+
+/** The buyer confirms the payment in the simulator, as the WeChat pay sheet would. */
+async function confirmPayment(params) {
+  const prepayId = String(params.package || '').replace(/^prepay_id=/, '')
+  const res = await http('POST', `${SERVER}/sandbox/wechat/pay/${encodeURIComponent(prepayId)}/confirm`, { body: {} })
+  if (res.statusCode >= 300) throw { errMsg: `requestPayment:fail simulator answered ${res.statusCode}` }
+  return { errMsg: 'requestPayment:ok' }
+}
+
+/** A phone of a new shopper (unique openid), installed as the global `wx`. */
+function installShopper(name) {
+  const openid = `mp-flow-${name}-${Date.now()}-${Math.floor(Math.random() * 1e6)}`
+  const phone = createWx({
+    loginCode: () => mintLoginCode(openid),
+    requestPayment: confirmPayment,
+    location: { name: '科兴科学园', address: '广东省深圳市南山区科苑路15号', latitude: 22.55, longitude: 113.94 },
+  })
+  phone.state.offline = false
+  phone.setBackend(httpBackend(phone.state))
+  phone.openid = openid
+  global.wx = phone
+  return phone
+}
+
+/** The merchant's side, for steps a shopper cannot do (shipping an order). */
+async function merchant() {
+  const login = await http('POST', `${SERVER}/api/admin/v1/auth/login`, { body: { username: 'demo', password: 'demo1234' } })
+  if (login.statusCode !== 200) throw new Error(`merchant login failed: ${login.statusCode} ${JSON.stringify(login.data)}`)
+  const headers = { Authorization: `Bearer ${login.data.token}` }
+  return {
+    ship: (orderId, carrier = '顺丰速运', trackingNo = `SF${Date.now()}`) =>
+      http('POST', `${SERVER}/api/admin/v1/orders/${orderId}/ship`, { body: { carrier, tracking_no: trackingNo }, headers }),
+  }
+}
+
+module.exports = { SERVER, PAY_UNAVAILABLE, http, installShopper, merchant, confirmPayment }
