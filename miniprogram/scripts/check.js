@@ -3,7 +3,8 @@
 //  1. shop.config.json and the files it controls agree (run `npm run configure` if not);
 //  2. app.json: every page, subpackage page, tab icon and used component exists, and no
 //     package uses a component that lives in another subpackage;
-//  3. every .wxml (with the .wxs modules) compiles with the official wcc;
+//  3. every .wxml (with the .wxs modules) compiles with the official wcc, and its bindings
+//     call no functions but those of WXS modules;
 //  4. every .wxss compiles with wcsc, uses known units, no colour outside styles/tokens.wxss,
 //     and only CSS variables that tokens.wxss defines;
 //  5. page scripts stay under 300 lines; the main package stays under WeChat's 2 MB.
@@ -136,11 +137,27 @@ function runCompiler(name, args) {
   return spawnSync(bin, args, { cwd: SRC, maxBuffer: 64 * 1024 * 1024 })
 }
 
+// WXML data bindings cannot call functions, except those of WXS modules; wcc accepts
+// `{{list.indexOf(x)}}` but WeChat renders nothing for it.
+function checkBindingCalls(file, text) {
+  const modules = new Set([...text.matchAll(/<wxs[^>]*module="([\w$]+)"/g)].map((m) => m[1]))
+  for (const binding of text.matchAll(/\{\{([\s\S]*?)\}\}/g)) {
+    const expression = binding[1].replace(/'[^']*'|"[^"]*"/g, "''")
+    for (const call of expression.matchAll(/([A-Za-z_$][\w$]*)((?:\.[\w$]+|\[[^\]]*\])*)\s*\(/g)) {
+      if (!modules.has(call[1])) {
+        const line = text.slice(0, binding.index).split('\n').length
+        problem(`${rel(file)}:${line}: {{${binding[1].trim()}}} calls ${call[1]}${call[2]}(): only WXS module functions can be called in WXML`)
+      }
+    }
+  }
+}
+
 function checkWxml(files) {
   const wxs = files.filter((file) => file.endsWith('.wxs')).map((file) => path.relative(SRC, file))
   for (const file of files.filter((f) => f.endsWith('.wxml'))) {
     const result = runCompiler('wcc', ['-d', path.relative(SRC, file), ...wxs])
     if (result.status !== 0) problem(`wcc: ${(result.stderr.toString() || result.stdout.toString()).trim()}`)
+    checkBindingCalls(file, fs.readFileSync(file, 'utf8'))
   }
 }
 

@@ -17,6 +17,7 @@ Component({
     reason: '',
     description: '',
     chosenLineIds: [],
+    lines: [],
     refundFen: 0,
     submitting: false,
   },
@@ -35,7 +36,11 @@ Component({
       const everything = lineIds.length === order.lines.length
       const linesFen = order.lines.filter((line) => lineIds.includes(line.id)).reduce((sum, line) => sum + line.pay_fen, 0)
       // The whole order refunds what was paid, freight included; part of it refunds those lines.
-      this.setData({ chosenLineIds: lineIds, refundFen: everything ? order.total_fen : linesFen })
+      this.setData({
+        chosenLineIds: lineIds,
+        lines: order.lines.map((line) => Object.assign({ chosen: lineIds.includes(line.id) }, line)),
+        refundFen: everything ? order.total_fen : linesFen,
+      })
     },
     onLineToggle(event) {
       const lineId = Number(event.currentTarget.dataset.id)

@@ -11,6 +11,7 @@ Component({
   },
   data: {
     chosen: [],
+    chosenText: '',
     options: [],
     sku: null,
     quantity: 1,
@@ -33,6 +34,7 @@ Component({
       const stock = found ? found.stock : goods.stock_left
       this.setData({
         chosen,
+        chosenText: sku.specText(chosen),
         options: sku.optionStates(goods.specs || [], goods.skus, chosen),
         sku: found,
         quantity: Math.max(1, Math.min(quantity, stock || 1)),
