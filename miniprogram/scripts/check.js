@@ -88,6 +88,8 @@ function checkPage(pagePath, roots, seen) {
   }
   const json = readJson(`${base}.json`)
   if (json) checkComponentUse(base, json, roots, seen)
+  // Pages are built with Component(), which WeChat accepts only with a usingComponents section.
+  if (json && !json.usingComponents) problem(`page ${pagePath}.json needs "usingComponents" (pages are Component()s)`)
   const lines = fs.readFileSync(`${base}.js`, 'utf8').split('\n').length
   if (lines > MAX_PAGE_JS_LINES) problem(`page ${pagePath}.js has ${lines} lines (keep pages under ${MAX_PAGE_JS_LINES})`)
 }
