@@ -6,6 +6,8 @@ class JsdomWithFetch extends TestEnvironment {
   constructor(config, context) {
     super(config, context)
     Object.assign(this.global, { fetch, Request, Response, Headers })
+    // Node's own AbortController, for fetch timeouts (jsdom's one is not accepted by fetch).
+    this.global.NodeAbortController = AbortController
   }
 }
 

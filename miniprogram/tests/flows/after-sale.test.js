@@ -1,6 +1,6 @@
 // What happens after checkout: cancelling an unpaid order, asking for a refund, and
 // reviewing goods once the merchant shipped them and the shopper confirmed receipt.
-const { installShopper, merchant, PAY_UNAVAILABLE } = require('./support/live')
+const { installShopper, merchant, confirmPayment, PAY_UNAVAILABLE } = require('./support/live')
 const { follow, nextUrl, waitForText } = require('./support/journey')
 const { chooseSku, roomiestSku, openBestSeller } = require('./support/steps')
 const { openPage, tap, input, text, texts, all, waitFor } = require('../helpers/page')
@@ -26,6 +26,7 @@ beforeAll(async () => {
 })
 beforeEach(() => {
   global.wx = phone
+  phone.state.requestPayment = confirmPayment
 })
 
 /** An order placed through the API (checkout itself is covered by the shopping flow). */
@@ -64,7 +65,6 @@ test('buy now, leave the payment, then cancel the unpaid order from its page', a
   expect(all(order, '.order-detail__action')).toHaveLength(0)
   expect(texts(order, '.order-detail__event-title')[0]).toBe('已关闭')
   order.instance.onUnload()
-  phone.state.requestPayment = require('./support/live').confirmPayment
 })
 
 payTest(`a paid order can be refunded: reason, submit, the order shows 退款申请中${skipNote}`, async () => {
@@ -78,10 +78,14 @@ payTest(`a paid order can be refunded: reason, submit, the order shows 退款申
   await waitFor(() => refund.instance.data.order, { timeout: 15000 })
   await tap(refund, '.refund__reason', 0)
   await input(refund, '.refund__description', '买多了')
+  const redirects = phone.calls.redirectTo.length
   await tap(refund, '.refund__submit')
-  const back = await follow(await nextUrl('redirectTo', { after: phone.calls.redirectTo.length - 0 }).catch(() => nextUrl('redirectTo')))
-  await waitForText(back, '.order-detail__status-text', '退款')
+  const back = await follow(await nextUrl('redirectTo', { after: redirects }))
+  await waitForText(back, '.order-detail__status-text', '退款申请中')
+  expect(texts(back, '.order-detail__event-title')[0]).toBe('退款申请中')
+  expect(all(back, '.order-detail__refund')).toHaveLength(0)
   back.instance.onUnload()
+  detail.instance.onUnload()
 })
 
 payTest(`shipped by the merchant, received by the shopper, then reviewed with stars and words${skipNote}`, async () => {

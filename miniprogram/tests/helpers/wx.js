@@ -74,6 +74,7 @@ function createWx(options = {}) {
         data: clone(req.data),
         header: Object.assign({}, req.header),
         url: req.url,
+        timeout: req.timeout,
       }
       calls.requests.push(request)
       Promise.resolve()

@@ -13,10 +13,24 @@ function buildUrl(path, query) {
   return params.length ? `${path}?${params.join('&')}` : path
 }
 
-/** One HTTP call with a fresh connection (no kept-alive socket for the server to drop). */
-async function http(method, url, { body, headers = {} } = {}) {
+/**
+ * One HTTP call with a fresh connection (no kept-alive socket for the server to drop),
+ * given up after `timeout` ms as WeChat gives up a wx.request.
+ */
+async function http(method, url, { body, headers = {}, timeout = 60000 } = {}) {
+  const controller = new NodeAbortController()
+  const timer = setTimeout(() => controller.abort(new Error('timeout')), timeout)
+  try {
+    return await exchange(method, url, { body, headers, signal: controller.signal })
+  } finally {
+    clearTimeout(timer)
+  }
+}
+
+async function exchange(method, url, { body, headers, signal }) {
   const res = await fetch(url, {
     method,
+    signal,
     headers: Object.assign({ connection: 'close' }, body === undefined ? {} : { 'content-type': 'application/json' }, headers),
     body: body === undefined ? undefined : JSON.stringify(body),
   })
@@ -40,9 +54,11 @@ function httpBackend(state) {
       return await http(request.method, url, {
         body: request.method === 'GET' ? undefined : request.data,
         headers: request.header,
+        timeout: request.timeout || 60000,
       })
     } catch (err) {
-      throw { errMsg: `request:fail ${err.cause ? err.cause.code : err.message}` }
+      const reason = err.name === 'AbortError' || /timeout/.test(String(err.message)) ? 'timeout' : err.cause ? err.cause.code : err.message
+      throw { errMsg: `request:fail ${reason}` }
     }
   }
 }
