@@ -145,6 +145,8 @@ async function perform(opts) {
   let authRetried = false
   for (;;) {
     if (opts.auth === true && !token()) await login()
+    // A public call made while the launch login runs waits for it, so it is made as the shopper.
+    if (opts.auth === 'optional' && !token() && loginInFlight) await loginInFlight.catch(() => null)
     const sentToken = opts.auth ? token() : ''
     const header = sentToken ? Object.assign({ Authorization: `Bearer ${sentToken}` }, opts.header) : opts.header
     let res

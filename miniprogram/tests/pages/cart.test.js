@@ -36,14 +36,14 @@ test('lines, totals and stock warnings come from the server', async () => {
   )
   const page = await openPage('pages/cart/index')
   expect(texts(page, '.cart-item__title')).toEqual(['苹果', '香蕉', '下架商品'])
-  expect(texts(page, '.cart-item__warning')).toEqual(['库存仅剩1件', '已失效'])
+  expect(texts(page, '.cart-item__warning')).toEqual(['库存仅剩1件', '已下架'])
   expect(page.querySelectorAll('.cart-item')[2].dom.className).toMatch(/cart-item--unavailable/)
   expect(text(page, '.cart__total-price')).toBe('¥199.50')
   expect(text(page, '.cart__checkout')).toBe('结算(5)')
 
   await tap(page, '.cart__checkout')
   expect(wx.calls.navigateTo).toEqual([])
-  expect(wx.calls.toasts).toEqual(['部分选中商品库存不足或已失效，请调整后再结算'])
+  expect(wx.calls.toasts).toEqual(['部分选中商品库存不足或已下架，请调整后再结算'])
 })
 
 test('select, quantity, select all and delete go to the server and show its answer', async () => {
@@ -76,7 +76,7 @@ test('an unavailable line cannot be selected; cancelling the delete keeps the li
   wx.state.modalAnswer = () => false
   const page = await openPage('pages/cart/index')
   await tap(page, '.cart-item__check', 0)
-  expect(wx.calls.toasts).toEqual(['该商品已失效，无法选择'])
+  expect(wx.calls.toasts).toEqual(['该商品已下架，无法选择'])
   await tap(page, '.cart-item__delete', 0)
   expect(all(page, '.cart-item')).toHaveLength(1)
   expect(wx.calls.requests.filter((r) => r.method !== 'GET' && r.path !== '/auth/wx-login')).toEqual([])

@@ -155,6 +155,15 @@ test('optional auth sends the token when there is one but never logs in for it',
   expect(wx.calls.requests.pop().header.Authorization).toBe('Bearer token-9')
 })
 
+test('an optional-auth call made during the launch login waits for it and sends the token', async () => {
+  wx.setBackend({ 'GET /goods/7': { id: 7 }, 'POST /auth/wx-login': login('token-3') })
+  const launching = api.login()
+  await api.request({ url: '/goods/7', auth: 'optional' })
+  await launching
+  expect(wx.calls.requests.map((r) => r.path)).toEqual(['/auth/wx-login', '/goods/7'])
+  expect(wx.calls.requests[1].header.Authorization).toBe('Bearer token-3')
+})
+
 test('the session expires with the token', async () => {
   const now = jest.spyOn(Date, 'now').mockReturnValue(Date.parse('2098-12-31T23:00:00Z'))
   wx.setBackend({ 'POST /auth/wx-login': login('token-1') })

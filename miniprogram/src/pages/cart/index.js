@@ -5,8 +5,9 @@ const feedback = require('../../utils/feedback')
 const nav = require('../../utils/nav')
 const routes = require('../../utils/routes')
 
+// is_available is false when the goods went off the shelf or the SKU was withdrawn.
 function warningFor(item) {
-  if (!item.is_available) return '已失效'
+  if (!item.is_available) return '已下架'
   if (item.stock_short) return item.stock > 0 ? `库存仅剩${item.stock}件` : '已售罄'
   return ''
 }
@@ -70,7 +71,7 @@ Component({
       const item = this.findItem(event)
       if (!item) return
       if (!item.is_available) {
-        feedback.toast('该商品已失效，无法选择')
+        feedback.toast('该商品已下架，无法选择')
         return
       }
       this.change(() => cartService.updateCartItem(item.id, { selected: !item.selected }))
@@ -106,7 +107,7 @@ Component({
         return
       }
       if (this.data.hasProblem) {
-        feedback.toast('部分选中商品库存不足或已失效，请调整后再结算')
+        feedback.toast('部分选中商品库存不足或已下架，请调整后再结算')
         return
       }
       nav.go(routes.checkout({ fromCart: 1 }))
