@@ -3,8 +3,8 @@ const api = require('../utils/api')
 
 module.exports = {
   /** Resolves with the public URL of the uploaded image. */
-  uploadImage: (filePath) =>
+  uploadImage: (filePath, options = {}) =>
     api
-      .request({ url: '/media/images', method: 'POST', filePath, fileField: 'file', loading: '上传中' })
+      .request({ url: '/media/images', method: 'POST', filePath, fileField: 'file', loading: '上传中', silent: options.silent })
       .then((body) => body.url),
 }

@@ -147,3 +147,24 @@ test('profile: a new nickname and avatar are uploaded and saved', async () => {
   await waitFor(() => patches.length)
   expect(patches).toEqual([{ nickname: '新名字', avatar_url: 'https://cdn.test/photo.webp' }])
 })
+
+test('profile: when the avatar cannot be uploaded the nickname is still saved and the shopper told', async () => {
+  const patches = []
+  wx.setBackend({
+    'POST /auth/wx-login': LOGIN,
+    'GET /me': { id: 1, nickname: '演示买家', avatar_url: '', order_counts: {} },
+    'PATCH /me': (req) => {
+      patches.push(req.data)
+      return Object.assign({ id: 1 }, req.data)
+    },
+  })
+  wx.uploadFile = (opts) => setTimeout(() => opts.success({ statusCode: 404, data: '{"error":"not_found","message":"Not Found"}' }), 0)
+  const page = await openPage('subpackages/user/profile/index')
+  find(page, '.profile__avatar-button').dispatchEvent('chooseavatar', { detail: { avatarUrl: 'wxfile://tmp/avatar.png' } })
+  await input(page, '.profile__nickname', '只改昵称')
+  await tap(page, '.profile__save')
+  await waitFor(() => wx.calls.toasts.length)
+  expect(patches).toEqual([{ nickname: '只改昵称' }])
+  expect(wx.calls.toasts).toEqual(['昵称已保存，头像上传失败，请稍后重试'])
+  expect(wx.calls.navigateBack).toBe(0)
+})

@@ -35,15 +35,28 @@ Component({
         return
       }
       this.setData({ saving: true })
+      const changes = { nickname }
+      let avatarFailed = false
+      if (this.data.pendingAvatarPath) {
+        try {
+          changes.avatar_url = await media.uploadImage(this.data.pendingAvatarPath, { silent: true })
+        } catch (err) {
+          avatarFailed = true // Keep the nickname change; the avatar can be tried again.
+        }
+      }
       try {
-        const changes = { nickname }
-        if (this.data.pendingAvatarPath) changes.avatar_url = await media.uploadImage(this.data.pendingAvatarPath)
         await meService.updateMe(changes)
-        feedback.success('已保存')
-        nav.back()
       } catch (err) {
         this.setData({ saving: false })
+        return
       }
+      if (avatarFailed) {
+        this.setData({ saving: false })
+        feedback.toast('昵称已保存，头像上传失败，请稍后重试')
+        return
+      }
+      feedback.success('已保存')
+      nav.back()
     },
   },
 })
