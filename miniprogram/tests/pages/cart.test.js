@@ -89,3 +89,27 @@ test('an empty cart invites the shopper to go shopping', async () => {
   await tap(page, '.cart__empty >>> .empty-state__action')
   expect(wx.calls.switchTab).toEqual(['/pages/home/index'])
 })
+
+test('an answer that arrives after a newer one is ignored', async () => {
+  let releaseSlow
+  let calls = 0
+  const slowCart = fixtures.cart([fixtures.cartLine({ id: 11, quantity: 1 })])
+  const freshCart = fixtures.cart([fixtures.cartLine({ id: 11, quantity: 4 })])
+  wx.setBackend({
+    'POST /auth/wx-login': { token: 't', expires_at: '2099-01-01T00:00:00Z', user: { id: 1, nickname: '', avatar_url: '' } },
+    'GET /cart': () => {
+      calls += 1
+      return calls === 1 ? freshCart : new Promise((resolve) => (releaseSlow = () => resolve(slowCart)))
+    },
+    'PATCH /cart/items/11': freshCart,
+  })
+  const page = await openPage('pages/cart/index')
+  const slowRefresh = page.instance.refresh()
+  await waitFor(() => releaseSlow)
+  await tap(page, '.cart-item__stepper >>> .quantity-stepper__plus')
+  await waitFor(() => wx.calls.requests.some((r) => r.method === 'PATCH'))
+  await new Promise((resolve) => setTimeout(resolve, 20))
+  releaseSlow()
+  await slowRefresh
+  expect(text(page, '.cart-item__stepper >>> .quantity-stepper__value')).toBe('4')
+})

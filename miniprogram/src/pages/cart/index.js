@@ -30,8 +30,9 @@ Component({
       return this.refresh().then(() => wx.stopPullDownRefresh())
     },
     async refresh() {
+      const version = this.nextVersion()
       try {
-        this.apply(await cartService.getCart(), this.nextVersion())
+        this.apply(await cartService.getCart(), version)
       } catch (err) {
         this.setData({ failed: !this.data.loaded })
       }
