@@ -1,4 +1,5 @@
 const path = require('path')
+const { waitFor } = require('../helpers/page')
 
 function launchApp() {
   let definition = null
@@ -16,7 +17,7 @@ test('the app logs in on launch and keeps the token for later calls', async () =
   const app = launchApp()
   app.onLaunch()
   const api = require('../../src/utils/api')
-  await new Promise((resolve) => setTimeout(resolve, 10))
+  await waitFor(() => api.token())
   expect(wx.calls.logins).toBe(1)
   expect(wx.calls.requests[0]).toMatchObject({ method: 'POST', path: '/auth/wx-login', data: { code: 'code-1' } })
   expect(api.token()).toBe('token-for-code-1')
@@ -26,6 +27,7 @@ test('a failed login on launch is quiet; the next call logs in when it needs to'
   wx.setBackend({ 'POST /auth/wx-login': [503, { error: 'upstream_unavailable', message: '微信服务暂时不可用' }] })
   const app = launchApp()
   app.onLaunch()
-  await new Promise((resolve) => setTimeout(resolve, 10))
+  await waitFor(() => wx.calls.requests.length === 1)
+  await new Promise((resolve) => setTimeout(resolve, 20))
   expect(wx.calls.toasts).toEqual([])
 })

@@ -58,6 +58,10 @@ Component({
       this.setData({ confirmingPayment: false })
       if (order) this.show(order)
       else await this.load()
+      // WeChat said paid but the shop has not heard yet: say so rather than ask to pay again.
+      if (this.data.order && this.data.order.status === 'pending_payment') {
+        feedback.toast('支付结果确认中，请稍后下拉刷新')
+      }
     },
     startCountdown() {
       this.stopCountdown()

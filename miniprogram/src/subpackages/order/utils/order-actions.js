@@ -12,6 +12,8 @@ function ask({ title, content, confirmText, cancelText = '再想想' }) {
   })
 }
 
+const WAIT_INTERVAL_MS = 300
+
 function sleep(ms) {
   return new Promise((resolve) => setTimeout(resolve, ms))
 }
@@ -56,7 +58,7 @@ async function pay(order) {
 }
 
 /** After WeChat says paid, the server learns it from an asynchronous notice: poll briefly. */
-async function waitUntilPaid(orderId, { attempts = 20, intervalMs = 300 } = {}) {
+async function waitUntilPaid(orderId, { attempts = 20, intervalMs = WAIT_INTERVAL_MS } = {}) {
   let latest = null
   for (let attempt = 0; attempt < attempts; attempt += 1) {
     try {
