@@ -15,6 +15,12 @@ const unpaidTest = PAY_UNAVAILABLE ? test : test.skip
 beforeAll(() => {
   phone = installShopper('shopping')
 })
+
+/** Each step continues the previous one; say so plainly when that one failed. */
+function after(step, value) {
+  if (!value) throw new Error(`this step continues "${step}", which did not finish`)
+  return value
+}
 beforeEach(() => {
   global.wx = phone
 })
@@ -32,6 +38,7 @@ test('home → best seller → pick a SKU → add two to the cart', async () => 
 })
 
 test('the cart lists the line with the server total; checkout asks for an address and gets a new one', async () => {
+  after('add two to the cart', journey.sku)
   const cart = await openPage('pages/cart/index')
   await waitForText(cart, '.cart-item__title', journey.goods.title)
   expect(text(cart, '.cart__checkout')).toBe('结算(2)')
@@ -66,7 +73,7 @@ test('the cart lists the line with the server total; checkout asks for an addres
 })
 
 payTest('submitting pays through WeChat Pay and the order shows 待发货', async () => {
-  const { checkout } = journey
+  const checkout = after('checkout with a new address', journey.checkout)
   await tap(checkout, '.checkout__submit')
   const url = await nextUrl('redirectTo')
   expect(url).toMatch(/\/subpackages\/order\/detail\/index\?orderId=\d+&paid=1$/)
@@ -84,7 +91,7 @@ payTest('submitting pays through WeChat Pay and the order shows 待发货', asyn
 })
 
 unpaidTest(`submitting places the order, which waits as 待支付 (payment skipped: ${PAY_UNAVAILABLE})`, async () => {
-  const { checkout } = journey
+  const checkout = after('checkout with a new address', journey.checkout)
   await tap(checkout, '.checkout__submit')
   const url = await nextUrl('redirectTo')
   const detail = await follow(url)
