@@ -203,8 +203,4 @@ function currentUser() {
   return current ? current.user : null
 }
 
-function clearSession() {
-  storage.remove(SESSION_KEY)
-}
-
-module.exports = { request, login, token, currentUser, clearSession, ApiError }
+module.exports = { request, login, token, currentUser, ApiError }
