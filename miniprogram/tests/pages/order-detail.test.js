@@ -66,13 +66,16 @@ test('after paying, the page waits until the server has the payment', async () =
 })
 
 test('when the payment notice is late, the shopper is told it is being confirmed', async () => {
+  jest.useFakeTimers()
   detailBackend(fixtures.order({ id: 10 }))
-  const page = await openPage('subpackages/order/detail/index', { orderId: '10', paid: '1' })
+  const opening = openPage('subpackages/order/detail/index', { orderId: '10', paid: '1' })
+  await jest.advanceTimersByTimeAsync(10000)
+  const page = await opening
   expect(text(page, '.order-detail__status-text')).toBe('待支付')
   expect(wx.calls.toasts).toEqual(['支付结果确认中，请稍后下拉刷新'])
   expect(wx.calls.requests.filter((r) => r.path === '/orders/10')).toHaveLength(20)
   page.instance.onUnload()
-}, 15000)
+})
 
 test('paying again after a failure keeps the order payable', async () => {
   detailBackend(fixtures.order({ id: 8 }), {
