@@ -25,7 +25,7 @@ from xiaodian.config import Settings
 from xiaodian.context import AppContext
 from xiaodian.core import clock
 from xiaodian.models import Base
-from xiaodian.sandbox.app import create_sandbox_app
+from xiaodian.sandbox.app import create_sandbox_app, with_simulated_payments
 
 SANDBOX_BASE = "http://sandbox.test"
 TEST_APPID = "wxtest00000000000"
@@ -61,6 +61,8 @@ def settings(workdir: Path) -> Settings:
         sandbox_lenient_login=False,
         run_jobs_in_process=False,
         log_json=False,
+        payment_timeout_seconds=0.5,
+        payment_retry_backoff_seconds=0.01,
     )
 
 
@@ -100,12 +102,42 @@ def migrated(settings: Settings) -> str:
     return settings.database_url
 
 
-@pytest.fixture(scope="session")
-async def app(settings: Settings, migrated: str) -> AsyncIterator[FastAPI]:
-    sandbox = create_sandbox_app(settings)
+class LateASGITransport(httpx.AsyncBaseTransport):
+    """Routes to an ASGI app that is created after the client (the simulator notifies the
+    shop, and the shop is built with the simulator's settings)."""
+
+    def __init__(self) -> None:
+        self.app: FastAPI | None = None
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        assert self.app is not None
+        return await httpx.ASGITransport(app=self.app).handle_async_request(request)
+
+
+def build_app(settings: Settings, workdir: Path) -> FastAPI:
+    """The shop with the whole simulator (login, WeChat Pay, Alipay) behind its HTTP client,
+    and the simulator notifying the shop over ASGI."""
+    to_shop = LateASGITransport()
+    shop_settings, simulator = with_simulated_payments(
+        settings,
+        keys_dir=workdir / "keys",
+        sandbox_url=SANDBOX_BASE,
+        shop_url="http://testserver",
+        notify_http=httpx.AsyncClient(transport=to_shop, base_url="http://testserver"),
+        time_scale=0.00001,
+    )
+    sandbox = create_sandbox_app(shop_settings, payments=simulator)
     outbound = httpx.AsyncClient(transport=httpx.ASGITransport(app=sandbox), base_url=SANDBOX_BASE)
-    application = create_app(settings, http=outbound)
+    application = create_app(shop_settings, http=outbound, sandbox=sandbox)
+    to_shop.app = application
     application.state.sandbox = sandbox
+    application.state.simulator = simulator
+    return application
+
+
+@pytest.fixture(scope="session")
+async def app(settings: Settings, migrated: str, workdir: Path) -> AsyncIterator[FastAPI]:
+    application = build_app(settings, workdir)
     async with application.router.lifespan_context(application):
         yield application
 
@@ -134,8 +166,9 @@ async def wipe(context: AppContext) -> None:
 
 @pytest.fixture
 async def client(app: FastAPI, context: AppContext) -> AsyncIterator[httpx.AsyncClient]:
-    """The app over ASGI, on an empty database."""
+    """The app over ASGI, on an empty database, with a simulator that injects no faults."""
     await wipe(context)
+    app.state.simulator.clear_faults()
     async with httpx.AsyncClient(
         transport=httpx.ASGITransport(app=app), base_url="http://testserver"
     ) as http:

@@ -20,6 +20,7 @@ from xiaodian.cart import api as cart_api
 from xiaodian.catalog import admin_api as catalog_admin
 from xiaodian.catalog import api as catalog_api
 from xiaodian.config import Settings
+from xiaodian.console import create_console
 from xiaodian.context import AppContext
 from xiaodian.core import urls
 from xiaodian.core.http import install_error_handlers
@@ -30,6 +31,8 @@ from xiaodian.media import admin_api as media_admin
 from xiaodian.media.static import MediaFiles
 from xiaodian.orders import admin_api as orders_admin
 from xiaodian.orders import api as orders_api
+from xiaodian.payments import admin_api as payments_admin
+from xiaodian.payments import api as payments_api
 from xiaodian.reviews import admin_api as reviews_admin
 from xiaodian.sandbox.app import create_sandbox_app
 from xiaodian.shop import admin_api as shop_admin
@@ -39,12 +42,21 @@ _PING = b'{"ok":true}'
 
 
 def create_app(
-    settings: Settings | None = None, *, http: httpx.AsyncClient | None = None
+    settings: Settings | None = None,
+    *,
+    http: httpx.AsyncClient | None = None,
+    sandbox: FastAPI | None = None,
 ) -> FastAPI:
-    """The whole shop as one ASGI app, configured by `settings` (default: the environment)."""
+    """The whole shop as one ASGI app, configured by `settings` (default: the environment).
+
+    `http` carries outbound calls (tests route it to the simulator in-process); `sandbox` is
+    the simulator app to mount at /sandbox when `settings.sandbox_enabled` (by default one
+    with the login simulator only).
+    """
     settings = settings or Settings()
     urls.configure(settings.public_base_url)
     context = AppContext.create(settings, http=http)
+    mounted_sandbox = sandbox or create_sandbox_app(settings)
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -67,6 +79,9 @@ def create_app(
             stop.set()
             if sweeper is not None:
                 await sweeper
+            simulator = getattr(mounted_sandbox.state, "payment_simulator", None)
+            if simulator is not None:
+                await simulator.aclose()
             await context.close()
 
     app = FastAPI(
@@ -79,7 +94,7 @@ def create_app(
     install_error_handlers(app)
 
     shopper = APIRouter(prefix="/api/v1")
-    for module in (catalog_api, users_api, cart_api, orders_api):
+    for module in (catalog_api, users_api, cart_api, orders_api, payments_api):
         shopper.include_router(module.router)
 
     @shopper.get("/ping", tags=["health"])
@@ -94,6 +109,7 @@ def create_app(
         reviews_admin,
         shop_admin,
         media_admin,
+        payments_admin,
     ):
         merchant.include_router(module.router)
     app.include_router(shopper)
@@ -124,8 +140,9 @@ def create_app(
 
     settings.media_dir.mkdir(parents=True, exist_ok=True)
     app.mount("/media", MediaFiles(directory=settings.media_dir, check_dir=False), name="media")
+    app.mount("/console", create_console(context), name="console")
     if settings.sandbox_enabled:
-        app.mount("/sandbox", create_sandbox_app(settings), name="sandbox")
+        app.mount("/sandbox", mounted_sandbox, name="sandbox")
 
     @app.get("/", include_in_schema=False)
     async def index() -> HTMLResponse:

@@ -77,24 +77,36 @@ def demo(
     ] = None,
 ) -> None:
     """Run the demo shop: SQLite in DATA_DIR, demo data, simulated WeChat, one process."""
-    settings = _demo_settings(data_dir.resolve(), host, port, public_url)
+    import httpx
+
+    from xiaodian.app import create_app
+    from xiaodian.sandbox.app import create_sandbox_app, with_simulated_payments
+
+    base_settings = _demo_settings(data_dir.resolve(), host, port, public_url)
+    local = f"http://127.0.0.1:{port}"
+    notify_http = httpx.AsyncClient(timeout=10, trust_env=False)
+    settings, simulator = with_simulated_payments(
+        base_settings,
+        keys_dir=data_dir.resolve() / "keys",
+        sandbox_url=f"{local}/sandbox",
+        shop_url=local,
+        notify_http=notify_http,
+    )
     configure_logging(json_lines=False, level="INFO")
     migrations.upgrade(settings.database_url)
     seeded, _ = asyncio.run(_prepare_demo(settings))
-    from xiaodian.app import create_app
-
     typer.echo(
         f"\n  小店 xiaodian demo  {'(demo data seeded)' if seeded else ''}\n"
         f"  shop API        {settings.public_base_url}/api/v1/home\n"
         f"  API docs        {settings.public_base_url}/docs\n"
         f"  merchant login  {DEMO_ADMIN[0]} / {DEMO_ADMIN[1]}  "
         f"(POST {settings.public_base_url}/api/admin/v1/auth/login)\n"
-        f"  WeChat sandbox  {settings.public_base_url}/sandbox/docs\n"
+        f"  simulator       {settings.public_base_url}/sandbox/docs "
+        f"(WeChat login, WeChat Pay, Alipay)\n"
         f"  data folder     {data_dir.resolve()}\n"
     )
-    uvicorn.run(
-        create_app(settings), host=host, port=port, log_level="warning", timeout_keep_alive=30
-    )
+    app = create_app(settings, sandbox=create_sandbox_app(settings, payments=simulator))
+    uvicorn.run(app, host=host, port=port, log_level="warning", timeout_keep_alive=30)
 
 
 @cli.command()
@@ -231,11 +243,36 @@ def worker(
 def sandbox(
     host: Annotated[str, typer.Option()] = "127.0.0.1",
     port: Annotated[int, typer.Option()] = 8001,
+    keys_dir: Annotated[
+        Path | None,
+        typer.Option(
+            help="payment keys shared with the shop (made on first use); without it, login only"
+        ),
+    ] = None,
+    time_scale: Annotated[float, typer.Option(help="speed up notification retries")] = 1.0,
 ) -> None:
-    """Run the WeChat simulator on its own port (shared by several server processes)."""
-    from xiaodian.sandbox.app import create_sandbox_app
+    """Run the simulator on its own port (shared by several server processes).
 
-    uvicorn.run(create_sandbox_app(Settings()), host=host, port=port, log_level="warning")
+    The shop's payment settings must point at the same keys: see
+    `xiaodian.sandbox.keys.demo_payment_settings`.
+    """
+    import httpx
+
+    from xiaodian.sandbox.app import create_sandbox_app
+    from xiaodian.sandbox.keys import load_or_generate_keys
+    from xiaodian.sandbox.pay_simulator import PaymentSimulator, SimulatorConfig
+
+    settings = Settings()
+    payments = None
+    if keys_dir is not None:
+        keys = load_or_generate_keys(keys_dir)
+        payments = PaymentSimulator(
+            SimulatorConfig.from_keys(keys, appid=settings.wechat_appid, time_scale=time_scale),
+            http=httpx.AsyncClient(timeout=10, trust_env=False),
+        )
+    uvicorn.run(
+        create_sandbox_app(settings, payments=payments), host=host, port=port, log_level="warning"
+    )
 
 
 def main() -> None:

@@ -8,6 +8,7 @@ from typing import Literal
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+
 class Settings(BaseSettings):
     """Everything the app reads from its environment.
 
@@ -99,3 +100,5 @@ class Settings(BaseSettings):
     payment_max_attempts: int = Field(default=3, ge=1, le=3)
     payment_retry_backoff_seconds: float = Field(default=0.5, ge=0)
     payment_timeout_seconds: float = Field(default=10.0, gt=0)
+    payment_reconcile_after_minutes: int = Field(default=5, ge=1, le=24 * 60)
+    """A payment still pending this long after its prepay is queried (lost notifications)."""

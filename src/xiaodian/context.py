@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 import httpx
 import redis.asyncio as redis_asyncio
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from xiaodian.config import Settings
 from xiaodian.core.bus import Bus, MemoryBus, RedisBus
@@ -47,7 +48,7 @@ class AppContext:
         client = http or httpx.AsyncClient(
             timeout=httpx.Timeout(settings.http_timeout_seconds), trust_env=False
         )
-        return cls(
+        context = cls(
             settings=settings,
             db=db,
             cache=cache,
@@ -56,6 +57,16 @@ class AppContext:
             http=client,
             redis=redis_client,
         )
+        db.session_info["context"] = context
+        return context
+
+    @staticmethod
+    def of(session: AsyncSession) -> AppContext:
+        """The context a session was opened by (for work that must follow its commit)."""
+        context = session.info.get("context")
+        if not isinstance(context, AppContext):
+            raise RuntimeError("session was not opened through an AppContext's database")
+        return context
 
     async def start(self) -> None:
         await self.bus.start()

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from xiaodian.core.jobs import Job
 from xiaodian.orders import jobs as order_jobs
+from xiaodian.payments import jobs as payment_jobs
 
 ALL_JOBS: list[Job] = [
     Job("close_unpaid_orders", order_jobs.close_unpaid_orders),
     Job("auto_confirm_orders", order_jobs.auto_confirm_orders),
+    Job("reconcile_payments", payment_jobs.reconcile_payments),
+    Job("process_refunds", payment_jobs.process_refunds),
 ]

@@ -64,6 +64,23 @@ async def _owner(admin: Annotated[AdminUser, Depends(_current_admin)]) -> AdminU
     return admin
 
 
+async def _detached_user(request: Request) -> User:
+    context = request.app.state.context
+    async with context.db.transaction(write=False) as session:
+        return await user_from_request(session, request)
+
+
+async def _detached_admin(request: Request) -> AdminUser:
+    context = request.app.state.context
+    async with context.db.transaction(write=False) as session:
+        return await _current_admin(request, session)
+
+
 CurrentUser = Annotated[User, Depends(_current_user)]
+# For routes that open their own transactions around outbound calls (paying, refunding): the
+# caller is looked up in a short read of its own, so no transaction stays open over the call
+# (with SQLite, an open write transaction would also block every other writer).
+DetachedUser = Annotated[User, Depends(_detached_user)]
+DetachedAdmin = Annotated[AdminUser, Depends(_detached_admin)]
 CurrentAdmin = Annotated[AdminUser, Depends(_current_admin)]
 OwnerAdmin = Annotated[AdminUser, Depends(_owner)]

@@ -60,8 +60,7 @@ async def category_tree(session: AsyncSession) -> list[AdminCategoryOut]:
                 .where(Goods.deleted_at.is_(None))
                 .group_by(Goods.category_id)
             )
-        )
-        .all()
+        ).all()
     )
     rows = (
         (await session.execute(select(Category).order_by(Category.sort_order.desc(), Category.id)))

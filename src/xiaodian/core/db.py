@@ -65,10 +65,13 @@ class Database:
         self.engine: AsyncEngine = create_async_engine(url, **kwargs)
         self.write_engine: AsyncEngine = self.engine
         self._write_lock: asyncio.Lock | None = None
+        self._lock_owner: asyncio.Task[object] | None = None
         if self.dialect == "sqlite":
             _configure_sqlite(self.engine)
             self.write_engine = self.engine.execution_options(sqlite_begin="IMMEDIATE")
             self._write_lock = asyncio.Lock()
+        self.session_info: dict[str, Any] = {}
+        """Put into every session's `info` (the app context, for after-commit work)."""
         self._reader = async_sessionmaker(self.engine, expire_on_commit=False)
         self._writer = async_sessionmaker(self.write_engine, expire_on_commit=False)
 
@@ -81,8 +84,12 @@ class Database:
         """One unit of work: commit on success, roll back on error, then the after-commit hooks."""
         lock = self._write_lock if write and self._write_lock is not None else None
         if lock is not None:
+            if lock.locked() and self._lock_owner is asyncio.current_task():
+                raise RuntimeError("a write transaction inside a write transaction would deadlock")
             await lock.acquire()
+            self._lock_owner = asyncio.current_task()
         session = (self._writer if write else self._reader)()
+        session.info.update(self.session_info)
         hooks: list[AfterCommit] = []
         try:
             yield session
@@ -94,6 +101,7 @@ class Database:
         finally:
             await session.close()
             if lock is not None:
+                self._lock_owner = None
                 lock.release()
         await _run_after_commit(hooks)
 

@@ -5,6 +5,13 @@ from xiaodian.models.base import Base
 from xiaodian.models.cart import CartItem
 from xiaodian.models.catalog import Banner, Category, Goods, GoodsImage, GoodsSpec, Sku
 from xiaodian.models.orders import IdempotencyKey, Order, OrderEvent, OrderLine
+from xiaodian.models.payments import (
+    Payment,
+    PaymentAnomaly,
+    PaymentCredential,
+    PaymentNotification,
+    Refund,
+)
 from xiaodian.models.reviews import Review
 from xiaodian.models.shop import ShopSettings
 from xiaodian.models.users import Address, AuthToken, Favorite, Footprint, User
@@ -26,6 +33,11 @@ __all__ = [
     "Order",
     "OrderEvent",
     "OrderLine",
+    "Payment",
+    "PaymentAnomaly",
+    "PaymentCredential",
+    "PaymentNotification",
+    "Refund",
     "Review",
     "ShopSettings",
     "Sku",

@@ -89,6 +89,8 @@ class OrderLine(Base):
     discount_fen: Mapped[int] = mapped_column(Integer, default=0)
     pay_fen: Mapped[int] = mapped_column(Integer)
     is_reviewed: Mapped[bool] = mapped_column(Boolean, default=False)
+    refunded_quantity: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    refunded_fen: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class OrderEvent(Base):

@@ -31,8 +31,7 @@ async def _admin_out(session: AsyncSession, orders: list[Order]) -> list[AdminOr
                         User.id.in_({order.user_id for order in orders})
                     )
                 )
-            )
-            .all()
+            ).all()
         )
         if orders
         else {}

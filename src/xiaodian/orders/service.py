@@ -411,13 +411,10 @@ async def close_order(
     if not won:
         return False
     lines = (
-        (
-            await session.execute(
-                select(OrderLine.sku_id, OrderLine.quantity).where(OrderLine.order_id == order.id)
-            )
+        await session.execute(
+            select(OrderLine.sku_id, OrderLine.quantity).where(OrderLine.order_id == order.id)
         )
-        .all()
-    )
+    ).all()
     quantities: dict[int, int] = {}
     for sku_id, quantity in lines:
         quantities[sku_id] = quantities.get(sku_id, 0) + quantity
@@ -471,15 +468,12 @@ async def mark_paid(
     if not won:
         return False
     lines = (
-        (
-            await session.execute(
-                select(OrderLine.goods_id, OrderLine.sku_id, OrderLine.quantity).where(
-                    OrderLine.order_id == order.id
-                )
+        await session.execute(
+            select(OrderLine.goods_id, OrderLine.sku_id, OrderLine.quantity).where(
+                OrderLine.order_id == order.id
             )
         )
-        .all()
-    )
+    ).all()
     goods_quantities: dict[int, int] = {}
     sku_quantities: dict[int, int] = {}
     for goods_id, sku_id, quantity in lines:

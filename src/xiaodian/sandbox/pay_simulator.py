@@ -122,7 +122,7 @@ class ConfirmOptions(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    duplicates: int = Field(default=0, ge=0, le=10)  # extra copies, sent concurrently
+    duplicates: int = Field(default=0, ge=0, le=50)  # extra copies, sent concurrently
     delay_seconds: float = Field(default=0, ge=0, le=3600)  # before the first send, unscaled
     bad_signature: bool = False
     skip_notify: bool = False

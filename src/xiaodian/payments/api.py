@@ -1,0 +1,60 @@
+"""Shopper payment routes and the channels' notification endpoints."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request, Response
+
+from xiaodian.auth.deps import CurrentUser, DetachedUser
+from xiaodian.context import AppContext
+from xiaodian.core.http import IdPath, SessionDep, get_context
+from xiaodian.orders.schemas import OrderOut
+from xiaodian.payments import notify, refund_service, service
+from xiaodian.payments.schemas import PayIn, PayOut, RefundOut, RefundRequestIn
+
+router = APIRouter()
+ContextDep = Annotated[AppContext, Depends(get_context)]
+
+
+@router.post("/orders/{order_id}/pay", tags=["payments"], response_model_exclude_none=True)
+async def pay(order_id: IdPath, body: PayIn, user: DetachedUser, context: ContextDep) -> PayOut:
+    """`wx.requestPayment` parameters (or the Alipay order string) for an unpaid order."""
+    return await service.start_payment(context, user=user, order_id=order_id, channel=body.channel)
+
+
+@router.post("/orders/{order_id}/refund", tags=["payments"])
+async def request_refund(
+    order_id: IdPath, body: RefundRequestIn, user: CurrentUser, session: SessionDep
+) -> OrderOut:
+    return await refund_service.request_refund(session, user=user, order_id=order_id, data=body)
+
+
+@router.get("/orders/{order_id}/refunds", tags=["payments"])
+async def refunds(order_id: IdPath, user: CurrentUser, session: SessionDep) -> list[RefundOut]:
+    return await refund_service.refunds_of_order(session, user_id=user.id, order_id=order_id)
+
+
+def _answer(answer: notify.Answer) -> Response:
+    return Response(answer.body, status_code=answer.status, media_type=answer.media_type)
+
+
+@router.post("/payments/wechat/notify", include_in_schema=False)
+async def wechat_notify(request: Request, context: ContextDep) -> Any:
+    """One notify URL for both APIs: v2 notifications are XML, v3 ones JSON."""
+    body = await request.body()
+    if body.lstrip().startswith(b"<"):
+        return _answer(await notify.wechat_v2(context, body))
+    return _answer(await notify.wechat_v3(context, request.headers, body))
+
+
+@router.post("/payments/wechat/notify-v2", include_in_schema=False)
+async def wechat_notify_v2(request: Request, context: ContextDep) -> Any:
+    return _answer(await notify.wechat_v2(context, await request.body()))
+
+
+@router.post("/payments/alipay/notify", include_in_schema=False)
+async def alipay_notify(request: Request, context: ContextDep) -> Any:
+    form = await request.form()
+    fields = {key: value for key, value in form.items() if isinstance(value, str)}
+    return _answer(await notify.alipay(context, fields))

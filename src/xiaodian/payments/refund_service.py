@@ -1,0 +1,571 @@
+"""Refunds: the shopper asks (by lines), the merchant approves or rejects, the channel pays
+back (under a stable `out_refund_no`), and a notification or the query sweep finishes it.
+
+Amounts are computed here, never by the client: a line's share is its paid amount pro rata by
+quantity (rounded down), and the last refund of a line takes exactly what is left of it, so
+the parts of any sequence of partial refunds add up to what was paid.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Sequence
+from datetime import timedelta
+
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from xiaodian.catalog.cache import invalidate_after_commit
+from xiaodian.catalog.stock import add_sales, return_stock
+from xiaodian.context import AppContext
+from xiaodian.core import clock
+from xiaodian.core.db import after_commit
+from xiaodian.core.pagination import Page, offset_of
+from xiaodian.integrations.alipay import AlipayError, AlipayUnavailable
+from xiaodian.integrations.wechat.pay_errors import WeChatPayError, WeChatPayUnavailable
+from xiaodian.models import Order, OrderLine, Payment, Refund, User
+from xiaodian.orders import service as orders
+from xiaodian.orders.schemas import OrderOut
+from xiaodian.orders.state import Status, transition
+from xiaodian.orders.views import REFUNDABLE
+from xiaodian.payments import gateway, monitor
+from xiaodian.payments.errors import RefundNotAllowed, RefundNotFound, RefundStateConflict
+from xiaodian.payments.schemas import (
+    REFUND_STATUS_TEXT,
+    RefundLineOut,
+    RefundOut,
+    RefundQuery,
+    RefundRequestIn,
+)
+
+log = logging.getLogger(__name__)
+
+OPEN = ("requested", "approved", "processing")
+MONEY_OUT = ("approved", "processing", "succeeded")
+_tasks: set[asyncio.Task[None]] = set()
+
+
+async def _paid_payment(session: AsyncSession, order_id: int) -> Payment | None:
+    return await session.scalar(
+        select(Payment)
+        .where(Payment.order_id == order_id, Payment.status == "succeeded")
+        .order_by(Payment.paid_at)
+        .limit(1)
+    )
+
+
+async def _refunded_so_far(session: AsyncSession, payment_id: int) -> int:
+    return int(
+        await session.scalar(
+            select(func.coalesce(func.sum(Refund.amount_fen), 0)).where(
+                Refund.payment_id == payment_id, Refund.status.in_(MONEY_OUT)
+            )
+        )
+        or 0
+    )
+
+
+def _line_amounts(order: Order, wanted: dict[int, int]) -> tuple[list[dict[str, int]], bool]:
+    """[{line_id, quantity, amount_fen}] for the request, and whether it empties the order."""
+    lines = {line.id: line for line in order.lines}
+    items: list[dict[str, int]] = []
+    for line_id, quantity in wanted.items():
+        line = lines.get(line_id)
+        if line is None:
+            raise RefundNotAllowed("订单中没有这件商品", line_id=line_id)
+        remaining = line.quantity - line.refunded_quantity
+        if quantity > remaining:
+            raise RefundNotAllowed(f"「{line.title}」最多可退 {remaining} 件", line_id=line_id)
+        amount = (
+            line.pay_fen - line.refunded_fen
+            if quantity == remaining
+            else line.pay_fen * quantity // line.quantity
+        )
+        items.append({"line_id": line_id, "quantity": quantity, "amount_fen": amount})
+    empties = all(
+        line.quantity - line.refunded_quantity == wanted.get(line.id, 0) for line in order.lines
+    )
+    return items, empties
+
+
+async def request_refund(
+    session: AsyncSession, *, user: User, order_id: int, data: RefundRequestIn
+) -> OrderOut:
+    """The shopper asks for money back (all of it, or some lines); the order waits for the
+    merchant in `refund_requested`. One open request per order at a time."""
+    order = await orders.order_of_user(session, user_id=user.id, order_id=order_id)
+    if order.status not in REFUNDABLE:
+        raise RefundNotAllowed()
+    payment = await _paid_payment(session, order.id)
+    if payment is None:
+        raise RefundNotAllowed("订单没有在线支付记录，请联系商家")
+    busy = await session.scalar(
+        select(func.count(Refund.id)).where(Refund.order_id == order.id, Refund.status.in_(OPEN))
+    )
+    if busy:
+        raise RefundNotAllowed("已有退款申请在处理中")
+    wanted: dict[int, int] = {}
+    if data.lines:
+        for item in data.lines:
+            wanted[item.line_id] = wanted.get(item.line_id, 0) + item.quantity
+    else:
+        wanted = {
+            line.id: line.quantity - line.refunded_quantity
+            for line in order.lines
+            if line.quantity > line.refunded_quantity
+        }
+    items, empties = _line_amounts(order, wanted)
+    left = payment.amount_fen - await _refunded_so_far(session, payment.id)
+    unshipped = order.status == Status.PAID
+    # Everything left of an order not yet shipped: the rest of the payment, freight included.
+    amount = left if empties and unshipped else min(sum(i["amount_fen"] for i in items), left)
+    if amount <= 0:
+        raise RefundNotAllowed("没有可退的金额")
+    number = (
+        await session.scalar(select(func.count(Refund.id)).where(Refund.order_id == order.id)) or 0
+    ) + 1
+    session.add(
+        Refund(
+            order_id=order.id,
+            payment_id=payment.id,
+            out_refund_no=f"R{order.order_no}{number:02d}",
+            kind="after_sale",
+            status="requested",
+            amount_fen=amount,
+            reason=data.reason,
+            lines=items,
+            restock=unshipped,
+        )
+    )
+    if not await transition(
+        session,
+        order=order,
+        from_statuses=[order.status],
+        to=Status.REFUND_REQUESTED,
+        actor="buyer",
+        note=data.reason,
+        values={"status_before_refund": order.status},
+    ):
+        raise RefundNotAllowed()
+    return await orders.get_order(session, user_id=user.id, order_id=order.id)
+
+
+async def _refund(session: AsyncSession, refund_id: int) -> Refund:
+    refund = await session.get(Refund, refund_id, populate_existing=True)
+    if refund is None:
+        raise RefundNotFound()
+    return refund
+
+
+async def reject(session: AsyncSession, *, refund_id: int, admin_id: int, reason: str) -> RefundOut:
+    """The merchant says no: the order goes back to where it was."""
+    refund = await _refund(session, refund_id)
+    won = await session.execute(
+        update(Refund)
+        .where(Refund.id == refund.id, Refund.status == "requested")
+        .values(
+            status="rejected", reject_reason=reason, decided_by=admin_id, decided_at=clock.now()
+        )
+    )
+    if won.rowcount != 1:  # type: ignore[attr-defined]
+        raise RefundStateConflict()
+    order = await orders.order_for_update(session, order_id=refund.order_id)
+    back_to = order.status_before_refund or Status.PAID
+    await transition(
+        session,
+        order=order,
+        from_statuses=[Status.REFUND_REQUESTED],
+        to=back_to,
+        actor="merchant",
+        note=f"拒绝退款：{reason}",
+    )
+    return await get_refund(session, refund_id=refund.id)
+
+
+async def approve(context: AppContext, *, refund_id: int, admin_id: int) -> RefundOut:
+    """The merchant agrees: the order moves to `refunding` and the channel is asked to pay
+    back (retried by the sweep if it cannot be reached now)."""
+    async with context.db.transaction() as session:
+        refund = await _refund(session, refund_id)
+        won = await session.execute(
+            update(Refund)
+            .where(Refund.id == refund.id, Refund.status == "requested")
+            .values(status="approved", decided_by=admin_id, decided_at=clock.now())
+        )
+        if won.rowcount != 1:  # type: ignore[attr-defined]
+            raise RefundStateConflict()
+        order = await orders.order_for_update(session, order_id=refund.order_id)
+        await transition(
+            session,
+            order=order,
+            from_statuses=[Status.REFUND_REQUESTED],
+            to=Status.REFUNDING,
+            actor="merchant",
+            note="同意退款",
+        )
+    await submit(context, refund_id=refund_id)
+    async with context.db.transaction(write=False) as session:
+        return await get_refund(session, refund_id=refund_id)
+
+
+async def retry(context: AppContext, *, refund_id: int) -> RefundOut:
+    """Try a failed refund again (same `out_refund_no`, so it can only ever pay once)."""
+    async with context.db.transaction() as session:
+        refund = await _refund(session, refund_id)
+        won = await session.execute(
+            update(Refund)
+            .where(Refund.id == refund.id, Refund.status == "failed")
+            .values(status="approved", failure_message=None)
+        )
+        if won.rowcount != 1:  # type: ignore[attr-defined]
+            raise RefundStateConflict()
+    await submit(context, refund_id=refund_id)
+    async with context.db.transaction(write=False) as session:
+        return await get_refund(session, refund_id=refund_id)
+
+
+def submit_after_commit(session: AsyncSession, *, refund_id: int) -> None:
+    """Ask the channel in the background once this commits (the answer to a notification must
+    not wait for it); if the process dies first, the refund sweep does it."""
+    context = AppContext.of(session)
+
+    async def start() -> None:
+        task = asyncio.create_task(submit(context, refund_id=refund_id))
+        _tasks.add(task)
+        task.add_done_callback(_tasks.discard)
+
+    after_commit(session, start)
+
+
+async def drain() -> None:
+    """Wait for background refund submissions (tests, shutdown)."""
+    while _tasks:
+        await asyncio.gather(*list(_tasks), return_exceptions=True)
+
+
+async def submit(context: AppContext, *, refund_id: int) -> None:
+    """Send an approved refund to its channel; idempotent by `out_refund_no`."""
+    async with context.db.transaction(write=False) as session:
+        refund = await _refund(session, refund_id)
+        payment = await session.get(Payment, refund.payment_id)
+    if refund.status != "approved" or payment is None:
+        return
+    gateways = await gateway.current(context)
+    channel = payment.channel
+    try:
+        if channel == "alipay":
+            done = await gateways.require_alipay().refund(
+                out_trade_no=payment.out_trade_no,
+                out_request_no=refund.out_refund_no,
+                refund_fen=refund.amount_fen,
+                reason=refund.reason or None,
+            )
+            status, channel_id = done.status or "PROCESSING", None
+            status = "SUCCESS" if status == "REFUND_SUCCESS" else status
+        elif payment.api == "v2":
+            result = await gateways.require_wechat_v2().refund(
+                out_trade_no=payment.out_trade_no,
+                out_refund_no=refund.out_refund_no,
+                total_fen=payment.amount_fen,
+                refund_fen=refund.amount_fen,
+                reason=refund.reason or None,
+            )
+            status, channel_id = result.status or "PROCESSING", result.refund_id
+        else:
+            result = await gateways.require_wechat_v3().refund(
+                out_refund_no=refund.out_refund_no,
+                refund_fen=refund.amount_fen,
+                total_fen=payment.amount_fen,
+                out_trade_no=payment.out_trade_no,
+                reason=refund.reason or None,
+            )
+            status, channel_id = result.status, result.refund_id
+    except (WeChatPayUnavailable, AlipayUnavailable) as error:
+        monitor.REFUNDS.labels(channel, "unavailable").inc()
+        log.warning("refund %s not sent yet: %s", refund.out_refund_no, error)
+        return
+    except (WeChatPayError, AlipayError) as error:
+        monitor.REFUNDS.labels(channel, "failed").inc()
+        await _mark_failed(context, refund_id, getattr(error, "message", str(error)))
+        return
+    async with context.db.transaction() as session:
+        if status == "SUCCESS":
+            await finish(session, refund_id=refund_id, channel_refund_id=channel_id)
+        elif status in ("CLOSED", "ABNORMAL"):
+            await _fail(session, refund_id, f"渠道返回 {status}")
+        else:
+            await session.execute(
+                update(Refund)
+                .where(Refund.id == refund_id, Refund.status == "approved")
+                .values(status="processing", submitted_at=clock.now(), channel_refund_id=channel_id)
+            )
+            monitor.REFUNDS.labels(channel, "processing").inc()
+
+
+async def _fail(session: AsyncSession, refund_id: int, message: str) -> None:
+    await session.execute(
+        update(Refund)
+        .where(Refund.id == refund_id, Refund.status.in_(("approved", "processing")))
+        .values(status="failed", failure_message=message[:255])
+    )
+
+
+async def _mark_failed(context: AppContext, refund_id: int, message: str) -> None:
+    async with context.db.transaction() as session:
+        await _fail(session, refund_id, message)
+
+
+async def finish(session: AsyncSession, *, refund_id: int, channel_refund_id: str | None) -> bool:
+    """The money went back: record it once, return unshipped goods to stock, and move the
+    order to `refunded` (everything paid came back) or back to where it was (partial)."""
+    won = await session.execute(
+        update(Refund)
+        .where(Refund.id == refund_id, Refund.status.in_(("approved", "processing")))
+        .values(status="succeeded", refunded_at=clock.now(), channel_refund_id=channel_refund_id)
+    )
+    if won.rowcount != 1:  # type: ignore[attr-defined]
+        return False
+    refund = await _refund(session, refund_id)
+    payment = await session.get(Payment, refund.payment_id)
+    assert payment is not None
+    monitor.REFUNDS.labels(payment.channel, "succeeded").inc()
+    if refund.kind != "after_sale":
+        return True
+    order = await orders.order_for_update(session, order_id=refund.order_id)
+    await _settle_lines(session, order=order, refund=refund)
+    order = await orders.order_for_update(session, order_id=refund.order_id)
+    # Complete when every unit came back (freight may stay with the merchant once shipped)
+    # or when the whole payment did.
+    complete = all(line.refunded_quantity >= line.quantity for line in order.lines) or (
+        await _refunded_so_far(session, payment.id) >= payment.amount_fen
+    )
+    target = Status.REFUNDED if complete else (order.status_before_refund or Status.PAID)
+    await transition(
+        session,
+        order=order,
+        from_statuses=[Status.REFUNDING],
+        to=target,
+        actor="system",
+        note=f"退款成功 ¥{refund.amount_fen / 100:.2f}",
+    )
+    return True
+
+
+async def _settle_lines(session: AsyncSession, *, order: Order, refund: Refund) -> None:
+    lines = {line.id: line for line in order.lines}
+    stock: dict[int, int] = {}
+    goods_sales: dict[int, int] = {}
+    sku_sales: dict[int, int] = {}
+    for item in refund.lines:
+        line = lines[item["line_id"]]
+        await session.execute(
+            update(OrderLine)
+            .where(OrderLine.id == line.id)
+            .values(
+                refunded_quantity=OrderLine.refunded_quantity + item["quantity"],
+                refunded_fen=OrderLine.refunded_fen + item["amount_fen"],
+            )
+        )
+        if refund.restock:
+            stock[line.sku_id] = stock.get(line.sku_id, 0) + item["quantity"]
+        goods_sales[line.goods_id] = goods_sales.get(line.goods_id, 0) - item["quantity"]
+        sku_sales[line.sku_id] = sku_sales.get(line.sku_id, 0) - item["quantity"]
+    if stock:
+        await return_stock(session, quantities=stock)
+    await add_sales(session, goods_quantities=goods_sales, sku_quantities=sku_sales)
+    invalidate_after_commit(session, AppContext.of(session).near_cache)
+
+
+async def on_channel_report(
+    session: AsyncSession, *, out_refund_no: str, status: str, channel_refund_id: str | None
+) -> str:
+    """A refund notification or query said how it went."""
+    refund_id = await session.scalar(select(Refund.id).where(Refund.out_refund_no == out_refund_no))
+    if refund_id is None:
+        return "unknown_refund"
+    if status == "SUCCESS":
+        return (
+            "refunded"
+            if await finish(session, refund_id=refund_id, channel_refund_id=channel_refund_id)
+            else "duplicate"
+        )
+    if status in ("CLOSED", "ABNORMAL"):
+        await _fail(session, refund_id, f"渠道返回 {status}")
+        return "refund_failed"
+    return "processing"
+
+
+async def process_refunds(context: AppContext) -> int:
+    """The sweep: send approved refunds that were not sent, ask about ones still processing."""
+    now = clock.now()
+    async with context.db.transaction(write=False) as session:
+        approved = (
+            (
+                await session.execute(
+                    select(Refund.id)
+                    .where(
+                        Refund.status == "approved",
+                        Refund.updated_at <= now - timedelta(seconds=30),
+                    )
+                    .order_by(Refund.id)
+                    .limit(50)
+                )
+            )
+            .scalars()
+            .all()
+        )
+        processing = (
+            await session.execute(
+                select(Refund, Payment)
+                .join(Payment, Payment.id == Refund.payment_id)
+                .where(
+                    Refund.status == "processing", Refund.updated_at <= now - timedelta(minutes=1)
+                )
+                .order_by(Refund.id)
+                .limit(50)
+            )
+        ).all()
+    for refund_id in approved:
+        await submit(context, refund_id=refund_id)
+    done = 0
+    for refund, payment in processing:
+        status = await _query_status(context, refund, payment)
+        async with context.db.transaction() as session:
+            if status is None:
+                await session.execute(
+                    update(Refund).where(Refund.id == refund.id).values(updated_at=clock.now())
+                )
+                continue
+            outcome = await on_channel_report(
+                session, out_refund_no=refund.out_refund_no, status=status, channel_refund_id=None
+            )
+            done += outcome == "refunded"
+    return len(approved) + done
+
+
+async def _query_status(context: AppContext, refund: Refund, payment: Payment) -> str | None:
+    gateways = await gateway.current(context)
+    try:
+        if payment.channel == "alipay":
+            found = await gateways.require_alipay().query_refund(
+                out_trade_no=payment.out_trade_no, out_request_no=refund.out_refund_no
+            )
+            return "SUCCESS" if found.status == "REFUND_SUCCESS" else None
+        if payment.api == "v2":
+            return (await gateways.require_wechat_v2().refund_query(refund.out_refund_no)).status
+        return (await gateways.require_wechat_v3().query_refund(refund.out_refund_no)).status
+    except (WeChatPayError, AlipayError, WeChatPayUnavailable, AlipayUnavailable) as error:
+        log.info("refund query %s: %s", refund.out_refund_no, error)
+        return None
+
+
+# ---- reading ----
+
+
+async def _outs(session: AsyncSession, refunds: Sequence[Refund]) -> list[RefundOut]:
+    if not refunds:
+        return []
+    order_ids = {refund.order_id for refund in refunds}
+    numbers = dict(
+        (
+            await session.execute(select(Order.id, Order.order_no).where(Order.id.in_(order_ids)))
+        ).all()
+    )
+    titles = dict(
+        (
+            await session.execute(
+                select(OrderLine.id, OrderLine.title).where(OrderLine.order_id.in_(order_ids))
+            )
+        ).all()
+    )
+    return [
+        RefundOut(
+            id=r.id,
+            order_id=r.order_id,
+            order_no=numbers.get(r.order_id, ""),
+            out_refund_no=r.out_refund_no,
+            kind=r.kind,
+            status=r.status,
+            status_text=REFUND_STATUS_TEXT.get(r.status, r.status),
+            amount_fen=r.amount_fen,
+            reason=r.reason,
+            restock=r.restock,
+            reject_reason=r.reject_reason,
+            failure_message=r.failure_message,
+            created_at=r.created_at,
+            decided_at=r.decided_at,
+            refunded_at=r.refunded_at,
+            lines=[
+                RefundLineOut(
+                    line_id=i["line_id"],
+                    title=titles.get(i["line_id"], ""),
+                    quantity=i["quantity"],
+                    amount_fen=i["amount_fen"],
+                )
+                for i in r.lines or []
+            ],
+        )
+        for r in refunds
+    ]
+
+
+async def get_refund(session: AsyncSession, *, refund_id: int) -> RefundOut:
+    return (await _outs(session, [await _refund(session, refund_id)]))[0]
+
+
+async def list_refunds(
+    session: AsyncSession,
+    *,
+    status: str | None,
+    page: int,
+    page_size: int,
+    order_id: int | None = None,
+) -> Page[RefundOut]:
+    conditions = []
+    if status is not None:
+        conditions.append(Refund.status == status)
+    if order_id is not None:
+        conditions.append(Refund.order_id == order_id)
+    total = await session.scalar(select(func.count(Refund.id)).where(*conditions)) or 0
+    rows = (
+        (
+            await session.execute(
+                select(Refund)
+                .where(*conditions)
+                .order_by(Refund.id.desc())
+                .offset(offset_of(page, page_size))
+                .limit(page_size)
+            )
+        )
+        .scalars()
+        .all()
+    )
+    return Page[RefundOut](
+        items=await _outs(session, rows), total=total, page=page, page_size=page_size
+    )
+
+
+async def refunds_of_order(
+    session: AsyncSession, *, user_id: int, order_id: int
+) -> list[RefundOut]:
+    order = await orders.order_of_user(session, user_id=user_id, order_id=order_id)
+    rows = (
+        (
+            await session.execute(
+                select(Refund).where(Refund.order_id == order.id).order_by(Refund.id)
+            )
+        )
+        .scalars()
+        .all()
+    )
+    return await _outs(session, rows)
+
+
+def query_page(query: RefundQuery) -> dict[str, object]:
+    return {
+        "status": query.status,
+        "page": query.page,
+        "page_size": query.page_size,
+        "order_id": query.order_id,
+    }

@@ -1,0 +1,68 @@
+"""Shared steps for payment tests: place an order, pay it through the simulator as a buyer."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+from fastapi import FastAPI
+
+from tests import factories
+from tests.conftest import SANDBOX_BASE
+from xiaodian.context import AppContext
+from xiaodian.payments import refund_service
+from xiaodian.sandbox.pay_simulator import PaymentSimulator
+
+
+def simulator(app: FastAPI) -> PaymentSimulator:
+    return app.state.simulator  # type: ignore[no-any-return]
+
+
+async def settle(app: FastAPI) -> None:
+    """Let every notification and background refund in flight finish."""
+    for _ in range(3):
+        await simulator(app).drain()
+        await refund_service.drain()
+
+
+async def ordered(
+    client: httpx.AsyncClient,
+    context: AppContext,
+    *,
+    prices: list[int] | None = None,
+    quantity: int = 1,
+    stock: int = 20,
+    openid: str = "payer",
+) -> tuple[dict[str, Any], dict[str, str], dict[str, Any]]:
+    goods = await factories.make_goods(context, stock=stock, prices=prices or [1990])
+    headers = await factories.shopper(client, context, openid)
+    address_id = await factories.address(client, headers)
+    order = await factories.place_order(
+        client, headers, sku_id=goods["sku_ids"][0], quantity=quantity, address_id=address_id
+    )
+    return goods, headers, order
+
+
+async def prepay(
+    client: httpx.AsyncClient, headers: dict[str, str], order_id: int, channel: str = "wechat"
+) -> dict[str, Any]:
+    response = await client.post(
+        f"/api/v1/orders/{order_id}/pay", json={"channel": channel}, headers=headers
+    )
+    assert response.status_code == 200, response.text
+    return dict(response.json())
+
+
+def prepay_id(params: dict[str, Any]) -> str:
+    return str(params["package"]).removeprefix("prepay_id=")
+
+
+async def buyer_confirms(context: AppContext, params: dict[str, Any], **faults: Any) -> None:
+    response = await context.http.post(
+        f"{SANDBOX_BASE}/wechat/pay/{prepay_id(params)}/confirm", json=faults
+    )
+    assert response.status_code == 200, response.text
+
+
+async def order_status(client: httpx.AsyncClient, headers: dict[str, str], order_id: int) -> str:
+    return str((await client.get(f"/api/v1/orders/{order_id}", headers=headers)).json()["status"])
