@@ -1,0 +1,1 @@
+"""The merchant's numbers at a glance: today's takings, the month's trend, what needs doing."""

@@ -1,0 +1,195 @@
+"""The dashboard's numbers, read from orders, their timeline and stock.
+
+Days are the shop's days (Asia/Shanghai): "today" runs from local midnight, whatever the
+server's clock zone. Sales are counted when an order is paid and refunds when an order
+reaches `refunded`, each on its own day, so a refund never rewrites an earlier day's sales.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from xiaodian.catalog.queries import spec_text
+from xiaodian.core import clock
+from xiaodian.dashboard.schemas import (
+    DayStats,
+    LiveBoard,
+    LowStock,
+    RecentOrder,
+    SalesPoint,
+    ToDo,
+    TopGoods,
+)
+from xiaodian.models import Goods, Order, OrderEvent, OrderLine, Sku
+from xiaodian.orders.state import Status
+
+LOW_STOCK_THRESHOLD = 10
+TREND_DAYS = 30
+
+
+def shop_day(moment: datetime) -> date:
+    return clock.to_shop_time(moment).date()
+
+
+def day_bounds(day: date) -> tuple[datetime, datetime]:
+    """The aware UTC instants at which the shop's `day` begins and ends."""
+    start = datetime.combine(day, time(0), tzinfo=clock.SHOP_TZ)
+    end = datetime.combine(day + timedelta(days=1), time(0), tzinfo=clock.SHOP_TZ)
+    return start.astimezone(UTC), end.astimezone(UTC)
+
+
+async def day_stats(session: AsyncSession, *, day: date) -> DayStats:
+    """Sales, paid orders, average order value and refunds of one shop day."""
+    start, end = day_bounds(day)
+    sales, paid = (
+        await session.execute(
+            select(func.coalesce(func.sum(Order.total_fen), 0), func.count(Order.id)).where(
+                Order.paid_at >= start, Order.paid_at < end
+            )
+        )
+    ).one()
+    refunded_ids = select(OrderEvent.order_id).where(
+        OrderEvent.to_status == Status.REFUNDED,
+        OrderEvent.created_at >= start,
+        OrderEvent.created_at < end,
+    )
+    refunds, refund_fen = (
+        await session.execute(
+            select(func.count(Order.id), func.coalesce(func.sum(Order.total_fen), 0)).where(
+                Order.id.in_(refunded_ids)
+            )
+        )
+    ).one()
+    sales, paid = int(sales), int(paid)
+    return DayStats(
+        sales_fen=sales,
+        paid_orders=paid,
+        average_order_fen=(sales + paid // 2) // paid if paid else 0,
+        refunds=int(refunds),
+        refund_fen=int(refund_fen),
+    )
+
+
+async def sales_series(
+    session: AsyncSession, *, today: date, days: int = TREND_DAYS
+) -> list[SalesPoint]:
+    """Paid sales per shop day for the `days` days ending with `today` (empty days are 0)."""
+    first = today - timedelta(days=days - 1)
+    start, _ = day_bounds(first)
+    rows = await session.execute(
+        select(Order.paid_at, Order.total_fen).where(Order.paid_at >= start)
+    )
+    sales = {first + timedelta(days=i): [0, 0] for i in range(days)}
+    for paid_at, total_fen in rows:
+        bucket = sales.get(shop_day(paid_at)) if paid_at is not None else None
+        if bucket is not None:
+            bucket[0] += total_fen
+            bucket[1] += 1
+    return [
+        SalesPoint(day=day, sales_fen=fen, paid_orders=count) for day, (fen, count) in sales.items()
+    ]
+
+
+async def top_goods(
+    session: AsyncSession, *, today: date, days: int = TREND_DAYS, limit: int = 8
+) -> list[TopGoods]:
+    """The goods that took the most money in paid orders over the last `days` shop days."""
+    start, _ = day_bounds(today - timedelta(days=days - 1))
+    takings = func.sum(OrderLine.pay_fen)
+    rows = await session.execute(
+        select(Goods.id, Goods.title, func.sum(OrderLine.quantity), takings)
+        .join(OrderLine, OrderLine.goods_id == Goods.id)
+        .join(Order, Order.id == OrderLine.order_id)
+        .where(Order.paid_at >= start)
+        .group_by(Goods.id, Goods.title)
+        .order_by(takings.desc(), Goods.id)
+        .limit(limit)
+    )
+    return [
+        TopGoods(goods_id=goods_id, title=title, quantity=int(quantity), sales_fen=int(fen))
+        for goods_id, title, quantity, fen in rows
+    ]
+
+
+async def recent_orders(session: AsyncSession, *, limit: int = 8) -> list[RecentOrder]:
+    """The newest orders, whatever their status."""
+    rows = await session.execute(
+        select(Order).order_by(Order.created_at.desc(), Order.id.desc()).limit(limit)
+    )
+    return [
+        RecentOrder(
+            id=order.id,
+            order_no=order.order_no,
+            receiver_name=order.receiver_name,
+            item_count=order.item_count,
+            total_fen=order.total_fen,
+            status=order.status,
+            created_at=order.created_at,
+        )
+        for order in rows.scalars()
+    ]
+
+
+async def low_stock(
+    session: AsyncSession, *, threshold: int = LOW_STOCK_THRESHOLD, limit: int = 8
+) -> list[LowStock]:
+    """Sellable SKUs of goods on the shelf with `threshold` units or fewer, emptiest first."""
+    rows = await session.execute(
+        select(Sku.id, Sku.goods_id, Goods.title, Sku.spec_values, Sku.stock)
+        .join(Goods, Goods.id == Sku.goods_id)
+        .where(
+            Sku.is_active.is_(True),
+            Sku.stock <= threshold,
+            Goods.is_on_shelf.is_(True),
+            Goods.deleted_at.is_(None),
+        )
+        .order_by(Sku.stock, Sku.id)
+        .limit(limit)
+    )
+    return [
+        LowStock(
+            sku_id=sku_id,
+            goods_id=goods_id,
+            title=title,
+            spec_text=spec_text(values or []),
+            stock=stock,
+        )
+        for sku_id, goods_id, title, values, stock in rows
+    ]
+
+
+async def todo(session: AsyncSession) -> ToDo:
+    """How many orders wait for the merchant: to ship, unpaid, asking for a refund."""
+    counts = dict(
+        (
+            await session.execute(
+                select(Order.status, func.count(Order.id))
+                .where(
+                    Order.status.in_([Status.PAID, Status.PENDING_PAYMENT, Status.REFUND_REQUESTED])
+                )
+                .group_by(Order.status)
+            )
+        ).all()
+    )
+    return ToDo(
+        to_ship=counts.get(Status.PAID, 0),
+        pending_payment=counts.get(Status.PENDING_PAYMENT, 0),
+        refund_requests=counts.get(Status.REFUND_REQUESTED, 0),
+    )
+
+
+async def live_board(session: AsyncSession, *, now: datetime) -> LiveBoard:
+    """Everything on the self-refreshing part of the dashboard, as of `now`."""
+    today = shop_day(now)
+    return LiveBoard(
+        today=await day_stats(session, day=today),
+        yesterday=await day_stats(session, day=today - timedelta(days=1)),
+        todo=await todo(session),
+        recent_orders=await recent_orders(session),
+        low_stock=await low_stock(session),
+        low_stock_threshold=LOW_STOCK_THRESHOLD,
+        refreshed_at=now,
+    )
