@@ -1,0 +1,43 @@
+"""The merchant's web console as an ASGI app, mounted by the shop at `/console`.
+
+It is its own small FastAPI app so that its errors render as pages (not the API's JSON), its
+cookies stay under its own path and its CSRF check covers every route it will ever have.
+"""
+
+from __future__ import annotations
+
+from fastapi import Depends, FastAPI
+from starlette.responses import Response
+from starlette.staticfiles import StaticFiles
+from starlette.types import Scope
+
+from xiaodian.console.errors import install_error_pages
+from xiaodian.console.rendering import STATIC_DIR
+from xiaodian.console.routes import EXTRA_ROUTERS, SECTIONS
+from xiaodian.console.security import CsrfCookieMiddleware, verify_csrf
+from xiaodian.context import AppContext
+
+
+class ConsoleStatic(StaticFiles):
+    """Our assets are addressed by version (`?v=` or a versioned vendor folder): cache long."""
+
+    async def get_response(self, path: str, scope: Scope) -> Response:
+        response = await super().get_response(path, scope)
+        if response.status_code == 200:
+            response.headers["Cache-Control"] = "public, max-age=31536000, immutable"
+        return response
+
+
+def create_console(context: AppContext) -> FastAPI:
+    console = FastAPI(title="小店 console", docs_url=None, redoc_url=None, openapi_url=None)
+    console.state.context = context
+    console.state.sections = SECTIONS
+    console.add_middleware(CsrfCookieMiddleware)
+    install_error_pages(console)
+    console.mount("/static", ConsoleStatic(directory=STATIC_DIR), name="static")
+    csrf = [Depends(verify_csrf)]
+    for router in EXTRA_ROUTERS:
+        console.include_router(router, dependencies=csrf)
+    for section in SECTIONS:
+        console.include_router(section.router, dependencies=csrf)
+    return console

@@ -1,0 +1,34 @@
+"""The console's routes. `SECTIONS` is the registry: order here is order in the nav (within
+each group); a new feature adds its module's `section` to it."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from xiaodian.console.routes import (
+    auth,
+    banners,
+    categories,
+    dashboard,
+    goods,
+    media,
+    orders,
+    reviews,
+    settings,
+    staff,
+)
+from xiaodian.console.sections import Section
+
+SECTIONS: tuple[Section, ...] = (
+    dashboard.section,
+    goods.section,
+    categories.section,
+    banners.section,
+    orders.section,
+    reviews.section,
+    staff.section,
+    settings.section,
+)
+
+# Routes that are no nav entry of their own.
+EXTRA_ROUTERS: tuple[APIRouter, ...] = (auth.router, media.router)

@@ -1,0 +1,53 @@
+"""The dashboard: today's numbers, the month's sales, top goods; the live part polls itself."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+
+from xiaodian.console.rendering import render
+from xiaodian.console.sections import Section
+from xiaodian.console.security import ConsoleAdmin
+from xiaodian.core import clock
+from xiaodian.core.http import SessionDep
+from xiaodian.dashboard import service
+
+router = APIRouter()
+section = Section(
+    key="dashboard", title="经营概览", path="/", icon="dashboard", group="概览", router=router
+)
+
+LIVE_REFRESH_SECONDS = 5
+
+
+@router.get("/")
+async def dashboard(request: Request, _admin: ConsoleAdmin, session: SessionDep) -> Response:
+    now = clock.now()
+    today = service.shop_day(now)
+    series = await service.sales_series(session, today=today)
+    chart = {
+        "days": [point.day.strftime("%m-%d") for point in series],
+        "sales_fen": [point.sales_fen for point in series],
+        "orders": [point.paid_orders for point in series],
+    }
+    return render(
+        request,
+        "dashboard.html",
+        section="dashboard",
+        board=await service.live_board(session, now=now),
+        chart=chart,
+        month_total_fen=sum(point.sales_fen for point in series),
+        month_orders=sum(point.paid_orders for point in series),
+        top=await service.top_goods(session, today=today),
+        refresh_seconds=LIVE_REFRESH_SECONDS,
+    )
+
+
+@router.get("/dashboard/live")
+async def live(request: Request, _admin: ConsoleAdmin, session: SessionDep) -> Response:
+    return render(
+        request,
+        "dashboard/_live.html",
+        board=await service.live_board(session, now=clock.now()),
+        refresh_seconds=LIVE_REFRESH_SECONDS,
+    )

@@ -1,0 +1,195 @@
+"""Goods: the list (search, filters, pages), the editor, shelf on/off, delete, bulk stock."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+
+from xiaodian.catalog import admin_service as catalog
+from xiaodian.catalog.schemas import AdminGoodsOut, AdminGoodsQuery
+from xiaodian.console.forms import FieldErrors, attempt, lenient
+from xiaodian.console.goods_form import (
+    EditorState,
+    category_options,
+    empty_state,
+    parse_goods_form,
+    state_of,
+)
+from xiaodian.console.rendering import is_htmx, redirect, render, toast
+from xiaodian.console.sections import Section
+from xiaodian.console.security import ConsoleAdmin
+from xiaodian.console.stock import StockForm, parse_stock_form
+from xiaodian.context import AppContext
+from xiaodian.core.http import IdPath, SessionDep
+
+router = APIRouter()
+section = Section(
+    key="goods", title="商品管理", path="/goods", icon="goods", group="商品", router=router
+)
+FILTERS = ("q", "category_id", "on_shelf", "low_stock")
+
+
+def _context(request: Request) -> AppContext:
+    context: AppContext = request.app.state.context
+    return context
+
+
+def _filters(request: Request) -> dict[str, str]:
+    return {key: request.query_params.get(key, "") for key in (*FILTERS, "page")}
+
+
+@router.get("/goods")
+async def goods_list(request: Request, _admin: ConsoleAdmin, session: SessionDep) -> Response:
+    filters = _filters(request)
+    page = await catalog.list_goods(session, lenient(AdminGoodsQuery, filters))
+    template = "goods/_results.html" if is_htmx(request) else "goods/list.html"
+    return render(
+        request,
+        template,
+        section="goods",
+        page=page,
+        filters=filters,
+        categories=category_options(await catalog.category_tree(session)),
+    )
+
+
+async def _editor(
+    request: Request,
+    session: SessionDep,
+    *,
+    goods: AdminGoodsOut | None,
+    values: dict[str, str],
+    state: EditorState,
+    errors: FieldErrors,
+    status_code: int = 200,
+) -> Response:
+    return render(
+        request,
+        "goods/form.html",
+        status_code=status_code,
+        section="goods",
+        goods=goods,
+        values=values,
+        editor={**state, "errors": errors},
+        errors=errors,
+        categories=category_options(await catalog.category_tree(session)),
+    )
+
+
+@router.get("/goods/new")
+async def new_goods(request: Request, _admin: ConsoleAdmin, session: SessionDep) -> Response:
+    values, state = empty_state()
+    return await _editor(request, session, goods=None, values=values, state=state, errors={})
+
+
+@router.post("/goods/new")
+async def create_goods(request: Request, _admin: ConsoleAdmin, session: SessionDep) -> Response:
+    data, errors, values, state = parse_goods_form(await request.form())
+    if data is not None:
+        near_cache = _context(request).near_cache
+        created, errors = await attempt(
+            session, lambda: catalog.create_goods(session, data=data, near_cache=near_cache)
+        )
+        if created is not None:
+            return redirect(request, f"/goods/{created.id}", flash="商品已创建")
+    return await _editor(
+        request, session, goods=None, values=values, state=state, errors=errors, status_code=422
+    )
+
+
+@router.get("/goods/stock")
+async def stock_page(request: Request, _admin: ConsoleAdmin, session: SessionDep) -> Response:
+    filters = _filters(request)
+    page = await catalog.list_goods(session, lenient(AdminGoodsQuery, filters))
+    return render(
+        request,
+        "goods/stock.html",
+        section="goods",
+        page=page,
+        filters=filters,
+        entered={},
+        errors={},
+        categories=category_options(await catalog.category_tree(session)),
+    )
+
+
+@router.post("/goods/stock")
+async def save_stock(request: Request, _admin: ConsoleAdmin, session: SessionDep) -> Response:
+    form: StockForm = parse_stock_form(await request.form())
+    back = "/goods/stock" + (f"?{form.query}" if form.query else "")
+    if not form.errors and not form.items:
+        return redirect(request, back, flash="库存没有变化")
+    if not form.errors:
+        near_cache = _context(request).near_cache
+        saved, errors = await attempt(
+            session,
+            lambda: catalog.set_stock_bulk(session, items=form.items, near_cache=near_cache),
+        )
+        if saved is not None:
+            return redirect(request, back, flash=f"已更新 {len(saved)} 个规格的库存")
+        form.errors.update(errors)
+    filters = _filters(request) | form.filters
+    page = await catalog.list_goods(session, lenient(AdminGoodsQuery, filters))
+    return render(
+        request,
+        "goods/stock.html",
+        status_code=422,
+        section="goods",
+        page=page,
+        filters=filters,
+        entered=form.entered,
+        errors=form.errors,
+        categories=category_options(await catalog.category_tree(session)),
+    )
+
+
+@router.get("/goods/{goods_id}")
+async def edit_goods(
+    goods_id: IdPath, request: Request, _admin: ConsoleAdmin, session: SessionDep
+) -> Response:
+    goods = await catalog.get_goods(session, goods_id=goods_id)
+    values, state = state_of(goods)
+    return await _editor(request, session, goods=goods, values=values, state=state, errors={})
+
+
+@router.post("/goods/{goods_id}")
+async def save_goods(
+    goods_id: IdPath, request: Request, _admin: ConsoleAdmin, session: SessionDep
+) -> Response:
+    goods = await catalog.get_goods(session, goods_id=goods_id)
+    data, errors, values, state = parse_goods_form(await request.form())
+    if data is not None:
+        near_cache = _context(request).near_cache
+        saved, errors = await attempt(
+            session,
+            lambda: catalog.replace_goods(
+                session, goods_id=goods_id, data=data, near_cache=near_cache
+            ),
+        )
+        if saved is not None:
+            return redirect(request, f"/goods/{goods_id}", flash="已保存")
+    return await _editor(
+        request, session, goods=goods, values=values, state=state, errors=errors, status_code=422
+    )
+
+
+@router.post("/goods/{goods_id}/shelf")
+async def set_shelf(
+    goods_id: IdPath, request: Request, _admin: ConsoleAdmin, session: SessionDep
+) -> Response:
+    on_shelf = (await request.form()).get("on_shelf") == "true"
+    goods = await catalog.set_shelf(
+        session, goods_id=goods_id, on_shelf=on_shelf, near_cache=_context(request).near_cache
+    )
+    response = render(request, "goods/_row.html", goods=goods)
+    return toast(response, "已上架" if on_shelf else "已下架")
+
+
+@router.post("/goods/{goods_id}/delete")
+async def delete_goods(
+    goods_id: IdPath, request: Request, _admin: ConsoleAdmin, session: SessionDep
+) -> Response:
+    await catalog.delete_goods(session, goods_id=goods_id, near_cache=_context(request).near_cache)
+    if is_htmx(request):
+        return toast(Response(status_code=200), "商品已删除")
+    return redirect(request, "/goods", flash="商品已删除")

@@ -1,0 +1,157 @@
+"""Orders: filter by status, date and keyword; detail with timeline; ship; close unpaid; print
+a packing slip."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+
+from xiaodian.console.forms import FieldErrors, attempt, lenient, shop_day_start, text, validate
+from xiaodian.console.rendering import is_htmx, redirect, render
+from xiaodian.console.sections import Section
+from xiaodian.console.security import ConsoleAdmin
+from xiaodian.context import AppContext
+from xiaodian.core.http import IdPath, SessionDep
+from xiaodian.orders import admin_service as orders
+from xiaodian.orders.schemas import AdminOrderOut, AdminOrderQuery, CloseIn, ShipIn
+from xiaodian.orders.state import Status
+
+router = APIRouter()
+section = Section(
+    key="orders", title="订单管理", path="/orders", icon="orders", group="交易", router=router
+)
+
+TABS = (
+    ("all", "全部"),
+    ("pending_payment", "待支付"),
+    ("paid", "待发货"),
+    ("shipped", "已发货"),
+    ("completed", "已完成"),
+    ("after_sale", "售后"),
+    ("closed", "已关闭"),
+)
+CARRIERS = (
+    "顺丰速运",
+    "中通快递",
+    "圆通速递",
+    "韵达快递",
+    "申通快递",
+    "极兔速递",
+    "京东物流",
+    "邮政 EMS",
+    "门店配送",
+)
+ACTORS = {"buyer": "买家", "merchant": "商家", "system": "系统"}
+
+
+def _query(filters: dict[str, str]) -> AdminOrderQuery:
+    params: dict[str, Any] = {
+        "status": filters["status"],
+        "q": filters["q"],
+        "page": filters["page"],
+    }
+    start = shop_day_start(filters["date_from"])
+    end = shop_day_start(filters["date_to"])
+    params["created_from"] = start.isoformat() if start else ""
+    params["created_to"] = (end + timedelta(days=1)).isoformat() if end else ""
+    return lenient(AdminOrderQuery, params)
+
+
+@router.get("/orders")
+async def order_list(request: Request, _admin: ConsoleAdmin, session: SessionDep) -> Response:
+    names = ("status", "q", "date_from", "date_to", "page")
+    filters = {name: request.query_params.get(name, "") for name in names}
+    filters["status"] = filters["status"] or "all"
+    page = await orders.list_orders(session, _query(filters))
+    return render(
+        request,
+        "orders/_results.html" if is_htmx(request) else "orders/list.html",
+        section="orders",
+        page=page,
+        filters=filters,
+        tabs=TABS,
+    )
+
+
+def _detail(
+    request: Request,
+    order: AdminOrderOut,
+    *,
+    values: dict[str, str] | None = None,
+    errors: FieldErrors | None = None,
+    status_code: int = 200,
+) -> Response:
+    return render(
+        request,
+        "orders/detail.html",
+        status_code=status_code,
+        section="orders",
+        order=order,
+        carriers=CARRIERS,
+        actors=ACTORS,
+        can_ship=order.status == Status.PAID,
+        can_close=order.status == Status.PENDING_PAYMENT,
+        values=values or {"carrier": CARRIERS[0], "tracking_no": ""},
+        errors=errors or {},
+    )
+
+
+@router.get("/orders/{order_id}")
+async def order_detail(
+    order_id: IdPath, request: Request, _admin: ConsoleAdmin, session: SessionDep
+) -> Response:
+    return _detail(request, await orders.get_order(session, order_id=order_id))
+
+
+@router.post("/orders/{order_id}/ship")
+async def ship(
+    order_id: IdPath, request: Request, _admin: ConsoleAdmin, session: SessionDep
+) -> Response:
+    form = await request.form()
+    values = {"carrier": text(form, "carrier"), "tracking_no": text(form, "tracking_no")}
+    shipment, errors = validate(ShipIn, values)
+    if shipment is not None:
+        context: AppContext = request.app.state.context
+        shipped, errors = await attempt(
+            session,
+            lambda: orders.ship(
+                session, order_id=order_id, shipment=shipment, defaults=context.settings
+            ),
+        )
+        if shipped is not None:
+            return redirect(request, f"/orders/{order_id}", flash="已发货")
+    if "tracking_no" in errors and errors["tracking_no"] != "必填":
+        errors["tracking_no"] = "运单号为 4–64 位字母、数字或短横线"
+    order = await orders.get_order(session, order_id=order_id)
+    return _detail(request, order, values=values, errors=errors, status_code=422)
+
+
+@router.post("/orders/{order_id}/close")
+async def close(
+    order_id: IdPath, request: Request, _admin: ConsoleAdmin, session: SessionDep
+) -> Response:
+    reason, errors = validate(CloseIn, {"reason": text(await request.form(), "reason")})
+    if reason is not None:
+        context: AppContext = request.app.state.context
+        closed, errors = await attempt(
+            session,
+            lambda: orders.close_unpaid(
+                session, order_id=order_id, reason=reason.reason, near_cache=context.near_cache
+            ),
+        )
+        if closed is not None:
+            return redirect(request, f"/orders/{order_id}", flash="订单已关闭，库存已退回")
+    order = await orders.get_order(session, order_id=order_id)
+    return _detail(request, order, errors=errors, status_code=422)
+
+
+@router.get("/orders/{order_id}/slip")
+async def packing_slip(
+    order_id: IdPath, request: Request, _admin: ConsoleAdmin, session: SessionDep
+) -> Response:
+    return render(
+        request, "orders/slip.html", order=await orders.get_order(session, order_id=order_id)
+    )

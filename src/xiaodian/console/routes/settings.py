@@ -1,0 +1,92 @@
+"""Shop settings (owner only): name, logo, service phone, notice, timeouts, freight rule."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+
+from xiaodian.console.forms import FieldErrors, attempt, fen_field, text, validate
+from xiaodian.console.rendering import media_path, redirect, render, yuan
+from xiaodian.console.sections import Section
+from xiaodian.console.security import ConsoleOwner
+from xiaodian.context import AppContext
+from xiaodian.core.http import SessionDep
+from xiaodian.shop import service as shop
+from xiaodian.shop.schemas import ShopSettingsPatch
+
+router = APIRouter()
+section = Section(
+    key="settings",
+    title="店铺设置",
+    path="/settings",
+    icon="settings",
+    group="店铺",
+    router=router,
+    owner_only=True,
+)
+TEXT_FIELDS = (
+    "name",
+    "logo_url",
+    "service_phone",
+    "notice",
+    "unpaid_timeout_minutes",
+    "auto_confirm_days",
+)
+MONEY_FIELDS = ("freight", "free_freight_threshold")
+
+
+async def _page(
+    request: Request,
+    *,
+    values: dict[str, str],
+    errors: FieldErrors,
+    status_code: int = 200,
+) -> Response:
+    return render(
+        request,
+        "settings.html",
+        status_code=status_code,
+        section="settings",
+        values=values,
+        errors=errors,
+    )
+
+
+@router.get("/settings")
+async def settings_page(request: Request, _owner: ConsoleOwner, session: SessionDep) -> Response:
+    context: AppContext = request.app.state.context
+    current = shop.to_out(await shop.current_settings(session, defaults=context.settings))
+    values = {field: str(getattr(current, field)) for field in TEXT_FIELDS}
+    values["logo_url"] = media_path(current.logo_url)
+    values["freight"] = yuan(current.freight_fen)
+    values["free_freight_threshold"] = yuan(current.free_freight_threshold_fen)
+    return await _page(request, values=values, errors={})
+
+
+@router.post("/settings")
+async def save_settings(request: Request, _owner: ConsoleOwner, session: SessionDep) -> Response:
+    form = await request.form()
+    values = {field: text(form, field) for field in (*TEXT_FIELDS, *MONEY_FIELDS)}
+    errors: FieldErrors = {}
+    data: dict[str, Any] = {field: values[field] for field in TEXT_FIELDS}
+    for field in MONEY_FIELDS:
+        data[f"{field}_fen"] = fen_field(form, field, errors)
+    patch, schema_errors = validate(ShopSettingsPatch, data)
+    errors = schema_errors | errors
+    if patch is not None and not errors:
+        context: AppContext = request.app.state.context
+        saved, errors = await attempt(
+            session,
+            lambda: shop.update_settings(
+                session, defaults=context.settings, patch=patch, near_cache=context.near_cache
+            ),
+        )
+        if saved is not None:
+            return redirect(request, "/settings", flash="店铺设置已保存")
+    if "service_phone" in errors:
+        errors["service_phone"] = "请填写电话号码，如 021-12345678"
+    if "freight" in errors and "不能大于" in errors["freight"]:
+        errors["freight"] = "运费不能超过 1000 元"
+    return await _page(request, values=values, errors=errors, status_code=422)

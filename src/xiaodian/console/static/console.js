@@ -1,0 +1,268 @@
+/* 小店商家后台: Alpine components (image uploader, spec × SKU matrix), htmx settings, toasts,
+   confirmations and the dashboard chart. Loaded after htmx and before Alpine (both deferred). */
+(function () {
+  'use strict'
+
+  const meta = (name) => document.querySelector(`meta[name="${name}"]`)?.content || ''
+  const csrfToken = () => meta('csrf-token')
+  const base = () => meta('console-base')
+
+  /* ---------- toasts ---------- */
+  function showToast(message, kind) {
+    const box = document.getElementById('toasts')
+    if (!box || !message) return
+    const toast = document.createElement('div')
+    toast.className = `toast toast-${kind || 'success'}`
+    toast.setAttribute('role', kind === 'error' ? 'alert' : 'status')
+    toast.textContent = message
+    box.appendChild(toast)
+    setTimeout(() => toast.remove(), kind === 'error' ? 4200 : 2600)
+  }
+  window.consoleToast = showToast
+
+  document.addEventListener('toast', (event) => {
+    const detail = event.detail || {}
+    showToast(detail.message, detail.kind)
+  })
+
+  /* ---------- htmx ---------- */
+  if (window.htmx) {
+    // 422 answers carry the form again with messages next to the fields: swap them in.
+    window.htmx.config.responseHandling = [
+      { code: '204', swap: false },
+      { code: '[23]..', swap: true },
+      { code: '422', swap: true },
+      { code: '[45]..', swap: false, error: true },
+      { code: '...', swap: false },
+    ]
+    document.addEventListener('htmx:responseError', (event) => {
+      const xhr = event.detail.xhr
+      if (!xhr.getResponseHeader('HX-Trigger') && !xhr.getResponseHeader('HX-Redirect')) {
+        showToast(`操作失败（${xhr.status}），请刷新后重试`, 'error')
+      }
+    })
+    document.addEventListener('htmx:sendError', () => showToast('网络连接失败，请稍后重试', 'error'))
+  }
+
+  /* ---------- confirmations for plain forms ---------- */
+  document.addEventListener('submit', (event) => {
+    const form = event.target
+    if (form instanceof HTMLFormElement && form.dataset.confirm && !window.confirm(form.dataset.confirm)) {
+      event.preventDefault()
+      event.stopImmediatePropagation()
+    }
+  }, true)
+
+  /* ---------- Alpine components ---------- */
+  document.addEventListener('alpine:init', () => {
+    const Alpine = window.Alpine
+
+    Alpine.data('imageList', (config) => ({
+      images: [...(config.images || [])],
+      max: config.max || 9,
+      hover: false,
+      uploading: 0,
+      error: '',
+      dragFrom: null,
+
+      thumb(url) {
+        return url.replace(/-800\.webp$/, '-240.webp')
+      },
+      pick(event) {
+        this.upload(event.target.files)
+        event.target.value = ''
+      },
+      dropFiles(event) {
+        this.hover = false
+        if (event.dataTransfer && event.dataTransfer.files.length) this.upload(event.dataTransfer.files)
+      },
+      async upload(fileList) {
+        this.error = ''
+        const files = Array.from(fileList || [])
+        const room = this.max - this.images.length
+        if (files.length > room) this.error = `最多 ${this.max} 张图片，多出的没有上传`
+        for (const file of files.slice(0, Math.max(room, 0))) {
+          this.uploading += 1
+          try {
+            const body = new FormData()
+            body.append('file', file)
+            const response = await fetch(`${base()}/media/images`, {
+              method: 'POST',
+              body,
+              credentials: 'same-origin',
+              headers: { 'X-CSRF-Token': csrfToken() },
+            })
+            const data = await response.json().catch(() => ({}))
+            if (!response.ok) {
+              this.error = data.message || `上传失败（${response.status}）`
+            } else if (!this.images.includes(data.url)) {
+              this.images.push(data.url)
+            }
+          } catch (failure) {
+            this.error = '网络错误，图片没有上传成功'
+          } finally {
+            this.uploading -= 1
+          }
+        }
+      },
+      startDrag(index, event) {
+        this.dragFrom = index
+        event.dataTransfer.effectAllowed = 'move'
+        event.dataTransfer.setData('text/plain', String(index))
+      },
+      dropOn(index, event) {
+        if (event.dataTransfer && event.dataTransfer.files.length) return this.dropFiles(event)
+        if (this.dragFrom === null || this.dragFrom === index) return
+        const [moved] = this.images.splice(this.dragFrom, 1)
+        this.images.splice(index, 0, moved)
+        this.dragFrom = null
+      },
+      move(index, delta) {
+        const target = index + delta
+        if (target < 0 || target >= this.images.length) return
+        const [moved] = this.images.splice(index, 1)
+        this.images.splice(target, 0, moved)
+      },
+      remove(index) {
+        this.images.splice(index, 1)
+      },
+    }))
+
+    const comboKey = (values) => JSON.stringify(values)
+
+    Alpine.data('skuMatrix', (config) => ({
+      specs: [],
+      rows: {},
+      drafts: {},
+      combos: [],
+      errors: config.errors || {},
+      batch: { price: '', stock: '' },
+      nextUid: 0,
+
+      init() {
+        this.specs = (config.specs || []).map((spec) => ({
+          uid: ++this.nextUid, name: spec.name, values: [...spec.values],
+        }))
+        for (const sku of config.skus || []) {
+          this.rows[comboKey(sku.spec_values)] = {
+            price: sku.price ?? '', stock: sku.stock ?? '0', code: sku.code || '', is_active: sku.is_active !== false,
+          }
+        }
+        this.regenerate()
+        this.$watch('specs', () => this.regenerate())
+      },
+      get namedSpecs() {
+        return this.specs.filter((spec) => spec.values.length > 0)
+      },
+      // The matrix is the product of every spec's values; rows that survive keep what was typed.
+      regenerate() {
+        let combos = [[]]
+        for (const spec of this.namedSpecs) {
+          combos = combos.flatMap((combo) => spec.values.map((value) => [...combo, value]))
+        }
+        this.combos = combos.map((values) => {
+          const key = comboKey(values)
+          if (!this.rows[key]) {
+            const parent = this.rows[comboKey(values.slice(0, -1))]
+            this.rows[key] = { price: parent ? parent.price : '', stock: '0', code: '', is_active: true }
+          }
+          return { key, values, label: values.join(' / ') || '默认规格' }
+        })
+      },
+      clearErrors() {
+        this.errors = {}
+      },
+      addSpec() {
+        if (this.specs.length >= 3) return
+        this.specs.push({ uid: ++this.nextUid, name: '', values: [] })
+        this.clearErrors()
+      },
+      removeSpec(index) {
+        this.specs.splice(index, 1)
+        this.clearErrors()
+      },
+      addValue(index) {
+        const spec = this.specs[index]
+        const typed = this.drafts[spec.uid] || ''
+        for (const part of typed.split(/[,，、;；\s]+/)) {
+          const value = part.trim().slice(0, 20)
+          if (value && !spec.values.includes(value) && spec.values.length < 20) spec.values.push(value)
+        }
+        this.drafts[spec.uid] = ''
+        this.clearErrors()
+      },
+      removeValue(index, valueIndex) {
+        this.specs[index].values.splice(valueIndex, 1)
+        this.clearErrors()
+      },
+      fillAll() {
+        for (const combo of this.combos) {
+          if (this.batch.price !== '') this.rows[combo.key].price = this.batch.price
+          if (this.batch.stock !== '') this.rows[combo.key].stock = this.batch.stock
+        }
+      },
+    }))
+  })
+
+  /* ---------- dashboard chart ---------- */
+  const yuan = (fen) => `${Math.trunc(fen / 100)}.${String(Math.abs(fen % 100)).padStart(2, '0')}`
+
+  function drawSalesChart() {
+    const element = document.querySelector('[data-sales-chart]')
+    const source = document.getElementById('sales-chart-data')
+    if (!element || !source || !window.echarts) return
+    const data = JSON.parse(source.textContent)
+    const chart = window.echarts.init(element, null, { renderer: 'canvas' })
+    const muted = '#86909c'
+    chart.setOption({
+      animationDuration: 400,
+      textStyle: { fontFamily: getComputedStyle(document.body).fontFamily },
+      grid: { left: 4, right: 8, top: 30, bottom: 0, containLabel: true },
+      tooltip: {
+        trigger: 'axis',
+        formatter: (items) => {
+          const index = items[0].dataIndex
+          return `${data.days[index]}<br>销售额 ¥${yuan(data.sales_fen[index])}<br>支付订单 ${data.orders[index]} 单`
+        },
+      },
+      xAxis: {
+        type: 'category',
+        data: data.days,
+        boundaryGap: true,
+        axisTick: { show: false },
+        axisLine: { lineStyle: { color: '#e5e6eb' } },
+        axisLabel: { color: muted, hideOverlap: true },
+      },
+      yAxis: [
+        {
+          type: 'value', name: '元', nameTextStyle: { color: muted, align: 'right' },
+          splitLine: { lineStyle: { color: '#f0f1f4' } }, axisLabel: { color: muted },
+        },
+        {
+          type: 'value', name: '单', nameTextStyle: { color: muted, align: 'left' },
+          splitLine: { show: false }, axisLabel: { color: muted }, minInterval: 1,
+        },
+      ],
+      series: [
+        {
+          name: '支付订单', type: 'bar', yAxisIndex: 1, data: data.orders, barMaxWidth: 14,
+          itemStyle: { color: 'rgba(47, 111, 237, 0.16)', borderRadius: [3, 3, 0, 0] },
+        },
+        {
+          name: '销售额', type: 'line', smooth: 0.3, smoothMonotone: 'x', showSymbol: false, symbolSize: 6,
+          data: data.sales_fen.map((fen) => fen / 100),
+          lineStyle: { width: 2.5, color: '#ec5e4c' }, itemStyle: { color: '#ec5e4c' },
+          areaStyle: {
+            color: new window.echarts.graphic.LinearGradient(0, 0, 0, 1, [
+              { offset: 0, color: 'rgba(236, 94, 76, 0.28)' },
+              { offset: 1, color: 'rgba(236, 94, 76, 0.02)' },
+            ]),
+          },
+        },
+      ],
+    })
+    window.addEventListener('resize', () => chart.resize())
+  }
+
+  document.addEventListener('DOMContentLoaded', drawSalesChart)
+})()

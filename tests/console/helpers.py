@@ -1,0 +1,108 @@
+"""Driving the console over HTTP like a browser: cookies, the CSRF token, forms."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import httpx
+
+from xiaodian.admins.schemas import AdminCreate
+from xiaodian.admins.service import create_admin
+from xiaodian.context import AppContext
+
+PASSWORD = "password123"
+_TOKEN = re.compile(r'<meta name="csrf-token" content="([0-9a-f]+)">')
+
+
+def csrf_of(html: str) -> str:
+    match = _TOKEN.search(html)
+    assert match is not None, "page has no CSRF token"
+    return match.group(1)
+
+
+async def make_admin(context: AppContext, *, username: str = "owner", role: str = "owner") -> int:
+    async with context.db.transaction() as session:
+        created = await create_admin(
+            session,
+            data=AdminCreate.model_validate(
+                {"username": username, "password": PASSWORD, "role": role}
+            ),
+        )
+        return created.id
+
+
+class Console:
+    """One browser: its cookie jar (the httpx client's) and its current CSRF token."""
+
+    def __init__(self, client: httpx.AsyncClient) -> None:
+        self.client = client
+        self.token = ""
+
+    async def get(self, path: str, **kwargs: Any) -> httpx.Response:
+        response = await self.client.get(f"/console{path}", **kwargs)
+        if "csrf-token" in response.text:
+            self.token = csrf_of(response.text)
+        return response
+
+    async def post(
+        self, path: str, data: dict[str, Any] | list[tuple[str, str]] | None = None, **kwargs: Any
+    ) -> httpx.Response:
+        if not self.token:
+            await self.get("/login")
+        pairs = list(data.items()) if isinstance(data, dict) else list(data or [])
+        fields: dict[str, list[str]] = {"csrf_token": [self.token]}
+        for name, value in pairs:
+            values = value if isinstance(value, list) else [value]
+            fields.setdefault(name, []).extend(str(v) for v in values)
+        response = await self.client.post(f"/console{path}", data=fields, **kwargs)
+        if "csrf-token" in response.text:
+            self.token = csrf_of(response.text)
+        return response
+
+    async def htmx(self, path: str, data: dict[str, Any] | None = None) -> httpx.Response:
+        return await self.client.post(
+            f"/console{path}",
+            data=data or {},
+            headers={"HX-Request": "true", "X-CSRF-Token": self.token},
+        )
+
+    async def login(self, username: str = "owner", password: str = PASSWORD) -> httpx.Response:
+        await self.get("/login")
+        response = await self.post("/login", {"username": username, "password": password})
+        if response.status_code == 303:
+            await self.get("/")
+        return response
+
+
+async def signed_in(
+    client: httpx.AsyncClient, context: AppContext, *, username: str = "owner", role: str = "owner"
+) -> Console:
+    await make_admin(context, username=username, role=role)
+    console = Console(client)
+    response = await console.login(username)
+    assert response.status_code == 303, response.text
+    return console
+
+
+async def pay(
+    client: httpx.AsyncClient, context: AppContext, headers: dict[str, str], order_id: int
+) -> str:
+    """Pay an order the way a shopper does: through the payments API and the WeChat Pay
+    simulator when the payments domain is there ("simulator"), else by `orders.service.mark_paid`
+    ("mark_paid")."""
+    started = await client.post(
+        f"/api/v1/orders/{order_id}/pay", json={"channel": "wechat"}, headers=headers
+    )
+    if started.status_code == 404 and started.json().get("error") == "not_found":
+        from xiaodian.orders import service as orders
+
+        async with context.db.transaction() as session:
+            order = await orders.order_for_update(session, order_id=order_id)
+            assert await orders.mark_paid(session, order=order, near_cache=context.near_cache)
+        return "mark_paid"
+    assert started.status_code == 200, started.text
+    prepay_id = started.json()["package"].removeprefix("prepay_id=")
+    confirmed = await client.post(f"/sandbox/wechat/pay/{prepay_id}/confirm")
+    assert confirmed.status_code == 200, confirmed.text
+    return "simulator"
