@@ -3,6 +3,7 @@ the simulator as its own process, and `xiaodian worker`, all on the test databas
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import subprocess
@@ -17,6 +18,7 @@ import pytest
 
 from tests.conftest import TEST_APPID, TEST_SECRET
 from xiaodian.config import Settings
+from xiaodian.sandbox.keys import demo_payment_settings, load_or_generate_keys
 
 pytestmark = pytest.mark.live
 
@@ -94,15 +96,45 @@ class LiveShop:
     workers: int
 
 
+def payment_env(keys_dir: Path, *, sandbox_url: str, base_url: str) -> dict[str, str]:
+    """XIAODIAN_* variables pointing the shop's payments at the simulator's demo keys."""
+    keys = load_or_generate_keys(keys_dir)
+    values = demo_payment_settings(
+        keys_dir,
+        keys,
+        sandbox_url=sandbox_url,
+        wechat_notify_url=f"{base_url}/api/v1/payments/wechat/notify",
+        alipay_notify_url=f"{base_url}/api/v1/payments/alipay/notify",
+        wechat_refund_notify_url=f"{base_url}/api/v1/payments/wechat/notify",
+    )
+    return {
+        f"XIAODIAN_{name.upper()}": (
+            json.dumps([str(path) for path in value]) if isinstance(value, list) else str(value)
+        )
+        for name, value in values.items()
+    }
+
+
 @pytest.fixture(scope="module")
 def live_shop(settings: Settings, migrated: str, workdir: Path) -> Iterator[LiveShop]:
-    """`xiaodian serve` on a port (2 workers with Redis, 1 on SQLite) plus the simulator."""
+    """`xiaodian serve` on a port (2 workers with Redis, 1 on SQLite) plus the simulator
+    (login and payments) as its own process."""
     sandbox_port, port = free_port(), free_port()
     sandbox_url = f"http://127.0.0.1:{sandbox_port}"
     base_url = f"http://127.0.0.1:{port}"
     env = server_env(settings, sandbox_url=sandbox_url, base_url=base_url)
+    keys_dir = workdir / "live-keys"
+    env.update(payment_env(keys_dir, sandbox_url=sandbox_url, base_url=base_url))
     sandbox = start(
-        ["sandbox", "--port", str(sandbox_port)],
+        [
+            "sandbox",
+            "--port",
+            str(sandbox_port),
+            "--keys-dir",
+            str(keys_dir),
+            "--time-scale",
+            "0.0001",
+        ],
         env,
         f"{sandbox_url}/docs",
         workdir / "sandbox.log",

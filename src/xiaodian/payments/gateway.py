@@ -32,17 +32,24 @@ class Gateways:
 
     def require_wechat_v3(self) -> WeChatPayV3:
         if self.wechat_v3 is None:
-            raise ChannelNotConfigured(detail=self.problems.get("wechat_v3", ""))
+            log.warning(
+                "payment channel wechat_v3 is not configured: %s", self.problems.get("wechat_v3")
+            )
+            raise ChannelNotConfigured()
         return self.wechat_v3
 
     def require_wechat_v2(self) -> WeChatPayV2:
         if self.wechat_v2 is None:
-            raise ChannelNotConfigured(detail=self.problems.get("wechat_v2", ""))
+            log.warning(
+                "payment channel wechat_v2 is not configured: %s", self.problems.get("wechat_v2")
+            )
+            raise ChannelNotConfigured()
         return self.wechat_v2
 
     def require_alipay(self) -> AlipayClient:
         if self.alipay is None:
-            raise ChannelNotConfigured(detail=self.problems.get("alipay", ""))
+            log.warning("payment channel alipay is not configured: %s", self.problems.get("alipay"))
+            raise ChannelNotConfigured()
         return self.alipay
 
 
