@@ -8,14 +8,17 @@ MYSQL_TEST_URL ?= mysql+asyncmy://root@127.0.0.1:3306/xiaodian_test
 REDIS_TEST_URL ?= redis://127.0.0.1:6379/15
 PORT ?= 8000
 
-.PHONY: demo test install lint typecheck test-python test-sqlite test-mariadb test-miniprogram clean
+.PHONY: demo test install system-deps lint typecheck test-sqlite test-mariadb test-miniprogram clean
 
 ## Run the demo shop on http://127.0.0.1:$(PORT) (SQLite + media in ./data, simulated WeChat).
 demo: $(STAMP)
 	$(BIN)/xiaodian demo --port $(PORT) --data-dir data
 
 ## Run every test: lint, types, Python suite on SQLite and on MariaDB + Redis, mini program.
-test: lint typecheck test-sqlite test-mariadb test-miniprogram
+test: system-deps lint typecheck test-sqlite test-mariadb test-miniprogram
+
+system-deps:
+	scripts/system-deps.sh
 
 install: $(STAMP)
 
