@@ -125,6 +125,11 @@ def serve(
             param_hint="--workers",
         )
     configure_logging(json_lines=settings.log_json, level=settings.log_level)
+    if workers > 1 and "PROMETHEUS_MULTIPROC_DIR" not in os.environ:
+        # Workers count into shared files so /metrics adds up every process.
+        import tempfile
+
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="xiaodian-metrics-")
     if workers > 1 and "XIAODIAN_RUN_JOBS_IN_PROCESS" not in os.environ:
         # Each worker would sweep; they are safe together, but one `xiaodian worker` is tidier.
         os.environ["XIAODIAN_RUN_JOBS_IN_PROCESS"] = "false"

@@ -56,6 +56,15 @@ async def test_pay_notify_refund_over_real_http(
         paid = await _wait_for(http, order_url, auth, "paid")
         moves = [step for step in paid["timeline"] if step["status"] == "paid"]
         assert len(moves) == 1
+        metrics = ""
+        for _ in range(50):  # the last duplicates may still be in flight
+            metrics = (await http.get(f"{shop}/metrics")).text
+            if 'outcome="duplicate"} 20.0' in metrics:
+                break
+            await asyncio.sleep(0.05)
+        assert 'xiaodian_payment_notifications_total{channel="wechat",outcome="paid"} 1.0' in (
+            metrics)
+        assert 'outcome="duplicate"} 20.0' in metrics
 
         sheet = await http.get(f"{sandbox}/wechat/pay/{prepay_id}")
         assert "确认支付" in sheet.text or "已支付" in sheet.text
