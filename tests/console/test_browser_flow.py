@@ -3,6 +3,7 @@ matrix and pictures, watch a shopper's paid order arrive on the dashboard, ship 
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import re
 from typing import Any
@@ -146,3 +147,52 @@ async def test_a_paid_order_appears_on_the_dashboard_without_a_reload_and_is_shi
     await tab.screenshot("packing-slip-desktop")
     assert tab.errors == []
     assert how in ("simulator", "mark_paid")
+
+
+async def test_an_approved_refund_goes_back_to_the_shopper_and_the_order_shows_refunded(
+    client: httpx.AsyncClient, context: AppContext, live_url: str, browser: Any
+) -> None:
+    await make_admin(context)
+    goods = await factories.make_goods(context, title="阳光玫瑰葡萄", prices=[3990], stock=10)
+    shopper = await factories.shopper(client, context)
+    address_id = await factories.address(client, shopper)
+    order = await factories.place_order(
+        client, shopper, sku_id=goods["sku_ids"][0], quantity=1, address_id=address_id
+    )
+    assert await pay(client, context, shopper, order["id"]) == "simulator"
+    for _ in range(100):  # the simulator's notification arrives on its own
+        status = (await client.get(f"/api/v1/orders/{order['id']}", headers=shopper)).json()
+        if status["status"] == "paid":
+            break
+        await asyncio.sleep(0.05)
+    asked = await client.post(
+        f"/api/v1/orders/{order['id']}/refund", json={"reason": "不想要了"}, headers=shopper
+    )
+    assert asked.status_code == 200, asked.text
+
+    tab = await open_tab(browser, live_url)
+    page = tab.page
+    await tab.login("owner")
+    await expect(page.locator("[data-todo=refunds]")).to_have_text("1")
+    await tab.open("/refunds?status=requested")
+    card = page.locator(f"[data-refund-status=requested]:has-text('{order['order_no']}')")
+    await expect(card).to_contain_text("不想要了")
+    await expect(card).to_contain_text(format_yuan(order["total_fen"]))
+    await tab.screenshot("refunds-desktop")
+    await card.locator("[data-approve]").click()  # the confirmation dialog is accepted
+    await expect(page.locator(".flash")).to_contain_text("已同意退款")
+
+    for _ in range(100):
+        shopper_view = await client.get(f"/api/v1/orders/{order['id']}", headers=shopper)
+        if shopper_view.json()["status"] == "refunded":
+            break
+        await asyncio.sleep(0.1)
+    assert shopper_view.json()["status"] == "refunded"
+    await tab.open(f"/orders/{order['id']}")
+    await expect(page.locator("[data-order-status]")).to_have_attribute(
+        "data-order-status", "refunded"
+    )
+    await expect(page.locator("[data-refund-status=succeeded]")).to_contain_text("已退款")
+    await tab.open("/")
+    await expect(page.locator("[data-stat=refunds]")).to_contain_text("1")
+    assert tab.errors == []

@@ -87,8 +87,12 @@ def validation_errors(error: ValidationError) -> FieldErrors:
 
 
 def shop_error(error: ShopError) -> FieldErrors:
-    """A domain refusal next to the field it is about, or at the top of the form."""
-    return {FIELD_OF_ERROR.get(error.code, FORM_ERROR): error.message}
+    """A domain refusal next to the field it is about (named by the error's `field` detail or
+    by its code), or at the top of the form."""
+    field = error.details.get("field")
+    if not isinstance(field, str):
+        field = FIELD_OF_ERROR.get(error.code, FORM_ERROR)
+    return {field: error.message}
 
 
 def validate(model: type[M], data: Mapping[str, Any]) -> tuple[M | None, FieldErrors]:

@@ -13,7 +13,7 @@ class DayStats(BaseModel):
     paid_orders: int
     average_order_fen: int
     refunds: int
-    """Orders refunded that day."""
+    """Refunds completed that day (partial ones included)."""
     refund_fen: int
 
 

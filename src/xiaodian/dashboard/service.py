@@ -1,8 +1,8 @@
 """The dashboard's numbers, read from orders, their timeline and stock.
 
 Days are the shop's days (Asia/Shanghai): "today" runs from local midnight, whatever the
-server's clock zone. Sales are counted when an order is paid and refunds when an order
-reaches `refunded`, each on its own day, so a refund never rewrites an earlier day's sales.
+server's clock zone. Sales are counted when an order is paid and refunds when the money has
+gone back, each on its own day, so a refund never rewrites an earlier day's sales.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from xiaodian.dashboard.schemas import (
     ToDo,
     TopGoods,
 )
-from xiaodian.models import Goods, Order, OrderEvent, OrderLine, Sku
+from xiaodian.models import Goods, Order, OrderLine, Refund, Sku
 from xiaodian.orders.state import Status
 
 LOW_STOCK_THRESHOLD = 10
@@ -51,15 +51,12 @@ async def day_stats(session: AsyncSession, *, day: date) -> DayStats:
             )
         )
     ).one()
-    refunded_ids = select(OrderEvent.order_id).where(
-        OrderEvent.to_status == Status.REFUNDED,
-        OrderEvent.created_at >= start,
-        OrderEvent.created_at < end,
-    )
     refunds, refund_fen = (
         await session.execute(
-            select(func.count(Order.id), func.coalesce(func.sum(Order.total_fen), 0)).where(
-                Order.id.in_(refunded_ids)
+            select(func.count(Refund.id), func.coalesce(func.sum(Refund.amount_fen), 0)).where(
+                Refund.status == "succeeded",
+                Refund.refunded_at >= start,
+                Refund.refunded_at < end,
             )
         )
     ).one()

@@ -6,6 +6,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from xiaodian.console.routes import (
+    aftersale,
     auth,
     banners,
     categories,
@@ -25,6 +26,8 @@ SECTIONS: tuple[Section, ...] = (
     categories.section,
     banners.section,
     orders.section,
+    aftersale.refunds_section,
+    aftersale.anomalies_section,
     reviews.section,
     staff.section,
     settings.section,

@@ -18,6 +18,7 @@ from xiaodian.core.http import IdPath, SessionDep
 from xiaodian.orders import admin_service as orders
 from xiaodian.orders.schemas import AdminOrderOut, AdminOrderQuery, CloseIn, ShipIn
 from xiaodian.orders.state import Status
+from xiaodian.payments import refund_service
 
 router = APIRouter()
 section = Section(
@@ -76,20 +77,25 @@ async def order_list(request: Request, _admin: ConsoleAdmin, session: SessionDep
     )
 
 
-def _detail(
+async def _detail(
     request: Request,
+    session: SessionDep,
     order: AdminOrderOut,
     *,
     values: dict[str, str] | None = None,
     errors: FieldErrors | None = None,
     status_code: int = 200,
 ) -> Response:
+    refunds = await refund_service.list_refunds(
+        session, status=None, page=1, page_size=20, order_id=order.id
+    )
     return render(
         request,
         "orders/detail.html",
         status_code=status_code,
         section="orders",
         order=order,
+        refunds=refunds.items,
         carriers=CARRIERS,
         actors=ACTORS,
         can_ship=order.status == Status.PAID,
@@ -103,7 +109,7 @@ def _detail(
 async def order_detail(
     order_id: IdPath, request: Request, _admin: ConsoleAdmin, session: SessionDep
 ) -> Response:
-    return _detail(request, await orders.get_order(session, order_id=order_id))
+    return await _detail(request, session, await orders.get_order(session, order_id=order_id))
 
 
 @router.post("/orders/{order_id}/ship")
@@ -126,7 +132,7 @@ async def ship(
     if "tracking_no" in errors and errors["tracking_no"] != "必填":
         errors["tracking_no"] = "运单号为 4–64 位字母、数字或短横线"
     order = await orders.get_order(session, order_id=order_id)
-    return _detail(request, order, values=values, errors=errors, status_code=422)
+    return await _detail(request, session, order, values=values, errors=errors, status_code=422)
 
 
 @router.post("/orders/{order_id}/close")
@@ -145,7 +151,7 @@ async def close(
         if closed is not None:
             return redirect(request, f"/orders/{order_id}", flash="订单已关闭，库存已退回")
     order = await orders.get_order(session, order_id=order_id)
-    return _detail(request, order, errors=errors, status_code=422)
+    return await _detail(request, session, order, errors=errors, status_code=422)
 
 
 @router.get("/orders/{order_id}/slip")

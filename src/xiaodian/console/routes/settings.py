@@ -1,4 +1,5 @@
-"""Shop settings (owner only): name, logo, service phone, notice, timeouts, freight rule."""
+"""Shop settings (owner only): name, logo, service phone, notice, timeouts, freight rule, and
+the payment credentials."""
 
 from __future__ import annotations
 
@@ -7,12 +8,14 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
+from xiaodian.console import payment_settings
 from xiaodian.console.forms import FieldErrors, attempt, fen_field, text, validate
 from xiaodian.console.rendering import media_path, redirect, render, yuan
 from xiaodian.console.sections import Section
 from xiaodian.console.security import ConsoleOwner
 from xiaodian.context import AppContext
 from xiaodian.core.http import SessionDep
+from xiaodian.payments import credentials
 from xiaodian.shop import service as shop
 from xiaodian.shop.schemas import ShopSettingsPatch
 
@@ -39,11 +42,15 @@ MONEY_FIELDS = ("freight", "free_freight_threshold")
 
 async def _page(
     request: Request,
+    session: SessionDep,
     *,
     values: dict[str, str],
     errors: FieldErrors,
+    payment_errors: FieldErrors | None = None,
     status_code: int = 200,
 ) -> Response:
+    context: AppContext = request.app.state.context
+    masked = await credentials.masked(session, context=context)
     return render(
         request,
         "settings.html",
@@ -51,18 +58,25 @@ async def _page(
         section="settings",
         values=values,
         errors=errors,
+        payment_groups=payment_settings.groups(masked.fields),
+        payment_errors=payment_errors or {},
     )
 
 
-@router.get("/settings")
-async def settings_page(request: Request, _owner: ConsoleOwner, session: SessionDep) -> Response:
+async def _current_values(request: Request, session: SessionDep) -> dict[str, str]:
     context: AppContext = request.app.state.context
     current = shop.to_out(await shop.current_settings(session, defaults=context.settings))
     values = {field: str(getattr(current, field)) for field in TEXT_FIELDS}
     values["logo_url"] = media_path(current.logo_url)
     values["freight"] = yuan(current.freight_fen)
     values["free_freight_threshold"] = yuan(current.free_freight_threshold_fen)
-    return await _page(request, values=values, errors={})
+    return values
+
+
+@router.get("/settings")
+async def settings_page(request: Request, _owner: ConsoleOwner, session: SessionDep) -> Response:
+    values = await _current_values(request, session)
+    return await _page(request, session, values=values, errors={})
 
 
 @router.post("/settings")
@@ -89,4 +103,22 @@ async def save_settings(request: Request, _owner: ConsoleOwner, session: Session
         errors["service_phone"] = "请填写电话号码，如 021-12345678"
     if "freight" in errors and "不能大于" in errors["freight"]:
         errors["freight"] = "运费不能超过 1000 元"
-    return await _page(request, values=values, errors=errors, status_code=422)
+    return await _page(request, session, values=values, errors=errors, status_code=422)
+
+
+@router.post("/settings/payments")
+async def save_payments(request: Request, _owner: ConsoleOwner, session: SessionDep) -> Response:
+    """Secrets are stored encrypted by the payments domain and only ever shown masked."""
+    patch = payment_settings.patch_from(await request.form())
+    if not patch.values:
+        return redirect(request, "/settings#payments", flash="支付设置没有修改")
+    context: AppContext = request.app.state.context
+    saved, errors = await attempt(
+        session, lambda: credentials.update(session, context=context, patch=patch)
+    )
+    if saved is not None:
+        return redirect(request, "/settings#payments", flash="支付设置已保存")
+    values = await _current_values(request, session)
+    return await _page(
+        request, session, values=values, errors={}, payment_errors=errors, status_code=422
+    )

@@ -1,0 +1,143 @@
+"""After-sale refunds (approve, reject, retry) and the payment anomalies list."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+
+from xiaodian.console.forms import FieldErrors, attempt, lenient, text, validate
+from xiaodian.console.rendering import redirect, render
+from xiaodian.console.sections import Section
+from xiaodian.console.security import ConsoleAdmin
+from xiaodian.context import AppContext
+from xiaodian.core.errors import ShopError
+from xiaodian.core.http import IdPath, SessionDep
+from xiaodian.core.money import format_yuan
+from xiaodian.payments import monitor, refund_service
+from xiaodian.payments.schemas import AnomalyQuery, RefundQuery, RejectIn
+
+router = APIRouter()
+refunds_section = Section(
+    key="refunds", title="售后退款", path="/refunds", icon="refunds", group="交易", router=router
+)
+anomalies_section = Section(
+    key="anomalies",
+    title="支付异常",
+    path="/payments/anomalies",
+    icon="anomalies",
+    group="交易",
+    router=APIRouter(),
+)
+STATUS_TABS = (
+    ("", "全部"),
+    ("requested", "待审核"),
+    ("processing", "退款中"),
+    ("succeeded", "已退款"),
+    ("rejected", "已拒绝"),
+    ("failed", "退款失败"),
+)
+ANOMALY_KINDS = {
+    "stuck": "支付未确认",
+    "failed": "支付失败",
+    "mismatched": "金额不符",
+    "auto_refunded": "自动退款",
+    "refund_failed": "退款失败",
+}
+CHANNELS = {"wechat": "微信支付", "alipay": "支付宝"}
+
+
+async def _refunds_page(
+    request: Request,
+    session: SessionDep,
+    *,
+    row_errors: dict[int, FieldErrors] | None = None,
+    status_code: int = 200,
+) -> Response:
+    filters = {name: request.query_params.get(name, "") for name in ("status", "order_id", "page")}
+    query = lenient(RefundQuery, filters)
+    page = await refund_service.list_refunds(
+        session,
+        status=query.status,
+        page=query.page,
+        page_size=query.page_size,
+        order_id=query.order_id,
+    )
+    return render(
+        request,
+        "aftersale/refunds.html",
+        status_code=status_code,
+        section="refunds",
+        page=page,
+        filters=filters,
+        tabs=STATUS_TABS,
+        row_errors=row_errors or {},
+    )
+
+
+@router.get("/refunds")
+async def refunds(request: Request, _admin: ConsoleAdmin, session: SessionDep) -> Response:
+    return await _refunds_page(request, session)
+
+
+def _back(request: Request) -> str:
+    back = text(request.query_params, "back")
+    return back if back.startswith("/orders/") else "/refunds"
+
+
+@router.post("/refunds/{refund_id}/approve")
+async def approve(refund_id: IdPath, request: Request, admin: ConsoleAdmin) -> Response:
+    """No request transaction here: the refund service opens its own around the channel call."""
+    context: AppContext = request.app.state.context
+    try:
+        refund = await refund_service.approve(context, refund_id=refund_id, admin_id=admin.id)
+    except ShopError as error:
+        return redirect(request, _back(request), flash=error.message)
+    message = f"已同意退款 ¥{format_yuan(refund.amount_fen)}，{refund.status_text}"
+    return redirect(request, _back(request), flash=message)
+
+
+@router.post("/refunds/{refund_id}/retry")
+async def retry(refund_id: IdPath, request: Request, _admin: ConsoleAdmin) -> Response:
+    context: AppContext = request.app.state.context
+    try:
+        refund = await refund_service.retry(context, refund_id=refund_id)
+    except ShopError as error:
+        return redirect(request, _back(request), flash=error.message)
+    return redirect(request, _back(request), flash=f"已重新提交退款：{refund.status_text}")
+
+
+@router.post("/refunds/{refund_id}/reject")
+async def reject(
+    refund_id: IdPath, request: Request, admin: ConsoleAdmin, session: SessionDep
+) -> Response:
+    body, errors = validate(RejectIn, {"reason": text(await request.form(), "reason")})
+    if body is not None:
+        rejected, errors = await attempt(
+            session,
+            lambda: refund_service.reject(
+                session, refund_id=refund_id, admin_id=admin.id, reason=body.reason
+            ),
+        )
+        if rejected is not None:
+            return redirect(request, _back(request), flash="已拒绝退款，订单回到原来的状态")
+    if errors.get("reason") in ("不能为空", "必填"):
+        errors["reason"] = "请填写拒绝原因，买家会看到"
+    return await _refunds_page(request, session, row_errors={refund_id: errors}, status_code=422)
+
+
+@anomalies_section.router.get("/payments/anomalies")
+async def anomalies(request: Request, _admin: ConsoleAdmin, session: SessionDep) -> Response:
+    filters = {name: request.query_params.get(name, "") for name in ("kind", "page")}
+    query = lenient(AnomalyQuery, filters)
+    page = await monitor.anomalies(
+        session, kind=query.kind, page=query.page, page_size=query.page_size
+    )
+    return render(
+        request,
+        "aftersale/anomalies.html",
+        section="anomalies",
+        page=page,
+        filters=filters,
+        kinds=ANOMALY_KINDS,
+        channels=CHANNELS,
+    )
