@@ -63,7 +63,8 @@ async def test_pay_notify_refund_over_real_http(
                 break
             await asyncio.sleep(0.05)
         assert 'xiaodian_payment_notifications_total{channel="wechat",outcome="paid"} 1.0' in (
-            metrics)
+            metrics
+        )
         assert 'outcome="duplicate"} 20.0' in metrics
 
         sheet = await http.get(f"{sandbox}/wechat/pay/{prepay_id}")
