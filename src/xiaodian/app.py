@@ -29,6 +29,7 @@ from xiaodian.core.jobs import run_jobs_forever
 from xiaodian.core.responses import RawJSONResponse
 from xiaodian.jobs import ALL_JOBS
 from xiaodian.media import admin_api as media_admin
+from xiaodian.media import api as media_api
 from xiaodian.media.static import MediaFiles
 from xiaodian.orders import admin_api as orders_admin
 from xiaodian.orders import api as orders_api
@@ -95,7 +96,7 @@ def create_app(
     install_error_handlers(app)
 
     shopper = APIRouter(prefix="/api/v1")
-    for module in (catalog_api, users_api, cart_api, orders_api, payments_api):
+    for module in (catalog_api, users_api, cart_api, orders_api, payments_api, media_api):
         shopper.include_router(module.router)
 
     @shopper.get("/ping", tags=["health"])

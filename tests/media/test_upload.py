@@ -65,3 +65,43 @@ async def test_only_merchants_upload(client: httpx.AsyncClient, context: AppCont
         files={"file": ("x.png", _png(10, 10), "image/png")},
     )
     assert response.status_code == 401
+
+
+async def test_shoppers_upload_review_photos_and_use_them_as_avatars(
+    client: httpx.AsyncClient, context: AppContext
+) -> None:
+    headers = await factories.shopper(client, context)
+    response = await client.post(
+        "/api/v1/media/images",
+        headers=headers,
+        files={"file": ("me.png", _png(300, 300), "image/png")},
+    )
+    assert response.status_code == 201, response.text
+    url = response.json()["url"]
+    saved = await client.patch("/api/v1/me", json={"avatar_url": url}, headers=headers)
+    assert saved.json()["avatar_url"] == url
+    anonymous = await client.post(
+        "/api/v1/media/images", files={"file": ("me.png", _png(10, 10), "image/png")}
+    )
+    assert anonymous.status_code == 401
+
+
+async def test_shopper_uploads_are_rate_limited(
+    client: httpx.AsyncClient, context: AppContext
+) -> None:
+    from xiaodian.media import api
+
+    headers = await factories.shopper(client, context)
+    image = _png(20, 20)
+    statuses = [
+        (
+            await client.post(
+                "/api/v1/media/images",
+                headers=headers,
+                files={"file": ("x.png", image, "image/png")},
+            )
+        ).status_code
+        for _ in range(api.UPLOADS_PER_HOUR + 1)
+    ]
+    assert statuses[:-1] == [201] * api.UPLOADS_PER_HOUR
+    assert statuses[-1] == 429

@@ -242,15 +242,9 @@ async def list_goods(session: AsyncSession, query: AdminGoodsQuery) -> Page[Admi
 def _set_images(goods: Goods, image_urls: Sequence[str]) -> None:
     goods.images.clear()
     goods.images.extend(
-        GoodsImage(url=_stored_url(url), sort_order=position)
+        GoodsImage(url=urls.stored(url), sort_order=position)
         for position, url in enumerate(image_urls)
     )
-
-
-def _stored_url(url: str) -> str:
-    """Store our own media as a path, so a new domain does not break old pictures."""
-    base = urls.absolute("/")
-    return "/" + url[len(base) :] if url.startswith(base) else url
 
 
 async def create_goods(
@@ -281,7 +275,7 @@ async def create_goods(
             price_fen=s.price_fen,
             stock=s.stock,
             code=s.code,
-            image_url=_stored_url(s.image_url),
+            image_url=urls.stored(s.image_url),
             is_active=s.is_active,
         )
         for s in data.skus
@@ -330,7 +324,7 @@ async def replace_goods(
                     price_fen=incoming.price_fen,
                     stock=incoming.stock,
                     code=incoming.code,
-                    image_url=_stored_url(incoming.image_url),
+                    image_url=urls.stored(incoming.image_url),
                     is_active=incoming.is_active,
                 )
             )
@@ -338,7 +332,7 @@ async def replace_goods(
         sku.price_fen = incoming.price_fen
         sku.stock = incoming.stock
         sku.code = incoming.code
-        sku.image_url = _stored_url(incoming.image_url)
+        sku.image_url = urls.stored(incoming.image_url)
         sku.is_active = incoming.is_active
     for dropped in existing.values():
         dropped.is_active = False
@@ -465,7 +459,7 @@ async def list_banners(session: AsyncSession) -> list[AdminBannerOut]:
 async def create_banner(
     session: AsyncSession, *, data: BannerIn, near_cache: NearCache
 ) -> AdminBannerOut:
-    banner = Banner(**{**data.model_dump(), "image_url": _stored_url(data.image_url)})
+    banner = Banner(**{**data.model_dump(), "image_url": urls.stored(data.image_url)})
     session.add(banner)
     await session.flush()
     invalidate_after_commit(session, near_cache)
@@ -480,7 +474,7 @@ async def update_banner(
         raise BannerNotFound()
     for field, value in patch.model_dump(exclude_unset=True).items():
         if field in ("starts_at", "ends_at") or value is not None:
-            setattr(banner, field, _stored_url(value) if field == "image_url" else value)
+            setattr(banner, field, urls.stored(value) if field == "image_url" else value)
     await session.flush()
     invalidate_after_commit(session, near_cache)
     return _banner_out(banner)

@@ -24,3 +24,10 @@ def absolute(url: str) -> str:
 def sized(url: str, width: int) -> str:
     """The `width`-pixel variant of one of our WebP images (others are returned as they are)."""
     return absolute(_SIZED.sub(f"-{width}.webp", url))
+
+
+def stored(url: str) -> str:
+    """What to keep in the database: our own media as a path (so a new domain does not break
+    old pictures), anything else as given."""
+    base = _base_url + "/"
+    return "/" + url[len(base) :] if url.startswith(base) else url

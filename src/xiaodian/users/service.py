@@ -13,7 +13,7 @@ from xiaodian.auth.service import issue_token
 from xiaodian.catalog.errors import GoodsNotFound
 from xiaodian.catalog.queries import cards_by_id
 from xiaodian.context import AppContext
-from xiaodian.core import clock
+from xiaodian.core import clock, urls
 from xiaodian.core.pagination import Page, offset_of
 from xiaodian.integrations.wechat import login as wechat_login
 from xiaodian.models import Address, Favorite, Footprint, Goods, User
@@ -88,7 +88,11 @@ async def login_with_wechat(context: AppContext, *, code: str) -> LoginOut:
             session, subject="user", subject_id=user.id, ttl=timedelta(days=settings.token_ttl_days)
         )
         return LoginOut(
-            token=issued.token, expires_at=issued.expires_at, user=UserOut.model_validate(user)
+            token=issued.token,
+            expires_at=issued.expires_at,
+            user=UserOut(
+                id=user.id, nickname=user.nickname, avatar_url=urls.absolute(user.avatar_url)
+            ),
         )
 
 
@@ -116,7 +120,7 @@ async def me(session: AsyncSession, *, user: User) -> MeOut:
     return MeOut(
         id=user.id,
         nickname=user.nickname,
-        avatar_url=user.avatar_url,
+        avatar_url=urls.absolute(user.avatar_url),
         phone=user.phone,
         created_at=user.created_at,
         order_counts=counts,
@@ -126,7 +130,7 @@ async def me(session: AsyncSession, *, user: User) -> MeOut:
 async def update_me(session: AsyncSession, *, user: User, patch: MePatch) -> MeOut:
     for field, value in patch.model_dump(exclude_unset=True).items():
         if value is not None:
-            setattr(user, field, value)
+            setattr(user, field, urls.stored(value) if field == "avatar_url" else value)
     await session.flush()
     return await me(session, user=user)
 

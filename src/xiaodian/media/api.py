@@ -1,0 +1,34 @@
+"""Image upload for shoppers (review photos, avatars): same checks and WebP variants as the
+merchant's, with a per-shopper hourly limit."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, UploadFile
+
+from xiaodian.auth.deps import DetachedUser
+from xiaodian.context import AppContext
+from xiaodian.core import urls
+from xiaodian.core.errors import RateLimited
+from xiaodian.core.http import get_context
+from xiaodian.media.schemas import ImageOut
+from xiaodian.media.service import MAX_UPLOAD_BYTES, ImageTooLarge, store_image
+
+router = APIRouter(tags=["media"])
+ContextDep = Annotated[AppContext, Depends(get_context)]
+UPLOADS_PER_HOUR = 60
+
+
+@router.post("/media/images", status_code=201)
+async def upload_image(file: UploadFile, user: DetachedUser, context: ContextDep) -> ImageOut:
+    if await context.cache.incr(f"uploads:{user.id}", ttl_seconds=3600) > UPLOADS_PER_HOUR:
+        raise RateLimited("上传太频繁，请稍后再试")
+    data = await file.read(MAX_UPLOAD_BYTES + 1)
+    if len(data) > MAX_UPLOAD_BYTES:
+        raise ImageTooLarge()
+    stored = await store_image(data, context.settings.media_dir)
+    return ImageOut(
+        url=urls.absolute(stored.url),
+        sizes={width: urls.absolute(url) for width, url in stored.sizes.items()},
+    )
