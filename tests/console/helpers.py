@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 from typing import Any
 
 import httpx
 
+from tests import factories
 from xiaodian.admins.schemas import AdminCreate
 from xiaodian.admins.service import create_admin
 from xiaodian.context import AppContext
@@ -105,4 +107,29 @@ async def pay(
     prepay_id = started.json()["package"].removeprefix("prepay_id=")
     confirmed = await client.post(f"/sandbox/wechat/pay/{prepay_id}/confirm")
     assert confirmed.status_code == 200, confirmed.text
-    return "simulator"
+    for _ in range(200):  # the simulator notifies the shop on its own, a moment later
+        view = await client.get(f"/api/v1/orders/{order_id}", headers=headers)
+        if view.json()["status"] != "pending_payment":
+            return "simulator"
+        await asyncio.sleep(0.025)
+    raise AssertionError(f"order {order_id} was not paid")
+
+
+async def paid_order(
+    client: httpx.AsyncClient,
+    context: AppContext,
+    *,
+    title: str = "红富士苹果",
+    price_fen: int = 1990,
+    quantity: int = 1,
+    openid: str = "shopper-1",
+) -> tuple[dict[str, Any], dict[str, str]]:
+    """A shopper's order for a new goods item, paid; (order, shopper's auth headers)."""
+    goods = await factories.make_goods(context, title=title, prices=[price_fen], stock=50)
+    shopper = await factories.shopper(client, context, openid)
+    address_id = await factories.address(client, shopper)
+    order = await factories.place_order(
+        client, shopper, sku_id=goods["sku_ids"][0], quantity=quantity, address_id=address_id
+    )
+    await pay(client, context, shopper, order["id"])
+    return order, shopper

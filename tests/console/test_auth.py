@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 import httpx
 
 from tests.console.helpers import Console, make_admin, signed_in
@@ -88,3 +90,38 @@ async def test_login_does_not_redirect_off_the_console(
         "/login", {"username": "owner", "password": "password123", "next": "//evil.example/x"}
     )
     assert response.headers["location"] == "/console/"
+
+
+async def test_htmx_requests_from_a_signed_out_browser_are_sent_to_the_login_page(
+    client: httpx.AsyncClient,
+) -> None:
+    response = await client.get(
+        "/console/dashboard/live",
+        headers={"HX-Request": "true", "HX-Current-URL": "http://testserver/console/"},
+    )
+    assert response.status_code == 401
+    assert response.headers["hx-redirect"].startswith("/console/login?next=")
+
+
+async def test_the_live_part_of_the_dashboard_refreshes_both_of_its_halves(
+    client: httpx.AsyncClient, context: AppContext
+) -> None:
+    await signed_in(client, context)
+    response = await client.get("/console/dashboard/live", headers={"HX-Request": "true"})
+    assert response.status_code == 200
+    assert 'id="live-stats"' in response.text and 'hx-trigger="every 5s"' in response.text
+    assert 'id="live-lists" class="grid grid-two" hx-swap-oob="true"' in response.text
+    assert "<html" not in response.text
+
+
+async def test_over_https_the_cookies_are_secure(
+    client: httpx.AsyncClient, context: AppContext, app: Any
+) -> None:
+    await make_admin(context)  # `client` gave us an empty database
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="https://shop.example"
+    ) as https:
+        console = Console(https)
+        response = await console.login()
+    cookies = response.headers.get_list("set-cookie")
+    assert cookies and all("Secure" in cookie for cookie in cookies)

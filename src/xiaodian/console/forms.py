@@ -8,6 +8,7 @@ its input without a table per form.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import UTC, datetime, time
 from typing import Any, TypeVar
@@ -31,20 +32,33 @@ FIELD_OF_ERROR: Mapping[str, str] = {
     "category_not_found": "category_id",
     "invalid_category": "parent_id",
     "invalid_sku_matrix": "skus",
-    "order_state_conflict": "tracking_no",
 }
 
 FORM_ERROR = "__all__"
 
 
+_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
 def field_key(location: tuple[int | str, ...]) -> str:
-    key = ".".join(str(part) for part in location if part not in ("body", "query"))
+    """("skus", 1, "price_fen") → "skus.1.price"; a union's branch tags ("literal['']",
+    "constrained-str") end the path, since they name a type, not a field."""
+    parts: list[str] = []
+    for part in location:
+        if part in ("body", "query"):
+            continue
+        if isinstance(part, str) and not _NAME.match(part):
+            break
+        parts.append(str(part))
+    key = ".".join(parts)
     return key.removesuffix("_fen") if key.endswith("_fen") else key
 
 
 def _message(error: ErrorDetails) -> str:
     kind = error["type"]
     context = error.get("ctx") or {}
+    if kind in ("too_short", "too_long") and isinstance(error.get("input"), str):
+        kind = f"string_{kind}"  # a length bound from Field() on a text
     match kind:
         case "missing":
             return "必填"

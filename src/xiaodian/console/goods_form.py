@@ -140,6 +140,11 @@ def parse_goods_form(
     goods, schema_errors = validate(GoodsIn, data)
     for field, message in schema_errors.items():
         errors.setdefault(field, message)
+    for field, message in list(errors.items()):
+        if _SKU_PRICE.match(field) and message.startswith("不能小于"):
+            errors[field] = "价格至少 0.01 元"
+        elif _SKU_PRICE.match(field) and message.startswith("不能大于"):
+            errors[field] = "价格不能超过 100 万元"
     if "category_id" in errors:
         errors["category_id"] = "请选择分类"
     if "images" in errors:

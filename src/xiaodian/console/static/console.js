@@ -249,7 +249,7 @@
           itemStyle: { color: 'rgba(47, 111, 237, 0.16)', borderRadius: [3, 3, 0, 0] },
         },
         {
-          name: '销售额', type: 'line', smooth: 0.3, smoothMonotone: 'x', showSymbol: false, symbolSize: 6,
+          name: '销售额', type: 'line', smooth: false, showSymbol: false, symbolSize: 6,
           data: data.sales_fen.map((fen) => fen / 100),
           lineStyle: { width: 2.5, color: '#ec5e4c' }, itemStyle: { color: '#ec5e4c' },
           areaStyle: {
