@@ -167,7 +167,8 @@ def main() -> None:
     ceiling = results[0].requests_per_second
     print(
         f"\nxiaodian catalog benchmark: {args.workers} workers, MariaDB + Redis, demo shop, "
-        f"{args.connections} connections, {args.duration}s each, wrk on the same machine\n"
+        f"{args.connections} connections, {args.rounds} interleaved rounds x {per_round}s per "
+        "endpoint, wrk (1 thread) on the same machine\n"
     )
     print(
         f"{'endpoint':<24}{'req/s':>10}{'p50 ms':>10}{'p99 ms':>10}{'vs ceiling':>12}{'non-2xx':>9}"
