@@ -45,7 +45,7 @@ class CredentialField:
     def placeholder(self) -> str:
         if not self.state.is_set:
             return "未设置"
-        return f"{self.state.preview}（{SOURCES.get(self.state.source, '')}）"
+        return f"{self.state.preview} · 来自{SOURCES.get(self.state.source, '')}"
 
 
 @dataclass(frozen=True)
