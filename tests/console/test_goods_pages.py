@@ -199,3 +199,16 @@ async def test_a_missing_goods_item_is_a_404_page(
         response = await console.get(path)
         assert response.status_code == 404, path
         assert "error-page" in response.text
+
+
+async def test_the_largest_matrix_the_catalog_allows_fits_in_one_form(
+    client: httpx.AsyncClient, context: AppContext
+) -> None:
+    console = await signed_in(client, context)
+    category_id = await factories.make_category(context)
+    specs = (("重量", [f"{n}kg" for n in range(1, 11)]), ("产地", [f"{n}号" for n in range(20)]))
+    response = await console.post("/goods/new", goods_form(category_id, specs=specs))
+    assert response.status_code == 303, response.text[:300]
+    goods_id = int(response.headers["location"].rsplit("/", 1)[1])
+    async with context.db.transaction(write=False) as session:
+        assert len((await catalog.get_goods(session, goods_id=goods_id)).skus) == 200

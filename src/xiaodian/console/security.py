@@ -18,7 +18,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request, Response
 from sqlalchemy import select
-from starlette.datastructures import MutableHeaders
+from starlette.datastructures import FormData, MutableHeaders
 from starlette.requests import HTTPConnection
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -34,6 +34,8 @@ CSRF_COOKIE = "xd_csrf"
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "x-csrf-token"
 _NONCE = re.compile(r"^[A-Za-z0-9_\-]{32,64}$")
+# The goods editor posts five fields per SKU (up to 200 SKUs); Starlette's default is 1000.
+MAX_FORM_FIELDS = 5000
 
 
 class LoginRequired(Unauthorized):
@@ -117,6 +119,11 @@ class CsrfCookieMiddleware:
         await self.app(scope, receive, send_with_cookie)
 
 
+async def read_form(request: Request) -> FormData:
+    """The request's form (parsed once and cached), with room for the biggest console form."""
+    return await request.form(max_fields=MAX_FORM_FIELDS)
+
+
 async def verify_csrf(request: Request) -> None:
     """Refuse (403) any unsafe request without this browser's valid CSRF token."""
     if request.method in READ_METHODS:
@@ -125,7 +132,7 @@ async def verify_csrf(request: Request) -> None:
     if not supplied and request.headers.get("content-type", "").startswith(
         ("application/x-www-form-urlencoded", "multipart/form-data")
     ):
-        value = (await request.form()).get(CSRF_FIELD, "")
+        value = (await read_form(request)).get(CSRF_FIELD, "")
         supplied = value if isinstance(value, str) else ""
     if not supplied or not hmac.compare_digest(supplied, csrf_token(request)):
         raise CsrfRejected()

@@ -8,7 +8,7 @@ from fastapi.responses import Response
 from xiaodian.console.forms import FieldErrors, attempt, lenient, text, validate
 from xiaodian.console.rendering import redirect, render
 from xiaodian.console.sections import Section
-from xiaodian.console.security import ConsoleAdmin
+from xiaodian.console.security import ConsoleAdmin, read_form
 from xiaodian.context import AppContext
 from xiaodian.core.errors import ShopError
 from xiaodian.core.http import IdPath, SessionDep
@@ -110,7 +110,7 @@ async def retry(refund_id: IdPath, request: Request, _admin: ConsoleAdmin) -> Re
 async def reject(
     refund_id: IdPath, request: Request, admin: ConsoleAdmin, session: SessionDep
 ) -> Response:
-    body, errors = validate(RejectIn, {"reason": text(await request.form(), "reason")})
+    body, errors = validate(RejectIn, {"reason": text(await read_form(request), "reason")})
     if body is not None:
         rejected, errors = await attempt(
             session,

@@ -13,7 +13,7 @@ from xiaodian.auth.deps import ADMIN_COOKIE
 from xiaodian.auth.service import revoke_token
 from xiaodian.console.forms import FORM_ERROR, text, validate
 from xiaodian.console.rendering import base_path, redirect, render
-from xiaodian.console.security import clear_session_cookie, set_session_cookie
+from xiaodian.console.security import clear_session_cookie, read_form, set_session_cookie
 from xiaodian.context import AppContext
 
 router = APIRouter()
@@ -37,7 +37,7 @@ async def login_page(request: Request, next: str = "") -> Response:
 
 @router.post("/login")
 async def login(request: Request) -> Response:
-    form = await request.form()
+    form = await read_form(request)
     next_page = text(form, "next")
     values = {"username": text(form, "username")}
     credentials, errors = validate(

@@ -21,7 +21,7 @@ from xiaodian.console.forms import (
 )
 from xiaodian.console.rendering import media_path, redirect, render, shop_time, toast
 from xiaodian.console.sections import Section
-from xiaodian.console.security import ConsoleAdmin
+from xiaodian.console.security import ConsoleAdmin, read_form
 from xiaodian.context import AppContext
 from xiaodian.core.http import IdPath, SessionDep
 
@@ -109,7 +109,7 @@ async def new_banner(request: Request, _admin: ConsoleAdmin) -> Response:
 
 @router.post("/banners/new")
 async def create_banner(request: Request, _admin: ConsoleAdmin, session: SessionDep) -> Response:
-    values = _values(await request.form())
+    values = _values(await read_form(request))
     errors: FieldErrors = {}
     data = _data(values, errors)
     banner_in, schema_errors = validate(BannerIn, data)
@@ -140,7 +140,7 @@ async def update_banner(
     banner_id: IdPath, request: Request, _admin: ConsoleAdmin, session: SessionDep
 ) -> Response:
     banner = await _banner(session, banner_id)
-    values = _values(await request.form())
+    values = _values(await read_form(request))
     errors: FieldErrors = {}
     data = _data(values, errors)
     patch, schema_errors = validate(BannerPatch, data)
@@ -162,7 +162,7 @@ async def update_banner(
 async def set_active(
     banner_id: IdPath, request: Request, _admin: ConsoleAdmin, session: SessionDep
 ) -> Response:
-    active = (await request.form()).get("is_active") == "true"
+    active = (await read_form(request)).get("is_active") == "true"
     context: AppContext = request.app.state.context
     banner = await catalog.update_banner(
         session,

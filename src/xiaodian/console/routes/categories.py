@@ -13,7 +13,7 @@ from xiaodian.catalog.schemas import AdminCategoryOut, CategoryIn, CategoryPatch
 from xiaodian.console.forms import FieldErrors, attempt, checked, text, validate
 from xiaodian.console.rendering import media_path, redirect, render
 from xiaodian.console.sections import Section
-from xiaodian.console.security import ConsoleAdmin
+from xiaodian.console.security import ConsoleAdmin, read_form
 from xiaodian.context import AppContext
 from xiaodian.core.errors import NotFound
 from xiaodian.core.http import IdPath, SessionDep
@@ -81,7 +81,7 @@ async def categories(request: Request, _admin: ConsoleAdmin, session: SessionDep
 
 @router.post("/categories")
 async def create_category(request: Request, _admin: ConsoleAdmin, session: SessionDep) -> Response:
-    values = _values(await request.form())
+    values = _values(await read_form(request))
     data, errors = validate(CategoryIn, _data(values))
     if data is not None:
         context: AppContext = request.app.state.context
@@ -114,7 +114,7 @@ async def update_category(
     category_id: IdPath, request: Request, _admin: ConsoleAdmin, session: SessionDep
 ) -> Response:
     editing = _find(await catalog.category_tree(session), category_id)
-    values = _values(await request.form())
+    values = _values(await read_form(request))
     patch, errors = validate(CategoryPatch, _data(values))
     if patch is not None:
         context: AppContext = request.app.state.context

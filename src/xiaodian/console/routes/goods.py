@@ -17,7 +17,7 @@ from xiaodian.console.goods_form import (
 )
 from xiaodian.console.rendering import is_htmx, redirect, render, toast
 from xiaodian.console.sections import Section
-from xiaodian.console.security import ConsoleAdmin
+from xiaodian.console.security import ConsoleAdmin, read_form
 from xiaodian.console.stock import StockForm, parse_stock_form
 from xiaodian.context import AppContext
 from xiaodian.core.http import IdPath, SessionDep
@@ -84,7 +84,7 @@ async def new_goods(request: Request, _admin: ConsoleAdmin, session: SessionDep)
 
 @router.post("/goods/new")
 async def create_goods(request: Request, _admin: ConsoleAdmin, session: SessionDep) -> Response:
-    data, errors, values, state = parse_goods_form(await request.form())
+    data, errors, values, state = parse_goods_form(await read_form(request))
     if data is not None:
         near_cache = _context(request).near_cache
         created, errors = await attempt(
@@ -115,7 +115,7 @@ async def stock_page(request: Request, _admin: ConsoleAdmin, session: SessionDep
 
 @router.post("/goods/stock")
 async def save_stock(request: Request, _admin: ConsoleAdmin, session: SessionDep) -> Response:
-    form: StockForm = parse_stock_form(await request.form())
+    form: StockForm = parse_stock_form(await read_form(request))
     back = "/goods/stock" + (f"?{form.query}" if form.query else "")
     if not form.errors and not form.items:
         return redirect(request, back, flash="库存没有变化")
@@ -157,7 +157,7 @@ async def save_goods(
     goods_id: IdPath, request: Request, _admin: ConsoleAdmin, session: SessionDep
 ) -> Response:
     goods = await catalog.get_goods(session, goods_id=goods_id)
-    data, errors, values, state = parse_goods_form(await request.form())
+    data, errors, values, state = parse_goods_form(await read_form(request))
     if data is not None:
         near_cache = _context(request).near_cache
         saved, errors = await attempt(
@@ -177,7 +177,7 @@ async def save_goods(
 async def set_shelf(
     goods_id: IdPath, request: Request, _admin: ConsoleAdmin, session: SessionDep
 ) -> Response:
-    on_shelf = (await request.form()).get("on_shelf") == "true"
+    on_shelf = (await read_form(request)).get("on_shelf") == "true"
     goods = await catalog.set_shelf(
         session, goods_id=goods_id, on_shelf=on_shelf, near_cache=_context(request).near_cache
     )

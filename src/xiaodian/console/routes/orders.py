@@ -12,7 +12,7 @@ from fastapi.responses import Response
 from xiaodian.console.forms import FieldErrors, attempt, lenient, shop_day_start, text, validate
 from xiaodian.console.rendering import is_htmx, redirect, render
 from xiaodian.console.sections import Section
-from xiaodian.console.security import ConsoleAdmin
+from xiaodian.console.security import ConsoleAdmin, read_form
 from xiaodian.context import AppContext
 from xiaodian.core.http import IdPath, SessionDep
 from xiaodian.orders import admin_service as orders
@@ -116,7 +116,7 @@ async def order_detail(
 async def ship(
     order_id: IdPath, request: Request, _admin: ConsoleAdmin, session: SessionDep
 ) -> Response:
-    form = await request.form()
+    form = await read_form(request)
     values = {"carrier": text(form, "carrier"), "tracking_no": text(form, "tracking_no")}
     shipment, errors = validate(ShipIn, values)
     if shipment is not None:
@@ -139,7 +139,7 @@ async def ship(
 async def close(
     order_id: IdPath, request: Request, _admin: ConsoleAdmin, session: SessionDep
 ) -> Response:
-    reason, errors = validate(CloseIn, {"reason": text(await request.form(), "reason")})
+    reason, errors = validate(CloseIn, {"reason": text(await read_form(request), "reason")})
     if reason is not None:
         context: AppContext = request.app.state.context
         closed, errors = await attempt(

@@ -9,7 +9,7 @@ from markupsafe import escape
 from xiaodian.console.forms import lenient, text, validate
 from xiaodian.console.rendering import is_htmx, render, toast
 from xiaodian.console.sections import Section
-from xiaodian.console.security import ConsoleAdmin
+from xiaodian.console.security import ConsoleAdmin, read_form
 from xiaodian.context import AppContext
 from xiaodian.core.http import IdPath, SessionDep
 from xiaodian.reviews import service as reviews
@@ -39,7 +39,7 @@ async def review_list(request: Request, _admin: ConsoleAdmin, session: SessionDe
 async def reply(
     review_id: IdPath, request: Request, _admin: ConsoleAdmin, session: SessionDep
 ) -> Response:
-    typed = text(await request.form(), "reply")
+    typed = text(await read_form(request), "reply")
     body, errors = validate(ReviewReplyIn, {"reply": typed})
     context: AppContext = request.app.state.context
     if body is None:
@@ -60,7 +60,7 @@ async def reply(
 async def visibility(
     review_id: IdPath, request: Request, _admin: ConsoleAdmin, session: SessionDep
 ) -> Response:
-    hidden = (await request.form()).get("is_hidden") == "true"
+    hidden = (await read_form(request)).get("is_hidden") == "true"
     context: AppContext = request.app.state.context
     review = await reviews.set_hidden(
         session, review_id=review_id, hidden=hidden, near_cache=context.near_cache

@@ -12,7 +12,7 @@ from xiaodian.console import payment_settings
 from xiaodian.console.forms import FieldErrors, attempt, fen_field, text, validate
 from xiaodian.console.rendering import media_path, redirect, render, yuan
 from xiaodian.console.sections import Section
-from xiaodian.console.security import ConsoleOwner
+from xiaodian.console.security import ConsoleOwner, read_form
 from xiaodian.context import AppContext
 from xiaodian.core.http import SessionDep
 from xiaodian.payments import credentials
@@ -81,7 +81,7 @@ async def settings_page(request: Request, _owner: ConsoleOwner, session: Session
 
 @router.post("/settings")
 async def save_settings(request: Request, _owner: ConsoleOwner, session: SessionDep) -> Response:
-    form = await request.form()
+    form = await read_form(request)
     values = {field: text(form, field) for field in (*TEXT_FIELDS, *MONEY_FIELDS)}
     errors: FieldErrors = {}
     data: dict[str, Any] = {field: values[field] for field in TEXT_FIELDS}
@@ -109,7 +109,7 @@ async def save_settings(request: Request, _owner: ConsoleOwner, session: Session
 @router.post("/settings/payments")
 async def save_payments(request: Request, _owner: ConsoleOwner, session: SessionDep) -> Response:
     """Secrets are stored encrypted by the payments domain and only ever shown masked."""
-    patch = payment_settings.patch_from(await request.form())
+    patch = payment_settings.patch_from(await read_form(request))
     if not patch.values:
         return redirect(request, "/settings#payments", flash="支付设置没有修改")
     context: AppContext = request.app.state.context

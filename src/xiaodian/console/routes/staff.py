@@ -12,7 +12,7 @@ from xiaodian.admins.schemas import AdminCreate, AdminPatch
 from xiaodian.console.forms import FieldErrors, attempt, text, validate
 from xiaodian.console.rendering import redirect, render
 from xiaodian.console.sections import Section
-from xiaodian.console.security import ConsoleOwner
+from xiaodian.console.security import ConsoleOwner, read_form
 from xiaodian.core.http import IdPath, SessionDep
 
 router = APIRouter()
@@ -64,7 +64,7 @@ async def staff(request: Request, _owner: ConsoleOwner, session: SessionDep) -> 
 
 @router.post("/staff")
 async def create_account(request: Request, _owner: ConsoleOwner, session: SessionDep) -> Response:
-    form = await request.form()
+    form = await read_form(request)
     values = {name: text(form, name) for name in ("username", "display_name", "role")}
     data: dict[str, Any] = {k: v for k, v in values.items() if v}
     data["password"] = form.get("password", "")
@@ -93,7 +93,7 @@ def _patch(action: str, form: Any) -> dict[str, Any]:
 async def update_account(
     admin_id: IdPath, request: Request, _owner: ConsoleOwner, session: SessionDep
 ) -> Response:
-    form = await request.form()
+    form = await read_form(request)
     action = text(form, "action")
     patch, errors = validate(AdminPatch, _patch(action, form))
     if patch is not None and action in ACTIONS:

@@ -129,6 +129,7 @@
     }))
 
     const comboKey = (values) => JSON.stringify(values)
+    const MAX_SKUS = 200 // what the catalog accepts for one goods item
 
     Alpine.data('skuMatrix', (config) => ({
       specs: [],
@@ -138,6 +139,7 @@
       errors: config.errors || {},
       batch: { price: '', stock: '' },
       nextUid: 0,
+      tooMany: false,
 
       init() {
         this.specs = (config.specs || []).map((spec) => ({
@@ -156,6 +158,12 @@
       },
       // The matrix is the product of every spec's values; rows that survive keep what was typed.
       regenerate() {
+        const count = this.namedSpecs.reduce((product, spec) => product * spec.values.length, 1)
+        this.tooMany = count > MAX_SKUS
+        if (this.tooMany) {
+          this.combos = []
+          return
+        }
         let combos = [[]]
         for (const spec of this.namedSpecs) {
           combos = combos.flatMap((combo) => spec.values.map((value) => [...combo, value]))
