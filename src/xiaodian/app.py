@@ -169,6 +169,7 @@ _INDEX = """<!doctype html><html lang="zh-CN"><meta charset="utf-8">
 <h1>小店 xiaodian <small style="color:#888">{version}</small></h1>
 <p>An open-source WeChat mini-shop for small merchants.</p>
 <ul>
+<li><a href="/console/">Merchant console 商家后台</a></li>
 <li><a href="/docs">API documentation (OpenAPI)</a></li>
 <li><a href="/api/v1/home">Shopper API: home</a></li>
 <li><a href="/healthz">Health</a></li>

@@ -97,13 +97,14 @@ def demo(
     seeded, _ = asyncio.run(_prepare_demo(settings))
     typer.echo(
         f"\n  小店 xiaodian demo  {'(demo data seeded)' if seeded else ''}\n"
-        f"  shop API        {settings.public_base_url}/api/v1/home\n"
-        f"  API docs        {settings.public_base_url}/docs\n"
-        f"  merchant login  {DEMO_ADMIN[0]} / {DEMO_ADMIN[1]}  "
+        f"  merchant console {settings.public_base_url}/console/\n"
+        f"  shop API         {settings.public_base_url}/api/v1/home\n"
+        f"  API docs         {settings.public_base_url}/docs\n"
+        f"  merchant login   {DEMO_ADMIN[0]} / {DEMO_ADMIN[1]}  "
         f"(POST {settings.public_base_url}/api/admin/v1/auth/login)\n"
-        f"  simulator       {settings.public_base_url}/sandbox/docs "
+        f"  simulator        {settings.public_base_url}/sandbox/docs "
         f"(WeChat login, WeChat Pay, Alipay)\n"
-        f"  data folder     {data_dir.resolve()}\n"
+        f"  data folder      {data_dir.resolve()}\n"
     )
     app = create_app(settings, sandbox=create_sandbox_app(settings, payments=simulator))
     uvicorn.run(app, host=host, port=port, log_level="warning", timeout_keep_alive=30)
