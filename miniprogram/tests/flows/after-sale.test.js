@@ -88,7 +88,7 @@ payTest(`a paid order can be refunded: reason, submit, the order shows 退款申
   detail.instance.onUnload()
 })
 
-payTest(`shipped by the merchant, received by the shopper, then reviewed with stars and words${skipNote}`, async () => {
+payTest(`shipped by the merchant, received by the shopper, then reviewed with stars, words and a photo${skipNote}`, async () => {
   const order = await placeOrder()
   await payOnDetailPage(order.id)
   const shop = await merchant()
@@ -107,12 +107,17 @@ payTest(`shipped by the merchant, received by the shopper, then reviewed with st
   await waitFor(() => review.instance.data.loaded, { timeout: 15000 })
   await tap(review, '.review__stars >>> .star-rating__star', 3)
   await input(review, '.review__content', '新鲜好吃，配送很快')
+  await tap(review, '.review__photo-add')
+  await waitFor(() => review.instance.data.drafts[0].images.length === 1, { timeout: 15000, message: 'the photo to upload' })
+  expect(review.instance.data.drafts[0].images[0]).toMatch(/\/media\/images\/.+\.webp$/)
   await tap(review, '.review__submit')
   await waitFor(() => phone.calls.navigateBack > 0, { timeout: 15000, message: 'the review page to close' })
 
   await detail.instance.load()
   await waitForText(detail, '.order-detail__reviewed', '已评价')
   const reviews = await goodsService.listReviews(order.lines[0].goods_id, 1, 50)
-  expect(reviews.items.map((r) => r.content)).toContain('新鲜好吃，配送很快')
+  const mine = reviews.items.find((r) => r.content === '新鲜好吃，配送很快')
+  expect(mine.images).toHaveLength(1)
+  expect(mine.images[0]).toMatch(/\/media\/images\/.+\.webp$/)
   detail.instance.onUnload()
 })

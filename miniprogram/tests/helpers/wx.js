@@ -176,8 +176,12 @@ function createWx(options = {}) {
       later(() => opts.success && opts.success({ tempFiles: [{ tempFilePath: 'wxfile://tmp/photo.jpg', size: 1000 }] }))
     },
     uploadFile(opts) {
-      const result = options.upload ? options.upload(opts) : { statusCode: 201, data: JSON.stringify({ url: 'https://cdn.test/photo.webp' }) }
-      later(() => opts.success && opts.success(result))
+      Promise.resolve()
+        .then(() => (options.upload ? options.upload(opts) : { statusCode: 201, data: JSON.stringify({ url: 'https://cdn.test/photo.webp' }) }))
+        .then(
+          (result) => later(() => opts.success && opts.success(result)),
+          (err) => later(() => opts.fail && opts.fail({ errMsg: (err && err.errMsg) || String(err) }))
+        )
       return { abort() {} }
     },
   }

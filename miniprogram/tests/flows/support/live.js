@@ -77,12 +77,40 @@ async function confirmPayment(params) {
   return { errMsg: 'requestPayment:ok' }
 }
 
+// A real 1×1 PNG: what the camera roll hands wx.uploadFile in the flows.
+const PHOTO_PNG = Buffer.from(
+  'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==',
+  'base64'
+)
+
+/**
+ * wx.uploadFile as WeChat does it: a multipart POST of the file; `data` comes back as text.
+ * The body is built by hand: jsdom's FormData and Blob are not the ones Node's fetch sends.
+ */
+async function realUpload(opts) {
+  const path = opts.url.startsWith(DEVELOP_API) ? `${SERVER}/api/v1${opts.url.slice(DEVELOP_API.length)}` : opts.url
+  const boundary = `----xiaodian${Date.now()}`
+  const body = Buffer.concat([
+    Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${opts.name || 'file'}"; filename="photo.png"\r\nContent-Type: image/png\r\n\r\n`),
+    PHOTO_PNG,
+    Buffer.from(`\r\n--${boundary}--\r\n`),
+  ])
+  const headers = Object.assign({}, opts.header || {}, { connection: 'close', 'content-type': `multipart/form-data; boundary=${boundary}` })
+  try {
+    const res = await fetch(path, { method: 'POST', body, headers })
+    return { statusCode: res.status, data: await res.text() }
+  } catch (err) {
+    throw { errMsg: `uploadFile:fail ${err.message}` }
+  }
+}
+
 /** A phone of a new shopper (unique openid), installed as the global `wx`. */
 function installShopper(name) {
   const openid = `mp-flow-${name}-${Date.now()}-${Math.floor(Math.random() * 1e6)}`
   const phone = createWx({
     loginCode: () => mintLoginCode(openid),
     requestPayment: confirmPayment,
+    upload: realUpload,
     location: { name: '科兴科学园', address: '广东省深圳市南山区科苑路15号', latitude: 22.55, longitude: 113.94 },
   })
   phone.state.offline = false
