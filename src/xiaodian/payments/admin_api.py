@@ -10,7 +10,7 @@ from xiaodian.auth.deps import CurrentAdmin, DetachedAdmin, OwnerAdmin
 from xiaodian.context import AppContext
 from xiaodian.core.http import IdPath, SessionDep, get_context
 from xiaodian.core.pagination import Page
-from xiaodian.payments import credentials, monitor, refund_service
+from xiaodian.payments import credentials, monitor, refund_service, refund_views
 from xiaodian.payments.credentials import PaymentCredentialsOut, PaymentCredentialsPatch
 from xiaodian.payments.monitor import AnomalyOut
 from xiaodian.payments.schemas import AnomalyQuery, RefundOut, RefundQuery, RejectIn
@@ -23,7 +23,7 @@ ContextDep = Annotated[AppContext, Depends(get_context)]
 async def list_refunds(
     _admin: CurrentAdmin, session: SessionDep, query: Annotated[RefundQuery, Query()]
 ) -> Page[RefundOut]:
-    return await refund_service.list_refunds(
+    return await refund_views.list_refunds(
         session,
         status=query.status,
         page=query.page,
@@ -34,7 +34,7 @@ async def list_refunds(
 
 @router.get("/refunds/{refund_id}")
 async def get_refund(refund_id: IdPath, _admin: CurrentAdmin, session: SessionDep) -> RefundOut:
-    return await refund_service.get_refund(session, refund_id=refund_id)
+    return await refund_views.get_refund(session, refund_id=refund_id)
 
 
 @router.post("/refunds/{refund_id}/approve")

@@ -10,7 +10,7 @@ from xiaodian.auth.deps import CurrentUser, DetachedUser
 from xiaodian.context import AppContext
 from xiaodian.core.http import IdPath, SessionDep, get_context
 from xiaodian.orders.schemas import OrderOut
-from xiaodian.payments import notify, refund_service, service
+from xiaodian.payments import notify, refund_service, refund_views, service
 from xiaodian.payments.schemas import PayIn, PayOut, RefundOut, RefundRequestIn
 
 router = APIRouter()
@@ -32,7 +32,7 @@ async def request_refund(
 
 @router.get("/orders/{order_id}/refunds", tags=["payments"])
 async def refunds(order_id: IdPath, user: CurrentUser, session: SessionDep) -> list[RefundOut]:
-    return await refund_service.refunds_of_order(session, user_id=user.id, order_id=order_id)
+    return await refund_views.refunds_of_order(session, user_id=user.id, order_id=order_id)
 
 
 def _answer(answer: notify.Answer) -> Response:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Sequence
 from datetime import timedelta
 
 from sqlalchemy import func, select, update
@@ -21,21 +20,15 @@ from xiaodian.catalog.stock import add_sales, return_stock
 from xiaodian.context import AppContext
 from xiaodian.core import clock
 from xiaodian.core.db import after_commit
-from xiaodian.core.pagination import Page, offset_of
-from xiaodian.integrations.alipay import AlipayError, AlipayUnavailable
-from xiaodian.integrations.wechat.pay_errors import WeChatPayError, WeChatPayUnavailable
 from xiaodian.models import Order, OrderLine, Payment, Refund, User
 from xiaodian.orders import service as orders
 from xiaodian.orders.schemas import OrderOut
 from xiaodian.orders.state import Status, transition
 from xiaodian.orders.views import REFUNDABLE
-from xiaodian.payments import gateway, monitor
+from xiaodian.payments import monitor, refund_channel, refund_views
 from xiaodian.payments.errors import RefundNotAllowed, RefundNotFound, RefundStateConflict
 from xiaodian.payments.schemas import (
-    REFUND_STATUS_TEXT,
-    RefundLineOut,
     RefundOut,
-    RefundQuery,
     RefundRequestIn,
 )
 
@@ -180,7 +173,7 @@ async def reject(session: AsyncSession, *, refund_id: int, admin_id: int, reason
         actor="merchant",
         note=f"拒绝退款：{reason}",
     )
-    return await get_refund(session, refund_id=refund.id)
+    return await refund_views.get_refund(session, refund_id=refund.id)
 
 
 async def approve(context: AppContext, *, refund_id: int, admin_id: int) -> RefundOut:
@@ -206,7 +199,7 @@ async def approve(context: AppContext, *, refund_id: int, admin_id: int) -> Refu
         )
     await submit(context, refund_id=refund_id)
     async with context.db.transaction(write=False) as session:
-        return await get_refund(session, refund_id=refund_id)
+        return await refund_views.get_refund(session, refund_id=refund_id)
 
 
 async def retry(context: AppContext, *, refund_id: int) -> RefundOut:
@@ -222,7 +215,7 @@ async def retry(context: AppContext, *, refund_id: int) -> RefundOut:
             raise RefundStateConflict()
     await submit(context, refund_id=refund_id)
     async with context.db.transaction(write=False) as session:
-        return await get_refund(session, refund_id=refund_id)
+        return await refund_views.get_refund(session, refund_id=refund_id)
 
 
 def submit_after_commit(session: AsyncSession, *, refund_id: int) -> None:
@@ -245,60 +238,38 @@ async def drain() -> None:
 
 
 async def submit(context: AppContext, *, refund_id: int) -> None:
-    """Send an approved refund to its channel; idempotent by `out_refund_no`."""
+    """Send an approved refund to its channel; idempotent by `out_refund_no`. If the channel
+    cannot be reached it stays approved and the sweep sends it again."""
     async with context.db.transaction(write=False) as session:
         refund = await _refund(session, refund_id)
         payment = await session.get(Payment, refund.payment_id)
     if refund.status != "approved" or payment is None:
         return
-    gateways = await gateway.current(context)
     channel = payment.channel
     try:
-        if channel == "alipay":
-            done = await gateways.require_alipay().refund(
-                out_trade_no=payment.out_trade_no,
-                out_request_no=refund.out_refund_no,
-                refund_fen=refund.amount_fen,
-                reason=refund.reason or None,
-            )
-            status, channel_id = done.status or "PROCESSING", None
-            status = "SUCCESS" if status == "REFUND_SUCCESS" else status
-        elif payment.api == "v2":
-            result = await gateways.require_wechat_v2().refund(
-                out_trade_no=payment.out_trade_no,
-                out_refund_no=refund.out_refund_no,
-                total_fen=payment.amount_fen,
-                refund_fen=refund.amount_fen,
-                reason=refund.reason or None,
-            )
-            status, channel_id = result.status or "PROCESSING", result.refund_id
-        else:
-            result = await gateways.require_wechat_v3().refund(
-                out_refund_no=refund.out_refund_no,
-                refund_fen=refund.amount_fen,
-                total_fen=payment.amount_fen,
-                out_trade_no=payment.out_trade_no,
-                reason=refund.reason or None,
-            )
-            status, channel_id = result.status, result.refund_id
-    except (WeChatPayUnavailable, AlipayUnavailable) as error:
+        sent = await refund_channel.send(context, refund=refund, payment=payment)
+    except refund_channel.Unavailable as error:
         monitor.REFUNDS.labels(channel, "unavailable").inc()
         log.warning("refund %s not sent yet: %s", refund.out_refund_no, error)
         return
-    except (WeChatPayError, AlipayError) as error:
+    except refund_channel.Refused as error:
         monitor.REFUNDS.labels(channel, "failed").inc()
         await _mark_failed(context, refund_id, getattr(error, "message", str(error)))
         return
     async with context.db.transaction() as session:
-        if status == "SUCCESS":
-            await finish(session, refund_id=refund_id, channel_refund_id=channel_id)
-        elif status in ("CLOSED", "ABNORMAL"):
-            await _fail(session, refund_id, f"渠道返回 {status}")
+        if sent.status == "SUCCESS":
+            await finish(session, refund_id=refund_id, channel_refund_id=sent.channel_refund_id)
+        elif sent.status in ("CLOSED", "ABNORMAL"):
+            await _fail(session, refund_id, f"渠道返回 {sent.status}")
         else:
             await session.execute(
                 update(Refund)
                 .where(Refund.id == refund_id, Refund.status == "approved")
-                .values(status="processing", submitted_at=clock.now(), channel_refund_id=channel_id)
+                .values(
+                    status="processing",
+                    submitted_at=clock.now(),
+                    channel_refund_id=sent.channel_refund_id,
+                )
             )
             monitor.REFUNDS.labels(channel, "processing").inc()
 
@@ -430,7 +401,7 @@ async def process_refunds(context: AppContext) -> int:
         await submit(context, refund_id=refund_id)
     done = 0
     for refund, payment in processing:
-        status = await _query_status(context, refund, payment)
+        status = await refund_channel.status(context, refund=refund, payment=payment)
         async with context.db.transaction() as session:
             if status is None:
                 await session.execute(
@@ -442,130 +413,3 @@ async def process_refunds(context: AppContext) -> int:
             )
             done += outcome == "refunded"
     return len(approved) + done
-
-
-async def _query_status(context: AppContext, refund: Refund, payment: Payment) -> str | None:
-    gateways = await gateway.current(context)
-    try:
-        if payment.channel == "alipay":
-            found = await gateways.require_alipay().query_refund(
-                out_trade_no=payment.out_trade_no, out_request_no=refund.out_refund_no
-            )
-            return "SUCCESS" if found.status == "REFUND_SUCCESS" else None
-        if payment.api == "v2":
-            return (await gateways.require_wechat_v2().refund_query(refund.out_refund_no)).status
-        return (await gateways.require_wechat_v3().query_refund(refund.out_refund_no)).status
-    except (WeChatPayError, AlipayError, WeChatPayUnavailable, AlipayUnavailable) as error:
-        log.info("refund query %s: %s", refund.out_refund_no, error)
-        return None
-
-
-# ---- reading ----
-
-
-async def _outs(session: AsyncSession, refunds: Sequence[Refund]) -> list[RefundOut]:
-    if not refunds:
-        return []
-    order_ids = {refund.order_id for refund in refunds}
-    numbers = dict(
-        (
-            await session.execute(select(Order.id, Order.order_no).where(Order.id.in_(order_ids)))
-        ).all()
-    )
-    titles = dict(
-        (
-            await session.execute(
-                select(OrderLine.id, OrderLine.title).where(OrderLine.order_id.in_(order_ids))
-            )
-        ).all()
-    )
-    return [
-        RefundOut(
-            id=r.id,
-            order_id=r.order_id,
-            order_no=numbers.get(r.order_id, ""),
-            out_refund_no=r.out_refund_no,
-            kind=r.kind,
-            status=r.status,
-            status_text=REFUND_STATUS_TEXT.get(r.status, r.status),
-            amount_fen=r.amount_fen,
-            reason=r.reason,
-            restock=r.restock,
-            reject_reason=r.reject_reason,
-            failure_message=r.failure_message,
-            created_at=r.created_at,
-            decided_at=r.decided_at,
-            refunded_at=r.refunded_at,
-            lines=[
-                RefundLineOut(
-                    line_id=i["line_id"],
-                    title=titles.get(i["line_id"], ""),
-                    quantity=i["quantity"],
-                    amount_fen=i["amount_fen"],
-                )
-                for i in r.lines or []
-            ],
-        )
-        for r in refunds
-    ]
-
-
-async def get_refund(session: AsyncSession, *, refund_id: int) -> RefundOut:
-    return (await _outs(session, [await _refund(session, refund_id)]))[0]
-
-
-async def list_refunds(
-    session: AsyncSession,
-    *,
-    status: str | None,
-    page: int,
-    page_size: int,
-    order_id: int | None = None,
-) -> Page[RefundOut]:
-    conditions = []
-    if status is not None:
-        conditions.append(Refund.status == status)
-    if order_id is not None:
-        conditions.append(Refund.order_id == order_id)
-    total = await session.scalar(select(func.count(Refund.id)).where(*conditions)) or 0
-    rows = (
-        (
-            await session.execute(
-                select(Refund)
-                .where(*conditions)
-                .order_by(Refund.id.desc())
-                .offset(offset_of(page, page_size))
-                .limit(page_size)
-            )
-        )
-        .scalars()
-        .all()
-    )
-    return Page[RefundOut](
-        items=await _outs(session, rows), total=total, page=page, page_size=page_size
-    )
-
-
-async def refunds_of_order(
-    session: AsyncSession, *, user_id: int, order_id: int
-) -> list[RefundOut]:
-    order = await orders.order_of_user(session, user_id=user_id, order_id=order_id)
-    rows = (
-        (
-            await session.execute(
-                select(Refund).where(Refund.order_id == order.id).order_by(Refund.id)
-            )
-        )
-        .scalars()
-        .all()
-    )
-    return await _outs(session, rows)
-
-
-def query_page(query: RefundQuery) -> dict[str, object]:
-    return {
-        "status": query.status,
-        "page": query.page,
-        "page_size": query.page_size,
-        "order_id": query.order_id,
-    }

@@ -13,7 +13,7 @@ from xiaodian.context import AppContext
 from xiaodian.core.errors import ShopError
 from xiaodian.core.http import IdPath, SessionDep
 from xiaodian.core.money import format_yuan
-from xiaodian.payments import monitor, refund_service
+from xiaodian.payments import monitor, refund_service, refund_views
 from xiaodian.payments.schemas import AnomalyQuery, RefundQuery, RejectIn
 
 router = APIRouter()
@@ -55,7 +55,7 @@ async def _refunds_page(
 ) -> Response:
     filters = {name: request.query_params.get(name, "") for name in ("status", "order_id", "page")}
     query = lenient(RefundQuery, filters)
-    page = await refund_service.list_refunds(
+    page = await refund_views.list_refunds(
         session,
         status=query.status,
         page=query.page,

@@ -18,7 +18,7 @@ from xiaodian.core.http import IdPath, SessionDep
 from xiaodian.orders import admin_service as orders
 from xiaodian.orders.schemas import AdminOrderOut, AdminOrderQuery, CloseIn, ShipIn
 from xiaodian.orders.state import Status
-from xiaodian.payments import refund_service
+from xiaodian.payments import refund_views
 
 router = APIRouter()
 section = Section(
@@ -86,7 +86,7 @@ async def _detail(
     errors: FieldErrors | None = None,
     status_code: int = 200,
 ) -> Response:
-    refunds = await refund_service.list_refunds(
+    refunds = await refund_views.list_refunds(
         session, status=None, page=1, page_size=20, order_id=order.id
     )
     return render(
