@@ -4,7 +4,6 @@
 const { createWx, DEVELOP_API } = require('../../helpers/wx')
 
 const SERVER = process.env.XIAODIAN_TEST_SERVER
-const PAY_UNAVAILABLE = process.env.XIAODIAN_PAY_UNAVAILABLE || ''
 
 function buildUrl(path, query) {
   const params = Object.keys(query || {})
@@ -131,4 +130,4 @@ async function merchant() {
   }
 }
 
-module.exports = { SERVER, PAY_UNAVAILABLE, http, installShopper, merchant, confirmPayment }
+module.exports = { SERVER, http, installShopper, merchant, confirmPayment }
