@@ -27,7 +27,6 @@ class Settings(BaseSettings):
 
     public_base_url: str = "http://127.0.0.1:8000"
     media_dir: Path = Path("./data/media")
-    media_url_prefix: str = "/media"
 
     wechat_appid: str = "wx0000000000000000"
     wechat_secret: str = ""
@@ -56,10 +55,6 @@ class Settings(BaseSettings):
     @classmethod
     def _strip_trailing_slash(cls, value: str) -> str:
         return value.rstrip("/")
-
-    @property
-    def is_sqlite(self) -> bool:
-        return self.database_url.startswith("sqlite")
 
     def check_for_serving(self) -> None:
         """Refuse to serve production traffic with settings that are only fit for a demo."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import httpx
 import redis.asyncio as redis_asyncio
@@ -25,7 +25,6 @@ class AppContext:
     http: httpx.AsyncClient
     """Outbound calls (WeChat, Alipay, AMap); tests may route it to the simulator in-process."""
     redis: redis_asyncio.Redis | None = None
-    extras: dict[str, object] = field(default_factory=dict)
 
     @classmethod
     def create(cls, settings: Settings, *, http: httpx.AsyncClient | None = None) -> AppContext:

@@ -33,12 +33,6 @@ class CategoryNotEmpty(Conflict):
     default_message = "分类下还有子分类或商品，不能删除"
 
 
-class InvalidSkuMatrix(ShopError):
-    status_code = 422
-    code = "invalid_sku_matrix"
-    default_message = "规格与 SKU 不匹配"
-
-
 class InvalidCategory(ShopError):
     status_code = 422
     code = "invalid_category"

@@ -60,12 +60,6 @@ class RateLimited(ShopError):
     default_message = "操作太频繁，请稍后再试"
 
 
-class ServiceBusy(ShopError):
-    status_code = 503
-    code = "busy"
-    default_message = "系统繁忙，请稍后重试"
-
-
 class UpstreamUnavailable(ShopError):
     status_code = 503
     code = "upstream_unavailable"

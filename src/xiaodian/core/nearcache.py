@@ -32,8 +32,6 @@ class NearCache:
         self._epoch = 0
         self._loading: dict[tuple[str, str], asyncio.Future[Any]] = {}
         self.origin = uuid.uuid4().hex
-        self.hits = 0
-        self.misses = 0
         bus.subscribe(CHANNEL, self._on_message)
         bus.on_reconnect(self.clear)
 
@@ -62,9 +60,7 @@ class NearCache:
         """The cached answer, or `loader()`'s; concurrent misses for one key load once."""
         value = self.get(namespace, key)
         if value is not None:
-            self.hits += 1
             return value  # type: ignore[no-any-return]
-        self.misses += 1
         pending = self._loading.get((namespace, key))
         if pending is not None:
             return await asyncio.shield(pending)

@@ -7,13 +7,10 @@ commit registers an after-commit hook itself.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
-
-log = logging.getLogger(__name__)
 
 Receiver = Callable[..., Awaitable[None]]
 
