@@ -38,7 +38,9 @@ from xiaodian.catalog.schemas import (
     CategoryPatch,
     GoodsIn,
     GoodsPatch,
+    SkuIn,
     SkuPatch,
+    SpecIn,
     SpecOut,
     StockEdit,
 )
@@ -247,6 +249,24 @@ def _set_images(goods: Goods, image_urls: Sequence[str]) -> None:
     )
 
 
+def _set_specs(goods: Goods, specs: Sequence[SpecIn]) -> None:
+    goods.specs.clear()
+    goods.specs.extend(
+        GoodsSpec(name=spec.name, values=list(spec.values), sort_order=position)
+        for position, spec in enumerate(specs)
+    )
+
+
+def _fill_sku(sku: Sku, incoming: SkuIn) -> Sku:
+    """The merchant's values for one SKU (its spec values are what identify it)."""
+    sku.price_fen = incoming.price_fen
+    sku.stock = incoming.stock
+    sku.code = incoming.code
+    sku.image_url = urls.stored(incoming.image_url)
+    sku.is_active = incoming.is_active
+    return sku
+
+
 async def create_goods(
     session: AsyncSession, *, data: GoodsIn, near_cache: NearCache
 ) -> AdminGoodsOut:
@@ -265,21 +285,8 @@ async def create_goods(
         skus=[],
     )
     _set_images(goods, data.images)
-    goods.specs.extend(
-        GoodsSpec(name=spec.name, values=list(spec.values), sort_order=position)
-        for position, spec in enumerate(data.specs)
-    )
-    goods.skus.extend(
-        Sku(
-            spec_values=list(s.spec_values),
-            price_fen=s.price_fen,
-            stock=s.stock,
-            code=s.code,
-            image_url=urls.stored(s.image_url),
-            is_active=s.is_active,
-        )
-        for s in data.skus
-    )
+    _set_specs(goods, data.specs)
+    goods.skus.extend(_fill_sku(Sku(spec_values=list(s.spec_values)), s) for s in data.skus)
     goods.price_fen = min(
         (s.price_fen for s in data.skus if s.is_active), default=data.skus[0].price_fen
     )
@@ -309,31 +316,14 @@ async def replace_goods(
         setattr(goods, field, getattr(data, field))
     goods.category_id = category.id
     _set_images(goods, data.images)
-    goods.specs.clear()
-    goods.specs.extend(
-        GoodsSpec(name=spec.name, values=list(spec.values), sort_order=position)
-        for position, spec in enumerate(data.specs)
-    )
+    _set_specs(goods, data.specs)
     existing = {tuple(sku.spec_values): sku for sku in goods.skus}
     for incoming in data.skus:
         sku = existing.pop(tuple(incoming.spec_values), None)
         if sku is None:
-            goods.skus.append(
-                Sku(
-                    spec_values=list(incoming.spec_values),
-                    price_fen=incoming.price_fen,
-                    stock=incoming.stock,
-                    code=incoming.code,
-                    image_url=urls.stored(incoming.image_url),
-                    is_active=incoming.is_active,
-                )
-            )
-            continue
-        sku.price_fen = incoming.price_fen
-        sku.stock = incoming.stock
-        sku.code = incoming.code
-        sku.image_url = urls.stored(incoming.image_url)
-        sku.is_active = incoming.is_active
+            sku = Sku(spec_values=list(incoming.spec_values))
+            goods.skus.append(sku)
+        _fill_sku(sku, incoming)
     for dropped in existing.values():
         dropped.is_active = False
     await session.flush()

@@ -12,6 +12,7 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 from sqlalchemy import exists, func, select
 from sqlalchemy.exc import IntegrityError
@@ -391,6 +392,16 @@ async def status_counts(session: AsyncSession, *, user_id: int) -> OrderCounts:
 # ---- moves ----
 
 
+async def _units_by(session: AsyncSession, order_id: int, column: Any) -> dict[int, int]:
+    """The order's units summed per SKU or per goods (`column`)."""
+    rows = await session.execute(
+        select(column, func.sum(OrderLine.quantity))
+        .where(OrderLine.order_id == order_id)
+        .group_by(column)
+    )
+    return {key: int(total) for key, total in rows}
+
+
 async def close_order(
     session: AsyncSession, *, order: Order, actor: str, reason: str, near_cache: NearCache
 ) -> bool:
@@ -410,15 +421,7 @@ async def close_order(
     )
     if not won:
         return False
-    lines = (
-        await session.execute(
-            select(OrderLine.sku_id, OrderLine.quantity).where(OrderLine.order_id == order.id)
-        )
-    ).all()
-    quantities: dict[int, int] = {}
-    for sku_id, quantity in lines:
-        quantities[sku_id] = quantities.get(sku_id, 0) + quantity
-    await return_stock(session, quantities=quantities)
+    await return_stock(session, quantities=await _units_by(session, order.id, OrderLine.sku_id))
     await order_closed.send(session, order=order)
     invalidate_after_commit(session, near_cache)
     return True
@@ -467,19 +470,11 @@ async def mark_paid(
     )
     if not won:
         return False
-    lines = (
-        await session.execute(
-            select(OrderLine.goods_id, OrderLine.sku_id, OrderLine.quantity).where(
-                OrderLine.order_id == order.id
-            )
-        )
-    ).all()
-    goods_quantities: dict[int, int] = {}
-    sku_quantities: dict[int, int] = {}
-    for goods_id, sku_id, quantity in lines:
-        goods_quantities[goods_id] = goods_quantities.get(goods_id, 0) + quantity
-        sku_quantities[sku_id] = sku_quantities.get(sku_id, 0) + quantity
-    await add_sales(session, goods_quantities=goods_quantities, sku_quantities=sku_quantities)
+    await add_sales(
+        session,
+        goods_quantities=await _units_by(session, order.id, OrderLine.goods_id),
+        sku_quantities=await _units_by(session, order.id, OrderLine.sku_id),
+    )
     await order_paid.send(session, order=order)
     invalidate_after_commit(session, near_cache)
     return True

@@ -24,7 +24,7 @@ from xiaodian.models import Order, Payment, Refund, User
 from xiaodian.orders import service as orders
 from xiaodian.orders.errors import OrderNotPending
 from xiaodian.orders.state import Status
-from xiaodian.payments import gateway, monitor
+from xiaodian.payments import gateway, monitor, refund_service
 from xiaodian.payments.errors import PaymentFailed, PaymentUnavailable
 from xiaodian.payments.schemas import Channel, PayOut
 
@@ -233,8 +233,6 @@ async def apply_success(
 async def _refund_unwanted_payment(
     session: AsyncSession, *, payment: Payment, order: Order, event_key: str
 ) -> None:
-    from xiaodian.payments import refund_service
-
     why = "订单已关闭" if order.status == Status.CLOSED else "订单已通过其他方式支付"
     refund = Refund(
         order_id=order.id,

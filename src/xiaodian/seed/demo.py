@@ -11,6 +11,7 @@ from pathlib import Path
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from xiaodian.catalog.queries import spec_text
 from xiaodian.config import Settings
 from xiaodian.core import clock
 from xiaodian.media.service import store_image_sync
@@ -243,7 +244,7 @@ async def _seed_order(
                 goods_id=goods.id,
                 sku_id=sku.id,
                 title=goods.title,
-                spec_text=" / ".join(sku.spec_values),
+                spec_text=spec_text(sku.spec_values),
                 image_url=covers.get(goods.id, ""),
                 unit_price_fen=sku.price_fen,
                 quantity=quantity,
