@@ -217,7 +217,7 @@ async def test_duplicate_lines_are_merged_and_capped(
             "address_id": address_id,
         },
     )
-    assert too_many.status_code == 400
+    assert (too_many.status_code, too_many.json()["error"]) == (400, "quantity_limit")
 
 
 @pytest.mark.parametrize(

@@ -19,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from xiaodian.cart import service as cart
+from xiaodian.cart.errors import CartQuantityLimit
 from xiaodian.catalog.cache import invalidate_after_commit
 from xiaodian.catalog.errors import GoodsOffShelf, SkuNotFound
 from xiaodian.catalog.queries import is_purchasable, sku_rows_select, spec_text
@@ -55,8 +56,6 @@ order_created = signals.Signal("order_created")
 order_paid = signals.Signal("order_paid")
 order_closed = signals.Signal("order_closed")
 
-MAX_QUANTITY = 999
-
 
 @dataclass(frozen=True)
 class PricedLine:
@@ -89,8 +88,8 @@ async def _requested_quantities(
     if not quantities:
         raise EmptyCheckout("购物车中没有选中的商品" if request.from_cart else None)
     for sku_id, quantity in quantities.items():
-        if quantity > MAX_QUANTITY:
-            raise EmptyCheckout("单件商品最多购买 999 件", sku_id=sku_id)
+        if quantity > cart.MAX_QUANTITY:
+            raise CartQuantityLimit(sku_id=sku_id)
     return quantities
 
 
