@@ -18,7 +18,7 @@ from xiaodian.orders import service
 from xiaodian.orders.errors import OrderNotPending, OrderStateConflict
 from xiaodian.orders.schemas import AdminOrderOut, AdminOrderQuery, ShipIn
 from xiaodian.orders.state import Status, transition
-from xiaodian.orders.views import TAB_STATUSES, orders_out, with_lines
+from xiaodian.orders.views import TAB_STATUSES, WITH_LINES, orders_out
 from xiaodian.shop.service import current_settings
 
 
@@ -69,7 +69,7 @@ async def list_orders(session: AsyncSession, query: AdminOrderQuery) -> Page[Adm
             await session.execute(
                 select(Order)
                 .where(*conditions)
-                .options(with_lines())  # type: ignore[arg-type]
+                .options(WITH_LINES)
                 .order_by(Order.created_at.desc(), Order.id.desc())
                 .offset(offset_of(query.page, query.page_size))
                 .limit(query.page_size)

@@ -47,7 +47,7 @@ from xiaodian.orders.schemas import (
     PreviewOut,
 )
 from xiaodian.orders.state import Status, transition
-from xiaodian.orders.views import TAB_STATUSES, order_out, orders_out, timelines, with_lines
+from xiaodian.orders.views import TAB_STATUSES, WITH_LINES, order_out, orders_out, timelines
 from xiaodian.shop.service import current_settings, freight_for
 from xiaodian.users.errors import AddressNotFound
 from xiaodian.users.schemas import AddressOut, OrderCounts
@@ -315,7 +315,7 @@ async def _insert_with_unique_number(session: AsyncSession, order: Order) -> Non
 
 
 async def _order(session: AsyncSession, *, order_id: int, user_id: int | None) -> Order:
-    statement = select(Order).where(Order.id == order_id).options(with_lines())  # type: ignore[arg-type]
+    statement = select(Order).where(Order.id == order_id).options(WITH_LINES)
     if user_id is not None:
         statement = statement.where(Order.user_id == user_id)
     order = await session.scalar(statement.execution_options(populate_existing=True))
@@ -346,7 +346,7 @@ async def list_orders(
             await session.execute(
                 select(Order)
                 .where(*conditions)
-                .options(with_lines())  # type: ignore[arg-type]
+                .options(WITH_LINES)
                 .order_by(Order.created_at.desc(), Order.id.desc())
                 .offset(offset_of(page, page_size))
                 .limit(page_size)

@@ -79,7 +79,6 @@ async def anomalies(
 ) -> Page[AnomalyOut]:
     """Everything about money that needs a person, newest first."""
     found: list[AnomalyOut] = []
-    order_numbers: dict[int, str] = {}
     now = clock.now()
     if kind in (None, "stuck"):
         rows = await session.execute(
