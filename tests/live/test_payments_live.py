@@ -10,7 +10,7 @@ import httpx
 
 from tests import factories
 from tests.live.conftest import LiveShop
-from tests.live.test_races import _buyers, _goods_with_stock
+from tests.live.shop import buyers, goods_with_stock
 from xiaodian.context import AppContext
 
 
@@ -32,8 +32,8 @@ async def test_pay_notify_refund_over_real_http(
     admin = await factories.merchant(client, context)
     shop, sandbox = live_shop.base_url, live_shop.sandbox_url
     async with httpx.AsyncClient(timeout=30) as http:
-        sku_id = await _goods_with_stock(http, live_shop, admin, stock=5)
-        (buyer,) = await _buyers(http, live_shop, 1)
+        sku_id = await goods_with_stock(http, live_shop, admin, stock=5)
+        (buyer,) = await buyers(http, live_shop, 1)
         auth = {"Authorization": buyer["Authorization"]}
         placed = (
             await http.post(

@@ -12,57 +12,10 @@ from sqlalchemy import func, select, update
 
 from tests import factories
 from tests.live.conftest import LiveShop
+from tests.live.shop import buyers, goods_with_stock
 from xiaodian.context import AppContext
 from xiaodian.core import clock
 from xiaodian.models import Order, OrderEvent, Sku
-
-
-async def _buyers(http: httpx.AsyncClient, shop: LiveShop, count: int) -> list[dict[str, str]]:
-    async def one(number: int) -> dict[str, str]:
-        minted = await http.post(
-            f"{shop.sandbox_url}/wechat/codes", json={"openid": f"racer-{number}"}
-        )
-        login = await http.post(
-            f"{shop.base_url}/api/v1/auth/wx-login", json={"code": minted.json()["code"]}
-        )
-        assert login.status_code == 200, login.text
-        headers = {"Authorization": f"Bearer {login.json()['token']}"}
-        address = await http.post(
-            f"{shop.base_url}/api/v1/me/addresses",
-            headers=headers,
-            json={
-                "name": f"买家{number}",
-                "phone": "13800000000",
-                "province": "上海市",
-                "city": "上海市",
-                "district": "徐汇区",
-                "detail": f"{number} 号",
-            },
-        )
-        assert address.status_code == 201, address.text
-        return {**headers, "X-Address": str(address.json()["id"])}
-
-    return [await one(number) for number in range(count)]
-
-
-async def _goods_with_stock(
-    http: httpx.AsyncClient, shop: LiveShop, admin: dict[str, str], stock: int
-) -> int:
-    category = await http.post(
-        f"{shop.base_url}/api/admin/v1/categories", headers=admin, json={"name": "抢购"}
-    )
-    goods = await http.post(
-        f"{shop.base_url}/api/admin/v1/goods",
-        headers=admin,
-        json={
-            "category_id": category.json()["id"],
-            "title": "限量草莓",
-            "is_on_shelf": True,
-            "skus": [{"price_fen": 990, "stock": stock}],
-        },
-    )
-    assert goods.status_code == 201, goods.text
-    return int(goods.json()["skus"][0]["id"])
 
 
 async def test_fifty_buyers_for_ten_units_make_exactly_ten_orders(
@@ -71,8 +24,8 @@ async def test_fifty_buyers_for_ten_units_make_exactly_ten_orders(
     admin = await factories.merchant(client, context)
     limits = httpx.Limits(max_connections=60, max_keepalive_connections=60)
     async with httpx.AsyncClient(timeout=60, limits=limits) as http:
-        sku_id = await _goods_with_stock(http, live_shop, admin, stock=10)
-        buyers = await _buyers(http, live_shop, 50)
+        sku_id = await goods_with_stock(http, live_shop, admin, stock=10)
+        racers = await buyers(http, live_shop, 50)
         start = asyncio.Event()
 
         async def buy(headers: dict[str, str]) -> httpx.Response:
@@ -86,7 +39,7 @@ async def test_fifty_buyers_for_ten_units_make_exactly_ten_orders(
                 },
             )
 
-        attempts = [asyncio.create_task(buy(headers)) for headers in buyers]
+        attempts = [asyncio.create_task(buy(headers)) for headers in racers]
         await asyncio.sleep(0.1)
         start.set()
         responses = await asyncio.gather(*attempts)
@@ -103,8 +56,8 @@ async def test_cancels_racing_the_unpaid_sweep_return_stock_once(
 ) -> None:
     admin = await factories.merchant(client, context)
     async with httpx.AsyncClient(timeout=60) as http:
-        sku_id = await _goods_with_stock(http, live_shop, admin, stock=40)
-        (buyer,) = await _buyers(http, live_shop, 1)
+        sku_id = await goods_with_stock(http, live_shop, admin, stock=40)
+        (buyer,) = await buyers(http, live_shop, 1)
         auth = {"Authorization": buyer["Authorization"]}
         order_ids = []
         for _ in range(12):
