@@ -15,7 +15,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest, multiprocess
 from sqlalchemy import text
 
-from xiaodian import __version__
+from xiaodian import __version__, receivers
 from xiaodian.admins import admin_api as admins_admin
 from xiaodian.cart import api as cart_api
 from xiaodian.catalog import admin_api as catalog_admin
@@ -27,6 +27,7 @@ from xiaodian.core import urls
 from xiaodian.core.http import install_error_handlers
 from xiaodian.core.jobs import run_jobs_forever
 from xiaodian.core.responses import RawJSONResponse
+from xiaodian.events import outbox
 from xiaodian.jobs import ALL_JOBS
 from xiaodian.media import admin_api as media_admin
 from xiaodian.media import api as media_api
@@ -56,6 +57,7 @@ def create_app(
     with the login simulator only).
     """
     settings = settings or Settings()
+    receivers.install()
     urls.configure(settings.public_base_url)
     context = AppContext.create(settings, http=http)
     mounted_sandbox = sandbox or create_sandbox_app(settings)
@@ -68,19 +70,29 @@ def create_app(
         gc.collect()
         gc.freeze()
         stop = asyncio.Event()
-        sweeper = None
+        background: list[asyncio.Task[None]] = []
         if settings.run_jobs_in_process:
-            sweeper = asyncio.create_task(
-                run_jobs_forever(
-                    ALL_JOBS, context, interval_seconds=settings.job_interval_seconds, stop=stop
+            background.append(
+                asyncio.create_task(
+                    run_jobs_forever(
+                        ALL_JOBS, context, interval_seconds=settings.job_interval_seconds, stop=stop
+                    )
+                )
+            )
+        if settings.drains_outbox_in_process:
+            background.append(
+                asyncio.create_task(
+                    outbox.run_forever(
+                        context, stop=stop, poll_seconds=settings.outbox_poll_seconds
+                    )
                 )
             )
         try:
             yield
         finally:
             stop.set()
-            if sweeper is not None:
-                await sweeper
+            for task in background:
+                await task
             simulator = getattr(mounted_sandbox.state, "payment_simulator", None)
             if simulator is not None:
                 await simulator.aclose()

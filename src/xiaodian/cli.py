@@ -218,26 +218,38 @@ def createadmin(
 def worker(
     once: Annotated[bool, typer.Option(help="run every sweep once and exit")] = False,
 ) -> None:
-    """Run the sweeps (unpaid orders, auto-confirm, …) for a multi-process deployment."""
+    """Run the sweeps (unpaid orders, auto-confirm, …) and deliver the outbox (refunds to
+    send, prepays to close, messages) for a multi-process deployment."""
+    from xiaodian import receivers
     from xiaodian.context import AppContext
     from xiaodian.core.jobs import run_jobs_forever, run_jobs_once
+    from xiaodian.events import outbox
     from xiaodian.jobs import ALL_JOBS
 
     settings = Settings()
     configure_logging(json_lines=settings.log_json, level=settings.log_level)
+    receivers.install()
 
     async def run() -> None:
         context = AppContext.create(settings)
         await context.start()
         try:
             if once:
-                typer.echo(await run_jobs_once(ALL_JOBS, context))
+                results = await run_jobs_once(ALL_JOBS, context)
+                results["outbox"] = await outbox.drain(context)
+                typer.echo(results)
             else:
-                await run_jobs_forever(
-                    ALL_JOBS,
-                    context,
-                    interval_seconds=settings.job_interval_seconds,
-                    stop=asyncio.Event(),
+                stop = asyncio.Event()
+                await asyncio.gather(
+                    run_jobs_forever(
+                        ALL_JOBS,
+                        context,
+                        interval_seconds=settings.job_interval_seconds,
+                        stop=stop,
+                    ),
+                    outbox.run_forever(
+                        context, stop=stop, poll_seconds=settings.outbox_poll_seconds
+                    ),
                 )
         finally:
             await context.close()

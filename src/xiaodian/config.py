@@ -39,6 +39,15 @@ class Settings(BaseSettings):
 
     run_jobs_in_process: bool = True
     job_interval_seconds: float = 30.0
+    outbox_in_process: bool | None = None
+    """Drain the outbox inside the server (default: when the sweeps run in it too)."""
+    outbox_poll_seconds: float = Field(default=2.0, gt=0)
+
+    @property
+    def drains_outbox_in_process(self) -> bool:
+        return (
+            self.run_jobs_in_process if self.outbox_in_process is None else self.outbox_in_process
+        )
 
     token_ttl_days: int = 30
     admin_token_ttl_hours: int = 12

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import asyncio
+from dataclasses import dataclass, field
 
 import httpx
 import redis.asyncio as redis_asyncio
@@ -13,6 +14,8 @@ from xiaodian.core.bus import Bus, MemoryBus, RedisBus
 from xiaodian.core.cache import Cache, MemoryCache, RedisCache
 from xiaodian.core.db import Database
 from xiaodian.core.nearcache import NearCache
+
+OUTBOX_WAKE_CHANNEL = "outbox.wake"
 
 
 @dataclass
@@ -25,6 +28,8 @@ class AppContext:
     http: httpx.AsyncClient
     """Outbound calls (WeChat, Alipay, AMap); tests may route it to the simulator in-process."""
     redis: redis_asyncio.Redis | None = None
+    outbox_wakeup: asyncio.Event = field(default_factory=asyncio.Event)
+    """Set after a commit wrote outbox entries, so a drainer in this process runs at once."""
 
     @classmethod
     def create(cls, settings: Settings, *, http: httpx.AsyncClient | None = None) -> AppContext:
@@ -67,8 +72,19 @@ class AppContext:
             raise RuntimeError("session was not opened through an AppContext's database")
         return context
 
+    async def wake_outbox(self) -> None:
+        """A commit wrote outbox entries: wake this process's drainer and, through the bus,
+        the worker's (which may be another process)."""
+        self.outbox_wakeup.set()
+        if not self.settings.drains_outbox_in_process:
+            await self.bus.publish(OUTBOX_WAKE_CHANNEL, {})
+
     async def start(self) -> None:
+        self.bus.subscribe(OUTBOX_WAKE_CHANNEL, self._on_outbox_wake)
         await self.bus.start()
+
+    async def _on_outbox_wake(self, _message: dict[str, object]) -> None:
+        self.outbox_wakeup.set()
 
     async def close(self) -> None:
         await self.bus.stop()

@@ -10,8 +10,10 @@ from sqlalchemy import update
 from tests import factories
 from xiaodian.context import AppContext
 from xiaodian.core import clock
+from xiaodian.core.actors import Actor
 from xiaodian.dashboard import service
 from xiaodian.models import Goods, Payment, Refund, Sku
+from xiaodian.orders import actions
 from xiaodian.orders import service as orders
 
 # 23:30 on 10 March in Shanghai.
@@ -36,7 +38,7 @@ async def _order(
         clock.freeze(paid_at)
         async with context.db.transaction() as session:
             row = await orders.order_for_update(session, order_id=order["id"])
-            assert await orders.mark_paid(session, order=row, near_cache=context.near_cache)
+            assert await actions.mark_paid(session, order=row, by=Actor.system("test"))
     return {"id": order["id"], "total_fen": order["total_fen"]}
 
 

@@ -31,11 +31,12 @@ async def _stock(client: httpx.AsyncClient, goods_id: int) -> int:
 
 async def _paid(context: AppContext, order_id: int) -> None:
     """Payment arrives (the payments domain calls exactly this)."""
-    from xiaodian.orders import service
+    from xiaodian.core.actors import Actor
+    from xiaodian.orders import actions, service
 
     async with context.db.transaction() as session:
         order = await service.order_for_update(session, order_id=order_id)
-        assert await service.mark_paid(session, order=order, near_cache=context.near_cache)
+        assert await actions.mark_paid(session, order=order, by=Actor.system("test"))
 
 
 async def test_cancelling_gives_the_stock_back_once(

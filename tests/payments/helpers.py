@@ -10,7 +10,7 @@ from fastapi import FastAPI
 from tests import factories
 from tests.conftest import SANDBOX_BASE
 from xiaodian.context import AppContext
-from xiaodian.payments import refund_service
+from xiaodian.events import outbox
 from xiaodian.sandbox.pay_simulator import PaymentSimulator
 
 
@@ -19,10 +19,10 @@ def simulator(app: FastAPI) -> PaymentSimulator:
 
 
 async def settle(app: FastAPI) -> None:
-    """Let every notification and background refund in flight finish."""
+    """Let every notification in flight finish and deliver the outbox (refunds to send)."""
     for _ in range(3):
         await simulator(app).drain()
-        await refund_service.drain()
+        await outbox.drain(app.state.context)
 
 
 async def ordered(

@@ -48,6 +48,7 @@ from xiaodian.core import clock, urls
 from xiaodian.core.errors import Conflict
 from xiaodian.core.nearcache import NearCache
 from xiaodian.core.pagination import Page, offset_of
+from xiaodian.inventory import service as inventory
 from xiaodian.models import Banner, Category, Goods, GoodsImage, GoodsSpec, Sku
 
 # ---- categories ----
@@ -384,16 +385,10 @@ async def patch_sku(
     if sku is None:
         raise SkuNotFound()
     if patch.stock_delta is not None:
-        result = await session.execute(
-            update(Sku)
-            .where(Sku.id == sku_id, Sku.stock + patch.stock_delta >= 0)
-            .values(stock=Sku.stock + patch.stock_delta)
-        )
-        if result.rowcount != 1:  # type: ignore[attr-defined]
-            raise Conflict("库存不能小于 0", reason="stock_negative")
-    values: dict[str, object] = {}
+        await inventory.adjust(session, {sku_id: patch.stock_delta})
     if patch.stock is not None:
-        values["stock"] = patch.stock
+        await inventory.set_available(session, {sku_id: patch.stock})
+    values: dict[str, object] = {}
     if patch.price_fen is not None:
         values["price_fen"] = patch.price_fen
     if patch.is_active is not None:
@@ -405,7 +400,8 @@ async def patch_sku(
     if goods is not None and ("price_fen" in values or "is_active" in values):
         await refresh_goods_price(session, goods)
     await session.flush()
-    invalidate_after_commit(session, near_cache)
+    if values:
+        invalidate_after_commit(session, near_cache, goods_ids=[sku.goods_id])
     return AdminSkuOut.model_validate(sku, from_attributes=True)
 
 
@@ -418,8 +414,7 @@ async def set_stock_bulk(
     missing = sorted(set(wanted) - found)
     if missing:
         raise SkuNotFound(f"SKU {missing[0]} 不存在")
-    for sku_id in sorted(wanted):
-        await session.execute(update(Sku).where(Sku.id == sku_id).values(stock=wanted[sku_id]))
+    await inventory.set_available(session, wanted)
     rows = (
         await session.execute(
             select(Sku)
@@ -428,7 +423,6 @@ async def set_stock_bulk(
             .execution_options(populate_existing=True)
         )
     ).scalars()
-    invalidate_after_commit(session, near_cache)
     return [AdminSkuOut.model_validate(sku, from_attributes=True) for sku in rows]
 
 

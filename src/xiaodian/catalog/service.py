@@ -1,8 +1,8 @@
 """What shoppers read from the catalog. Hot answers are served from the near cache.
 
-Every answer here is built in its own read transaction and cached per process under the
-`catalog` namespace; any write that changes what they show (merchant edits, stock taken or
-returned, sales, reviews) invalidates the namespace after it commits.
+Every answer here is built in its own read transaction and cached per process (see
+`catalog.cache`): list pages and home keep goods ids, and each goods item's card and detail
+are cached and invalidated on their own, so a sale forgets one goods item, not the catalog.
 """
 
 from __future__ import annotations
@@ -13,11 +13,10 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
-from xiaodian.catalog.cache import NAMESPACE
+from xiaodian.catalog.cache import GOODS, NAMESPACE
 from xiaodian.catalog.errors import GoodsNotFound
 from xiaodian.catalog.queries import (
-    card_select,
-    cards_from_rows,
+    cards_by_id,
     category_with_children,
     like_pattern,
     on_sale,
@@ -25,7 +24,6 @@ from xiaodian.catalog.queries import (
 from xiaodian.catalog.schemas import (
     BannerOut,
     CategoryOut,
-    GoodsCard,
     GoodsDetail,
     GoodsQuery,
     HomeOut,
@@ -36,7 +34,7 @@ from xiaodian.catalog.schemas import (
 )
 from xiaodian.context import AppContext
 from xiaodian.core import clock, urls
-from xiaodian.core.pagination import Page, offset_of
+from xiaodian.core.pagination import offset_of
 from xiaodian.models import Banner, Category, Goods
 from xiaodian.reviews import service as reviews
 from xiaodian.shop.service import current_settings
@@ -73,8 +71,8 @@ async def category_tree(session: AsyncSession) -> list[CategoryOut]:
     return [node(category) for category in by_parent.get(None, [])]
 
 
-async def search_goods(session: AsyncSession, query: GoodsQuery) -> Page[GoodsCard]:
-    """Goods on sale matching the query, one page, with the total count."""
+async def search_goods(session: AsyncSession, query: GoodsQuery) -> tuple[int, list[int]]:
+    """Goods on sale matching the query: the total count and one page of goods ids."""
     conditions = [on_sale()]
     if query.category_id is not None:
         conditions.append(
@@ -91,7 +89,6 @@ async def search_goods(session: AsyncSession, query: GoodsQuery) -> Page[GoodsCa
         conditions.append(Goods.price_fen <= query.max_price_fen)
     total = await session.scalar(select(func.count(Goods.id)).where(*conditions)) or 0
 
-    statement, _ = card_select()
     descending = (query.order or ("asc" if query.sort == "price" else "desc")) == "desc"
     column = {
         "sales": Goods.sales,
@@ -104,14 +101,13 @@ async def search_goods(session: AsyncSession, query: GoodsQuery) -> Page[GoodsCa
         ordering.append(Goods.sales.desc())
     ordering.append(Goods.id.desc() if descending else Goods.id.asc())
     rows = await session.execute(
-        statement.where(*conditions)
+        select(Goods.id)
+        .where(*conditions)
         .order_by(*ordering)
         .offset(offset_of(query.page, query.page_size))
         .limit(query.page_size)
     )
-    return Page[GoodsCard](
-        items=cards_from_rows(rows), total=total, page=query.page, page_size=query.page_size
-    )
+    return total, list(rows.scalars())
 
 
 async def goods_detail(session: AsyncSession, *, goods_id: int) -> GoodsDetail:
@@ -155,7 +151,8 @@ async def goods_detail(session: AsyncSession, *, goods_id: int) -> GoodsDetail:
     )
 
 
-async def home(session: AsyncSession, context: AppContext) -> HomeOut:
+async def home(session: AsyncSession, context: AppContext) -> tuple[HomeOut, list[int], list[int]]:
+    """Home without its two goods lists, and the goods ids of those lists (hot, new)."""
     shop = await current_settings(session, defaults=context.settings)
     moment = clock.now()
     banners = (
@@ -170,17 +167,20 @@ async def home(session: AsyncSession, context: AppContext) -> HomeOut:
             .limit(10)
         )
     ).scalars()
-    statement, _ = card_select()
     hot = await session.execute(
-        statement.where(on_sale()).order_by(Goods.sales.desc(), Goods.id).limit(HOME_LIST_SIZE)
+        select(Goods.id)
+        .where(on_sale())
+        .order_by(Goods.sales.desc(), Goods.id)
+        .limit(HOME_LIST_SIZE)
     )
     newest = await session.execute(
-        statement.where(on_sale())
+        select(Goods.id)
+        .where(on_sale())
         .order_by(Goods.created_at.desc(), Goods.id.desc())
         .limit(HOME_LIST_SIZE)
     )
     tree = await category_tree(session)
-    return HomeOut(
+    page = HomeOut(
         shop=ShopBrief(
             name=shop.name,
             logo_url=urls.absolute(shop.logo_url),
@@ -198,21 +198,46 @@ async def home(session: AsyncSession, context: AppContext) -> HomeOut:
             for b in banners
         ],
         categories=[CategoryOut(id=c.id, name=c.name, icon_url=c.icon_url) for c in tree],
-        hot=cards_from_rows(hot),
-        new=cards_from_rows(newest),
+        hot=[],
+        new=[],
         promotions=Promotions(),
     )
+    return page, list(hot.scalars()), list(newest.scalars())
 
 
 # ---- cached answers (bytes ready to send) ----
 
 
-async def home_json(context: AppContext) -> bytes:
-    async def load() -> bytes:
-        async with context.db.transaction(write=False) as session:
-            return (await home(session, context)).model_dump_json().encode()
+async def cards_json(context: AppContext, goods_ids: list[int]) -> bytes:
+    """The cards of these goods as one JSON array, each card from the near cache."""
 
-    return await context.near_cache.get_or_load(NAMESPACE, "home", load)
+    async def load(missing: list[str]) -> dict[str, bytes]:
+        async with context.db.transaction(write=False) as session:
+            cards = await cards_by_id(session, [int(key[5:]) for key in missing])
+        return {
+            f"card:{goods_id}": card.model_dump_json().encode() for goods_id, card in cards.items()
+        }
+
+    keys = [f"card:{goods_id}" for goods_id in goods_ids]
+    found = await context.near_cache.load_many(GOODS, keys, load)
+    return b"[" + b",".join(found[key] for key in keys if key in found) + b"]"
+
+
+async def home_json(context: AppContext) -> bytes:
+    async def load() -> tuple[bytes, list[int], list[int]]:
+        async with context.db.transaction(write=False) as session:
+            page, hot, new = await home(session, context)
+        return page.model_dump_json(exclude={"hot", "new"}).encode(), hot, new
+
+    rest, hot, new = await context.near_cache.get_or_load(NAMESPACE, "home", load)
+    return (
+        rest[:-1]
+        + b',"hot":'
+        + await cards_json(context, hot)
+        + b',"new":'
+        + await cards_json(context, new)
+        + b"}"
+    )
 
 
 async def categories_json(context: AppContext) -> bytes:
@@ -225,11 +250,18 @@ async def categories_json(context: AppContext) -> bytes:
 
 
 async def goods_page_json(context: AppContext, query: GoodsQuery) -> bytes:
-    async def load() -> bytes:
+    async def load() -> tuple[int, list[int]]:
         async with context.db.transaction(write=False) as session:
-            return (await search_goods(session, query)).model_dump_json().encode()
+            return await search_goods(session, query)
 
-    return await context.near_cache.get_or_load(NAMESPACE, "goods:" + query.cache_key(), load)
+    total, goods_ids = await context.near_cache.get_or_load(
+        NAMESPACE, "goods:" + query.cache_key(), load
+    )
+    return (
+        b'{"items":'
+        + await cards_json(context, goods_ids)
+        + f',"total":{total},"page":{query.page},"page_size":{query.page_size}}}'.encode()
+    )
 
 
 async def cached_goods_detail(context: AppContext, goods_id: int) -> tuple[GoodsDetail, bytes]:
@@ -240,4 +272,4 @@ async def cached_goods_detail(context: AppContext, goods_id: int) -> tuple[Goods
             detail = await goods_detail(session, goods_id=goods_id)
         return detail, detail.model_dump_json().encode()
 
-    return await context.near_cache.get_or_load(NAMESPACE, f"detail:{goods_id}", load)
+    return await context.near_cache.get_or_load(GOODS, f"detail:{goods_id}", load)

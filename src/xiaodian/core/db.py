@@ -15,9 +15,9 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import event
+from sqlalchemy import CursorResult, Result, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -29,12 +29,33 @@ from sqlalchemy.ext.asyncio import (
 log = logging.getLogger(__name__)
 
 AfterCommit = Callable[[], Awaitable[None]]
+BeforeCommit = Callable[[AsyncSession], Awaitable[None]]
 _HOOKS_KEY = "after_commit"
+_BEFORE_KEY = "before_commit"
 
 
 def after_commit(session: AsyncSession, hook: AfterCommit) -> None:
     """Run `hook` once the session's transaction has committed (never if it rolls back)."""
     session.info.setdefault(_HOOKS_KEY, []).append(hook)
+
+
+def before_commit(session: AsyncSession, key: str, hook: BeforeCommit) -> None:
+    """Run `hook(session)` once, inside the transaction, just before it commits (the last
+    reads an event needs, such as the stock a burst of updates left). One hook per `key`."""
+    hooks: dict[str, BeforeCommit] = session.info.setdefault(_BEFORE_KEY, {})
+    hooks.setdefault(key, hook)
+
+
+async def _run_before_commit(session: AsyncSession) -> None:
+    hooks: dict[str, BeforeCommit] = session.info.get(_BEFORE_KEY, {})
+    while hooks:
+        _key, hook = hooks.popitem()
+        await hook(session)
+
+
+def affected(result: Result[Any]) -> int:
+    """How many rows an UPDATE or DELETE changed (the typed way to read `rowcount`)."""
+    return cast(CursorResult[Any], result).rowcount
 
 
 async def _run_after_commit(hooks: list[AfterCommit]) -> None:
@@ -93,6 +114,7 @@ class Database:
         hooks: list[AfterCommit] = []
         try:
             yield session
+            await _run_before_commit(session)
             await session.commit()
             hooks = session.info.pop(_HOOKS_KEY, [])
         except BaseException:

@@ -1,10 +1,12 @@
 """A per-process cache of ready answers, invalidated across processes through the bus.
 
 Hot catalog reads are served from this process's memory without touching the database or
-Redis. Every write that changes what those answers show calls `invalidate(namespace)` after it
-commits; the bus carries that to every process. Each namespace has a generation number: an
-answer computed while an invalidation arrives is never stored, so a slow reader cannot put stale
-data back. A lost bus connection clears everything on reconnect, and a TTL bounds the rest.
+Redis. Every write that changes what those answers show calls `invalidate(namespace)` (or
+`invalidate_keys(namespace, keys)` for single answers, such as one goods item's) after it
+commits; the bus carries that to every process. Each namespace and each key has a generation
+number: an answer computed while an invalidation arrives is never stored, so a slow reader
+cannot put stale data back. A lost bus connection clears everything on reconnect, and a TTL
+bounds the rest.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ import asyncio
 import time
 import uuid
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from typing import Any, TypeVar
 
 from xiaodian.core.bus import Bus
@@ -27,29 +29,35 @@ class NearCache:
         self._bus = bus
         self._ttl = ttl_seconds
         self._max_entries = max_entries
-        self._entries: OrderedDict[tuple[str, str], tuple[int, float, Any]] = OrderedDict()
+        self._entries: OrderedDict[tuple[str, str], tuple[tuple[int, int], float, Any]] = (
+            OrderedDict()
+        )
         self._generations: dict[str, int] = {}
+        self._key_generations: dict[tuple[str, str], int] = {}
         self._epoch = 0
         self._loading: dict[tuple[str, str], asyncio.Future[Any]] = {}
         self.origin = uuid.uuid4().hex
         bus.subscribe(CHANNEL, self._on_message)
         bus.on_reconnect(self.clear)
 
-    def _generation(self, namespace: str) -> int:
-        return self._epoch + self._generations.get(namespace, 0)
+    def _generation(self, namespace: str, key: str) -> tuple[int, int]:
+        return (
+            self._epoch + self._generations.get(namespace, 0),
+            self._key_generations.get((namespace, key), 0),
+        )
 
     def get(self, namespace: str, key: str) -> Any | None:
         entry = self._entries.get((namespace, key))
         if entry is None:
             return None
         generation, expires_at, value = entry
-        if generation != self._generation(namespace) or expires_at <= time.monotonic():
+        if generation != self._generation(namespace, key) or expires_at <= time.monotonic():
             del self._entries[(namespace, key)]
             return None
         return value
 
-    def _put(self, namespace: str, key: str, value: Any, generation: int) -> None:
-        if generation != self._generation(namespace):
+    def _put(self, namespace: str, key: str, value: Any, generation: tuple[int, int]) -> None:
+        if generation != self._generation(namespace, key):
             return
         self._entries[(namespace, key)] = (generation, time.monotonic() + self._ttl, value)
         self._entries.move_to_end((namespace, key))
@@ -64,7 +72,7 @@ class NearCache:
         pending = self._loading.get((namespace, key))
         if pending is not None:
             return await asyncio.shield(pending)
-        generation = self._generation(namespace)
+        generation = self._generation(namespace, key)
         future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
         self._loading[(namespace, key)] = future
         try:
@@ -80,6 +88,49 @@ class NearCache:
         finally:
             if self._loading.get((namespace, key)) is future:
                 del self._loading[(namespace, key)]
+
+    async def load_many(
+        self,
+        namespace: str,
+        keys: Iterable[str],
+        loader: Callable[[list[str]], Awaitable[Mapping[str, T]]],
+    ) -> dict[str, T]:
+        """Answers for many keys: the cached ones, and `loader(missing)` for the rest in one
+        call (each stored unless its key was invalidated while loading)."""
+        found: dict[str, T] = {}
+        missing: list[str] = []
+        for key in keys:
+            value = self.get(namespace, key)
+            if value is None:
+                missing.append(key)
+            else:
+                found[key] = value
+        if missing:
+            generations = {key: self._generation(namespace, key) for key in missing}
+            loaded = await loader(missing)
+            for key, value in loaded.items():
+                found[key] = value
+                if key in generations:
+                    self._put(namespace, key, value, generations[key])
+        return found
+
+    def bump_keys(self, namespace: str, keys: Iterable[str]) -> None:
+        for key in keys:
+            self._key_generations[(namespace, key)] = (
+                self._key_generations.get((namespace, key), 0) + 1
+            )
+            self._entries.pop((namespace, key), None)
+            self._loading.pop((namespace, key), None)
+
+    async def invalidate_keys(self, namespace: str, keys: Iterable[str]) -> None:
+        """Forget these answers of one namespace here and in every other process."""
+        wanted = list(keys)
+        if not wanted:
+            return
+        self.bump_keys(namespace, wanted)
+        await self._bus.publish(
+            CHANNEL, {"namespace": namespace, "keys": wanted, "origin": self.origin}
+        )
 
     def bump(self, *namespaces: str) -> None:
         for namespace in namespaces:
@@ -105,3 +156,6 @@ class NearCache:
         namespaces = message.get("namespaces")
         if isinstance(namespaces, list):
             self.bump(*(str(namespace) for namespace in namespaces))
+        keys, namespace = message.get("keys"), message.get("namespace")
+        if isinstance(keys, list) and isinstance(namespace, str):
+            self.bump_keys(namespace, (str(key) for key in keys))

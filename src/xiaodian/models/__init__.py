@@ -4,7 +4,9 @@ from xiaodian.models.admins import AdminUser
 from xiaodian.models.base import Base
 from xiaodian.models.cart import CartItem
 from xiaodian.models.catalog import Banner, Category, Goods, GoodsImage, GoodsSpec, Sku
+from xiaodian.models.inventory import StockQuota
 from xiaodian.models.orders import IdempotencyKey, Order, OrderEvent, OrderLine
+from xiaodian.models.outbox import OutboxEntry
 from xiaodian.models.payments import (
     Payment,
     PaymentAnomaly,
@@ -33,6 +35,7 @@ __all__ = [
     "Order",
     "OrderEvent",
     "OrderLine",
+    "OutboxEntry",
     "Payment",
     "PaymentAnomaly",
     "PaymentCredential",
@@ -41,5 +44,6 @@ __all__ = [
     "Review",
     "ShopSettings",
     "Sku",
+    "StockQuota",
     "User",
 ]

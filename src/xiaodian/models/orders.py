@@ -88,6 +88,10 @@ class OrderLine(Base):
     goods_total_fen: Mapped[int] = mapped_column(Integer)
     discount_fen: Mapped[int] = mapped_column(Integer, default=0)
     pay_fen: Mapped[int] = mapped_column(Integer)
+    quota_id: Mapped[int | None] = mapped_column(
+        BigId, ForeignKey("stock_quotas.id", ondelete="RESTRICT")
+    )
+    """The activity pool (flash sale, group buy) the units came from; None for plain stock."""
     is_reviewed: Mapped[bool] = mapped_column(Boolean, default=False)
     refunded_quantity: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     refunded_fen: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
@@ -104,6 +108,10 @@ class OrderEvent(Base):
     from_status: Mapped[str | None] = mapped_column(String(24))
     to_status: Mapped[str] = mapped_column(String(24))
     actor: Mapped[str] = mapped_column(String(16))
+    actor_id: Mapped[int | None] = mapped_column(BigId)
+    """The shopper's or merchant account's id (None for the system)."""
+    actor_name: Mapped[str] = mapped_column(String(64), default="", server_default="")
+    """Which sweep or channel acted for the system."""
     note: Mapped[str] = mapped_column(String(200), default="")
     created_at: Mapped[CreatedAt]
 

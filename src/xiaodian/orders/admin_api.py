@@ -33,21 +33,22 @@ async def get_order(order_id: IdPath, _admin: CurrentAdmin, session: SessionDep)
 async def ship(
     order_id: IdPath,
     body: ShipIn,
-    _admin: CurrentAdmin,
+    admin: CurrentAdmin,
     session: SessionDep,
     context: ContextDep,
 ) -> AdminOrderOut:
-    return await service.ship(session, order_id=order_id, shipment=body, defaults=context.settings)
+    return await service.ship(
+        session, order_id=order_id, shipment=body, admin_id=admin.id, defaults=context.settings
+    )
 
 
 @router.post("/orders/{order_id}/close")
 async def close(
     order_id: IdPath,
     body: CloseIn,
-    _admin: CurrentAdmin,
+    admin: CurrentAdmin,
     session: SessionDep,
-    context: ContextDep,
 ) -> AdminOrderOut:
     return await service.close_unpaid(
-        session, order_id=order_id, reason=body.reason, near_cache=context.near_cache
+        session, order_id=order_id, reason=body.reason, admin_id=admin.id
     )

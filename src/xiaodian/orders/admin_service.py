@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import func, or_, select
@@ -10,14 +9,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from xiaodian.catalog.queries import like_pattern
 from xiaodian.config import Settings
-from xiaodian.core import clock
-from xiaodian.core.nearcache import NearCache
+from xiaodian.core.actors import Actor
 from xiaodian.core.pagination import Page, offset_of
 from xiaodian.models import Order, User
-from xiaodian.orders import service
-from xiaodian.orders.errors import OrderNotPending, OrderStateConflict
+from xiaodian.orders import actions, service
+from xiaodian.orders.errors import OrderNotPending
 from xiaodian.orders.schemas import AdminOrderOut, AdminOrderQuery, ShipIn
-from xiaodian.orders.state import Status, transition
 from xiaodian.orders.views import TAB_STATUSES, WITH_LINES, orders_out
 from xiaodian.shop.service import current_settings
 
@@ -90,37 +87,27 @@ async def get_order(session: AsyncSession, *, order_id: int) -> AdminOrderOut:
 
 
 async def ship(
-    session: AsyncSession, *, order_id: int, shipment: ShipIn, defaults: Settings
+    session: AsyncSession, *, order_id: int, shipment: ShipIn, admin_id: int, defaults: Settings
 ) -> AdminOrderOut:
     """`paid → shipped` with carrier and tracking number; starts the auto-confirm clock."""
     order = await service.order_for_update(session, order_id=order_id)
     shop = await current_settings(session, defaults=defaults)
-    now = clock.now()
-    won = await transition(
+    await actions.ship(
         session,
         order=order,
-        from_statuses=[Status.PAID],
-        to=Status.SHIPPED,
-        actor="merchant",
-        note=f"{shipment.carrier} {shipment.tracking_no}",
-        values={
-            "shipped_at": now,
-            "carrier": shipment.carrier,
-            "tracking_no": shipment.tracking_no,
-            "auto_confirm_at": now + timedelta(days=shop.auto_confirm_days),
-        },
+        by=Actor.merchant(admin_id),
+        shipment=actions.Shipment(carrier=shipment.carrier, tracking_no=shipment.tracking_no),
+        auto_confirm_days=shop.auto_confirm_days,
     )
-    if not won:
-        raise OrderStateConflict("只有待发货的订单可以发货")
     return await get_order(session, order_id=order_id)
 
 
 async def close_unpaid(
-    session: AsyncSession, *, order_id: int, reason: str, near_cache: NearCache
+    session: AsyncSession, *, order_id: int, reason: str, admin_id: int
 ) -> AdminOrderOut:
     order = await service.order_for_update(session, order_id=order_id)
-    if not await service.close_order(
-        session, order=order, actor="merchant", reason=reason or "商家关闭", near_cache=near_cache
+    if not await actions.close(
+        session, order=order, by=Actor.merchant(admin_id), reason=reason or "商家关闭"
     ):
         raise OrderNotPending("只有待支付的订单可以关闭")
     return await get_order(session, order_id=order_id)

@@ -12,7 +12,7 @@ from xiaodian.auth.deps import CurrentUser
 from xiaodian.context import AppContext
 from xiaodian.core.http import IdPath, SessionDep, get_context
 from xiaodian.core.pagination import Page, PageNumber, PageSize
-from xiaodian.orders import service
+from xiaodian.orders import checkout, service
 from xiaodian.orders.errors import InvalidIdempotencyKey
 from xiaodian.orders.schemas import CheckoutIn, OrderCreate, OrderOut, OrderTab, PreviewOut
 from xiaodian.reviews import service as reviews
@@ -27,7 +27,7 @@ _KEY = re.compile(r"^[\x21-\x7e]{1,64}$")
 async def preview(
     body: CheckoutIn, user: CurrentUser, session: SessionDep, context: ContextDep
 ) -> PreviewOut:
-    return await service.preview(session, user=user, request=body, defaults=context.settings)
+    return await checkout.preview(session, user=user, request=body, defaults=context.settings)
 
 
 @router.post("/orders", status_code=201, response_model=OrderOut)
@@ -40,13 +40,12 @@ async def place_order(
 ) -> Any:
     if idempotency_key is not None and not _KEY.match(idempotency_key):
         raise InvalidIdempotencyKey()
-    order, created = await service.place_order(
+    order, created = await checkout.place_order(
         session,
         user=user,
         request=body,
         idempotency_key=idempotency_key,
         defaults=context.settings,
-        near_cache=context.near_cache,
     )
     headers = {} if created else {"Idempotent-Replayed": "true"}
     return JSONResponse(order.model_dump(mode="json"), status_code=201, headers=headers)
@@ -71,12 +70,8 @@ async def get_order(order_id: IdPath, user: CurrentUser, session: SessionDep) ->
 
 
 @router.post("/orders/{order_id}/cancel")
-async def cancel(
-    order_id: IdPath, user: CurrentUser, session: SessionDep, context: ContextDep
-) -> OrderOut:
-    return await service.cancel(
-        session, user_id=user.id, order_id=order_id, near_cache=context.near_cache
-    )
+async def cancel(order_id: IdPath, user: CurrentUser, session: SessionDep) -> OrderOut:
+    return await service.cancel(session, user_id=user.id, order_id=order_id)
 
 
 @router.post("/orders/{order_id}/confirm")

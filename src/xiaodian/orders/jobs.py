@@ -8,9 +8,11 @@ from sqlalchemy import select
 
 from xiaodian.context import AppContext
 from xiaodian.core import clock
+from xiaodian.core.actors import Actor
 from xiaodian.models import Order
-from xiaodian.orders import service
-from xiaodian.orders.state import Status, transition
+from xiaodian.orders import actions
+from xiaodian.orders.state import Status
+from xiaodian.orders.views import WITH_LINES
 
 BATCH = 50
 
@@ -19,6 +21,7 @@ def _due(status: str, deadline_column: Any, context: AppContext) -> Any:
     statement = (
         select(Order)
         .where(Order.status == status, deadline_column <= clock.now())
+        .options(WITH_LINES)
         .order_by(Order.id)
         .limit(BATCH)
     )
@@ -39,12 +42,11 @@ async def close_unpaid_orders(context: AppContext) -> int:
                 .all()
             )
             for order in orders:
-                if await service.close_order(
+                if await actions.close(
                     session,
                     order=order,
-                    actor="system",
+                    by=Actor.system("close_unpaid_orders"),
                     reason="超时未支付",
-                    near_cache=context.near_cache,
                 ):
                     closed += 1
         if len(orders) < BATCH:
@@ -62,14 +64,8 @@ async def auto_confirm_orders(context: AppContext) -> int:
                 .all()
             )
             for order in orders:
-                if await transition(
-                    session,
-                    order=order,
-                    from_statuses=[Status.SHIPPED],
-                    to=Status.COMPLETED,
-                    actor="system",
-                    note="超时自动确认收货",
-                    values={"completed_at": clock.now()},
+                if await actions.auto_confirm(
+                    session, order=order, by=Actor.system("auto_confirm_orders")
                 ):
                     completed += 1
         if len(orders) < BATCH:

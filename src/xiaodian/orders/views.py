@@ -17,9 +17,8 @@ from xiaodian.orders.schemas import (
     OrderOut,
     TimelineEntry,
 )
-from xiaodian.orders.state import STATUS_TEXT, Status
+from xiaodian.orders.state import REFUNDABLE, STATUS_TEXT, Status
 
-REFUNDABLE = frozenset({Status.PAID, Status.SHIPPED, Status.DELIVERING, Status.COMPLETED})
 TAB_STATUSES: dict[str, tuple[str, ...]] = {
     "pending_payment": (Status.PENDING_PAYMENT,),
     "paid": (Status.PAID, Status.GROUPING),

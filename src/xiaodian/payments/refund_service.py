@@ -8,35 +8,35 @@ the parts of any sequence of partial refunds add up to what was paid.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from datetime import timedelta
 
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from xiaodian.catalog.cache import invalidate_after_commit
-from xiaodian.catalog.stock import add_sales, return_stock
 from xiaodian.context import AppContext
 from xiaodian.core import clock
-from xiaodian.core.db import after_commit
-from xiaodian.models import Order, OrderLine, Payment, Refund, User
+from xiaodian.core.actors import Actor
+from xiaodian.core.db import affected
+from xiaodian.events import emit
+from xiaodian.models import Order, Payment, Refund, User
+from xiaodian.orders import actions
 from xiaodian.orders import service as orders
 from xiaodian.orders.schemas import OrderOut
-from xiaodian.orders.state import Status, transition
-from xiaodian.orders.views import REFUNDABLE
+from xiaodian.orders.state import REFUNDABLE, Status
 from xiaodian.payments import monitor, refund_channel, refund_views
 from xiaodian.payments.errors import RefundNotAllowed, RefundNotFound, RefundStateConflict
+from xiaodian.payments.events import RefundDue
 from xiaodian.payments.schemas import (
     RefundOut,
     RefundRequestIn,
 )
+from xiaodian.pricing import refund_share
 
 log = logging.getLogger(__name__)
 
 OPEN = ("requested", "approved", "processing")
 MONEY_OUT = ("approved", "processing", "succeeded")
-_tasks: set[asyncio.Task[None]] = set()
 
 
 async def _paid_payment(session: AsyncSession, order_id: int) -> Payment | None:
@@ -70,10 +70,12 @@ def _line_amounts(order: Order, wanted: dict[int, int]) -> tuple[list[dict[str, 
         remaining = line.quantity - line.refunded_quantity
         if quantity > remaining:
             raise RefundNotAllowed(f"「{line.title}」最多可退 {remaining} 件", line_id=line_id)
-        amount = (
-            line.pay_fen - line.refunded_fen
-            if quantity == remaining
-            else line.pay_fen * quantity // line.quantity
+        amount = refund_share(
+            pay_fen=line.pay_fen,
+            quantity=line.quantity,
+            refunded_fen=line.refunded_fen,
+            refunded_quantity=line.refunded_quantity,
+            units=quantity,
         )
         items.append({"line_id": line_id, "quantity": quantity, "amount_fen": amount})
     empties = all(
@@ -118,29 +120,27 @@ async def request_refund(
     number = (
         await session.scalar(select(func.count(Refund.id)).where(Refund.order_id == order.id)) or 0
     ) + 1
-    session.add(
-        Refund(
-            order_id=order.id,
-            payment_id=payment.id,
-            out_refund_no=f"R{order.order_no}{number:02d}",
-            kind="after_sale",
-            status="requested",
-            amount_fen=amount,
-            reason=data.reason,
-            lines=items,
-            restock=unshipped,
-        )
+    refund = Refund(
+        order_id=order.id,
+        payment_id=payment.id,
+        out_refund_no=f"R{order.order_no}{number:02d}",
+        kind="after_sale",
+        status="requested",
+        amount_fen=amount,
+        reason=data.reason,
+        lines=items,
+        restock=unshipped,
     )
-    if not await transition(
+    session.add(refund)
+    await session.flush()
+    await actions.request_refund(
         session,
         order=order,
-        from_statuses=[order.status],
-        to=Status.REFUND_REQUESTED,
-        actor="buyer",
-        note=data.reason,
-        values={"status_before_refund": order.status},
-    ):
-        raise RefundNotAllowed()
+        by=Actor.buyer(user.id),
+        refund_id=refund.id,
+        amount_fen=amount,
+        reason=data.reason,
+    )
     return await orders.get_order(session, user_id=user.id, order_id=order.id)
 
 
@@ -161,17 +161,11 @@ async def reject(session: AsyncSession, *, refund_id: int, admin_id: int, reason
             status="rejected", reject_reason=reason, decided_by=admin_id, decided_at=clock.now()
         )
     )
-    if won.rowcount != 1:  # type: ignore[attr-defined]
+    if affected(won) != 1:
         raise RefundStateConflict()
     order = await orders.order_for_update(session, order_id=refund.order_id)
-    back_to = order.status_before_refund or Status.PAID
-    await transition(
-        session,
-        order=order,
-        from_statuses=[Status.REFUND_REQUESTED],
-        to=back_to,
-        actor="merchant",
-        note=f"拒绝退款：{reason}",
+    await actions.reject_refund(
+        session, order=order, by=Actor.merchant(admin_id), refund_id=refund.id, reason=reason
     )
     return await refund_views.get_refund(session, refund_id=refund.id)
 
@@ -186,17 +180,19 @@ async def approve(context: AppContext, *, refund_id: int, admin_id: int) -> Refu
             .where(Refund.id == refund.id, Refund.status == "requested")
             .values(status="approved", decided_by=admin_id, decided_at=clock.now())
         )
-        if won.rowcount != 1:  # type: ignore[attr-defined]
+        if affected(won) != 1:
             raise RefundStateConflict()
         order = await orders.order_for_update(session, order_id=refund.order_id)
-        await transition(
+        await actions.approve_refund(
             session,
             order=order,
-            from_statuses=[Status.REFUND_REQUESTED],
-            to=Status.REFUNDING,
-            actor="merchant",
-            note="同意退款",
+            by=Actor.merchant(admin_id),
+            refund_id=refund.id,
+            amount_fen=refund.amount_fen,
         )
+        await emit(session, RefundDue(refund_id=refund.id))
+    # Asked at once so the merchant sees the answer; if the channel cannot be reached now,
+    # the outbox entry (RefundDue) keeps asking.
     await submit(context, refund_id=refund_id)
     async with context.db.transaction(write=False) as session:
         return await refund_views.get_refund(session, refund_id=refund_id)
@@ -211,30 +207,12 @@ async def retry(context: AppContext, *, refund_id: int) -> RefundOut:
             .where(Refund.id == refund.id, Refund.status == "failed")
             .values(status="approved", failure_message=None)
         )
-        if won.rowcount != 1:  # type: ignore[attr-defined]
+        if affected(won) != 1:
             raise RefundStateConflict()
+        await emit(session, RefundDue(refund_id=refund.id))
     await submit(context, refund_id=refund_id)
     async with context.db.transaction(write=False) as session:
         return await refund_views.get_refund(session, refund_id=refund_id)
-
-
-def submit_after_commit(session: AsyncSession, *, refund_id: int) -> None:
-    """Ask the channel in the background once this commits (the answer to a notification must
-    not wait for it); if the process dies first, the refund sweep does it."""
-    context = AppContext.of(session)
-
-    async def start() -> None:
-        task = asyncio.create_task(submit(context, refund_id=refund_id))
-        _tasks.add(task)
-        task.add_done_callback(_tasks.discard)
-
-    after_commit(session, start)
-
-
-async def drain() -> None:
-    """Wait for background refund submissions (tests, shutdown)."""
-    while _tasks:
-        await asyncio.gather(*list(_tasks), return_exceptions=True)
 
 
 async def submit(context: AppContext, *, refund_id: int) -> None:
@@ -274,6 +252,20 @@ async def submit(context: AppContext, *, refund_id: int) -> None:
             monitor.REFUNDS.labels(channel, "processing").inc()
 
 
+async def send_due_refund(context: AppContext, event: RefundDue) -> None:
+    """The outbox's receiver of `RefundDue`: send it, and fail (to be retried with backoff)
+    while the channel cannot be reached. Idempotent: a refund already sent is left alone."""
+    await submit(context, refund_id=event.refund_id)
+    async with context.db.transaction(write=False) as session:
+        refund = await session.get(Refund, event.refund_id)
+    if refund is not None and refund.status == "approved":
+        raise RefundNotSentYet(f"refund {refund.out_refund_no} not accepted by the channel yet")
+
+
+class RefundNotSentYet(Exception):
+    """The channel could not be reached; the outbox tries again later."""
+
+
 async def _fail(session: AsyncSession, refund_id: int, message: str) -> None:
     await session.execute(
         update(Refund)
@@ -295,7 +287,7 @@ async def finish(session: AsyncSession, *, refund_id: int, channel_refund_id: st
         .where(Refund.id == refund_id, Refund.status.in_(("approved", "processing")))
         .values(status="succeeded", refunded_at=clock.now(), channel_refund_id=channel_refund_id)
     )
-    if won.rowcount != 1:  # type: ignore[attr-defined]
+    if affected(won) != 1:
         return False
     refund = await _refund(session, refund_id)
     payment = await session.get(Payment, refund.payment_id)
@@ -304,48 +296,25 @@ async def finish(session: AsyncSession, *, refund_id: int, channel_refund_id: st
     if refund.kind != "after_sale":
         return True
     order = await orders.order_for_update(session, order_id=refund.order_id)
-    await _settle_lines(session, order=order, refund=refund)
-    order = await orders.order_for_update(session, order_id=refund.order_id)
     # Complete when every unit came back (freight may stay with the merchant once shipped)
     # or when the whole payment did.
-    complete = all(line.refunded_quantity >= line.quantity for line in order.lines) or (
-        await _refunded_so_far(session, payment.id) >= payment.amount_fen
-    )
-    target = Status.REFUNDED if complete else (order.status_before_refund or Status.PAID)
-    await transition(
+    await actions.settle_refund(
         session,
         order=order,
-        from_statuses=[Status.REFUNDING],
-        to=target,
-        actor="system",
-        note=f"退款成功 ¥{refund.amount_fen / 100:.2f}",
+        by=Actor.system(f"refund:{payment.channel}"),
+        refund_id=refund.id,
+        kind=refund.kind,
+        amount_fen=refund.amount_fen,
+        lines=[
+            actions.RefundedUnits(
+                line_id=item["line_id"], quantity=item["quantity"], amount_fen=item["amount_fen"]
+            )
+            for item in refund.lines
+        ],
+        restock=refund.restock,
+        all_money_back=await _refunded_so_far(session, payment.id) >= payment.amount_fen,
     )
     return True
-
-
-async def _settle_lines(session: AsyncSession, *, order: Order, refund: Refund) -> None:
-    lines = {line.id: line for line in order.lines}
-    stock: dict[int, int] = {}
-    goods_sales: dict[int, int] = {}
-    sku_sales: dict[int, int] = {}
-    for item in refund.lines:
-        line = lines[item["line_id"]]
-        await session.execute(
-            update(OrderLine)
-            .where(OrderLine.id == line.id)
-            .values(
-                refunded_quantity=OrderLine.refunded_quantity + item["quantity"],
-                refunded_fen=OrderLine.refunded_fen + item["amount_fen"],
-            )
-        )
-        if refund.restock:
-            stock[line.sku_id] = stock.get(line.sku_id, 0) + item["quantity"]
-        goods_sales[line.goods_id] = goods_sales.get(line.goods_id, 0) - item["quantity"]
-        sku_sales[line.sku_id] = sku_sales.get(line.sku_id, 0) - item["quantity"]
-    if stock:
-        await return_stock(session, quantities=stock)
-    await add_sales(session, goods_quantities=goods_sales, sku_quantities=sku_sales)
-    invalidate_after_commit(session, AppContext.of(session).near_cache)
 
 
 async def on_channel_report(

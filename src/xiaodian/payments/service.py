@@ -17,15 +17,20 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from xiaodian.context import AppContext
 from xiaodian.core import clock
-from xiaodian.core.db import after_commit
+from xiaodian.core.actors import Actor
+from xiaodian.core.db import affected
+from xiaodian.events import emit
 from xiaodian.integrations.alipay import AlipayError, AlipayUnavailable
 from xiaodian.integrations.wechat.pay_errors import WeChatPayError, WeChatPayUnavailable
 from xiaodian.models import Order, Payment, Refund, User
+from xiaodian.orders import actions
 from xiaodian.orders import service as orders
 from xiaodian.orders.errors import OrderNotPending
+from xiaodian.orders.events import OrderClosed
 from xiaodian.orders.state import Status
-from xiaodian.payments import gateway, monitor, refund_service
+from xiaodian.payments import gateway, monitor
 from xiaodian.payments.errors import PaymentFailed, PaymentUnavailable
+from xiaodian.payments.events import PrepayClosed, RefundDue
 from xiaodian.payments.schemas import Channel, PayOut
 
 log = logging.getLogger(__name__)
@@ -196,7 +201,6 @@ async def apply_success(
     """Record the money and move the order to paid, once. Money for an order that is no longer
     waiting (closed, or paid through another channel) is refunded automatically — never kept
     silently, never lost. Returns what happened."""
-    context = AppContext.of(session)
     if amount_fen != payment.amount_fen:
         await monitor.record(
             session,
@@ -221,10 +225,10 @@ async def apply_success(
             failure_message=None,
         )
     )
-    if won.rowcount != 1:  # type: ignore[attr-defined]
+    if affected(won) != 1:
         return "duplicate"
     order = await orders.order_for_update(session, order_id=payment.order_id)
-    if await orders.mark_paid(session, order=order, near_cache=context.near_cache):
+    if await actions.mark_paid(session, order=order, by=Actor.system(f"payment:{payment.channel}")):
         return "paid"
     await _refund_unwanted_payment(session, payment=payment, order=order, event_key=event_key)
     return "refunded_after_close"
@@ -256,42 +260,46 @@ async def _refund_unwanted_payment(
         amount_fen=payment.amount_fen,
         detail=f"{why}后收到付款，已自动退款",
     )
-    refund_service.submit_after_commit(session, refund_id=refund.id)
+    await emit(session, RefundDue(refund_id=refund.id))
 
 
 # ---- orders closing: close their prepays ----
 
 
-async def close_payments_of(session: AsyncSession, *, order: Order) -> None:
-    """An unpaid order closed: its pending payments close too, and (after the commit) the
-    channel is told, so the shopper can no longer pay a closed order."""
+async def close_payments_of_closed_order(session: AsyncSession, event: OrderClosed) -> None:
+    """An unpaid order closed (in its transaction): its pending payments close too, and the
+    channel is told after the commit (durably), so the shopper can no longer pay it."""
     pending = (
         (
             await session.execute(
-                select(Payment).where(Payment.order_id == order.id, Payment.status == "pending")
+                select(Payment).where(
+                    Payment.order_id == event.order_id, Payment.status == "pending"
+                )
             )
         )
         .scalars()
         .all()
     )
-    to_close: list[tuple[str, str, str]] = []
     for payment in pending:
         closed = await session.execute(
             update(Payment)
             .where(Payment.id == payment.id, Payment.status == "pending")
             .values(status="closed", closed_at=clock.now())
         )
-        if closed.rowcount == 1 and (payment.prepay_id or payment.channel == "alipay"):  # type: ignore[attr-defined]
-            to_close.append((payment.channel, payment.api, payment.out_trade_no))
-    if not to_close:
+        if affected(closed) == 1 and (payment.prepay_id or payment.channel == "alipay"):
+            await emit(session, PrepayClosed(payment_id=payment.id))
+
+
+async def close_prepay_at_channel(context: AppContext, event: PrepayClosed) -> None:
+    """Tell the channel a closed payment's prepay is void (idempotent: closing twice is
+    harmless; a payment already made is refunded by the notification or reconciliation)."""
+    async with context.db.transaction(write=False) as session:
+        payment = await session.get(Payment, event.payment_id)
+    if payment is None:
         return
-    context = AppContext.of(session)
-
-    async def tell_channels() -> None:
-        for channel, api, out_trade_no in to_close:
-            await _close_remote(context, channel=channel, api=api, out_trade_no=out_trade_no)
-
-    after_commit(session, tell_channels)
+    await _close_remote(
+        context, channel=payment.channel, api=payment.api, out_trade_no=payment.out_trade_no
+    )
 
 
 async def _close_remote(context: AppContext, *, channel: str, api: str, out_trade_no: str) -> None:
@@ -424,11 +432,3 @@ async def reconcile_pending_payments(context: AppContext) -> int:
         outcome = await reconcile_payment(context, payment_id=payment_id)
         settled += outcome in ("paid", "refunded_after_close")
     return settled
-
-
-async def _on_order_closed(session: AsyncSession, *, order: Order) -> None:
-    await close_payments_of(session, order=order)
-
-
-# Orders know nothing of payments; payments listen for orders closing.
-orders.order_closed.connect(_on_order_closed)

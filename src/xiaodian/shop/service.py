@@ -9,6 +9,7 @@ from xiaodian.catalog.cache import invalidate_after_commit
 from xiaodian.config import Settings
 from xiaodian.core.nearcache import NearCache
 from xiaodian.models import ShopSettings
+from xiaodian.pricing import FreightRule
 from xiaodian.shop.schemas import ShopSettingsOut, ShopSettingsPatch
 
 
@@ -27,11 +28,12 @@ async def current_settings(session: AsyncSession, *, defaults: Settings) -> Shop
     return row
 
 
-def freight_for(goods_total_fen: int, *, shop: ShopSettings) -> int:
-    """Flat freight, waived from the free-freight threshold up (a threshold of 0 means never)."""
-    if shop.free_freight_threshold_fen and goods_total_fen >= shop.free_freight_threshold_fen:
-        return 0
-    return shop.freight_fen
+def freight_rule(shop: ShopSettings) -> FreightRule:
+    """The shop's freight for the pricing pipeline: flat, waived from the threshold up (on
+    the goods' amount after discounts; a threshold of 0 means never waived)."""
+    return FreightRule(
+        freight_fen=shop.freight_fen, free_threshold_fen=shop.free_freight_threshold_fen
+    )
 
 
 async def update_settings(

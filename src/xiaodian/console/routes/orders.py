@@ -114,7 +114,7 @@ async def order_detail(
 
 @router.post("/orders/{order_id}/ship")
 async def ship(
-    order_id: IdPath, request: Request, _admin: ConsoleAdmin, session: SessionDep
+    order_id: IdPath, request: Request, admin: ConsoleAdmin, session: SessionDep
 ) -> Response:
     form = await read_form(request)
     values = {"carrier": text(form, "carrier"), "tracking_no": text(form, "tracking_no")}
@@ -124,7 +124,11 @@ async def ship(
         shipped, errors = await attempt(
             session,
             lambda: orders.ship(
-                session, order_id=order_id, shipment=shipment, defaults=context.settings
+                session,
+                order_id=order_id,
+                shipment=shipment,
+                admin_id=admin.id,
+                defaults=context.settings,
             ),
         )
         if shipped is not None:
@@ -137,15 +141,14 @@ async def ship(
 
 @router.post("/orders/{order_id}/close")
 async def close(
-    order_id: IdPath, request: Request, _admin: ConsoleAdmin, session: SessionDep
+    order_id: IdPath, request: Request, admin: ConsoleAdmin, session: SessionDep
 ) -> Response:
     reason, errors = validate(CloseIn, {"reason": text(await read_form(request), "reason")})
     if reason is not None:
-        context: AppContext = request.app.state.context
         closed, errors = await attempt(
             session,
             lambda: orders.close_unpaid(
-                session, order_id=order_id, reason=reason.reason, near_cache=context.near_cache
+                session, order_id=order_id, reason=reason.reason, admin_id=admin.id
             ),
         )
         if closed is not None:

@@ -1,0 +1,72 @@
+"""Emitting an event into a session: run, store or queue each receiver by its mode."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from xiaodian.context import AppContext
+from xiaodian.core import clock
+from xiaodian.core.db import after_commit
+from xiaodian.events.base import Event, Mode, Receiver, registry
+from xiaodian.models.outbox import OutboxEntry
+
+log = logging.getLogger(__name__)
+
+_QUEUED = "events_after_commit"
+_WAKE = "events_outbox_wake"
+
+
+async def emit(session: AsyncSession, event: Event, *, delay: timedelta | None = None) -> None:
+    """Deliver `event` to its receivers as each one's mode says (see `xiaodian.events`).
+
+    `delay` holds durable deliveries back (a reminder due later); the others are unaffected.
+    """
+    for receiver in registry.receivers(type(event)):
+        if receiver.mode is Mode.IN_TRANSACTION:
+            await receiver.handler(session, event)
+        elif receiver.mode is Mode.DURABLE:
+            session.add(
+                OutboxEntry(
+                    event=event.name,
+                    receiver=receiver.name,
+                    payload=event.to_payload(),
+                    status="pending",
+                    attempts=0,
+                    next_attempt_at=clock.now() + (delay or timedelta()),
+                )
+            )
+            _wake_outbox_after_commit(session)
+        else:
+            _queue_after_commit(session, receiver, event)
+
+
+def _queue_after_commit(session: AsyncSession, receiver: Receiver, event: Event) -> None:
+    queued: list[tuple[Receiver, Event]] | None = session.info.get(_QUEUED)
+    if queued is None:
+        queued = session.info[_QUEUED] = []
+        context = AppContext.of(session)
+
+        async def deliver() -> None:
+            for each_receiver, each_event in queued:
+                try:
+                    await each_receiver.handler(context, each_event)
+                except Exception:
+                    log.exception("after-commit receiver %s failed", each_receiver.name)
+
+        after_commit(session, deliver)
+    queued.append((receiver, event))
+
+
+def _wake_outbox_after_commit(session: AsyncSession) -> None:
+    if session.info.get(_WAKE):
+        return
+    session.info[_WAKE] = True
+    context = AppContext.of(session)
+
+    async def wake() -> None:
+        await context.wake_outbox()
+
+    after_commit(session, wake)

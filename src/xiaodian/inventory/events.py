@@ -1,0 +1,29 @@
+"""What inventory tells the rest of the shop (after the change commits)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from xiaodian.events import Event
+
+
+@dataclass(frozen=True)
+class StockChanged(Event):
+    """A SKU's sellable stock is now `stock` (sent once per SKU per transaction)."""
+
+    sku_id: int
+    goods_id: int
+    stock: int
+
+
+@dataclass(frozen=True)
+class QuotaChanged(Event):
+    """An activity's pool for a SKU has `units_left` (flash stock, group-buy stock)."""
+
+    quota_id: int
+    activity: str
+    activity_id: int
+    sku_id: int
+    goods_id: int
+    units_left: int
+    status: str

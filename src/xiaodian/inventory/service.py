@@ -1,0 +1,256 @@
+"""Taking, giving back, setting and pooling stock. The only code that writes `skus.stock`."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from xiaodian.core.db import affected, before_commit
+from xiaodian.events import emit
+from xiaodian.inventory.errors import OutOfStock, QuotaExhausted, StockNegative
+from xiaodian.inventory.events import QuotaChanged, StockChanged
+from xiaodian.models import Sku
+from xiaodian.models.inventory import StockQuota
+
+_TOUCHED_SKUS = "inventory_touched_skus"
+_TOUCHED_QUOTAS = "inventory_touched_quotas"
+
+
+@dataclass(frozen=True)
+class Units:
+    """`quantity` units of a SKU, from its activity pool when `quota_id` is set."""
+
+    sku_id: int
+    quantity: int
+    quota_id: int | None = None
+
+
+def _touch(session: AsyncSession, *, skus: Iterable[int] = (), quotas: Iterable[int] = ()) -> None:
+    session.info.setdefault(_TOUCHED_SKUS, set()).update(skus)
+    session.info.setdefault(_TOUCHED_QUOTAS, set()).update(quotas)
+    before_commit(session, "inventory", _announce)
+
+
+async def _announce(session: AsyncSession) -> None:
+    """Read what the transaction's changes left and emit one event per SKU and pool."""
+    sku_ids = sorted(session.info.pop(_TOUCHED_SKUS, set()))
+    quota_ids = sorted(session.info.pop(_TOUCHED_QUOTAS, set()))
+    if sku_ids:
+        rows = await session.execute(
+            select(Sku.id, Sku.goods_id, Sku.stock).where(Sku.id.in_(sku_ids)).order_by(Sku.id)
+        )
+        for sku_id, goods_id, stock in rows:
+            await emit(session, StockChanged(sku_id=sku_id, goods_id=goods_id, stock=stock))
+    if quota_ids:
+        pools = await session.execute(
+            select(StockQuota, Sku.goods_id)
+            .join(Sku, Sku.id == StockQuota.sku_id)
+            .where(StockQuota.id.in_(quota_ids))
+            .order_by(StockQuota.id)
+            .execution_options(populate_existing=True)
+        )
+        for quota, goods_id in pools:
+            await emit(
+                session,
+                QuotaChanged(
+                    quota_id=quota.id,
+                    activity=quota.activity,
+                    activity_id=quota.activity_id,
+                    sku_id=quota.sku_id,
+                    goods_id=goods_id,
+                    units_left=quota.units_left,
+                    status=quota.status,
+                ),
+            )
+
+
+def _merged(items: Iterable[Units]) -> dict[tuple[int, int | None], int]:
+    merged: dict[tuple[int, int | None], int] = {}
+    for item in items:
+        if item.quantity <= 0:
+            raise ValueError("units must be positive")
+        key = (item.sku_id, item.quota_id)
+        merged[key] = merged.get(key, 0) + item.quantity
+    return merged
+
+
+async def take(session: AsyncSession, items: Sequence[Units]) -> None:
+    """Take every item or raise (taking nothing: the caller's transaction rolls back).
+
+    Never sells more than there is: each row changes only while enough is left, which the
+    database decides; SKUs (then pools) are updated in primary-key order so two checkouts over
+    the same SKUs cannot deadlock. Raises OutOfStock or QuotaExhausted naming the SKU.
+    """
+    merged = _merged(items)
+    from_stock = {sku: n for (sku, quota), n in merged.items() if quota is None}
+    from_pools = {(quota, sku): n for (sku, quota), n in merged.items() if quota is not None}
+    for sku_id in sorted(from_stock):
+        quantity = from_stock[sku_id]
+        result = await session.execute(
+            update(Sku)
+            .where(Sku.id == sku_id, Sku.is_active.is_(True), Sku.stock >= quantity)
+            .values(stock=Sku.stock - quantity)
+            .execution_options(synchronize_session=False)
+        )
+        if affected(result) != 1:
+            raise OutOfStock("库存不足，请减少数量或选择其他规格", sku_id=sku_id)
+    for quota_id, sku_id in sorted(from_pools):
+        quantity = from_pools[(quota_id, sku_id)]
+        result = await session.execute(
+            update(StockQuota)
+            .where(
+                StockQuota.id == quota_id,
+                StockQuota.sku_id == sku_id,
+                StockQuota.status == "open",
+                StockQuota.units_left >= quantity,
+            )
+            .values(units_left=StockQuota.units_left - quantity)
+            .execution_options(synchronize_session=False)
+        )
+        if affected(result) != 1:
+            raise QuotaExhausted("活动库存不足", sku_id=sku_id)
+    _touch(session, skus=from_stock, quotas=(quota for quota, _ in from_pools))
+
+
+async def give_back(session: AsyncSession, items: Sequence[Units]) -> None:
+    """Return units (an unpaid order closed, unshipped goods refunded).
+
+    Units from a pool go back to the pool while it is open, else to the SKU. Callers
+    guarantee "exactly once" by calling this only after winning the conditional state change
+    that releases the units.
+    """
+    merged = _merged(items)
+    to_stock: dict[int, int] = {}
+    touched_pools: list[int] = []
+    for (sku_id, quota_id), quantity in sorted(
+        merged.items(), key=lambda kv: (kv[0][0], kv[0][1] or 0)
+    ):
+        if quota_id is not None:
+            result = await session.execute(
+                update(StockQuota)
+                .where(StockQuota.id == quota_id, StockQuota.status == "open")
+                .values(units_left=StockQuota.units_left + quantity)
+                .execution_options(synchronize_session=False)
+            )
+            if affected(result) == 1:
+                touched_pools.append(quota_id)
+                continue
+        to_stock[sku_id] = to_stock.get(sku_id, 0) + quantity
+    for sku_id in sorted(to_stock):
+        await session.execute(
+            update(Sku)
+            .where(Sku.id == sku_id)
+            .values(stock=Sku.stock + to_stock[sku_id])
+            .execution_options(synchronize_session=False)
+        )
+    _touch(session, skus=to_stock, quotas=touched_pools)
+
+
+async def adjust(session: AsyncSession, deltas: Mapping[int, int]) -> None:
+    """Add or remove units relative to now, all or nothing; never below zero (StockNegative
+    names the SKU). Safe against orders placed at the same moment."""
+    for sku_id in sorted(deltas):
+        delta = deltas[sku_id]
+        if delta == 0:
+            continue
+        result = await session.execute(
+            update(Sku)
+            .where(Sku.id == sku_id, Sku.stock + delta >= 0)
+            .values(stock=Sku.stock + delta)
+            .execution_options(synchronize_session=False)
+        )
+        if affected(result) != 1:
+            raise StockNegative("库存不能小于 0", sku_id=sku_id)
+    _touch(session, skus=[sku for sku, delta in deltas.items() if delta])
+
+
+async def set_available(session: AsyncSession, stock: Mapping[int, int]) -> None:
+    """Set what each SKU can sell from now (units held by unpaid orders are already out of
+    `stock`, so they stay held). Only for counts the merchant states outright."""
+    if any(value < 0 for value in stock.values()):
+        raise StockNegative("库存不能小于 0")
+    for sku_id in sorted(stock):
+        await session.execute(
+            update(Sku)
+            .where(Sku.id == sku_id)
+            .values(stock=stock[sku_id])
+            .execution_options(synchronize_session=False)
+        )
+    _touch(session, skus=stock)
+
+
+def announce(session: AsyncSession, sku_ids: Iterable[int]) -> None:
+    """SKUs whose stock was written as part of creating them (a new goods item): announce
+    their stock like any change."""
+    _touch(session, skus=sku_ids)
+
+
+# ---- activity pools ----
+
+
+async def open_pool(
+    session: AsyncSession, *, activity: str, activity_id: int, sku_id: int, units: int
+) -> StockQuota:
+    """Move `units` from the SKU's stock into a new pool for the activity (OutOfStock if the
+    SKU has fewer)."""
+    if units < 0:
+        raise ValueError("units must not be negative")
+    if units:
+        await take(session, [Units(sku_id=sku_id, quantity=units)])
+    pool = StockQuota(
+        activity=activity,
+        activity_id=activity_id,
+        sku_id=sku_id,
+        allocated=units,
+        units_left=units,
+        status="open",
+    )
+    session.add(pool)
+    await session.flush()
+    _touch(session, quotas=[pool.id])
+    return pool
+
+
+async def resize_pool(session: AsyncSession, *, quota_id: int, units_left: int) -> None:
+    """Make the pool hold `units_left` unsold units: more is taken from the SKU, less is
+    given back to it. Refused (StockNegative) below what the pool can give back."""
+    pool = await session.get(StockQuota, quota_id, with_for_update=True, populate_existing=True)
+    if pool is None or pool.status != "open":
+        raise QuotaExhausted("活动已结束，不能修改库存")
+    change = units_left - pool.units_left
+    if change > 0:
+        await take(session, [Units(sku_id=pool.sku_id, quantity=change)])
+    elif change < 0:
+        await give_back(session, [Units(sku_id=pool.sku_id, quantity=-change)])
+    result = await session.execute(
+        update(StockQuota)
+        .where(StockQuota.id == quota_id, StockQuota.units_left == pool.units_left)
+        .values(units_left=units_left, allocated=StockQuota.allocated + change)
+        .execution_options(synchronize_session=False)
+    )
+    if affected(result) != 1:
+        raise StockNegative("活动库存刚刚有变动，请刷新后重试")
+    _touch(session, quotas=[quota_id])
+
+
+async def close_pool(session: AsyncSession, *, quota_id: int) -> int:
+    """Close the pool and give what it had left back to the SKU, exactly once; the units
+    returned (0 if it was already closed)."""
+    pool = await session.get(StockQuota, quota_id, with_for_update=True, populate_existing=True)
+    if pool is None:
+        return 0
+    result = await session.execute(
+        update(StockQuota)
+        .where(StockQuota.id == quota_id, StockQuota.status == "open")
+        .values(status="closed", units_left=0)
+        .execution_options(synchronize_session=False)
+    )
+    if affected(result) != 1:
+        return 0
+    if pool.units_left:
+        await give_back(session, [Units(sku_id=pool.sku_id, quantity=pool.units_left)])
+    _touch(session, quotas=[quota_id])
+    return pool.units_left

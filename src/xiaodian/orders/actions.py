@@ -1,0 +1,374 @@
+"""The business actions on an order: the only code that moves an order's status.
+
+Each action owns its move (a conditional transition), the stock it takes or gives back, the
+timeline entry with the real actor, and the event it emits. Payments, sweeps, the console and
+both APIs call these; "what happens when an order ships" is one function here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
+
+from xiaodian.catalog.sales import add_sales
+from xiaodian.core import clock
+from xiaodian.core.actors import Actor
+from xiaodian.events import emit
+from xiaodian.inventory import service as inventory
+from xiaodian.inventory.service import Units
+from xiaodian.models import Order, OrderEvent, OrderLine
+from xiaodian.orders.errors import OrderNotPending, OrderStateConflict
+from xiaodian.orders.events import (
+    OrderClosed,
+    OrderCompleted,
+    OrderPaid,
+    OrderPlaced,
+    OrderShipped,
+    RefundApproved,
+    RefundRejected,
+    RefundRequested,
+    RefundSettled,
+)
+from xiaodian.orders.numbers import new_order_no
+from xiaodian.orders.state import REFUNDABLE, Status, transition
+
+
+def _goods_ids(order: Order) -> tuple[int, ...]:
+    return tuple(sorted({line.goods_id for line in order.lines}))
+
+
+def _units(order: Order) -> list[Units]:
+    return [
+        Units(sku_id=line.sku_id, quantity=line.quantity, quota_id=line.quota_id)
+        for line in order.lines
+    ]
+
+
+# ---- placing and paying ----
+
+
+async def place(session: AsyncSession, *, order: Order, by: Actor) -> Order:
+    """Insert a new order waiting for payment and take its units; the only way an order is
+    created. Never sells more than stock: if any line is short nothing is taken (the error
+    rolls the caller's transaction back)."""
+    await inventory.take(session, _units(order))
+    order.status = Status.PENDING_PAYMENT
+    await _insert_with_unique_number(session, order)
+    session.add(
+        OrderEvent(
+            order_id=order.id,
+            from_status=None,
+            to_status=order.status,
+            actor=by.kind,
+            actor_id=by.id,
+            actor_name=by.name,
+            note="提交订单",
+        )
+    )
+    await session.flush()
+    await emit(
+        session,
+        OrderPlaced(
+            order_id=order.id,
+            user_id=order.user_id,
+            kind=order.kind,
+            total_fen=order.total_fen,
+            goods_ids=_goods_ids(order),
+        ),
+    )
+    return order
+
+
+async def _insert_with_unique_number(session: AsyncSession, order: Order) -> None:
+    """Order numbers are random within a millisecond; on the rare clash, draw again."""
+    for attempt in range(5):
+        try:
+            async with session.begin_nested():
+                session.add(order)
+                await session.flush()
+            return
+        except IntegrityError:
+            if attempt == 4:
+                raise
+            order.order_no = new_order_no(clock.now())
+
+
+async def _units_by(
+    session: AsyncSession, order_id: int, column: InstrumentedAttribute[int]
+) -> dict[int, int]:
+    """The order's units summed per SKU or per goods (`column`)."""
+    rows = await session.execute(
+        select(column, func.sum(OrderLine.quantity))
+        .where(OrderLine.order_id == order_id)
+        .group_by(column)
+    )
+    return {key: int(total) for key, total in rows}
+
+
+async def mark_paid(
+    session: AsyncSession, *, order: Order, by: Actor, note: str = "支付成功"
+) -> bool:
+    """`pending_payment → paid`, once, counting the sales. False if the order was not waiting
+    (paid already by a duplicate notification, or closed: the caller refunds that money)."""
+    won = await transition(
+        session,
+        order=order,
+        from_statuses=[Status.PENDING_PAYMENT],
+        to=Status.PAID,
+        actor=by,
+        note=note,
+        values={"paid_at": clock.now()},
+    )
+    if not won:
+        return False
+    await add_sales(
+        session,
+        goods_quantities=await _units_by(session, order.id, OrderLine.goods_id),
+        sku_quantities=await _units_by(session, order.id, OrderLine.sku_id),
+    )
+    await emit(
+        session,
+        OrderPaid(
+            order_id=order.id,
+            user_id=order.user_id,
+            kind=order.kind,
+            total_fen=order.total_fen,
+            goods_ids=_goods_ids(order),
+        ),
+    )
+    return True
+
+
+async def close(session: AsyncSession, *, order: Order, by: Actor, reason: str) -> bool:
+    """Close an unpaid order and give its units back; True only for the one call that won.
+
+    Buyer cancel, merchant close and the unpaid sweep all come here: the conditional move
+    guarantees the units go back exactly once.
+    """
+    won = await transition(
+        session,
+        order=order,
+        from_statuses=[Status.PENDING_PAYMENT],
+        to=Status.CLOSED,
+        actor=by,
+        note=reason,
+        values={"closed_at": clock.now(), "close_reason": reason[:32]},
+    )
+    if not won:
+        return False
+    await inventory.give_back(session, _units(order))
+    await emit(
+        session,
+        OrderClosed(
+            order_id=order.id,
+            user_id=order.user_id,
+            kind=order.kind,
+            reason=reason,
+            actor=by.ref,
+            goods_ids=_goods_ids(order),
+        ),
+    )
+    return True
+
+
+# ---- delivery ----
+
+
+@dataclass(frozen=True)
+class Shipment:
+    carrier: str
+    tracking_no: str
+
+
+async def ship(
+    session: AsyncSession, *, order: Order, by: Actor, shipment: Shipment, auto_confirm_days: int
+) -> None:
+    """`paid → shipped` with carrier and tracking number; starts the auto-confirm clock."""
+    now = clock.now()
+    if not await transition(
+        session,
+        order=order,
+        from_statuses=[Status.PAID],
+        to=Status.SHIPPED,
+        actor=by,
+        note=f"{shipment.carrier} {shipment.tracking_no}",
+        values={
+            "shipped_at": now,
+            "carrier": shipment.carrier,
+            "tracking_no": shipment.tracking_no,
+            "auto_confirm_at": now + timedelta(days=auto_confirm_days),
+        },
+    ):
+        raise OrderStateConflict("只有待发货的订单可以发货")
+    await emit(
+        session,
+        OrderShipped(
+            order_id=order.id,
+            user_id=order.user_id,
+            carrier=shipment.carrier,
+            tracking_no=shipment.tracking_no,
+            actor=by.ref,
+        ),
+    )
+
+
+async def confirm(session: AsyncSession, *, order: Order, by: Actor) -> None:
+    """The buyer has the goods: `shipped | delivering → completed`."""
+    if not await _complete(session, order=order, by=by, note="确认收货"):
+        raise OrderStateConflict("订单还未发货或已完成")
+
+
+async def auto_confirm(session: AsyncSession, *, order: Order, by: Actor) -> bool:
+    """Nobody confirmed within the shop's days: complete it (the sweep); False if it moved."""
+    return await _complete(session, order=order, by=by, note="超时自动确认收货")
+
+
+async def _complete(session: AsyncSession, *, order: Order, by: Actor, note: str) -> bool:
+    if not await transition(
+        session,
+        order=order,
+        from_statuses=[Status.SHIPPED, Status.DELIVERING],
+        to=Status.COMPLETED,
+        actor=by,
+        note=note,
+        values={"completed_at": clock.now()},
+    ):
+        return False
+    await emit(session, OrderCompleted(order_id=order.id, user_id=order.user_id, actor=by.ref))
+    return True
+
+
+# ---- after-sale refunds ----
+
+
+async def request_refund(
+    session: AsyncSession, *, order: Order, by: Actor, refund_id: int, amount_fen: int, reason: str
+) -> None:
+    """The shopper asks for money back; the order waits in `refund_requested` for the
+    merchant, remembering where it was."""
+    if order.status not in REFUNDABLE or not await transition(
+        session,
+        order=order,
+        from_statuses=[order.status],
+        to=Status.REFUND_REQUESTED,
+        actor=by,
+        note=reason,
+        values={"status_before_refund": order.status},
+    ):
+        raise OrderNotPending("订单当前状态不能申请退款")
+    await emit(
+        session,
+        RefundRequested(
+            order_id=order.id, refund_id=refund_id, user_id=order.user_id, amount_fen=amount_fen
+        ),
+    )
+
+
+async def reject_refund(
+    session: AsyncSession, *, order: Order, by: Actor, refund_id: int, reason: str
+) -> None:
+    """The merchant says no: the order goes back to where it was."""
+    await transition(
+        session,
+        order=order,
+        from_statuses=[Status.REFUND_REQUESTED],
+        to=order.status_before_refund or Status.PAID,
+        actor=by,
+        note=f"拒绝退款：{reason}",
+    )
+    await emit(
+        session,
+        RefundRejected(
+            order_id=order.id, refund_id=refund_id, user_id=order.user_id, reason=reason
+        ),
+    )
+
+
+async def approve_refund(
+    session: AsyncSession, *, order: Order, by: Actor, refund_id: int, amount_fen: int
+) -> None:
+    """The merchant agrees: `refund_requested → refunding`, and the channel must be asked to
+    pay back (a durable receiver of `RefundApproved`)."""
+    await transition(
+        session,
+        order=order,
+        from_statuses=[Status.REFUND_REQUESTED],
+        to=Status.REFUNDING,
+        actor=by,
+        note="同意退款",
+    )
+    await emit(
+        session,
+        RefundApproved(order_id=order.id, refund_id=refund_id, amount_fen=amount_fen, actor=by.ref),
+    )
+
+
+@dataclass(frozen=True)
+class RefundedUnits:
+    line_id: int
+    quantity: int
+    amount_fen: int
+
+
+async def settle_refund(
+    session: AsyncSession,
+    *,
+    order: Order,
+    by: Actor,
+    refund_id: int,
+    kind: str,
+    amount_fen: int,
+    lines: Sequence[RefundedUnits],
+    restock: bool,
+    all_money_back: bool,
+) -> None:
+    """The money of an after-sale refund went back: mark the lines, return unshipped units,
+    take the units off the sales, and move the order to `refunded` (every unit or every fen
+    came back) or back to where it was (a partial refund)."""
+    by_id = {line.id: line for line in order.lines}
+    stock: list[Units] = []
+    goods_sales: dict[int, int] = {}
+    sku_sales: dict[int, int] = {}
+    for item in lines:
+        line = by_id[item.line_id]
+        line.refunded_quantity += item.quantity
+        line.refunded_fen += item.amount_fen
+        if restock:
+            stock.append(Units(sku_id=line.sku_id, quantity=item.quantity))
+        goods_sales[line.goods_id] = goods_sales.get(line.goods_id, 0) - item.quantity
+        sku_sales[line.sku_id] = sku_sales.get(line.sku_id, 0) - item.quantity
+    await session.flush()
+    if stock:
+        await inventory.give_back(session, stock)
+    await add_sales(session, goods_quantities=goods_sales, sku_quantities=sku_sales)
+    every_unit = all(line.refunded_quantity >= line.quantity for line in order.lines)
+    target = (
+        Status.REFUNDED
+        if every_unit or all_money_back
+        else (order.status_before_refund or Status.PAID)
+    )
+    await transition(
+        session,
+        order=order,
+        from_statuses=[Status.REFUNDING],
+        to=target,
+        actor=by,
+        note=f"退款成功 ¥{amount_fen / 100:.2f}",
+    )
+    await emit(
+        session,
+        RefundSettled(
+            order_id=order.id,
+            refund_id=refund_id,
+            user_id=order.user_id,
+            amount_fen=amount_fen,
+            kind=kind,
+            goods_ids=_goods_ids(order),
+        ),
+    )

@@ -1,0 +1,320 @@
+"""Checkout: what an order would cost (preview) and placing it, priced by one pipeline.
+
+Prices come from the database, never the client; the pricing pipeline turns lines, the
+shop's freight rule and the adjustments into what each line pays; `actions.place` takes the
+stock and writes the order in the same transaction.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from xiaodian import pricing
+from xiaodian.cart import service as cart
+from xiaodian.cart.errors import CartQuantityLimit
+from xiaodian.catalog.errors import GoodsOffShelf, SkuNotFound
+from xiaodian.catalog.queries import is_purchasable, sku_rows_select, spec_text
+from xiaodian.config import Settings
+from xiaodian.core import clock, urls
+from xiaodian.core.actors import Actor
+from xiaodian.models import Address, IdempotencyKey, Order, OrderLine, Sku, User
+from xiaodian.orders import actions
+from xiaodian.orders.errors import (
+    AddressRequired,
+    EmptyCheckout,
+    IdempotencyKeyReused,
+    OrderStateConflict,
+)
+from xiaodian.orders.numbers import new_order_no
+from xiaodian.orders.schemas import CheckoutIn, OrderCreate, OrderOut, PreviewLine, PreviewOut
+from xiaodian.orders.service import get_order
+from xiaodian.orders.state import Status
+from xiaodian.shop.service import current_settings, freight_rule
+from xiaodian.users.errors import AddressNotFound
+from xiaodian.users.schemas import AddressOut
+
+
+@dataclass(frozen=True)
+class CheckoutLine:
+    """A SKU at its current price, as the shopper will buy it."""
+
+    sku_id: int
+    goods_id: int
+    category_id: int
+    title: str
+    spec_text: str
+    image_url: str
+    unit_price_fen: int
+    quantity: int
+    stock: int
+
+    @property
+    def goods_total_fen(self) -> int:
+        return self.unit_price_fen * self.quantity
+
+    def for_pricing(self) -> pricing.PricingLine:
+        return pricing.PricingLine(
+            key=self.sku_id,
+            goods_id=self.goods_id,
+            category_id=self.category_id,
+            unit_price_fen=self.unit_price_fen,
+            quantity=self.quantity,
+        )
+
+
+@dataclass(frozen=True)
+class Priced:
+    lines: list[CheckoutLine]
+    quote: pricing.Quote
+    free_freight_threshold_fen: int
+
+
+async def _requested_quantities(
+    session: AsyncSession, *, user_id: int, request: CheckoutIn
+) -> dict[int, int]:
+    if request.from_cart:
+        quantities = await cart.selected_quantities(session, user_id=user_id)
+    else:
+        quantities = {}
+        for item in request.items or []:
+            quantities[item.sku_id] = quantities.get(item.sku_id, 0) + item.quantity
+    if not quantities:
+        raise EmptyCheckout("购物车中没有选中的商品" if request.from_cart else None)
+    for sku_id, quantity in quantities.items():
+        if quantity > cart.MAX_QUANTITY:
+            raise CartQuantityLimit(sku_id=sku_id)
+    return quantities
+
+
+async def checkout_lines(
+    session: AsyncSession, quantities: Mapping[int, int]
+) -> list[CheckoutLine]:
+    """Current prices and titles from the database; any missing or off-shelf SKU stops it."""
+    rows = await session.execute(sku_rows_select().where(Sku.id.in_(list(quantities))))
+    found = {sku.id: (sku, goods, cover) for sku, goods, cover in rows}
+    lines: list[CheckoutLine] = []
+    for sku_id in sorted(quantities):
+        if sku_id not in found or found[sku_id][1].deleted_at is not None:
+            raise SkuNotFound(sku_id=sku_id)
+        sku, goods, cover = found[sku_id]
+        if not is_purchasable(sku, goods):
+            raise GoodsOffShelf(f"「{goods.title}」已下架", sku_id=sku_id)
+        lines.append(
+            CheckoutLine(
+                sku_id=sku.id,
+                goods_id=goods.id,
+                category_id=goods.category_id,
+                title=goods.title,
+                spec_text=spec_text(sku.spec_values),
+                image_url=sku.image_url or cover or "",
+                unit_price_fen=sku.price_fen,
+                quantity=quantities[sku_id],
+                stock=sku.stock,
+            )
+        )
+    return lines
+
+
+async def price_lines(
+    session: AsyncSession,
+    *,
+    lines: Sequence[CheckoutLine],
+    defaults: Settings,
+    adjustments: Sequence[pricing.Adjustment] = (),
+) -> Priced:
+    """Price the lines with the shop's freight rule and the given adjustments."""
+    shop = await current_settings(session, defaults=defaults)
+    quote = pricing.price(
+        [line.for_pricing() for line in lines],
+        freight=freight_rule(shop),
+        adjustments=adjustments,
+    )
+    return Priced(
+        lines=list(lines), quote=quote, free_freight_threshold_fen=shop.free_freight_threshold_fen
+    )
+
+
+async def _own_address(session: AsyncSession, user_id: int, address_id: int) -> Address:
+    address = await session.scalar(
+        select(Address).where(Address.id == address_id, Address.user_id == user_id)
+    )
+    if address is None:
+        raise AddressNotFound()
+    return address
+
+
+async def preview(
+    session: AsyncSession, *, user: User, request: CheckoutIn, defaults: Settings
+) -> PreviewOut:
+    """What the order would cost, without writing anything (no stock is held)."""
+    quantities = await _requested_quantities(session, user_id=user.id, request=request)
+    priced = await price_lines(
+        session, lines=await checkout_lines(session, quantities), defaults=defaults
+    )
+    address = None
+    if request.address_id is not None:
+        address = await _own_address(session, user.id, request.address_id)
+    quote = priced.quote
+    return PreviewOut(
+        lines=[
+            PreviewLine(
+                sku_id=line.sku_id,
+                goods_id=line.goods_id,
+                title=line.title,
+                spec_text=line.spec_text,
+                image_url=urls.sized(line.image_url, 480) if line.image_url else "",
+                unit_price_fen=line.unit_price_fen,
+                quantity=line.quantity,
+                goods_total_fen=line.goods_total_fen,
+                stock=line.stock,
+            )
+            for line in priced.lines
+        ],
+        goods_total_fen=quote.goods_total_fen,
+        freight_fen=quote.freight_fen,
+        discount_fen=quote.discount_fen,
+        total_fen=quote.total_fen,
+        item_count=sum(line.quantity for line in priced.lines),
+        free_freight_threshold_fen=priced.free_freight_threshold_fen,
+        address=AddressOut.model_validate(address) if address else None,
+    )
+
+
+def request_fingerprint(request: OrderCreate) -> str:
+    canonical = json.dumps(request.model_dump(mode="json"), sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+async def _claim_idempotency_key(
+    session: AsyncSession, *, user_id: int, key: str, fingerprint: str
+) -> IdempotencyKey | int:
+    """Claim the key for this request, or return the order an earlier identical one made.
+
+    The claim row is inserted before anything else: a concurrent duplicate waits on its unique
+    index until this transaction ends, then finds the finished order.
+    """
+    existing = await session.scalar(
+        select(IdempotencyKey).where(IdempotencyKey.user_id == user_id, IdempotencyKey.key == key)
+    )
+    if existing is None:
+        claim = IdempotencyKey(user_id=user_id, key=key, request_hash=fingerprint)
+        try:
+            async with session.begin_nested():
+                session.add(claim)
+                await session.flush()
+            return claim
+        except IntegrityError:
+            existing = await session.scalar(
+                select(IdempotencyKey)
+                .where(IdempotencyKey.user_id == user_id, IdempotencyKey.key == key)
+                .execution_options(populate_existing=True)
+            )
+            if existing is None:
+                raise
+    if existing.request_hash != fingerprint:
+        raise IdempotencyKeyReused()
+    if existing.order_id is None:
+        raise OrderStateConflict("相同的下单请求正在处理中，请稍后查看订单")
+    return existing.order_id
+
+
+def build_order(
+    *, user: User, address: Address, priced: Priced, note: str, unpaid_minutes: int, kind: str
+) -> Order:
+    """The order row for a priced checkout (not yet inserted)."""
+    now = clock.now()
+    quote = priced.quote
+    return Order(
+        order_no=new_order_no(now),
+        user_id=user.id,
+        status=Status.PENDING_PAYMENT,
+        kind=kind,
+        goods_total_fen=quote.goods_total_fen,
+        freight_fen=quote.freight_fen,
+        discount_fen=quote.discount_fen,
+        total_fen=quote.total_fen,
+        item_count=sum(line.quantity for line in priced.lines),
+        note=note,
+        receiver_name=address.name,
+        receiver_phone=address.phone,
+        province=address.province,
+        city=address.city,
+        district=address.district,
+        address_detail=address.detail,
+        lat=address.lat,
+        lng=address.lng,
+        expires_at=now + timedelta(minutes=unpaid_minutes),
+        created_at=now,
+        lines=[
+            OrderLine(
+                goods_id=line.goods_id,
+                sku_id=line.sku_id,
+                title=line.title,
+                spec_text=line.spec_text,
+                image_url=line.image_url,
+                unit_price_fen=line.unit_price_fen,
+                quantity=line.quantity,
+                goods_total_fen=line.goods_total_fen,
+                discount_fen=quote.line(line.sku_id).discount_fen,
+                pay_fen=quote.line(line.sku_id).pay_fen,
+            )
+            for line in priced.lines
+        ],
+    )
+
+
+async def place_order(
+    session: AsyncSession,
+    *,
+    user: User,
+    request: OrderCreate,
+    idempotency_key: str | None,
+    defaults: Settings,
+) -> tuple[OrderOut, bool]:
+    """Create an order waiting for payment, taking its stock; (order, created).
+
+    Never sells more than stock (`actions.place`). With an `Idempotency-Key`, a retried
+    request returns the first order instead of making a second.
+    """
+    if request.address_id is None:
+        raise AddressRequired()
+    claim: IdempotencyKey | None = None
+    if idempotency_key is not None:
+        claimed = await _claim_idempotency_key(
+            session,
+            user_id=user.id,
+            key=idempotency_key,
+            fingerprint=request_fingerprint(request),
+        )
+        if isinstance(claimed, int):
+            return await get_order(session, user_id=user.id, order_id=claimed), False
+        claim = claimed
+
+    quantities = await _requested_quantities(session, user_id=user.id, request=request)
+    lines = await checkout_lines(session, quantities)
+    address = await _own_address(session, user.id, request.address_id)
+    priced = await price_lines(session, lines=lines, defaults=defaults)
+    shop = await current_settings(session, defaults=defaults)
+    order = build_order(
+        user=user,
+        address=address,
+        priced=priced,
+        note=request.note,
+        unpaid_minutes=shop.unpaid_timeout_minutes,
+        kind="normal",
+    )
+    await actions.place(session, order=order, by=Actor.buyer(user.id))
+    if request.from_cart:
+        await cart.remove_skus(session, user_id=user.id, sku_ids=quantities)
+    if claim is not None:
+        claim.order_id = order.id
+    await session.flush()
+    return await get_order(session, user_id=user.id, order_id=order.id), True

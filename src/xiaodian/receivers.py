@@ -1,0 +1,39 @@
+"""Every event's receivers, in one place (see `xiaodian.events` for the three modes).
+
+Installed once at start-up by the app, the worker and the CLI commands that change data; a
+session that emits an event before `install()` fails loudly instead of losing it.
+"""
+
+from __future__ import annotations
+
+from xiaodian.catalog import cache as catalog_cache
+from xiaodian.context import AppContext
+from xiaodian.events import Mode, registry
+from xiaodian.inventory.events import StockChanged
+from xiaodian.orders.events import OrderClosed, OrderPaid, RefundSettled
+from xiaodian.payments import refund_service
+from xiaodian.payments import service as payments
+from xiaodian.payments.events import PrepayClosed, RefundDue
+
+
+async def _forget_restocked_goods(context: AppContext, event: StockChanged) -> None:
+    await catalog_cache.forget_goods(context, [event.goods_id])
+
+
+async def _forget_sold_goods(context: AppContext, event: OrderPaid | RefundSettled) -> None:
+    await catalog_cache.forget_goods(context, event.goods_ids)
+
+
+def install() -> None:
+    """Register every receiver (idempotent)."""
+    if registry.installed:
+        return
+    # money and channels
+    registry.add(OrderClosed, payments.close_payments_of_closed_order, Mode.IN_TRANSACTION)
+    registry.add(PrepayClosed, payments.close_prepay_at_channel, Mode.DURABLE)
+    registry.add(RefundDue, refund_service.send_due_refund, Mode.DURABLE)
+    # caches
+    registry.add(StockChanged, _forget_restocked_goods, Mode.AFTER_COMMIT)
+    registry.add(OrderPaid, _forget_sold_goods, Mode.AFTER_COMMIT)
+    registry.add(RefundSettled, _forget_sold_goods, Mode.AFTER_COMMIT)
+    registry.installed = True
