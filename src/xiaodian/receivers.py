@@ -14,13 +14,16 @@ from xiaodian.orders.events import OrderClosed, OrderPaid, RefundSettled
 from xiaodian.payments import refund_service
 from xiaodian.payments import service as payments
 from xiaodian.payments.events import PrepayClosed, RefundDue
+from xiaodian.reviews.events import ReviewsChanged
 
 
 async def _forget_restocked_goods(context: AppContext, event: StockChanged) -> None:
     await catalog_cache.forget_goods(context, [event.goods_id])
 
 
-async def _forget_sold_goods(context: AppContext, event: OrderPaid | RefundSettled) -> None:
+async def _forget_goods(
+    context: AppContext, event: OrderPaid | RefundSettled | ReviewsChanged
+) -> None:
     await catalog_cache.forget_goods(context, event.goods_ids)
 
 
@@ -34,6 +37,7 @@ def install() -> None:
     registry.add(RefundDue, refund_service.send_due_refund, Mode.DURABLE)
     # caches
     registry.add(StockChanged, _forget_restocked_goods, Mode.AFTER_COMMIT)
-    registry.add(OrderPaid, _forget_sold_goods, Mode.AFTER_COMMIT)
-    registry.add(RefundSettled, _forget_sold_goods, Mode.AFTER_COMMIT)
+    registry.add(OrderPaid, _forget_goods, Mode.AFTER_COMMIT)
+    registry.add(RefundSettled, _forget_goods, Mode.AFTER_COMMIT)
+    registry.add(ReviewsChanged, _forget_goods, Mode.AFTER_COMMIT)
     registry.installed = True

@@ -3,7 +3,6 @@ one database and one Redis."""
 
 from __future__ import annotations
 
-import asyncio
 import os
 from pathlib import Path
 
@@ -12,6 +11,8 @@ import pytest
 
 from tests import factories
 from tests.live.conftest import LiveShop, free_port, start, stop
+from tests.live.shop import buyers
+from tests.waiting import until
 from xiaodian.config import Settings
 from xiaodian.context import AppContext
 
@@ -85,18 +86,38 @@ async def test_a_change_made_through_one_server_shows_on_another_at_once(
                 )
             ).json()
             detail_url = f"{other_url}/api/v1/goods/{goods['id']}"
+            list_url = f"{other_url}/api/v1/goods?category_id={category.json()['id']}"
             assert (await http.get(detail_url)).json()["price_fen"] == 1500
+            assert (await http.get(list_url)).json()["items"][0]["price_fen"] == 1500
             await http.patch(
                 f"{live_shop.base_url}/api/admin/v1/skus/{goods['skus'][0]['id']}",
                 headers=admin,
                 json={"price_fen": 1200},
             )
-            seen = None
-            for _ in range(40):
-                seen = (await http.get(detail_url)).json()["price_fen"]
-                if seen == 1200:
-                    break
-                await asyncio.sleep(0.05)
-            assert seen == 1200
+
+            async def seen_there() -> bool:
+                detail = (await http.get(detail_url)).json()
+                listed = (await http.get(list_url)).json()["items"][0]
+                return bool(detail["price_fen"] == 1200 and listed["price_fen"] == 1200)
+
+            await until(seen_there, "the new price on the other server", seconds=2)
+            # A sale through this server shows on the other's cached detail and list too.
+            (buyer,) = await buyers(http, live_shop, 1)
+            placed = await http.post(
+                f"{live_shop.base_url}/api/v1/orders",
+                headers={"Authorization": buyer["Authorization"]},
+                json={
+                    "items": [{"sku_id": goods["skus"][0]["id"], "quantity": 2}],
+                    "address_id": int(buyer["X-Address"]),
+                },
+            )
+            assert placed.status_code == 201, placed.text
+
+            async def stock_there() -> bool:
+                detail = (await http.get(detail_url)).json()
+                listed = (await http.get(list_url)).json()["items"][0]
+                return bool(detail["stock_left"] == 7 and listed["stock_left"] == 7)
+
+            await until(stock_there, "the sale's stock on the other server", seconds=2)
     finally:
         stop(other)

@@ -72,6 +72,11 @@ class Registry:
         self._by_name[name] = receiver
         return receiver
 
+    def remove(self, receiver: Receiver) -> None:
+        """Forget one receiver (tests that add their own)."""
+        self._by_event.get(receiver.event, []).remove(receiver)
+        del self._by_name[receiver.name]
+
     def receivers(self, event: type[Event]) -> list[Receiver]:
         if not self.installed:
             raise RuntimeError("event receivers are not installed (xiaodian.receivers.install)")

@@ -8,12 +8,14 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from xiaodian.catalog.cache import invalidate_after_commit
 from xiaodian.core import clock, urls
+from xiaodian.core.db import affected
 from xiaodian.core.nearcache import NearCache
 from xiaodian.core.pagination import Page, offset_of
+from xiaodian.events import emit
 from xiaodian.models import Goods, Order, OrderLine, Review, User
 from xiaodian.reviews.errors import AlreadyReviewed, NotReviewable, ReviewNotFound
+from xiaodian.reviews.events import ReviewsChanged
 from xiaodian.reviews.schemas import (
     AdminReviewQuery,
     LineReviewIn,
@@ -115,7 +117,7 @@ async def write_reviews(
             .where(OrderLine.id == line.id, OrderLine.is_reviewed.is_(False))
             .values(is_reviewed=True)
         )
-        if marked.rowcount != 1:  # type: ignore[attr-defined]
+        if affected(marked) != 1:
             raise AlreadyReviewed()
         review = Review(
             order_id=order.id,
@@ -134,7 +136,7 @@ async def write_reviews(
         await session.flush()
     except IntegrityError as error:
         raise AlreadyReviewed() from error
-    invalidate_after_commit(session, near_cache)
+    await emit(session, ReviewsChanged(goods_ids=tuple(sorted({r.goods_id for r in created}))))
     return [_out(review, user) for review in created]
 
 
@@ -195,7 +197,7 @@ async def reply(
     session: AsyncSession, *, review_id: int, text: str, near_cache: NearCache
 ) -> ReviewAdminOut:
     review, user, title = await _get(session, review_id)
-    invalidate_after_commit(session, near_cache)
+    await emit(session, ReviewsChanged(goods_ids=(review.goods_id,)))
     review.reply = text
     review.replied_at = clock.now() if text else None
     await session.flush()
@@ -206,7 +208,7 @@ async def set_hidden(
     session: AsyncSession, *, review_id: int, hidden: bool, near_cache: NearCache
 ) -> ReviewAdminOut:
     review, user, title = await _get(session, review_id)
-    invalidate_after_commit(session, near_cache)
+    await emit(session, ReviewsChanged(goods_ids=(review.goods_id,)))
     review.is_hidden = hidden
     await session.flush()
     return _admin_out(review, user, title)
