@@ -26,6 +26,7 @@ from xiaodian.context import AppContext
 from xiaodian.core import urls
 from xiaodian.core.http import install_error_handlers
 from xiaodian.core.jobs import run_jobs_forever
+from xiaodian.core.ratelimit import install_rate_limit_handler
 from xiaodian.core.responses import RawJSONResponse
 from xiaodian.jobs import ALL_JOBS
 from xiaodian.media import admin_api as media_admin
@@ -94,6 +95,7 @@ def create_app(
     )
     app.state.context = context
     install_error_handlers(app)
+    install_rate_limit_handler(app)
 
     shopper = APIRouter(prefix="/api/v1")
     for module in (catalog_api, users_api, cart_api, orders_api, payments_api, media_api):

@@ -8,6 +8,8 @@ from typing import Literal
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from xiaodian.core.ratelimit import Rate, RateSetting
+
 
 class Settings(BaseSettings):
     """Everything the app reads from its environment.
@@ -47,6 +49,14 @@ class Settings(BaseSettings):
     freight_fen: int = Field(default=800, ge=0)
     free_freight_threshold_fen: int = Field(default=9900, ge=0)
     catalog_cache_seconds: int = 60
+
+    # Abuse limits. Rates are written "10/minute", "5/10s", "100/hour" or "off"; their counters
+    # live in the cache (Redis when configured), so every server process shares them.
+    max_unpaid_orders_per_shopper: int = Field(default=5, ge=1, le=1000)
+    max_units_per_sku_per_order: int = Field(default=200, ge=1, le=999)
+    order_rate_per_shopper: RateSetting = Rate(limit=10, per_seconds=60)
+    order_rate_per_ip: RateSetting = Rate(limit=60, per_seconds=60)
+    login_rate_per_ip: RateSetting = Rate(limit=10, per_seconds=60)
 
     log_json: bool = True
     log_level: str = "INFO"
