@@ -37,6 +37,7 @@ from xiaodian.orders.errors import (
     OrderNotPending,
     OrderStateConflict,
 )
+from xiaodian.orders.limits import check_units_per_sku, check_unpaid_orders
 from xiaodian.orders.numbers import new_order_no
 from xiaodian.orders.schemas import (
     CheckoutIn,
@@ -133,6 +134,7 @@ async def preview(
 ) -> PreviewOut:
     """What the order would cost, without writing anything (no stock is held)."""
     quantities = await _requested_quantities(session, user_id=user.id, request=request)
+    check_units_per_sku(quantities, settings=defaults)
     lines = await _priced_lines(session, quantities)
     shop = await current_settings(session, defaults=defaults)
     goods_total = sum(line.goods_total_fen for line in lines)
@@ -216,7 +218,9 @@ async def place_order(
 
     Never sells more than stock: every SKU's stock is taken with a conditional update, and if
     any line is short nothing is taken and nothing is written. With an `Idempotency-Key`, a
-    retried request returns the first order instead of making a second.
+    retried request returns the first order instead of making a second. One shopper holds at
+    most `max_unpaid_orders_per_shopper` unpaid orders of at most `max_units_per_sku_per_order`
+    units of each SKU.
     """
     if request.address_id is None:
         raise AddressRequired()
@@ -233,6 +237,8 @@ async def place_order(
         claim = claimed
 
     quantities = await _requested_quantities(session, user_id=user.id, request=request)
+    check_units_per_sku(quantities, settings=defaults)
+    await check_unpaid_orders(session, user_id=user.id, settings=defaults)
     lines = await _priced_lines(session, quantities)
     address = await _own_address(session, user.id, request.address_id)
     shop = await current_settings(session, defaults=defaults)
