@@ -257,10 +257,11 @@ def _set_specs(goods: Goods, specs: Sequence[SpecIn]) -> None:
     )
 
 
-def _fill_sku(sku: Sku, incoming: SkuIn) -> Sku:
+def _fill_sku(sku: Sku, incoming: SkuIn, *, set_stock: bool = True) -> Sku:
     """The merchant's values for one SKU (its spec values are what identify it)."""
     sku.price_fen = incoming.price_fen
-    sku.stock = incoming.stock
+    if set_stock:
+        sku.stock = incoming.stock
     sku.code = incoming.code
     sku.image_url = urls.stored(incoming.image_url)
     sku.is_active = incoming.is_active
@@ -301,7 +302,11 @@ async def replace_goods(
 ) -> AdminGoodsOut:
     """Replace everything about a goods item. SKUs are matched by their spec values: a kept
     combination keeps its id (carts and orders point at it); a dropped one is deactivated,
-    never deleted, so past orders still resolve."""
+    never deleted, so past orders still resolve.
+
+    Stock is never written back from a stale read: a kept SKU sent with `stock_was` (what the
+    editor showed) changes by the difference only, in one conditional UPDATE, so units that
+    orders took while the editor was open stay taken."""
     goods = await _goods(session, goods_id, lock=True)
     category = await _category(session, data.category_id)
     for field in (
@@ -318,15 +323,27 @@ async def replace_goods(
     _set_images(goods, data.images)
     _set_specs(goods, data.specs)
     existing = {tuple(sku.spec_values): sku for sku in goods.skus}
-    for incoming in data.skus:
+    stock_changes: list[tuple[int, int, int]] = []  # (position, sku id, units to add)
+    for position, incoming in enumerate(data.skus):
         sku = existing.pop(tuple(incoming.spec_values), None)
         if sku is None:
             sku = Sku(spec_values=list(incoming.spec_values))
             goods.skus.append(sku)
-        _fill_sku(sku, incoming)
+        relative = sku.id is not None and incoming.stock_was is not None
+        _fill_sku(sku, incoming, set_stock=not relative)
+        if relative and incoming.stock != incoming.stock_was:
+            stock_changes.append((position, sku.id, incoming.stock - (incoming.stock_was or 0)))
     for dropped in existing.values():
         dropped.is_active = False
     await session.flush()
+    for position, sku_id, units in stock_changes:
+        await _add_stock(
+            session,
+            sku_id=sku_id,
+            units=units,
+            message=f"库存不够减少 {-units} 件：编辑期间已有订单占用了库存，请刷新页面后再改",
+            field=f"skus.{position}.stock",
+        )
     await refresh_goods_price(session, goods)
     await session.flush()
     invalidate_after_commit(session, near_cache)
@@ -375,6 +392,27 @@ async def delete_goods(session: AsyncSession, *, goods_id: int, near_cache: Near
 # ---- SKUs and stock ----
 
 
+async def _add_stock(
+    session: AsyncSession,
+    *,
+    sku_id: int,
+    units: int,
+    message: str = "库存不能小于 0",
+    field: str | None = None,
+) -> None:
+    """Add `units` (negative: take) to a SKU's stock in one conditional UPDATE, so it composes
+    with orders taking stock at the same moment; refuses to go below zero."""
+    result = await session.execute(
+        update(Sku)
+        .where(Sku.id == sku_id, Sku.stock + units >= 0)
+        .values(stock=Sku.stock + units)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        details = {"field": field} if field else {}
+        raise Conflict(message, reason="stock_negative", **details)
+
+
 async def patch_sku(
     session: AsyncSession, *, sku_id: int, patch: SkuPatch, near_cache: NearCache
 ) -> AdminSkuOut:
@@ -384,13 +422,7 @@ async def patch_sku(
     if sku is None:
         raise SkuNotFound()
     if patch.stock_delta is not None:
-        result = await session.execute(
-            update(Sku)
-            .where(Sku.id == sku_id, Sku.stock + patch.stock_delta >= 0)
-            .values(stock=Sku.stock + patch.stock_delta)
-        )
-        if result.rowcount != 1:  # type: ignore[attr-defined]
-            raise Conflict("库存不能小于 0", reason="stock_negative")
+        await _add_stock(session, sku_id=sku_id, units=patch.stock_delta)
     values: dict[str, object] = {}
     if patch.stock is not None:
         values["stock"] = patch.stock

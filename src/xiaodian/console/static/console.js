@@ -147,7 +147,8 @@
         }))
         for (const sku of config.skus || []) {
           this.rows[comboKey(sku.spec_values)] = {
-            price: sku.price ?? '', stock: sku.stock ?? '0', code: sku.code || '', is_active: sku.is_active !== false,
+            price: sku.price ?? '', stock: sku.stock ?? '0', stock_was: sku.stock_was ?? '',
+            code: sku.code || '', is_active: sku.is_active !== false,
           }
         }
         this.regenerate()
@@ -172,7 +173,7 @@
           const key = comboKey(values)
           if (!this.rows[key]) {
             const parent = this.rows[comboKey(values.slice(0, -1))]
-            this.rows[key] = { price: parent ? parent.price : '', stock: '0', code: '', is_active: true }
+            this.rows[key] = { price: parent ? parent.price : '', stock: '0', stock_was: '', code: '', is_active: true }
           }
           return { key, values, label: values.join(' / ') || '默认规格' }
         })
