@@ -308,6 +308,11 @@ async def replace_goods(
     editor showed) changes by the difference only, in one conditional UPDATE, so units that
     orders took while the editor was open stay taken."""
     goods = await _goods(session, goods_id, lock=True)
+    # Its SKUs change below: lock them now, in id order as checkout takes them, so a save and
+    # an order never wait for each other's rows in opposite orders.
+    await session.execute(
+        select(Sku.id).where(Sku.goods_id == goods.id).order_by(Sku.id).with_for_update()
+    )
     category = await _category(session, data.category_id)
     for field in (
         "title",
@@ -329,10 +334,10 @@ async def replace_goods(
         if sku is None:
             sku = Sku(spec_values=list(incoming.spec_values))
             goods.skus.append(sku)
-        relative = sku.id is not None and incoming.stock_was is not None
-        _fill_sku(sku, incoming, set_stock=not relative)
-        if relative and incoming.stock != incoming.stock_was:
-            stock_changes.append((position, sku.id, incoming.stock - (incoming.stock_was or 0)))
+        seen = incoming.stock_was if sku.id is not None else None
+        _fill_sku(sku, incoming, set_stock=seen is None)
+        if seen is not None and incoming.stock != seen:
+            stock_changes.append((position, sku.id, incoming.stock - seen))
     for dropped in existing.values():
         dropped.is_active = False
     await session.flush()
