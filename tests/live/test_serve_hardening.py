@@ -7,6 +7,7 @@ from __future__ import annotations
 import socket
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -24,13 +25,18 @@ METRICS_TOKEN = "live-metrics-token-0123456789"
 
 @pytest.fixture(scope="module")
 def hardened_shop(settings: Settings, migrated: str, workdir: Path) -> Iterator[str]:
+    """`serve` behind a (pretend) load balancer at 127.0.0.2, with its access log on."""
     port = free_port()
     base_url = f"http://127.0.0.1:{port}"
     env = server_env(settings, sandbox_url="http://127.0.0.1:9", base_url=base_url)
     env["XIAODIAN_TRUSTED_PROXIES"] = LOAD_BALANCER
     env["XIAODIAN_METRICS_TOKEN"] = METRICS_TOKEN
+    env["XIAODIAN_LOG_LEVEL"] = "INFO"
     server = start(
-        ["serve", "--port", str(port)], env, f"{base_url}/healthz", workdir / "hardened.log"
+        ["serve", "--port", str(port), "--access-log"],
+        env,
+        f"{base_url}/healthz",
+        workdir / "hardened.log",
     )
     try:
         yield base_url
@@ -107,3 +113,14 @@ def test_serve_refuses_to_start_without_a_secret_key_whatever_the_env(
     )
     assert finished.returncode == 2
     assert b"XIAODIAN_SECRET_KEY must be set" in finished.stderr
+
+
+def test_the_access_log_redacts_tokens_in_query_strings(hardened_shop: str, workdir: Path) -> None:
+    log = workdir / "hardened.log"
+    httpx.get(f"{hardened_shop}/api/v1/ping?token=leaked-in-a-link-0123&page=2")
+    deadline = time.monotonic() + 10
+    while "/api/v1/ping" not in log.read_text() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    written = log.read_text()
+    assert "/api/v1/ping?token=[redacted]&page=2" in written
+    assert "leaked-in-a-link-0123" not in written

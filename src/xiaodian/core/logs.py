@@ -18,11 +18,8 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
-_STANDARD = set(logging.LogRecord("", 0, "", 0, "", (), None).__dict__) | {
-    "message",
-    "asctime",
-    "color_message",  # uvicorn's ANSI-coloured copy of the message
-}
+_STANDARD = set(logging.LogRecord("", 0, "", 0, "", (), None).__dict__) | {"message", "asctime"}
+_NOT_WRITTEN = _STANDARD | {"color_message"}  # uvicorn's ANSI-coloured copy of the message
 REDACTED = "[redacted]"
 QUIET_LOGGERS = ("httpx", "httpcore", "aiosqlite", "sqlalchemy", "multipart", "python_multipart")
 """Loggers that would write request URLs, headers or SQL parameters at INFO or DEBUG."""
@@ -141,7 +138,7 @@ class JsonFormatter(logging.Formatter):
             "message": record.getMessage(),
         }
         for key, value in record.__dict__.items():
-            if key not in _STANDARD and not key.startswith("_"):
+            if key not in _NOT_WRITTEN and not key.startswith("_"):
                 entry[key] = value
         if record.exc_info and not record.exc_text:
             record.exc_text = self.formatException(record.exc_info)
@@ -170,4 +167,4 @@ def configure_logging(
     root.setLevel(level.upper())
     for name in QUIET_LOGGERS:
         logging.getLogger(name).setLevel(logging.WARNING)
-    logging.getLogger("uvicorn.access").setLevel(logging.WARNING)
+    # uvicorn.access is left to uvicorn: on with `serve --access-log`, silent otherwise.
