@@ -5,12 +5,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import gc
+import hmac
+import ipaddress
 import os
 from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest, multiprocess
 from sqlalchemy import text
@@ -24,13 +26,19 @@ from xiaodian.config import Settings
 from xiaodian.console import create_console
 from xiaodian.context import AppContext
 from xiaodian.core import urls
+from xiaodian.core.bodylimit import KIB, MIB, BodyLimitMiddleware
+from xiaodian.core.headers import SecurityHeaders
 from xiaodian.core.http import install_error_handlers
 from xiaodian.core.jobs import run_jobs_forever
+from xiaodian.core.logs import configure_logging, register_secret
+from xiaodian.core.outage import RETRY_AFTER_SECONDS, is_connection_lost
+from xiaodian.core.ratelimit import install_rate_limit_handler
 from xiaodian.core.responses import RawJSONResponse
 from xiaodian.events import outbox
 from xiaodian.jobs import ALL_JOBS
 from xiaodian.media import admin_api as media_admin
 from xiaodian.media import api as media_api
+from xiaodian.media.service import MAX_UPLOAD_BYTES
 from xiaodian.media.static import MediaFiles
 from xiaodian.orders import admin_api as orders_admin
 from xiaodian.orders import api as orders_api
@@ -42,6 +50,20 @@ from xiaodian.shop import admin_api as shop_admin
 from xiaodian.users import api as users_api
 
 _PING = b'{"ok":true}'
+
+JSON_BODY_LIMIT = 64 * KIB
+LARGE_BODY_LIMIT = 1 * MIB
+BODY_LIMITS = (
+    # image uploads: the picture itself plus the multipart envelope
+    (r"^/(api/v1|api/admin/v1|console)/media/", MAX_UPLOAD_BYTES + 1 * MIB),
+    # the goods editor and API (a 50,000-character description, 200 SKUs) and bulk stock
+    (r"^/(api/admin/v1|console)/goods(/|$)", LARGE_BODY_LIMIT),
+    # up to 50 reviews of one order, each with its pictures
+    (r"^/api/v1/orders/[^/]+/reviews$", LARGE_BODY_LIMIT),
+    # payment credentials: PEM keys
+    (r"^/(api/admin/v1/payment-credentials|console/settings/payments)$", 256 * KIB),
+)
+"""Request body ceilings by path; everything else gets JSON_BODY_LIMIT."""
 
 
 def create_app(
@@ -58,6 +80,7 @@ def create_app(
     """
     settings = settings or Settings()
     receivers.install()
+    register_secret(*settings.secret_values())
     urls.configure(settings.public_base_url)
     context = AppContext.create(settings, http=http)
     mounted_sandbox = sandbox or create_sandbox_app(settings)
@@ -98,14 +121,21 @@ def create_app(
                 await simulator.aclose()
             await context.close()
 
+    docs = settings.docs_enabled
     app = FastAPI(
         title="小店 xiaodian",
         version=__version__,
         lifespan=lifespan,
         description="Shopper API under /api/v1, merchant API under /api/admin/v1.",
+        docs_url="/docs" if docs else None,
+        redoc_url="/redoc" if docs else None,
+        openapi_url="/openapi.json" if docs else None,
     )
     app.state.context = context
     install_error_handlers(app)
+    install_rate_limit_handler(app)
+    app.add_middleware(BodyLimitMiddleware, default=JSON_BODY_LIMIT, routes=BODY_LIMITS)
+    app.add_middleware(SecurityHeaders, headers={"X-Content-Type-Options": "nosniff"}, hsts=True)
 
     shopper = APIRouter(prefix="/api/v1")
     for module in (catalog_api, users_api, cart_api, orders_api, payments_api, media_api):
@@ -131,25 +161,35 @@ def create_app(
 
     @app.get("/healthz", tags=["health"])
     async def healthz() -> Response:
-        """Ready when the database (and Redis, if configured) answer."""
+        """Ready when the database (and Redis, if configured) answer; 503 with Retry-After
+        when not."""
         checks: dict[str, str] = {}
         try:
             async with context.db.transaction(write=False) as session:
                 await session.execute(text("SELECT 1"))
             checks["database"] = "ok"
         except Exception as error:
-            checks["database"] = f"error: {type(error).__name__}"
+            lost = is_connection_lost(error)
+            checks["database"] = "unavailable" if lost else f"error: {type(error).__name__}"
         if context.redis is not None:
             try:
                 await context.redis.ping()
                 checks["redis"] = "ok"
             except Exception as error:
                 checks["redis"] = f"error: {type(error).__name__}"
-        healthy = all(value == "ok" for value in checks.values())
-        return JSONResponse({"ok": healthy, **checks}, status_code=200 if healthy else 503)
+        if all(value == "ok" for value in checks.values()):
+            return JSONResponse({"ok": True, **checks})
+        return JSONResponse(
+            {"ok": False, **checks},
+            status_code=503,
+            headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+        )
 
     @app.get("/metrics", include_in_schema=False)
-    async def metrics() -> Response:
+    async def metrics(request: Request) -> Response:
+        """For Prometheus: from XIAODIAN_METRICS_ALLOWED_NETWORKS or with the bearer token."""
+        if not _may_read_metrics(request, settings):
+            return JSONResponse({"error": "forbidden", "message": "没有权限"}, status_code=403)
         if "PROMETHEUS_MULTIPROC_DIR" in os.environ:
             registry = CollectorRegistry()
             multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
@@ -164,14 +204,35 @@ def create_app(
 
     @app.get("/", include_in_schema=False)
     async def index() -> HTMLResponse:
-        return HTMLResponse(_INDEX.format(version=__version__))
+        return HTMLResponse(_INDEX.format(version=__version__, docs=_DOCS_LINK if docs else ""))
 
     return app
 
 
+def _may_read_metrics(request: Request, settings: Settings) -> bool:
+    token = settings.metrics_token
+    scheme, _, supplied = request.headers.get("authorization", "").partition(" ")
+    bearer = scheme.lower() == "bearer"
+    if token and bearer and hmac.compare_digest(supplied.strip().encode(), token.encode()):
+        return True
+    try:
+        address = ipaddress.ip_address(request.client.host if request.client else "")
+    except ValueError:
+        return False
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped
+    return any(address in network for network in settings.metrics_networks)
+
+
 def create_app_from_env() -> FastAPI:
-    """For `uvicorn --factory` (what `xiaodian serve` runs in each worker)."""
-    return create_app(Settings())
+    """For `uvicorn --factory` (what `xiaodian serve` runs in each worker): the worker's own
+    logs (redacted, as configured), and the same refusal of unsafe settings as `serve`."""
+    settings = Settings()
+    settings.check_for_serving()
+    configure_logging(
+        json_lines=settings.log_json, level=settings.log_level, secrets=settings.secret_values()
+    )
+    return create_app(settings)
 
 
 _INDEX = """<!doctype html><html lang="zh-CN"><meta charset="utf-8">
@@ -182,7 +243,7 @@ _INDEX = """<!doctype html><html lang="zh-CN"><meta charset="utf-8">
 <p>An open-source WeChat mini-shop for small merchants.</p>
 <ul>
 <li><a href="/console/">Merchant console 商家后台</a></li>
-<li><a href="/docs">API documentation (OpenAPI)</a></li>
-<li><a href="/api/v1/home">Shopper API: home</a></li>
+{docs}<li><a href="/api/v1/home">Shopper API: home</a></li>
 <li><a href="/healthz">Health</a></li>
 </ul></body></html>"""
+_DOCS_LINK = '<li><a href="/docs">API documentation (OpenAPI)</a></li>\n'

@@ -92,7 +92,7 @@ def demo(
         shop_url=local,
         notify_http=notify_http,
     )
-    configure_logging(json_lines=False, level="INFO")
+    configure_logging(json_lines=False, level="INFO", secrets=settings.secret_values())
     migrations.upgrade(settings.database_url)
     seeded, _ = asyncio.run(_prepare_demo(settings))
     typer.echo(
@@ -107,7 +107,15 @@ def demo(
         f"  data folder      {data_dir.resolve()}\n"
     )
     app = create_app(settings, sandbox=create_sandbox_app(settings, payments=simulator))
-    uvicorn.run(app, host=host, port=port, log_level="warning", timeout_keep_alive=30)
+    uvicorn.run(
+        app,
+        host=host,
+        port=port,
+        log_level="warning",
+        log_config=None,
+        forwarded_allow_ips=settings.trusted_proxies,
+        timeout_keep_alive=30,
+    )
 
 
 @cli.command()
@@ -119,13 +127,19 @@ def serve(
 ) -> None:
     """Serve the shop with settings from the environment (XIAODIAN_*)."""
     settings = Settings()
-    settings.check_for_serving()
+    try:
+        settings.check_for_serving()
+    except ValueError as error:
+        typer.echo(f"xiaodian serve: {error}", err=True)
+        raise typer.Exit(2) from None
     if workers > 1 and not settings.redis_url:
         raise typer.BadParameter(
             "several workers share caches and events through Redis: set XIAODIAN_REDIS_URL",
             param_hint="--workers",
         )
-    configure_logging(json_lines=settings.log_json, level=settings.log_level)
+    configure_logging(
+        json_lines=settings.log_json, level=settings.log_level, secrets=settings.secret_values()
+    )
     if workers > 1 and "PROMETHEUS_MULTIPROC_DIR" not in os.environ:
         # Workers count into shared files so /metrics adds up every process.
         import tempfile
@@ -143,8 +157,10 @@ def serve(
         workers=workers,
         access_log=access_log,
         proxy_headers=True,
+        forwarded_allow_ips=settings.trusted_proxies,
         timeout_keep_alive=30,
         log_level=settings.log_level.lower(),
+        log_config=None,  # uvicorn's records go through our handler (and its redaction)
     )
 
 
@@ -227,7 +243,9 @@ def worker(
     from xiaodian.jobs import ALL_JOBS
 
     settings = Settings()
-    configure_logging(json_lines=settings.log_json, level=settings.log_level)
+    configure_logging(
+        json_lines=settings.log_json, level=settings.log_level, secrets=settings.secret_values()
+    )
     receivers.install()
 
     async def run() -> None:

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
+import ipaddress
 from pathlib import Path
 from typing import Literal
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import make_url
+
+from xiaodian.core.ratelimit import Rate, RateSetting
 
 
 class Settings(BaseSettings):
@@ -57,20 +62,77 @@ class Settings(BaseSettings):
     free_freight_threshold_fen: int = Field(default=9900, ge=0)
     catalog_cache_seconds: int = 60
 
+    # Abuse limits. Rates are written "10/minute", "5/10s", "100/hour" or "off"; their counters
+    # live in the cache (Redis when configured), so every server process shares them.
+    max_unpaid_orders_per_shopper: int = Field(default=5, ge=1, le=1000)
+    max_units_per_sku_per_order: int = Field(default=200, ge=1, le=999)
+    order_rate_per_shopper: RateSetting = Rate(limit=10, per_seconds=60)
+    order_rate_per_ip: RateSetting = Rate(limit=60, per_seconds=60)
+    login_rate_per_ip: RateSetting = Rate(limit=10, per_seconds=60)
+
     log_json: bool = True
     log_level: str = "INFO"
+
+    trusted_proxies: str = "127.0.0.1,::1"
+    """Addresses or networks (comma-separated, or "*") whose X-Forwarded-Proto/-For we believe."""
+    metrics_allowed_networks: str = "127.0.0.1/32,::1/128"
+    """Clients from these networks may read /metrics without a token ("" for none)."""
+    metrics_token: str = ""
+    """A bearer token that opens /metrics from anywhere ("" for none)."""
+    api_docs: bool | None = None
+    """/docs and /openapi.json; default: on in demo and test, off in production."""
 
     @field_validator("public_base_url", "wechat_api_base")
     @classmethod
     def _strip_trailing_slash(cls, value: str) -> str:
         return value.rstrip("/")
 
+    @field_validator("trusted_proxies", "metrics_allowed_networks")
+    @classmethod
+    def _networks(cls, value: str) -> str:
+        items = [item.strip() for item in value.split(",") if item.strip()]
+        for item in items:
+            if item != "*":
+                try:
+                    ipaddress.ip_network(item, strict=False)
+                except ValueError as error:
+                    raise ValueError(f"{item!r} is not an IP address or network") from error
+        return ",".join(items)
+
+    @property
+    def metrics_networks(self) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
+        items = [item for item in self.metrics_allowed_networks.split(",") if item]
+        if "*" in items:
+            return [ipaddress.ip_network("0.0.0.0/0"), ipaddress.ip_network("::/0")]
+        return [ipaddress.ip_network(item, strict=False) for item in items]
+
+    @property
+    def docs_enabled(self) -> bool:
+        return self.api_docs if self.api_docs is not None else self.env != "production"
+
     def check_for_serving(self) -> None:
-        """Refuse to serve production traffic with settings that are only fit for a demo."""
-        if self.env == "production" and not self.secret_key:
+        """Refuse to serve with a missing or short secret key, whatever XIAODIAN_ENV says
+        (`xiaodian demo` makes its own)."""
+        if not self.secret_key:
             raise ValueError("XIAODIAN_SECRET_KEY must be set to a long random value")
-        if self.env == "production" and len(self.secret_key) < 32:
+        if len(self.secret_key) < 32:
             raise ValueError("XIAODIAN_SECRET_KEY must be at least 32 characters")
+
+    def secret_values(self) -> list[str]:
+        """Every configured value that must never appear in a log."""
+        values = [
+            self.secret_key,
+            self.wechat_secret,
+            self.metrics_token,
+            self.wechat_pay_private_key_pem,
+            self.wechat_pay_apiv3_key,
+            self.wechat_pay_v2_key,
+            self.alipay_app_private_key_pem,
+        ]
+        for url in (self.database_url, self.redis_url):
+            with contextlib.suppress(Exception):  # an unparsable URL fails later, on its own
+                values.append(make_url(url or "").password or "")
+        return [value for value in values if value]
 
     # --- Payments: WeChat Pay (API v3, or legacy v2) and Alipay ---------------------------
     # Built into client configs by ``xiaodian.integrations.payconfig``. Keys come from a file

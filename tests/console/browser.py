@@ -11,14 +11,28 @@ from PIL import Image, ImageDraw
 from tests.console.conftest import ARTIFACTS, DESKTOP, PHONE
 from tests.console.helpers import PASSWORD
 
+# Reports every Content-Security-Policy violation of every page the tab opens.
+REPORT_CSP_VIOLATIONS = """
+document.addEventListener('securitypolicyviolation', (event) => {
+  window.reportCspViolation(`${event.violatedDirective} blocked ${event.blockedURI || 'inline'}`
+    + ` at ${event.sourceFile || document.location.pathname}:${event.lineNumber} ${event.sample}`)
+})
+"""
+
 
 @dataclass
 class Tab:
-    """A page in its own browser context, with the JavaScript errors it raised."""
+    """A page in its own browser context, with the JavaScript errors it raised (CSP violations
+    among them, as "CSP: …")."""
 
     page: Any
     base: str
     errors: list[str] = field(default_factory=list)
+    csp_violations: list[str] = field(default_factory=list)
+
+    def violated(self, report: str) -> None:
+        self.csp_violations.append(report)
+        self.errors.append(f"CSP: {report}")
 
     async def open(self, path: str) -> None:
         await self.page.goto(f"{self.base}/console{path}")
@@ -54,6 +68,8 @@ async def open_tab(browser: Any, base: str, *, phone: bool = False) -> Tab:
     context.set_default_timeout(10_000)
     page = await context.new_page()
     tab = Tab(page=page, base=base)
+    await context.expose_function("reportCspViolation", tab.violated)
+    await context.add_init_script(REPORT_CSP_VIOLATIONS)
     page.on("pageerror", lambda error: tab.errors.append(str(error)))
     page.on("dialog", lambda dialog: dialog.accept())
     return tab

@@ -90,6 +90,7 @@ PAGES = [
     ("reviews", "/reviews"),
     ("staff", "/staff"),
     ("settings", "/settings"),
+    ("account-password", "/account/password"),
     ("packing-slip", "/orders/{order_id}/slip"),
 ]
 

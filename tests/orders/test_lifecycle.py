@@ -69,8 +69,10 @@ async def test_the_unpaid_sweep_closes_late_orders_and_returns_stock(
 
 
 async def test_a_cancel_racing_the_sweep_returns_stock_exactly_once(
-    client: httpx.AsyncClient, context: AppContext
+    client: httpx.AsyncClient, context: AppContext, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # Eight unpaid orders of one shopper: more than a shop allows by default (five).
+    monkeypatch.setattr(context.settings, "max_unpaid_orders_per_shopper", 8)
     goods = await factories.make_goods(context, stock=100, prices=[1000])
     headers = await factories.shopper(client, context)
     address_id = await factories.address(client, headers)

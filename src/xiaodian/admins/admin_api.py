@@ -17,24 +17,36 @@ from xiaodian.admins.schemas import (
     AdminTokenOut,
     PasswordChange,
 )
-from xiaodian.auth.deps import CurrentAdmin, OwnerAdmin, admin_token
+from xiaodian.auth.deps import CurrentAdmin, DetachedAdmin, OwnerAdmin, admin_token
 from xiaodian.auth.service import revoke_token
 from xiaodian.context import AppContext
 from xiaodian.core.http import IdPath, SessionDep, get_context
+from xiaodian.core.ratelimit import rate_limit
 
 router = APIRouter(tags=["admin: accounts"])
 ContextDep = Annotated[AppContext, Depends(get_context)]
 
 
-@router.post("/auth/login")
-async def login(body: AdminLoginIn, context: ContextDep) -> AdminTokenOut:
-    async with context.db.transaction() as session:
-        result = await service.login(
-            session,
-            username=body.username,
-            password=body.password,
-            ttl=timedelta(hours=context.settings.admin_token_ttl_hours),
+TOO_MANY_LOGINS = "登录尝试太频繁，请稍后再试"
+
+
+@router.post(
+    "/auth/login",
+    dependencies=[
+        rate_limit(
+            service.LOGIN_RATE_LIMIT,
+            lambda settings: settings.login_rate_per_ip,
+            message=TOO_MANY_LOGINS,
         )
+    ],
+)
+async def login(body: AdminLoginIn, context: ContextDep) -> AdminTokenOut:
+    result = await service.login(
+        context.db,
+        username=body.username,
+        password=body.password,
+        ttl=timedelta(hours=context.settings.admin_token_ttl_hours),
+    )
     if result.outcome == "locked":
         raise AccountLocked()
     if result.token is None:
@@ -57,10 +69,14 @@ async def me(admin: CurrentAdmin) -> AdminOut:
 
 @router.post("/me/password", status_code=204)
 async def change_password(
-    body: PasswordChange, admin: CurrentAdmin, session: SessionDep
+    body: PasswordChange, admin: DetachedAdmin, context: ContextDep
 ) -> Response:
+    """Every token of the account ends, this one included: sign in again with the new one."""
     await service.change_password(
-        session, admin=admin, current_password=body.current_password, new_password=body.new_password
+        context.db,
+        admin_id=admin.id,
+        current_password=body.current_password,
+        new_password=body.new_password,
     )
     return Response(status_code=204)
 

@@ -28,3 +28,8 @@ class UsernameTaken(Conflict):
 class LastOwner(Conflict):
     code = "last_owner"
     default_message = "至少要保留一个可用的店主账号"
+
+
+class PasswordChangedMeanwhile(Conflict):
+    code = "password_changed"
+    default_message = "密码刚刚已被修改，请重新登录后再试"

@@ -6,19 +6,28 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Literal
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from xiaodian.admins.errors import AdminNotFound, InvalidCredentials, LastOwner, UsernameTaken
+from xiaodian.admins.errors import (
+    AdminNotFound,
+    InvalidCredentials,
+    LastOwner,
+    PasswordChangedMeanwhile,
+    UsernameTaken,
+)
 from xiaodian.admins.schemas import AdminCreate, AdminOut, AdminPatch, AdminTokenOut
-from xiaodian.auth.service import issue_token, revoke_all
+from xiaodian.auth.service import IssuedToken, issue_token, revoke_all
 from xiaodian.core import clock
+from xiaodian.core.db import Database
 from xiaodian.core.security import DUMMY_PASSWORD_HASH, hash_password, verify_password
 from xiaodian.models import AdminUser
 from xiaodian.models.admins import ROLE_OWNER
 
 MAX_FAILED_LOGINS = 5
 LOCKOUT = timedelta(minutes=15)
+LOGIN_RATE_LIMIT = "admin-login"
+"""The rate limit's name: the API's login and the console's count against one allowance."""
 
 
 @dataclass(frozen=True)
@@ -27,33 +36,58 @@ class LoginResult:
     token: AdminTokenOut | None = None
 
 
-async def login(
-    session: AsyncSession, *, username: str, password: str, ttl: timedelta
-) -> LoginResult:
+async def login(db: Database, *, username: str, password: str, ttl: timedelta) -> LoginResult:
     """Check the password; count failures and lock the account after five in a row.
 
-    Returns the outcome instead of raising, so the failure count is committed with the
-    request (the caller raises after the commit).
+    The slow password check runs outside any transaction (read the account, verify, then a
+    short write for the outcome), so failed logins never hold the write lock that orders and
+    payments need. An unknown username is checked against a dummy hash, so it takes as long
+    as a wrong password. Returns the outcome instead of raising.
     """
-    admin = await session.scalar(
-        select(AdminUser).where(AdminUser.username == username).with_for_update()
-    )
+    async with db.transaction(write=False) as session:
+        admin = await session.scalar(select(AdminUser).where(AdminUser.username == username))
     if admin is None:
         await verify_password(DUMMY_PASSWORD_HASH, password)  # same time as a real check
         return LoginResult("invalid")
-    now = clock.now()
-    if admin.locked_until is not None and admin.locked_until > now:
+    if _is_locked(admin):
         return LoginResult("locked")
-    if not await verify_password(admin.password_hash, password) or not admin.is_active:
+    verified_hash = admin.password_hash
+    if not await verify_password(verified_hash, password):
+        verified_hash = ""
+    async with db.transaction() as session:
+        return await _record_login(session, admin_id=admin.id, verified_hash=verified_hash, ttl=ttl)
+
+
+def _is_locked(admin: AdminUser) -> bool:
+    return admin.locked_until is not None and admin.locked_until > clock.now()
+
+
+async def _record_login(
+    session: AsyncSession, *, admin_id: int, verified_hash: str, ttl: timedelta
+) -> LoginResult:
+    """The short write after a password check. A success counts only if the password that
+    matched is still the account's (not changed meanwhile, which ended every session), the
+    account is still active and no concurrent failures locked it."""
+    admin = await session.scalar(
+        select(AdminUser)
+        .where(AdminUser.id == admin_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    if admin is None:
+        return LoginResult("invalid")
+    if _is_locked(admin):
+        return LoginResult("locked")
+    if not verified_hash or verified_hash != admin.password_hash or not admin.is_active:
         admin.failed_logins += 1
         if admin.failed_logins >= MAX_FAILED_LOGINS:
-            admin.locked_until = now + LOCKOUT
+            admin.locked_until = clock.now() + LOCKOUT
             admin.failed_logins = 0
         await session.flush()
         return LoginResult("invalid")
     admin.failed_logins = 0
     admin.locked_until = None
-    admin.last_login_at = now
+    admin.last_login_at = clock.now()
     issued = await issue_token(session, subject="admin", subject_id=admin.id, ttl=ttl)
     return LoginResult(
         "ok",
@@ -131,13 +165,38 @@ async def update_admin(session: AsyncSession, *, admin_id: int, patch: AdminPatc
 
 
 async def change_password(
-    session: AsyncSession, *, admin: AdminUser, current_password: str, new_password: str
-) -> None:
-    if not await verify_password(admin.password_hash, current_password):
-        raise InvalidCredentials("当前密码不正确")
-    admin.password_hash = await hash_password(new_password)
-    await revoke_all(session, subject="admin", subject_id=admin.id)
-    await session.flush()
+    db: Database,
+    *,
+    admin_id: int,
+    current_password: str,
+    new_password: str,
+    new_session_ttl: timedelta | None = None,
+) -> IssuedToken | None:
+    """Set a new password once the current one is checked, and end every session and API token
+    of the account. With `new_session_ttl`, the caller gets a fresh token (the browser that
+    changed the password stays signed in; the old token ends like the others).
+
+    Both slow hashes run outside any transaction; the write succeeds only if the password is
+    still the one that was checked, so of two simultaneous changes one wins and the other is
+    refused instead of silently overwriting it.
+    """
+    async with db.transaction(write=False) as session:
+        old_hash = (await _admin(session, admin_id)).password_hash
+    if not await verify_password(old_hash, current_password):
+        raise InvalidCredentials("当前密码不正确", field="current_password")
+    new_hash = await hash_password(new_password)
+    async with db.transaction() as session:
+        changed = await session.execute(
+            update(AdminUser)
+            .where(AdminUser.id == admin_id, AdminUser.password_hash == old_hash)
+            .values(password_hash=new_hash, failed_logins=0, locked_until=None)
+        )
+        if changed.rowcount != 1:  # type: ignore[attr-defined]
+            raise PasswordChangedMeanwhile()
+        await revoke_all(session, subject="admin", subject_id=admin_id)
+        if new_session_ttl is None:
+            return None
+        return await issue_token(session, subject="admin", subject_id=admin_id, ttl=new_session_ttl)
 
 
 async def ensure_owner(session: AsyncSession, *, username: str, password: str) -> bool:

@@ -49,6 +49,7 @@ from xiaodian.core.errors import Conflict
 from xiaodian.core.nearcache import NearCache
 from xiaodian.core.pagination import Page, offset_of
 from xiaodian.inventory import service as inventory
+from xiaodian.inventory.errors import StockNegative
 from xiaodian.models import Banner, Category, Goods, GoodsImage, GoodsSpec, Sku
 
 # ---- categories ----
@@ -258,10 +259,11 @@ def _set_specs(goods: Goods, specs: Sequence[SpecIn]) -> None:
     )
 
 
-def _fill_sku(sku: Sku, incoming: SkuIn) -> Sku:
+def _fill_sku(sku: Sku, incoming: SkuIn, *, set_stock: bool = True) -> Sku:
     """The merchant's values for one SKU (its spec values are what identify it)."""
     sku.price_fen = incoming.price_fen
-    sku.stock = incoming.stock
+    if set_stock:
+        sku.stock = incoming.stock
     sku.code = incoming.code
     sku.image_url = urls.stored(incoming.image_url)
     sku.is_active = incoming.is_active
@@ -293,6 +295,7 @@ async def create_goods(
     )
     session.add(goods)
     await session.flush()
+    inventory.announce(session, [sku.id for sku in goods.skus])
     invalidate_after_commit(session, near_cache)
     return await get_goods(session, goods_id=goods.id)
 
@@ -302,8 +305,17 @@ async def replace_goods(
 ) -> AdminGoodsOut:
     """Replace everything about a goods item. SKUs are matched by their spec values: a kept
     combination keeps its id (carts and orders point at it); a dropped one is deactivated,
-    never deleted, so past orders still resolve."""
+    never deleted, so past orders still resolve.
+
+    Stock is never written back from a stale read: a kept SKU sent with `stock_was` (what the
+    editor showed) changes by the difference only, in one conditional UPDATE, so units that
+    orders took while the editor was open stay taken."""
     goods = await _goods(session, goods_id, lock=True)
+    # Its SKUs change below: lock them now, in id order as checkout takes them, so a save and
+    # an order never wait for each other's rows in opposite orders.
+    await session.execute(
+        select(Sku.id).where(Sku.goods_id == goods.id).order_by(Sku.id).with_for_update()
+    )
     category = await _category(session, data.category_id)
     for field in (
         "title",
@@ -319,17 +331,30 @@ async def replace_goods(
     _set_images(goods, data.images)
     _set_specs(goods, data.specs)
     existing = {tuple(sku.spec_values): sku for sku in goods.skus}
-    for incoming in data.skus:
+    stock_changes: list[tuple[int, int, int]] = []  # (position, sku id, units to add)
+    for position, incoming in enumerate(data.skus):
         sku = existing.pop(tuple(incoming.spec_values), None)
         if sku is None:
             sku = Sku(spec_values=list(incoming.spec_values))
             goods.skus.append(sku)
-        _fill_sku(sku, incoming)
+        seen = incoming.stock_was if sku.id is not None else None
+        _fill_sku(sku, incoming, set_stock=seen is None)
+        if seen is not None and incoming.stock != seen:
+            stock_changes.append((position, sku.id, incoming.stock - seen))
     for dropped in existing.values():
         dropped.is_active = False
     await session.flush()
+    for position, sku_id, units in stock_changes:
+        await _add_stock(
+            session,
+            sku_id=sku_id,
+            units=units,
+            message=f"库存不够减少 {-units} 件：编辑期间已有订单占用了库存，请刷新页面后再改",
+            field=f"skus.{position}.stock",
+        )
     await refresh_goods_price(session, goods)
     await session.flush()
+    inventory.announce(session, [sku.id for sku in goods.skus])
     invalidate_after_commit(session, near_cache)
     return await get_goods(session, goods_id=goods.id)
 
@@ -376,6 +401,23 @@ async def delete_goods(session: AsyncSession, *, goods_id: int, near_cache: Near
 # ---- SKUs and stock ----
 
 
+async def _add_stock(
+    session: AsyncSession,
+    *,
+    sku_id: int,
+    units: int,
+    message: str = "库存不能小于 0",
+    field: str | None = None,
+) -> None:
+    """Add `units` (negative: take) to a SKU's stock in one conditional UPDATE, so it composes
+    with orders taking stock at the same moment; refuses to go below zero."""
+    try:
+        await inventory.adjust(session, {sku_id: units})
+    except StockNegative as error:
+        details = {"field": field} if field else {}
+        raise Conflict(message, reason="stock_negative", **details) from error
+
+
 async def patch_sku(
     session: AsyncSession, *, sku_id: int, patch: SkuPatch, near_cache: NearCache
 ) -> AdminSkuOut:
@@ -385,7 +427,7 @@ async def patch_sku(
     if sku is None:
         raise SkuNotFound()
     if patch.stock_delta is not None:
-        await inventory.adjust(session, {sku_id: patch.stock_delta})
+        await _add_stock(session, sku_id=sku_id, units=patch.stock_delta)
     if patch.stock is not None:
         await inventory.set_available(session, {sku_id: patch.stock})
     values: dict[str, object] = {}

@@ -171,6 +171,17 @@ class SkuIn(BaseModel):
     spec_values: Annotated[list[Label], Field(max_length=3)] = []
     price_fen: Annotated[int, Field(ge=1, le=100_000_000)]
     stock: Stock = 0
+    stock_was: Annotated[
+        Stock | None,
+        Field(
+            description=(
+                "The stock you read before editing (send back what GET returned). For a SKU "
+                "that exists, only the difference stock - stock_was is applied, atomically and "
+                "never below zero, so units that orders took since your read are not put "
+                "back. Without it, `stock` replaces the count as it is (a stocktake)."
+            )
+        ),
+    ] = None
     code: Code = ""
     image_url: Url | Literal[""] = ""
     is_active: bool = True

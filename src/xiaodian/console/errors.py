@@ -4,6 +4,7 @@ says what went wrong (403, 404, 409 …), or, under htmx, a toast on the page th
 from __future__ import annotations
 
 import logging
+import socket
 from urllib.parse import urlencode
 
 from fastapi import FastAPI, Request
@@ -15,6 +16,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from xiaodian.console.rendering import base_path, is_htmx, render, toast
 from xiaodian.core.db import is_retryable_db_error
 from xiaodian.core.errors import ShopError, Unauthorized
+from xiaodian.core.http import note_database_unreachable
+from xiaodian.core.outage import RETRY_AFTER_SECONDS, is_connection_lost
 
 log = logging.getLogger(__name__)
 
@@ -79,7 +82,20 @@ async def _on_http_error(request: Request, error: Exception) -> Response:
     return error_page(request, error.status_code, message)
 
 
+def _unavailable(request: Request, error: Exception) -> Response:
+    note_database_unreachable(request, error)
+    response = error_page(request, 503, "服务暂时不可用，请稍后重试")
+    response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
+
+
+async def _on_connection_error(request: Request, error: Exception) -> Response:
+    return _unavailable(request, error)
+
+
 async def _on_db_error(request: Request, error: Exception) -> Response:
+    if is_connection_lost(error):
+        return _unavailable(request, error)
     if isinstance(error, IntegrityError):
         log.warning("integrity error in the console: %s", error.orig)
         return error_page(request, 409, "数据已被修改，请刷新后重试")
@@ -99,4 +115,6 @@ def install_error_pages(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _on_validation_error)
     app.add_exception_handler(StarletteHTTPException, _on_http_error)
     app.add_exception_handler(DBAPIError, _on_db_error)
+    app.add_exception_handler(ConnectionError, _on_connection_error)  # see core.http
+    app.add_exception_handler(socket.gaierror, _on_connection_error)
     app.add_exception_handler(Exception, _on_unexpected)

@@ -2,8 +2,11 @@
 
 The browser (an Alpine component) posts one row per spec combination:
 `specs.N.name`, `specs.N.values` (repeated), `skus.M.spec_values` (a JSON list),
-`skus.M.price` (yuan), `skus.M.stock`, `skus.M.code`, `skus.M.is_active`. The same shape, as
-`EditorState`, seeds the component when the page opens or comes back with errors.
+`skus.M.price` (yuan), `skus.M.stock`, `skus.M.stock_was` (hidden: the stock shown when the
+page opened, empty for a new row), `skus.M.code`, `skus.M.is_active`. The same shape, as
+`EditorState`, seeds the component when the page opens or comes back with errors; `stock_was`
+keeps what the page first showed, so a save changes stock by what the merchant typed, never
+back to a number orders have since taken from.
 """
 
 from __future__ import annotations
@@ -41,6 +44,7 @@ def state_of(goods: AdminGoodsOut) -> tuple[dict[str, str], EditorState]:
                 "spec_values": list(sku.spec_values),
                 "price": yuan(sku.price_fen),
                 "stock": str(sku.stock),
+                "stock_was": str(sku.stock),
                 "code": sku.code,
                 "is_active": sku.is_active,
             }
@@ -98,6 +102,7 @@ def _skus(form: FormData, errors: FieldErrors) -> tuple[list[dict[str, Any]], li
             "spec_values": _spec_values(text(form, f"{key}.spec_values")),
             "price": text(form, f"{key}.price"),
             "stock": text(form, f"{key}.stock") or "0",
+            "stock_was": text(form, f"{key}.stock_was"),
             "code": text(form, f"{key}.code"),
             "is_active": checked(form, f"{key}.is_active"),
         }
@@ -107,6 +112,7 @@ def _skus(form: FormData, errors: FieldErrors) -> tuple[list[dict[str, Any]], li
                 "spec_values": row["spec_values"],
                 "price_fen": price_fen,
                 "stock": row["stock"],
+                "stock_was": row["stock_was"] or None,
                 "code": row["code"],
                 "is_active": row["is_active"],
             }

@@ -26,6 +26,7 @@ from xiaodian.auth.deps import ADMIN_COOKIE
 from xiaodian.auth.service import resolve_token
 from xiaodian.context import AppContext
 from xiaodian.core.errors import Forbidden, Unauthorized
+from xiaodian.core.headers import is_secure
 from xiaodian.core.http import READ_METHODS
 from xiaodian.models import AdminUser, ShopSettings
 from xiaodian.models.admins import ROLE_OWNER
@@ -59,7 +60,9 @@ def console_path(scope: Scope) -> str:
 
 
 def is_https(connection: HTTPConnection) -> bool:
-    return connection.url.scheme == "https"
+    """Cookies get `Secure` when the request came over TLS (directly or through a proxy in
+    XIAODIAN_TRUSTED_PROXIES)."""
+    return is_secure(connection.scope)
 
 
 def _key(context: AppContext) -> bytes:

@@ -26,6 +26,8 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from xiaodian.core.outage import DatabaseOutage, is_connection_lost
+
 log = logging.getLogger(__name__)
 
 AfterCommit = Callable[[], Awaitable[None]]
@@ -73,7 +75,8 @@ class Database:
         parsed = make_url(url)
         self.url = url
         self.dialect = parsed.get_backend_name()
-        kwargs: dict[str, Any] = {"echo": echo}
+        # Parameters stay out of logs and error messages (they carry tokens' hashes, keys …).
+        kwargs: dict[str, Any] = {"echo": echo, "hide_parameters": True}
         if self.dialect == "sqlite":
             kwargs["connect_args"] = {"timeout": 30}
         else:
@@ -95,6 +98,10 @@ class Database:
         """Put into every session's `info` (the app context, for after-commit work)."""
         self._reader = async_sessionmaker(self.engine, expire_on_commit=False)
         self._writer = async_sessionmaker(self.write_engine, expire_on_commit=False)
+        self.outage = DatabaseOutage()
+        """Whether the database answers, as this process last saw it (one log line a change)."""
+        # A connection handed out of the pool (after its pre-ping) means the database answers.
+        event.listen(self.engine.sync_engine, "checkout", lambda *_: self.outage.succeeded())
 
     @property
     def supports_skip_locked(self) -> bool:
@@ -117,8 +124,15 @@ class Database:
             await _run_before_commit(session)
             await session.commit()
             hooks = session.info.pop(_HOOKS_KEY, [])
-        except BaseException:
-            await session.rollback()
+        except BaseException as error:
+            lost = is_connection_lost(error)
+            if lost:
+                self.outage.failed(error)
+            try:
+                await session.rollback()
+            except Exception:
+                if not lost:  # the connection is gone: there is nothing left to roll back
+                    raise
             raise
         finally:
             await session.close()

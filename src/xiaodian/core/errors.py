@@ -55,9 +55,17 @@ class LimitExceeded(ShopError):
 
 
 class RateLimited(ShopError):
+    """Too many requests; `retry_after_seconds` is sent as the `Retry-After` header."""
+
     status_code = 429
     code = "rate_limited"
     default_message = "操作太频繁，请稍后再试"
+
+    def __init__(
+        self, message: str | None = None, *, retry_after_seconds: int = 1, **details: Any
+    ) -> None:
+        super().__init__(message, **details)
+        self.retry_after_seconds = max(1, retry_after_seconds)
 
 
 class UpstreamUnavailable(ShopError):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import socket
 from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
@@ -13,9 +14,11 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from xiaodian.core.bodylimit import BodyTooLarge
 from xiaodian.core.db import is_retryable_db_error
 from xiaodian.core.dbtypes import MAX_ID
 from xiaodian.core.errors import ShopError
+from xiaodian.core.outage import RETRY_AFTER_SECONDS, is_connection_lost
 
 log = logging.getLogger(__name__)
 
@@ -76,6 +79,8 @@ async def _on_validation_error(_request: Request, error: Exception) -> JSONRespo
 async def _on_http_error(_request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, StarletteHTTPException)
     code, message = _HTTP_CODES.get(error.status_code, ("http_error", str(error.detail)))
+    if isinstance(error, BodyTooLarge):
+        code, message = error.code, error.message
     return JSONResponse(
         {"error": code, "message": message},
         status_code=error.status_code,
@@ -83,7 +88,32 @@ async def _on_http_error(_request: Request, error: Exception) -> JSONResponse:
     )
 
 
-async def _on_db_error(_request: Request, error: Exception) -> JSONResponse:
+def note_database_unreachable(request: Request, error: BaseException) -> None:
+    """Count the failure in this process's outage (logged once per outage, never per request)."""
+    context = getattr(request.app.state, "context", None)
+    if context is not None:
+        context.db.outage.failed(error)
+
+
+def service_unavailable() -> JSONResponse:
+    """The database is out of reach: a short outage the client should simply retry."""
+    return JSONResponse(
+        {"error": "service_unavailable", "message": "服务暂时不可用，请稍后重试"},
+        status_code=503,
+        headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+    )
+
+
+async def _on_connection_error(request: Request, error: Exception) -> JSONResponse:
+    """A socket error no driver wrapped (asyncpg's connect): the database is unreachable."""
+    note_database_unreachable(request, error)
+    return service_unavailable()
+
+
+async def _on_db_error(request: Request, error: Exception) -> JSONResponse:
+    if is_connection_lost(error):
+        note_database_unreachable(request, error)
+        return service_unavailable()
     if isinstance(error, IntegrityError):
         log.warning("integrity error reached the handler: %s", error.orig)
         return _error(409, "conflict", "数据已被修改，请刷新后重试")
@@ -107,4 +137,8 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _on_validation_error)
     app.add_exception_handler(StarletteHTTPException, _on_http_error)
     app.add_exception_handler(DBAPIError, _on_db_error)
+    # Registered by class (not under Exception) so that the answer is final: Starlette re-raises
+    # whatever its catch-all handler saw, and the server would log a traceback per request.
+    app.add_exception_handler(ConnectionError, _on_connection_error)
+    app.add_exception_handler(socket.gaierror, _on_connection_error)
     app.add_exception_handler(Exception, _on_unexpected)

@@ -12,6 +12,8 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from xiaodian.core.outage import is_connection_lost
+
 log = logging.getLogger(__name__)
 
 
@@ -23,13 +25,15 @@ class Job:
 
 
 async def run_jobs_once(jobs: Sequence[Job], context: Any) -> dict[str, int]:
-    """Run every job once; a failing job is logged and does not stop the others."""
+    """Run every job once; a failing job is logged and does not stop the others (while the
+    database is unreachable, only the outage's own line is logged)."""
     results: dict[str, int] = {}
     for job in jobs:
         try:
             results[job.name] = await job.run(context)
-        except Exception:
-            log.exception("job %s failed", job.name)
+        except Exception as error:
+            if not is_connection_lost(error):
+                log.exception("job %s failed", job.name)
             results[job.name] = -1
     return results
 

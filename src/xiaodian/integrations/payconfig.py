@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from xiaodian.config import Settings
+from xiaodian.core.logs import register_secret
 from xiaodian.integrations.alipay import AlipayConfig
 from xiaodian.integrations.retry import RetryPolicy
 from xiaodian.integrations.wechat import crypto
@@ -75,14 +76,17 @@ def wechat_pay_v3_config(settings: Settings) -> WeChatPayV3Config:
     apiv3_key = _required(settings.wechat_pay_apiv3_key, "wechat_pay_apiv3_key")
     if len(apiv3_key.encode()) != 32:
         raise PaymentConfigError("XIAODIAN_WECHAT_PAY_APIV3_KEY must be 32 characters")
+    mchid = _required(settings.wechat_pay_mchid, "wechat_pay_mchid")
+    private_key = _pem(
+        settings.wechat_pay_private_key_path,
+        settings.wechat_pay_private_key_pem,
+        "wechat_pay_private_key",
+    )
+    register_secret(apiv3_key, private_key)  # from a file or the console: never to the log
     return WeChatPayV3Config(
         appid=settings.wechat_appid,
-        mchid=_required(settings.wechat_pay_mchid, "wechat_pay_mchid"),
-        merchant_private_key_pem=_pem(
-            settings.wechat_pay_private_key_path,
-            settings.wechat_pay_private_key_pem,
-            "wechat_pay_private_key",
-        ),
+        mchid=mchid,
+        merchant_private_key_pem=private_key,
         merchant_serial=_required(settings.wechat_pay_cert_serial, "wechat_pay_cert_serial"),
         apiv3_key=apiv3_key,
         platform_keys=platform_keys(settings),
@@ -98,10 +102,13 @@ def wechat_pay_v2_config(settings: Settings) -> WeChatPayV2Config:
     key = settings.wechat_pay_v2_client_key_path
     if (cert is None) != (key is None):
         raise PaymentConfigError("set both the v2 client certificate and key paths, or neither")
+    mchid = _required(settings.wechat_pay_mchid, "wechat_pay_mchid")
+    api_key = _required(settings.wechat_pay_v2_key, "wechat_pay_v2_key")
+    register_secret(api_key)
     return WeChatPayV2Config(
         appid=settings.wechat_appid,
-        mchid=_required(settings.wechat_pay_mchid, "wechat_pay_mchid"),
-        api_key=_required(settings.wechat_pay_v2_key, "wechat_pay_v2_key"),
+        mchid=mchid,
+        api_key=api_key,
         notify_url=_required(settings.wechat_pay_notify_url, "wechat_pay_notify_url"),
         sign_type=settings.wechat_pay_v2_sign_type,
         refund_notify_url=settings.wechat_pay_refund_notify_url or None,
@@ -112,13 +119,16 @@ def wechat_pay_v2_config(settings: Settings) -> WeChatPayV2Config:
 
 
 def alipay_config(settings: Settings) -> AlipayConfig:
+    app_id = _required(settings.alipay_app_id, "alipay_app_id")
+    private_key = _pem(
+        settings.alipay_app_private_key_path,
+        settings.alipay_app_private_key_pem,
+        "alipay_app_private_key",
+    )
+    register_secret(private_key)
     return AlipayConfig(
-        app_id=_required(settings.alipay_app_id, "alipay_app_id"),
-        app_private_key_pem=_pem(
-            settings.alipay_app_private_key_path,
-            settings.alipay_app_private_key_pem,
-            "alipay_app_private_key",
-        ),
+        app_id=app_id,
+        app_private_key_pem=private_key,
         alipay_public_key_pem=_pem(
             settings.alipay_public_key_path, settings.alipay_public_key_pem, "alipay_public_key"
         ),

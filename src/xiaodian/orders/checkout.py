@@ -33,6 +33,7 @@ from xiaodian.orders.errors import (
     IdempotencyKeyReused,
     OrderStateConflict,
 )
+from xiaodian.orders.limits import check_units_per_sku, check_unpaid_orders
 from xiaodian.orders.numbers import new_order_no
 from xiaodian.orders.schemas import CheckoutIn, OrderCreate, OrderOut, PreviewLine, PreviewOut
 from xiaodian.orders.service import get_order
@@ -156,6 +157,7 @@ async def preview(
 ) -> PreviewOut:
     """What the order would cost, without writing anything (no stock is held)."""
     quantities = await _requested_quantities(session, user_id=user.id, request=request)
+    check_units_per_sku(quantities, settings=defaults)
     priced = await price_lines(
         session, lines=await checkout_lines(session, quantities), defaults=defaults
     )
@@ -282,7 +284,9 @@ async def place_order(
     """Create an order waiting for payment, taking its stock; (order, created).
 
     Never sells more than stock (`actions.place`). With an `Idempotency-Key`, a retried
-    request returns the first order instead of making a second.
+    request returns the first order instead of making a second. One shopper holds at most
+    `max_unpaid_orders_per_shopper` unpaid orders of at most `max_units_per_sku_per_order`
+    units of each SKU.
     """
     if request.address_id is None:
         raise AddressRequired()
@@ -299,6 +303,8 @@ async def place_order(
         claim = claimed
 
     quantities = await _requested_quantities(session, user_id=user.id, request=request)
+    check_units_per_sku(quantities, settings=defaults)
+    await check_unpaid_orders(session, user_id=user.id, settings=defaults)
     lines = await checkout_lines(session, quantities)
     address = await _own_address(session, user.id, request.address_id)
     priced = await price_lines(session, lines=lines, defaults=defaults)

@@ -13,6 +13,7 @@ from xiaodian.core.db import affected
 from xiaodian.core.nearcache import NearCache
 from xiaodian.core.pagination import Page, offset_of
 from xiaodian.events import emit
+from xiaodian.media.errors import own_image_path
 from xiaodian.models import Goods, Order, OrderLine, Review, User
 from xiaodian.reviews.errors import AlreadyReviewed, NotReviewable, ReviewNotFound
 from xiaodian.reviews.events import ReviewsChanged
@@ -33,11 +34,11 @@ def _out(review: Review, user: User | None) -> ReviewOut:
         id=review.id,
         user=ReviewUser(
             nickname=(user.nickname if user and user.nickname else "微信用户"),
-            avatar_url=urls.absolute(user.avatar_url) if user else "",
+            avatar_url=urls.own_media(user.avatar_url) if user else "",
         ),
         score=review.score,
         content=review.content,
-        images=[urls.absolute(url) for url in review.images or []],
+        images=[url for url in map(urls.own_media, review.images or []) if url],
         spec_text=review.spec_text,
         reply=review.reply,
         created_at=review.created_at,
@@ -101,14 +102,19 @@ async def write_reviews(
     reviews: Sequence[LineReviewIn],
     near_cache: NearCache,
 ) -> list[ReviewOut]:
-    """Review lines of a completed order; each line at most once, ever (also under races)."""
+    """Review lines of a completed order; each line at most once, ever (also under races).
+    Photos must be images uploaded to this shop."""
     if order.status not in REVIEWABLE_STATUSES:
         raise NotReviewable("订单完成后才能评价")
     by_id = {line.id: line for line in lines}
     if len({r.line_id for r in reviews}) != len(reviews):
         raise NotReviewable("同一商品只能评价一次")
     created: list[Review] = []
-    for item in reviews:
+    for position, item in enumerate(reviews):
+        images = [
+            own_image_path(url, field=f"reviews.{position}.images.{index}")
+            for index, url in enumerate(item.images)
+        ]
         line = by_id.get(item.line_id)
         if line is None:
             raise ReviewNotFound("订单中没有这件商品")
@@ -128,7 +134,7 @@ async def write_reviews(
             spec_text=line.spec_text,
             score=item.score,
             content=item.content,
-            images=list(item.images),
+            images=images,
         )
         session.add(review)
         created.append(review)

@@ -16,6 +16,7 @@ from xiaodian.context import AppContext
 from xiaodian.core import clock, urls
 from xiaodian.core.pagination import Page, offset_of
 from xiaodian.integrations.wechat import login as wechat_login
+from xiaodian.media.errors import own_image_path
 from xiaodian.models import Address, Favorite, Footprint, Goods, User
 from xiaodian.orders import service as orders
 from xiaodian.users.errors import (
@@ -91,7 +92,7 @@ async def login_with_wechat(context: AppContext, *, code: str) -> LoginOut:
             token=issued.token,
             expires_at=issued.expires_at,
             user=UserOut(
-                id=user.id, nickname=user.nickname, avatar_url=urls.absolute(user.avatar_url)
+                id=user.id, nickname=user.nickname, avatar_url=urls.own_media(user.avatar_url)
             ),
         )
 
@@ -120,7 +121,7 @@ async def me(session: AsyncSession, *, user: User) -> MeOut:
     return MeOut(
         id=user.id,
         nickname=user.nickname,
-        avatar_url=urls.absolute(user.avatar_url),
+        avatar_url=urls.own_media(user.avatar_url),
         phone=user.phone,
         created_at=user.created_at,
         order_counts=counts,
@@ -128,9 +129,12 @@ async def me(session: AsyncSession, *, user: User) -> MeOut:
 
 
 async def update_me(session: AsyncSession, *, user: User, patch: MePatch) -> MeOut:
+    """Nickname and avatar; an avatar must be an image uploaded to this shop (or "" for none)."""
     for field, value in patch.model_dump(exclude_unset=True).items():
+        if field == "avatar_url" and value:
+            value = own_image_path(value, field="avatar_url")
         if value is not None:
-            setattr(user, field, urls.stored(value) if field == "avatar_url" else value)
+            setattr(user, field, value)
     await session.flush()
     return await me(session, user=user)
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from xiaodian.console.routes import (
+    account,
     aftersale,
     auth,
     banners,
@@ -34,4 +35,4 @@ SECTIONS: tuple[Section, ...] = (
 )
 
 # Routes that are no nav entry of their own.
-EXTRA_ROUTERS: tuple[APIRouter, ...] = (auth.router, media.router)
+EXTRA_ROUTERS: tuple[APIRouter, ...] = (auth.router, account.router, media.router)

@@ -15,6 +15,7 @@ from xiaodian.console.forms import FORM_ERROR, text, validate
 from xiaodian.console.rendering import base_path, redirect, render
 from xiaodian.console.security import clear_session_cookie, read_form, set_session_cookie
 from xiaodian.context import AppContext
+from xiaodian.core.ratelimit import RateLimiter, by_client_address
 
 router = APIRouter()
 
@@ -48,11 +49,24 @@ async def login(request: Request) -> Response:
             request, "login.html", status_code=422, next=next_page, values=values, errors=errors
         )
     context: AppContext = request.app.state.context
-    ttl = timedelta(hours=context.settings.admin_token_ttl_hours)
-    async with context.db.transaction() as session:
-        result = await admins.login(
-            session, username=credentials.username, password=credentials.password, ttl=ttl
+    limiter = RateLimiter(
+        context.cache, name=admins.LOGIN_RATE_LIMIT, rate=context.settings.login_rate_per_ip
+    )
+    wait = await limiter.hit(await by_client_address(request))
+    if wait:
+        return render(
+            request,
+            "login.html",
+            status_code=429,
+            headers={"Retry-After": str(wait)},
+            next=next_page,
+            values=values,
+            errors={FORM_ERROR: f"登录尝试太频繁，请 {wait} 秒后再试"},
         )
+    ttl = timedelta(hours=context.settings.admin_token_ttl_hours)
+    result = await admins.login(
+        context.db, username=credentials.username, password=credentials.password, ttl=ttl
+    )
     if result.token is None:
         message = LOCKED_MESSAGE if result.outcome == "locked" else INVALID_MESSAGE
         return render(

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from xiaodian.catalog import admin_service as catalog
-from xiaodian.catalog.schemas import AdminGoodsOut, AdminGoodsQuery
+from xiaodian.catalog.schemas import AdminGoodsOut, AdminGoodsQuery, GoodsIn
 from xiaodian.console.forms import FieldErrors, attempt, lenient
 from xiaodian.console.goods_form import (
     EditorState,
@@ -167,10 +167,22 @@ async def save_goods(
             ),
         )
         if saved is not None:
-            return redirect(request, f"/goods/{goods_id}", flash="已保存")
+            return redirect(request, f"/goods/{goods_id}", flash=_saved_message(data, saved))
     return await _editor(
         request, session, goods=goods, values=values, state=state, errors=errors, status_code=422
     )
+
+
+def _saved_message(data: GoodsIn, saved: AdminGoodsOut) -> str:
+    """Says so when orders took (or cancels gave back) stock while the editor was open, since
+    the numbers shown after the save then differ from the ones typed."""
+    typed = {tuple(sku.spec_values): sku.stock for sku in data.skus}
+    moved = any(
+        typed.get(tuple(sku.spec_values), sku.stock) != sku.stock
+        for sku in saved.skus
+        if sku.is_active
+    )
+    return "已保存；编辑期间有新订单，库存已按你的改动增减" if moved else "已保存"
 
 
 @router.post("/goods/{goods_id}/shelf")

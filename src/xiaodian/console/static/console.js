@@ -53,6 +53,36 @@
     }
   }, true)
 
+  /* ---------- small behaviours, without inline handlers (the page's CSP runs no inline script) ---------- */
+  // <select data-autosubmit> submits its form on change ("request": through requestSubmit, so
+  // confirmations and htmx see it).
+  document.addEventListener('change', (event) => {
+    const field = event.target
+    if (!(field instanceof HTMLElement) || field.dataset.autosubmit === undefined || !field.form) return
+    if (field.dataset.autosubmit === 'request') field.form.requestSubmit()
+    else field.form.submit()
+  })
+  // <img data-fallback> that fails to load is hidden (errors do not bubble: listen while capturing,
+  // and look once for the ones that failed before this script ran).
+  const markBroken = (image) => image.classList.add('is-broken')
+  document.addEventListener('error', (event) => {
+    if (event.target instanceof HTMLImageElement && event.target.dataset.fallback !== undefined) markBroken(event.target)
+  }, true)
+  document.addEventListener('DOMContentLoaded', () => {
+    document.querySelectorAll('img[data-fallback]').forEach((image) => {
+      if (image.complete && image.naturalWidth === 0 && image.getAttribute('src')) markBroken(image)
+    })
+  })
+  document.addEventListener('click', (event) => {
+    const target = event.target instanceof Element ? event.target : null
+    if (target?.closest('[data-print]')) window.print()
+    const back = target?.closest('a[data-back]')
+    if (back && window.history.length > 1) {
+      event.preventDefault()
+      window.history.back()
+    }
+  })
+
   /* ---------- Alpine components ---------- */
   document.addEventListener('alpine:init', () => {
     const Alpine = window.Alpine
@@ -147,7 +177,8 @@
         }))
         for (const sku of config.skus || []) {
           this.rows[comboKey(sku.spec_values)] = {
-            price: sku.price ?? '', stock: sku.stock ?? '0', code: sku.code || '', is_active: sku.is_active !== false,
+            price: sku.price ?? '', stock: sku.stock ?? '0', stock_was: sku.stock_was ?? '',
+            code: sku.code || '', is_active: sku.is_active !== false,
           }
         }
         this.regenerate()
@@ -172,7 +203,7 @@
           const key = comboKey(values)
           if (!this.rows[key]) {
             const parent = this.rows[comboKey(values.slice(0, -1))]
-            this.rows[key] = { price: parent ? parent.price : '', stock: '0', code: '', is_active: true }
+            this.rows[key] = { price: parent ? parent.price : '', stock: '0', stock_was: '', code: '', is_active: true }
           }
           return { key, values, label: values.join(' / ') || '默认规格' }
         })

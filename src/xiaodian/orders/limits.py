@@ -1,0 +1,54 @@
+"""What one shopper may hold unpaid: a few orders, a bounded number of units of each SKU.
+
+Without these, a single account can take a SKU's whole stock with unpaid orders and keep it
+from everyone until they time out. The request rate of `POST /orders` is limited at the route
+(`core.ratelimit`); these limits are checked inside the order's own transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from xiaodian.cart.errors import CartQuantityLimit
+from xiaodian.config import Settings
+from xiaodian.core import clock
+from xiaodian.core.errors import Conflict
+from xiaodian.models import Order, User
+from xiaodian.orders.state import Status
+
+
+class TooManyUnpaidOrders(Conflict):
+    code = "too_many_unpaid_orders"
+    default_message = "待支付的订单太多，请先支付或取消后再下单"
+
+
+def check_units_per_sku(quantities: Mapping[int, int], *, settings: Settings) -> None:
+    """Refuse (400 `quantity_limit`) more units of one SKU than one order may hold."""
+    most = settings.max_units_per_sku_per_order
+    for sku_id, quantity in quantities.items():
+        if quantity > most:
+            raise CartQuantityLimit(f"单件商品每单最多购买 {most} 件", sku_id=sku_id)
+
+
+async def check_unpaid_orders(session: AsyncSession, *, user_id: int, settings: Settings) -> None:
+    """Refuse (409 `too_many_unpaid_orders`) a new order from a shopper who already has the
+    most unpaid orders allowed.
+
+    The shopper's row is locked first, so two simultaneous checkouts of one shopper count one
+    after the other and cannot both slip under the limit. An unpaid order past its deadline no
+    longer counts: it can no longer be paid and the sweep is about to close it.
+    """
+    await session.execute(select(User.id).where(User.id == user_id).with_for_update())
+    unpaid = await session.scalar(
+        select(func.count(Order.id)).where(
+            Order.user_id == user_id,
+            Order.status == Status.PENDING_PAYMENT,
+            Order.expires_at > clock.now(),
+        )
+    )
+    most = settings.max_unpaid_orders_per_shopper
+    if (unpaid or 0) >= most:
+        raise TooManyUnpaidOrders(f"你已有 {most} 个待支付订单，请先支付或取消后再下单")
