@@ -118,7 +118,9 @@ async def _back_off(context: AppContext, payment: Payment, *, error: BaseExcepti
 
 
 async def _fail_safely(context: AppContext, payment_id: int, error: Exception) -> None:
-    log.error("reconciling payment %s failed (%s); backing off", payment_id, type(error).__name__)
+    # One line (no SQL, no parameters); the traceback only for whoever turns debug logs on.
+    log.error("reconciling payment %s failed: %s; backing off", payment_id, backoff.describe(error))
+    log.debug("reconciling payment %s failed", payment_id, exc_info=error)
     async with context.db.transaction(write=False) as session:
         payment = await session.get(Payment, payment_id)
     if payment is not None:

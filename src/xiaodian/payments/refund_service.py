@@ -260,7 +260,8 @@ async def back_off(context: AppContext, refund_id: int, *, error: BaseException 
 
 
 async def fail_safely(context: AppContext, refund_id: int, error: Exception) -> None:
-    log.error("handling refund %s failed (%s); backing off", refund_id, type(error).__name__)
+    log.error("handling refund %s failed: %s; backing off", refund_id, backoff.describe(error))
+    log.debug("handling refund %s failed", refund_id, exc_info=error)
     await back_off(context, refund_id, error=error)
 
 
