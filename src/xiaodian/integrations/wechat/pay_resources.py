@@ -9,10 +9,13 @@ not use are ignored; a field we use with the wrong type is a ``pydantic.Validati
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from xiaodian.integrations.wechat.pay_errors import UnverifiedResponseError
 
 __all__ = [
     "RESOURCE_TYPES",
@@ -22,6 +25,7 @@ __all__ = [
     "ValidationError",
     "first_problem",
     "parse_rfc3339",
+    "parsed_reply",
 ]
 
 MAX_FEN = 100_000_000 * 100
@@ -29,6 +33,7 @@ Fen = Annotated[int, Field(ge=0, le=MAX_FEN)]
 Text = Annotated[str, Field(max_length=256)]
 Number = Annotated[str, Field(min_length=1, max_length=64)]
 RefundStatus = Literal["SUCCESS", "CLOSED", "PROCESSING", "ABNORMAL"]
+_Parsed = TypeVar("_Parsed")
 
 
 def parse_rfc3339(value: object) -> datetime | None:
@@ -139,3 +144,18 @@ def first_problem(error: ValidationError) -> str:
     problem = error.errors(include_url=False, include_input=False)[0]
     where = ".".join(str(part) for part in problem["loc"]) or "resource"
     return f"{where}: {problem['type']}"
+
+
+def parsed_reply(
+    parse: Callable[[Mapping[str, Any]], _Parsed], data: Mapping[str, Any], *, status: int
+) -> _Parsed:
+    """`parse(data)` for a signed reply; one of the wrong shape is as unusable as an unsigned
+    one (``UnverifiedResponseError``, code ``INVALID_RESPONSE``)."""
+    try:
+        return parse(data)
+    except ValidationError as error:
+        raise UnverifiedResponseError(
+            f"malformed reply ({first_problem(error)})", http_status=status
+        ) from error
+    except ValueError as error:
+        raise UnverifiedResponseError("malformed reply", http_status=status) from error

@@ -14,7 +14,7 @@ import json
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any
 from urllib.parse import quote, urlencode
 
 import httpx
@@ -37,7 +37,7 @@ from xiaodian.integrations.wechat.pay_errors import (
     WeChatPayError,
     WeChatPayUnavailable,
 )
-from xiaodian.integrations.wechat.pay_resources import ValidationError, first_problem
+from xiaodian.integrations.wechat.pay_resources import parsed_reply
 from xiaodian.integrations.wechat.pay_types import (
     Notification,
     PlatformCertificate,
@@ -65,7 +65,6 @@ __all__ = [
 ]
 
 DEFAULT_BASE_URL = "https://api.mch.weixin.qq.com"
-_Parsed = TypeVar("_Parsed")
 USER_AGENT = "xiaodian-pay/1.0"
 
 
@@ -100,18 +99,6 @@ def _error_from(response: httpx.Response) -> tuple[str, str]:
     if isinstance(body, dict) and isinstance(body.get("code"), str):
         return body["code"], str(body.get("message", ""))
     return f"HTTP_{response.status_code}", response.text[:200]
-
-
-def _parsed(parse: Callable[[Mapping[str, Any]], _Parsed], reply: _Reply) -> _Parsed:
-    """A signed reply of the wrong shape is as unusable as an unsigned one."""
-    try:
-        return parse(reply.data)
-    except ValidationError as error:
-        raise UnverifiedResponseError(
-            f"malformed reply ({first_problem(error)})", http_status=reply.status
-        ) from error
-    except ValueError as error:
-        raise UnverifiedResponseError("malformed reply", http_status=reply.status) from error
 
 
 class WeChatPayV3:
@@ -186,7 +173,7 @@ class WeChatPayV3:
 
     async def query_by_out_trade_no(self, out_trade_no: str) -> Transaction:
         reply = await self._call("GET", self._order_url(out_trade_no))
-        return _parsed(Transaction.from_v3, reply)
+        return parsed_reply(Transaction.from_v3, reply.data, status=reply.status)
 
     async def close(self, out_trade_no: str) -> None:
         """Close an unpaid order (204). Closing twice succeeds; a paid order gives ORDERPAID."""
@@ -229,11 +216,11 @@ class WeChatPayV3:
         reply = await self._call(
             "POST", "/v3/refund/domestic/refunds", payload, reconcile=reconcile
         )
-        return _parsed(Refund.from_v3, reply)
+        return parsed_reply(Refund.from_v3, reply.data, status=reply.status)
 
     async def query_refund(self, out_refund_no: str) -> Refund:
         reply = await self._call("GET", self._refund_url(out_refund_no))
-        return _parsed(Refund.from_v3, reply)
+        return parsed_reply(Refund.from_v3, reply.data, status=reply.status)
 
     async def download_certificates(self, *, install: bool = True) -> list[PlatformCertificate]:
         """Fetch and decrypt the platform certificates (associated data ``certificate``).
