@@ -1,6 +1,6 @@
 """payment and refund checks: next check time, failures in a row, last error
 
-Revision ID: 0003p
+Revision ID: 0003
 Revises: 0002
 Create Date: 2026-12-03 10:00:00
 
@@ -18,7 +18,7 @@ from alembic import op
 
 import xiaodian.core.dbtypes
 
-revision: str = "0003p"
+revision: str = "0003"
 down_revision: str | None = "0002"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
