@@ -114,9 +114,12 @@ class LateASGITransport(httpx.AsyncBaseTransport):
         return await httpx.ASGITransport(app=self.app).handle_async_request(request)
 
 
-def build_app(settings: Settings, workdir: Path) -> FastAPI:
+def build_app(
+    settings: Settings, workdir: Path, *, overrides: dict[str, object] | None = None
+) -> FastAPI:
     """The shop with the whole simulator (login, WeChat Pay, Alipay) behind its HTTP client,
-    and the simulator notifying the shop over ASGI."""
+    and the simulator notifying the shop over ASGI. `overrides` change the shop's settings
+    after the simulator's payment settings are applied (e.g. to switch a channel off)."""
     to_shop = LateASGITransport()
     shop_settings, simulator = with_simulated_payments(
         settings,
@@ -126,6 +129,7 @@ def build_app(settings: Settings, workdir: Path) -> FastAPI:
         notify_http=httpx.AsyncClient(transport=to_shop, base_url="http://testserver"),
         time_scale=0.00001,
     )
+    shop_settings = shop_settings.model_copy(update=overrides or {})
     sandbox = create_sandbox_app(shop_settings, payments=simulator)
     outbound = httpx.AsyncClient(transport=httpx.ASGITransport(app=sandbox), base_url=SANDBOX_BASE)
     application = create_app(shop_settings, http=outbound, sandbox=sandbox)

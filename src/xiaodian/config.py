@@ -168,3 +168,11 @@ class Settings(BaseSettings):
     payment_timeout_seconds: float = Field(default=10.0, gt=0)
     payment_reconcile_after_minutes: int = Field(default=5, ge=1, le=24 * 60)
     """A payment still pending this long after its prepay is queried (lost notifications)."""
+    payment_check_retry_seconds: float = Field(default=60.0, gt=0, le=3600)
+    """A status query (or refund call) that got no answer, or whose answer failed to apply, is
+    tried again after this long, doubled for each failure in a row."""
+    payment_check_retry_max_minutes: int = Field(default=60, ge=1, le=24 * 60)
+    """The longest wait between two tries of one payment or refund."""
+    payment_unknown_alert_minutes: int = Field(default=30, ge=1, le=7 * 24 * 60)
+    """A payment whose result is still unknown this long after its prepay (or after its order
+    closed) is listed as a stuck payment in the merchant's anomalies."""

@@ -122,13 +122,14 @@ def _signed(pay: PayEnv, body: bytes, **headers: str) -> dict[str, str]:
 
 def _envelope(pay: PayEnv, *, algorithm: str = crypto.AEAD_ALGORITHM) -> bytes:
     nonce = "abcdefghijkl"
+    unpaid = json.dumps({"out_trade_no": "ORDER-0100", "trade_state": "NOTPAY"})
     resource = {
         "original_type": "transaction",
         "algorithm": algorithm,
         "nonce": nonce,
         "associated_data": "transaction",
         "ciphertext": crypto.aes_gcm_encrypt(
-            pay.keys.apiv3_key, nonce=nonce, associated_data="transaction", plaintext="{}"
+            pay.keys.apiv3_key, nonce=nonce, associated_data="transaction", plaintext=unpaid
         ),
     }
     envelope = {"id": "n-1", "event_type": "TRANSACTION.SUCCESS", "resource": resource}

@@ -66,3 +66,24 @@ async def buyer_confirms(context: AppContext, params: dict[str, Any], **faults: 
 
 async def order_status(client: httpx.AsyncClient, headers: dict[str, str], order_id: int) -> str:
     return str((await client.get(f"/api/v1/orders/{order_id}", headers=headers)).json()["status"])
+
+
+async def alipay_buyer_pays(context: AppContext, params: dict[str, Any], **options: Any) -> None:
+    """The buyer pays an Alipay app-pay order string; `options` as for a WeChat confirm."""
+    response = await context.http.post(
+        f"{SANDBOX_BASE}/alipay/app-pay/confirm",
+        json={"order_string": params["order_string"], "options": options},
+    )
+    assert response.status_code == 200, response.text
+
+
+async def anomalies(
+    client: httpx.AsyncClient, admin: dict[str, str], kind: str | None = None
+) -> list[dict[str, Any]]:
+    response = await client.get(
+        "/api/admin/v1/payments/anomalies",
+        params={"kind": kind} if kind else {},
+        headers=admin,
+    )
+    assert response.status_code == 200, response.text
+    return list(response.json()["items"])

@@ -57,31 +57,3 @@ async def test_a_redelivered_refund_entry_sends_nothing_twice(
         refund.amount_fen,
         refund.refunded_at,
     )
-
-
-async def test_a_refund_the_channel_cannot_take_yet_stays_in_the_outbox_until_it_can(
-    app: FastAPI, client: httpx.AsyncClient, context: AppContext
-) -> None:
-    _, headers, order = await ordered(client, context)
-    params = await prepay(client, headers, order["id"])
-    await buyer_confirms(context, params, delay_seconds=0.05)
-    simulator(app).inject_fault("v3.refund", "500", count=100)
-    await client.post(f"/api/v1/orders/{order['id']}/cancel", headers=headers)
-    await settle(app)
-    async with context.db.transaction(write=False) as session:
-        entry = (
-            await session.execute(select(OutboxEntry).where(OutboxEntry.event == "RefundDue"))
-        ).scalar_one()
-        refund = (await session.execute(select(Refund))).scalar_one()
-    assert (entry.status, refund.status) == ("pending", "approved")
-    assert entry.attempts >= 1
-    assert _refunds_at_channel(app, str(order["order_no"])) == []
-    simulator(app).clear_faults()
-    async with context.db.transaction() as session:
-        await session.execute(
-            update(OutboxEntry)
-            .where(OutboxEntry.id == entry.id)
-            .values(next_attempt_at=entry.created_at)
-        )
-    await settle(app)
-    assert _refunds_at_channel(app, str(order["order_no"])) == [order["total_fen"]]

@@ -250,9 +250,11 @@ class AlipayClient:
         return AlipayTrade.from_reply(reply)
 
     async def query_trade(self, out_trade_no: str) -> AlipayTrade:
-        return AlipayTrade.from_reply(
-            await self._call("alipay.trade.query", {"out_trade_no": out_trade_no})
-        )
+        reply = await self._call("alipay.trade.query", {"out_trade_no": out_trade_no})
+        try:
+            return AlipayTrade.from_reply(reply)
+        except ValueError as error:  # signed, but total_amount is not an amount
+            raise AlipayResponseError("malformed trade query reply", http_status=200) from error
 
     async def close_trade(self, out_trade_no: str) -> None:
         await self._call("alipay.trade.close", {"out_trade_no": out_trade_no})
@@ -310,7 +312,8 @@ class AlipayClient:
         return urlencode(self._signed_params("alipay.trade.app.pay", biz, notify=True))
 
     def verify_notification(self, form: Mapping[str, str]) -> AlipayNotification:
-        """Check an async notification's RSA2 signature and app_id; raise otherwise.
+        """Check an async notification's RSA2 signature, app_id, and that it names a trade
+        and carries a well-formed total_amount; raise otherwise.
 
         The caller still checks out_trade_no / total_amount / seller_id against its records
         (``check_notification``) and answers ``NOTIFY_ACK_BODY``.
@@ -325,6 +328,12 @@ class AlipayClient:
             raise InvalidAlipayNotification("bad signature")
         if fields.get("app_id") != self.config.app_id:
             raise InvalidAlipayNotification("app_id does not match")
+        if not fields.get("out_trade_no"):
+            raise InvalidAlipayNotification("no out_trade_no")
+        try:
+            yuan_to_fen(fields.get("total_amount", ""))
+        except ValueError as error:  # "18e2", "１８.00", "" …: signed, but not an amount
+            raise InvalidAlipayNotification("total_amount is not an amount") from error
         return AlipayNotification(fields)
 
     # --- internals ---------------------------------------------------------------------------

@@ -24,13 +24,18 @@ from xiaodian.models.base import Base, CreatedAt, IdPk, UpdatedAt, table_args
 
 class Payment(Base):
     """Collecting one order's money through one channel. `status`: pending → succeeded, or
-    pending → closed; every change is conditional on the old status."""
+    pending → closed; every change is conditional on the old status.
+
+    `next_check_at` is when the reconciliation sweep asks the channel next (None: nothing left
+    to ask); `check_failures` counts attempts in a row that got no answer or failed, and backs
+    the next one off; `check_error` says why applying the last answer failed."""
 
     __tablename__ = "payments"
     __table_args__ = table_args(
         UniqueConstraint("channel", "out_trade_no"),
         Index("ix_payments_order", "order_id"),
         Index("ix_payments_status_created", "status", "created_at"),
+        Index("ix_payments_status_next_check", "status", "next_check_at"),
         CheckConstraint("amount_fen > 0", name="amount_positive"),
     )
 
@@ -50,6 +55,9 @@ class Payment(Base):
     failure_code: Mapped[str | None] = mapped_column(String(64))
     failure_message: Mapped[str | None] = mapped_column(String(255))
     last_checked_at: Mapped[datetime | None]
+    next_check_at: Mapped[datetime | None]
+    check_failures: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    check_error: Mapped[str | None] = mapped_column(String(255))
     created_at: Mapped[CreatedAt]
     updated_at: Mapped[UpdatedAt]
 
@@ -72,7 +80,10 @@ class PaymentNotification(Base):
 
 class Refund(Base):
     """Money going back: an after-sale request (by lines) or an automatic refund of a payment
-    that arrived for a closed order. `out_refund_no` is stable across retries."""
+    that arrived for a closed order. `out_refund_no` is stable across retries.
+
+    `next_check_at`, `check_failures` and `check_error` back off the refund sweep for a refund
+    the channel could not be asked about, or whose handling failed."""
 
     __tablename__ = "refunds"
     __table_args__ = table_args(
@@ -99,6 +110,9 @@ class Refund(Base):
     refunded_at: Mapped[datetime | None]
     channel_refund_id: Mapped[str | None] = mapped_column(String(64))
     failure_message: Mapped[str | None] = mapped_column(String(255))
+    next_check_at: Mapped[datetime | None]
+    check_failures: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    check_error: Mapped[str | None] = mapped_column(String(255))
     created_at: Mapped[CreatedAt]
     updated_at: Mapped[UpdatedAt]
 

@@ -1,5 +1,6 @@
 """Payment anomaly monitoring: Prometheus counters by channel and reason, and the merchant's
-list of payments stuck, failed, mismatched or refunded automatically."""
+list of payments stuck (result unknown past `payment_unknown_alert_minutes`, or failing to
+reconcile), failed, mismatched or refunded automatically, and of refunds that failed."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from xiaodian.context import AppContext
 from xiaodian.core import clock
 from xiaodian.core.pagination import Page
 from xiaodian.models import Order, Payment, PaymentAnomaly, Refund
@@ -29,7 +31,6 @@ CALLS = Counter(
 REFUNDS = Counter("xiaodian_refunds", "Refunds by channel and outcome", ["channel", "outcome"])
 
 AnomalyKind = Literal["stuck", "failed", "mismatched", "auto_refunded", "refund_failed"]
-STUCK_AFTER = timedelta(minutes=30)
 LIST_LIMIT = 500
 
 
@@ -79,93 +80,14 @@ async def anomalies(
 ) -> Page[AnomalyOut]:
     """Everything about money that needs a person, newest first."""
     found: list[AnomalyOut] = []
-    now = clock.now()
     if kind in (None, "stuck"):
-        rows = await session.execute(
-            select(Payment, Order.order_no, Order.status)
-            .join(Order, Order.id == Payment.order_id)
-            .where(
-                Payment.status == "pending",
-                Payment.created_at < now - STUCK_AFTER,
-                Payment.prepay_id.isnot(None),
-            )
-            .order_by(Payment.id.desc())
-            .limit(LIST_LIMIT)
-        )
-        for payment, order_no, status in rows:
-            found.append(
-                AnomalyOut(
-                    kind="stuck",
-                    channel=payment.channel,
-                    order_id=payment.order_id,
-                    order_no=order_no,
-                    out_trade_no=payment.out_trade_no,
-                    amount_fen=payment.amount_fen,
-                    detail=f"支付结果未确认（订单{'已关闭' if status == 'closed' else '待支付'}）",
-                    created_at=payment.created_at,
-                )
-            )
+        found += await _stuck(session)
     if kind in (None, "failed"):
-        failed = await session.execute(
-            select(Payment, Order.order_no)
-            .join(Order, Order.id == Payment.order_id)
-            .where(Payment.failure_code.isnot(None))
-            .order_by(Payment.id.desc())
-            .limit(LIST_LIMIT)
-        )
-        for payment, order_no in failed:
-            found.append(
-                AnomalyOut(
-                    kind="failed",
-                    channel=payment.channel,
-                    order_id=payment.order_id,
-                    order_no=order_no,
-                    out_trade_no=payment.out_trade_no,
-                    amount_fen=payment.amount_fen,
-                    detail=f"{payment.failure_code}: {payment.failure_message or ''}",
-                    created_at=payment.updated_at,
-                )
-            )
+        found += await _failed_prepays(session)
     if kind in (None, "mismatched", "auto_refunded"):
-        statement = select(PaymentAnomaly).order_by(PaymentAnomaly.id.desc()).limit(LIST_LIMIT)
-        if kind == "auto_refunded":
-            statement = statement.where(PaymentAnomaly.kind == "auto_refunded")
-        elif kind == "mismatched":
-            statement = statement.where(PaymentAnomaly.kind != "auto_refunded")
-        for anomaly in (await session.execute(statement)).scalars():
-            found.append(
-                AnomalyOut(
-                    kind="auto_refunded" if anomaly.kind == "auto_refunded" else "mismatched",
-                    channel=anomaly.channel,
-                    order_id=anomaly.order_id,
-                    order_no="",
-                    out_trade_no=anomaly.out_trade_no,
-                    amount_fen=anomaly.amount_fen,
-                    detail=anomaly.detail,
-                    created_at=anomaly.created_at,
-                )
-            )
+        found += await _recorded(session, kind)
     if kind in (None, "refund_failed"):
-        refunds = await session.execute(
-            select(Refund, Order.order_no)
-            .join(Order, Order.id == Refund.order_id)
-            .where(Refund.status == "failed")
-            .order_by(Refund.id.desc())
-            .limit(LIST_LIMIT)
-        )
-        for refund, order_no in refunds:
-            found.append(
-                AnomalyOut(
-                    kind="refund_failed",
-                    channel="",
-                    order_id=refund.order_id,
-                    order_no=order_no,
-                    out_trade_no=refund.out_refund_no,
-                    amount_fen=refund.amount_fen,
-                    detail=refund.failure_message or "退款失败",
-                    created_at=refund.updated_at,
-                )
-            )
+        found += await _failed_refunds(session)
     missing = {a.order_id for a in found if a.order_id and not a.order_no}
     if missing:
         order_numbers = dict(
@@ -184,3 +106,126 @@ async def anomalies(
     return Page[AnomalyOut](
         items=found[start : start + page_size], total=len(found), page=page, page_size=page_size
     )
+
+
+def _stuck_detail(payment: Payment, order_status: str) -> str:
+    tries = f"，已尝试 {payment.check_failures} 次" if payment.check_failures else ""
+    if payment.check_error:
+        return f"对账出错{tries}，系统会稍后重试：{payment.check_error}"
+    if payment.status == "closed":
+        return f"订单已关闭，渠道尚未给出最终支付结果{tries}，请到商户平台核对"
+    return f"支付结果未确认（订单{'已关闭' if order_status == 'closed' else '待支付'}）"
+
+
+async def _stuck(session: AsyncSession) -> list[AnomalyOut]:
+    """Payments whose result is unknown past the limit (pending since their prepay, or
+    closed without a final answer from the channel), and any whose answer failed to apply."""
+    limit = clock.now() - timedelta(
+        minutes=AppContext.of(session).settings.payment_unknown_alert_minutes
+    )
+    prepaid = Payment.prepay_id.isnot(None) | (Payment.channel == "alipay")
+    rows = await session.execute(
+        select(Payment, Order.order_no, Order.status)
+        .join(Order, Order.id == Payment.order_id)
+        .where(
+            ((Payment.status == "pending") & prepaid & (Payment.created_at < limit))
+            | (
+                (Payment.status == "closed")
+                & Payment.next_check_at.isnot(None)
+                & (Payment.closed_at < limit)
+            )
+            | (Payment.status.in_(("pending", "closed")) & Payment.check_error.isnot(None))
+        )
+        .order_by(Payment.id.desc())
+        .limit(LIST_LIMIT)
+    )
+    return [
+        AnomalyOut(
+            kind="stuck",
+            channel=payment.channel,
+            order_id=payment.order_id,
+            order_no=order_no,
+            out_trade_no=payment.out_trade_no,
+            amount_fen=payment.amount_fen,
+            detail=_stuck_detail(payment, order_status),
+            created_at=payment.created_at,
+        )
+        for payment, order_no, order_status in rows
+    ]
+
+
+async def _failed_prepays(session: AsyncSession) -> list[AnomalyOut]:
+    failed = await session.execute(
+        select(Payment, Order.order_no)
+        .join(Order, Order.id == Payment.order_id)
+        .where(Payment.failure_code.isnot(None))
+        .order_by(Payment.id.desc())
+        .limit(LIST_LIMIT)
+    )
+    return [
+        AnomalyOut(
+            kind="failed",
+            channel=payment.channel,
+            order_id=payment.order_id,
+            order_no=order_no,
+            out_trade_no=payment.out_trade_no,
+            amount_fen=payment.amount_fen,
+            detail=f"{payment.failure_code}: {payment.failure_message or ''}",
+            created_at=payment.updated_at,
+        )
+        for payment, order_no in failed
+    ]
+
+
+async def _recorded(session: AsyncSession, kind: str | None) -> list[AnomalyOut]:
+    statement = select(PaymentAnomaly).order_by(PaymentAnomaly.id.desc()).limit(LIST_LIMIT)
+    if kind == "auto_refunded":
+        statement = statement.where(PaymentAnomaly.kind == "auto_refunded")
+    elif kind == "mismatched":
+        statement = statement.where(PaymentAnomaly.kind != "auto_refunded")
+    return [
+        AnomalyOut(
+            kind="auto_refunded" if anomaly.kind == "auto_refunded" else "mismatched",
+            channel=anomaly.channel,
+            order_id=anomaly.order_id,
+            order_no="",
+            out_trade_no=anomaly.out_trade_no,
+            amount_fen=anomaly.amount_fen,
+            detail=anomaly.detail,
+            created_at=anomaly.created_at,
+        )
+        for anomaly in (await session.execute(statement)).scalars()
+    ]
+
+
+def _refund_detail(refund: Refund) -> str:
+    if refund.status == "failed":
+        return refund.failure_message or "退款失败"
+    return f"退款处理出错，已尝试 {refund.check_failures} 次，系统会稍后重试：{refund.check_error}"
+
+
+async def _failed_refunds(session: AsyncSession) -> list[AnomalyOut]:
+    """Refunds the channel refused, and refunds still open whose handling failed."""
+    refunds = await session.execute(
+        select(Refund, Order.order_no)
+        .join(Order, Order.id == Refund.order_id)
+        .where(
+            (Refund.status == "failed")
+            | (Refund.status.in_(("approved", "processing")) & Refund.check_error.isnot(None))
+        )
+        .order_by(Refund.id.desc())
+        .limit(LIST_LIMIT)
+    )
+    return [
+        AnomalyOut(
+            kind="refund_failed",
+            channel="",
+            order_id=refund.order_id,
+            order_no=order_no,
+            out_trade_no=refund.out_refund_no,
+            amount_fen=refund.amount_fen,
+            detail=_refund_detail(refund),
+            created_at=refund.updated_at,
+        )
+        for refund, order_no in refunds
+    ]

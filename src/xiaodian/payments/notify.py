@@ -1,8 +1,10 @@
 """Payment and refund notifications from WeChat Pay (v3 JSON, v2 XML) and Alipay (form).
 
-Each is verified (signature, timestamp window, appid/mchid, amount, our out_trade_no), stored
-under a unique key in the same transaction that applies it, and answered at once. A duplicate
-is a success that changes nothing; a forgery or mismatch is a 4xx that changes nothing.
+Each is verified (signature, timestamp window, the strict shape of what it carries,
+appid/mchid, amount, our out_trade_no), stored under a unique key in the same transaction that
+applies it, and answered at once. A duplicate is a success that changes nothing; a forgery, a
+malformed resource or a mismatch is refused (v3: a 400 whose ``error`` is a stable code; v2
+and Alipay: their FAIL answer) and records nothing but the mismatch anomaly.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from xiaodian.integrations.wechat.pay_v2 import notify_reply
 from xiaodian.integrations.wechat.pay_v3 import NOTIFY_ACK_STATUS, notify_failure_body
 from xiaodian.models import Payment, PaymentNotification
 from xiaodian.payments import gateway, monitor, refund_service
-from xiaodian.payments.service import apply_success
+from xiaodian.payments.settle import apply_success
 
 log = logging.getLogger(__name__)
 
@@ -40,8 +42,8 @@ def _v3_ok() -> Answer:
     return Answer(NOTIFY_ACK_STATUS, b"", "application/json")
 
 
-def _v3_fail(reason: str) -> Answer:
-    return Answer(400, notify_failure_body(reason), "application/json")
+def _v3_fail(reason: str, code: str = "invalid_notification") -> Answer:
+    return Answer(400, notify_failure_body(reason, error=code), "application/json")
 
 
 async def _claim(
@@ -148,7 +150,11 @@ async def wechat_v3(context: AppContext, headers: Mapping[str, str], body: bytes
     except InvalidNotification as error:
         monitor.NOTIFICATIONS.labels("wechat", "rejected").inc()
         log.warning("rejected a WeChat Pay notification: %s", error.reason)
-        return _v3_fail(error.reason)
+        return _v3_fail(error.reason, error.code)
+    if note.original_type not in ("transaction", "refund"):
+        monitor.NOTIFICATIONS.labels("wechat", "rejected").inc()
+        log.warning("rejected a WeChat Pay notification of type %.32r", note.original_type)
+        return _v3_fail("unknown original_type", "unknown_original_type")
     if note.original_type == "refund":
         refund = note.refund()
         async with context.db.transaction() as session:
@@ -176,12 +182,12 @@ async def wechat_v3(context: AppContext, headers: Mapping[str, str], body: bytes
     tx = note.transaction()
     if tx.appid != client.config.appid or tx.mchid != client.config.mchid:
         monitor.NOTIFICATIONS.labels("wechat", "rejected").inc()
-        return _v3_fail("appid/mchid mismatch")
+        return _v3_fail("appid/mchid mismatch", "appid_mismatch")
     outcome = await _apply_transaction(
         context, channel="wechat", event_key=note.id, event_type=note.event_type, tx=tx
     )
     monitor.NOTIFICATIONS.labels("wechat", outcome).inc()
-    return _v3_fail("amount mismatch") if outcome == "mismatch" else _v3_ok()
+    return _v3_fail("amount mismatch", "amount_mismatch") if outcome == "mismatch" else _v3_ok()
 
 
 async def wechat_v2(context: AppContext, body: bytes) -> Answer:

@@ -9,9 +9,8 @@ the parts of any sequence of partial refunds add up to what was paid.
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Update, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from xiaodian.context import AppContext
@@ -24,7 +23,7 @@ from xiaodian.orders import actions
 from xiaodian.orders import service as orders
 from xiaodian.orders.schemas import OrderOut
 from xiaodian.orders.state import REFUNDABLE, Status
-from xiaodian.payments import monitor, refund_channel, refund_views
+from xiaodian.payments import backoff, monitor, refund_channel, refund_views
 from xiaodian.payments.errors import RefundNotAllowed, RefundNotFound, RefundStateConflict
 from xiaodian.payments.events import RefundDue
 from xiaodian.payments.schemas import (
@@ -191,8 +190,8 @@ async def approve(context: AppContext, *, refund_id: int, admin_id: int) -> Refu
             amount_fen=refund.amount_fen,
         )
         await emit(session, RefundDue(refund_id=refund.id))
-    # Asked at once so the merchant sees the answer; if the channel cannot be reached now,
-    # the outbox entry (RefundDue) keeps asking.
+    # Asked at once so the merchant sees the answer; had this process died first, the outbox
+    # entry (RefundDue) would send it.
     await submit(context, refund_id=refund_id)
     async with context.db.transaction(write=False) as session:
         return await refund_views.get_refund(session, refund_id=refund_id)
@@ -215,9 +214,54 @@ async def retry(context: AppContext, *, refund_id: int) -> RefundOut:
         return await refund_views.get_refund(session, refund_id=refund_id)
 
 
+async def send_due_refund(context: AppContext, event: RefundDue) -> None:
+    """The outbox's receiver of `RefundDue`: send it once the commit that approved it is done.
+    Idempotent (a refund no longer `approved` is left alone); if the channel cannot take it
+    now, the refund itself is backed off and the refund sweep sends it later."""
+    await submit_safely(context, refund_id=event.refund_id)
+
+
+async def submit_safely(context: AppContext, *, refund_id: int) -> None:
+    """`submit`, with any failure logged and backed off (the sweep tries it again later)."""
+    try:
+        await submit(context, refund_id=refund_id)
+    except Exception as error:
+        await fail_safely(context, refund_id, error)
+
+
+async def back_off(context: AppContext, refund_id: int, *, error: BaseException | None) -> None:
+    """The channel gave no answer (error None), or handling it failed: try again later (the
+    sweep waits longer after each failure in a row), and say why."""
+    async with context.db.transaction() as session:
+        refund = await session.get(Refund, refund_id, populate_existing=True)
+        if refund is None or refund.status not in ("approved", "processing"):
+            return
+        refund.check_failures += 1
+        refund.next_check_at = backoff.next_try_at(
+            context.settings, now=clock.now(), failures=refund.check_failures
+        )
+        if error is not None:
+            refund.check_error = backoff.describe(error)
+
+
+async def fail_safely(context: AppContext, refund_id: int, error: Exception) -> None:
+    log.error("handling refund %s failed: %s; backing off", refund_id, backoff.describe(error))
+    log.debug("handling refund %s failed", refund_id, exc_info=error)
+    await back_off(context, refund_id, error=error)
+
+
+def answered(refund_id: int) -> Update:
+    """The channel answered about the refund: the back-off starts over."""
+    return (
+        update(Refund)
+        .where(Refund.id == refund_id)
+        .values(check_failures=0, check_error=None, next_check_at=None)
+    )
+
+
 async def submit(context: AppContext, *, refund_id: int) -> None:
     """Send an approved refund to its channel; idempotent by `out_refund_no`. If the channel
-    cannot be reached it stays approved and the sweep sends it again."""
+    cannot be reached it stays approved and the sweep sends it again, backed off."""
     async with context.db.transaction(write=False) as session:
         refund = await _refund(session, refund_id)
         payment = await session.get(Payment, refund.payment_id)
@@ -229,12 +273,14 @@ async def submit(context: AppContext, *, refund_id: int) -> None:
     except refund_channel.Unavailable as error:
         monitor.REFUNDS.labels(channel, "unavailable").inc()
         log.warning("refund %s not sent yet: %s", refund.out_refund_no, error)
+        await back_off(context, refund_id, error=None)
         return
     except refund_channel.Refused as error:
         monitor.REFUNDS.labels(channel, "failed").inc()
         await _mark_failed(context, refund_id, getattr(error, "message", str(error)))
         return
     async with context.db.transaction() as session:
+        await session.execute(answered(refund_id))
         if sent.status == "SUCCESS":
             await finish(session, refund_id=refund_id, channel_refund_id=sent.channel_refund_id)
         elif sent.status in ("CLOSED", "ABNORMAL"):
@@ -252,20 +298,6 @@ async def submit(context: AppContext, *, refund_id: int) -> None:
             monitor.REFUNDS.labels(channel, "processing").inc()
 
 
-async def send_due_refund(context: AppContext, event: RefundDue) -> None:
-    """The outbox's receiver of `RefundDue`: send it, and fail (to be retried with backoff)
-    while the channel cannot be reached. Idempotent: a refund already sent is left alone."""
-    await submit(context, refund_id=event.refund_id)
-    async with context.db.transaction(write=False) as session:
-        refund = await session.get(Refund, event.refund_id)
-    if refund is not None and refund.status == "approved":
-        raise RefundNotSentYet(f"refund {refund.out_refund_no} not accepted by the channel yet")
-
-
-class RefundNotSentYet(Exception):
-    """The channel could not be reached; the outbox tries again later."""
-
-
 async def _fail(session: AsyncSession, refund_id: int, message: str) -> None:
     await session.execute(
         update(Refund)
@@ -280,8 +312,10 @@ async def _mark_failed(context: AppContext, refund_id: int, message: str) -> Non
 
 
 async def finish(session: AsyncSession, *, refund_id: int, channel_refund_id: str | None) -> bool:
-    """The money went back: record it once, return unshipped goods to stock, and move the
-    order to `refunded` (everything paid came back) or back to where it was (partial)."""
+    """The money went back: record it once, and (after-sale refunds) settle the order through
+    `actions.settle_refund` — units back for unshipped goods, `refunded` when every unit or
+    every fen came back (freight may stay with the merchant once shipped), else back to where
+    it was."""
     won = await session.execute(
         update(Refund)
         .where(Refund.id == refund_id, Refund.status.in_(("approved", "processing")))
@@ -296,8 +330,6 @@ async def finish(session: AsyncSession, *, refund_id: int, channel_refund_id: st
     if refund.kind != "after_sale":
         return True
     order = await orders.order_for_update(session, order_id=refund.order_id)
-    # Complete when every unit came back (freight may stay with the merchant once shipped)
-    # or when the whole payment did.
     await actions.settle_refund(
         session,
         order=order,
@@ -334,51 +366,3 @@ async def on_channel_report(
         await _fail(session, refund_id, f"渠道返回 {status}")
         return "refund_failed"
     return "processing"
-
-
-async def process_refunds(context: AppContext) -> int:
-    """The sweep: send approved refunds that were not sent, ask about ones still processing."""
-    now = clock.now()
-    async with context.db.transaction(write=False) as session:
-        approved = (
-            (
-                await session.execute(
-                    select(Refund.id)
-                    .where(
-                        Refund.status == "approved",
-                        Refund.updated_at <= now - timedelta(seconds=30),
-                    )
-                    .order_by(Refund.id)
-                    .limit(50)
-                )
-            )
-            .scalars()
-            .all()
-        )
-        processing = (
-            await session.execute(
-                select(Refund, Payment)
-                .join(Payment, Payment.id == Refund.payment_id)
-                .where(
-                    Refund.status == "processing", Refund.updated_at <= now - timedelta(minutes=1)
-                )
-                .order_by(Refund.id)
-                .limit(50)
-            )
-        ).all()
-    for refund_id in approved:
-        await submit(context, refund_id=refund_id)
-    done = 0
-    for refund, payment in processing:
-        status = await refund_channel.status(context, refund=refund, payment=payment)
-        async with context.db.transaction() as session:
-            if status is None:
-                await session.execute(
-                    update(Refund).where(Refund.id == refund.id).values(updated_at=clock.now())
-                )
-                continue
-            outcome = await on_channel_report(
-                session, out_refund_no=refund.out_refund_no, status=status, channel_refund_id=None
-            )
-            done += outcome == "refunded"
-    return len(approved) + done

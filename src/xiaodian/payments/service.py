@@ -1,5 +1,5 @@
-"""Collecting money: prepay, applying a confirmed payment once, closing prepays of closed
-orders, and asking the channel about payments whose notification never came.
+"""Collecting money: prepay, and closing the payments of orders that close. Applying a
+confirmed payment is `settle`; asking about payments whose result is unknown is `reconcile`.
 
 Outbound calls never run inside a database transaction: the payment row is committed first
 (so a notification can always find it), the channel is called, and the result is stored in a
@@ -17,20 +17,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from xiaodian.context import AppContext
 from xiaodian.core import clock
-from xiaodian.core.actors import Actor
 from xiaodian.core.db import affected
 from xiaodian.events import emit
-from xiaodian.integrations.alipay import AlipayError, AlipayUnavailable
 from xiaodian.integrations.wechat.pay_errors import WeChatPayError, WeChatPayUnavailable
-from xiaodian.models import Order, Payment, Refund, User
-from xiaodian.orders import actions
+from xiaodian.models import Payment, User
 from xiaodian.orders import service as orders
 from xiaodian.orders.errors import OrderNotPending
 from xiaodian.orders.events import OrderClosed
 from xiaodian.orders.state import Status
-from xiaodian.payments import gateway, monitor
+from xiaodian.payments import gateway, monitor, reconcile, trade_channel
 from xiaodian.payments.errors import PaymentFailed, PaymentUnavailable
-from xiaodian.payments.events import PrepayClosed, RefundDue
+from xiaodian.payments.events import PrepayClosed
 from xiaodian.payments.schemas import Channel, PayOut
 
 log = logging.getLogger(__name__)
@@ -176,7 +173,7 @@ async def start_payment(
         except WeChatPayError as error:
             monitor.CALLS.labels("wechat", "prepay", error.code).inc()
             if error.code == "ORDERPAID":
-                await reconcile_payment(context, payment_id=checkout.payment_id)
+                await reconcile.reconcile_payment(context, payment_id=checkout.payment_id)
                 raise OrderNotPending("订单已支付") from error
             await _record_failure(context, checkout.payment_id, error.code, error.message)
             raise PaymentFailed(error.shopper_message, reason=error.code) from error
@@ -186,89 +183,15 @@ async def start_payment(
     return PayOut(channel="wechat", out_trade_no=checkout.out_trade_no, **params)
 
 
-# ---- a payment is confirmed (notification or query) ----
-
-
-async def apply_success(
-    session: AsyncSession,
-    *,
-    payment: Payment,
-    amount_fen: int,
-    transaction_id: str | None,
-    payer_openid: str | None,
-    event_key: str,
-) -> str:
-    """Record the money and move the order to paid, once. Money for an order that is no longer
-    waiting (closed, or paid through another channel) is refunded automatically — never kept
-    silently, never lost. Returns what happened."""
-    if amount_fen != payment.amount_fen:
-        await monitor.record(
-            session,
-            kind="amount_mismatch",
-            event_key=event_key,
-            channel=payment.channel,
-            order_id=payment.order_id,
-            out_trade_no=payment.out_trade_no,
-            amount_fen=amount_fen,
-            detail=f"通知金额 {amount_fen} 分与订单 {payment.amount_fen} 分不符",
-        )
-        return "mismatch"
-    won = await session.execute(
-        update(Payment)
-        .where(Payment.id == payment.id, Payment.status.in_(("pending", "closed")))
-        .values(
-            status="succeeded",
-            transaction_id=transaction_id,
-            payer_openid=payer_openid,
-            paid_at=clock.now(),
-            failure_code=None,
-            failure_message=None,
-        )
-    )
-    if affected(won) != 1:
-        return "duplicate"
-    order = await orders.order_for_update(session, order_id=payment.order_id)
-    if await actions.mark_paid(session, order=order, by=Actor.system(f"payment:{payment.channel}")):
-        return "paid"
-    await _refund_unwanted_payment(session, payment=payment, order=order, event_key=event_key)
-    return "refunded_after_close"
-
-
-async def _refund_unwanted_payment(
-    session: AsyncSession, *, payment: Payment, order: Order, event_key: str
-) -> None:
-    why = "订单已关闭" if order.status == Status.CLOSED else "订单已通过其他方式支付"
-    refund = Refund(
-        order_id=order.id,
-        payment_id=payment.id,
-        kind="auto",
-        status="approved",
-        out_refund_no=f"A{payment.out_trade_no}"[:64],
-        amount_fen=payment.amount_fen,
-        reason=f"{why}，自动退款",
-        decided_at=clock.now(),
-    )
-    session.add(refund)
-    await session.flush()
-    await monitor.record(
-        session,
-        kind="auto_refunded",
-        event_key=event_key,
-        channel=payment.channel,
-        order_id=order.id,
-        out_trade_no=payment.out_trade_no,
-        amount_fen=payment.amount_fen,
-        detail=f"{why}后收到付款，已自动退款",
-    )
-    await emit(session, RefundDue(refund_id=refund.id))
-
-
 # ---- orders closing: close their prepays ----
 
 
 async def close_payments_of_closed_order(session: AsyncSession, event: OrderClosed) -> None:
     """An unpaid order closed (in its transaction): its pending payments close too, and the
-    channel is told after the commit (durably), so the shopper can no longer pay it."""
+    channel is told after the commit (durably, `PrepayClosed`), so the shopper can no longer
+    pay it. Each is then asked about until the channel gives a final answer (`reconcile`)."""
+    now = clock.now()
+    asked_after = timedelta(minutes=AppContext.of(session).settings.payment_reconcile_after_minutes)
     pending = (
         (
             await session.execute(
@@ -281,154 +204,28 @@ async def close_payments_of_closed_order(session: AsyncSession, event: OrderClos
         .all()
     )
     for payment in pending:
+        payable = payment.prepay_id is not None or payment.channel == "alipay"
         closed = await session.execute(
             update(Payment)
             .where(Payment.id == payment.id, Payment.status == "pending")
-            .values(status="closed", closed_at=clock.now())
+            .values(
+                status="closed",
+                closed_at=now,
+                # The shopper may have paid at the last moment and the notification may be
+                # lost: ask the channel until it gives a final answer.
+                next_check_at=now + asked_after if payable else None,
+            )
         )
-        if affected(closed) == 1 and (payment.prepay_id or payment.channel == "alipay"):
+        if affected(closed) == 1 and payable:
             await emit(session, PrepayClosed(payment_id=payment.id))
 
 
 async def close_prepay_at_channel(context: AppContext, event: PrepayClosed) -> None:
-    """Tell the channel a closed payment's prepay is void (idempotent: closing twice is
-    harmless; a payment already made is refunded by the notification or reconciliation)."""
+    """The outbox's receiver of `PrepayClosed`: tell the channel the prepay is void
+    (idempotent; a payment already made is refunded by its notification or reconciliation)."""
     async with context.db.transaction(write=False) as session:
         payment = await session.get(Payment, event.payment_id)
-    if payment is None:
-        return
-    await _close_remote(
-        context, channel=payment.channel, api=payment.api, out_trade_no=payment.out_trade_no
-    )
-
-
-async def _close_remote(context: AppContext, *, channel: str, api: str, out_trade_no: str) -> None:
-    gateways = await gateway.current(context)
-    try:
-        if channel == "alipay" and gateways.alipay is not None:
-            await gateways.alipay.close_trade(out_trade_no)
-        elif api == "v2" and gateways.wechat_v2 is not None:
-            await gateways.wechat_v2.close_order(out_trade_no)
-        elif gateways.wechat_v3 is not None:
-            await gateways.wechat_v3.close(out_trade_no)
-        monitor.CALLS.labels(channel, "close", "ok").inc()
-    except (WeChatPayError, AlipayError) as error:
-        # Already paid (the notification or the reconciliation will refund it) or unknown
-        # to the channel (never paid): either way nothing more to do here.
-        monitor.CALLS.labels(channel, "close", getattr(error, "code", "error")).inc()
-        log.info("closing %s at %s: %s", out_trade_no, channel, error)
-
-
-# ---- reconciliation: ask about payments whose notification did not come ----
-
-
-@dataclass(frozen=True)
-class RemoteState:
-    paid: bool
-    closed: bool
-    amount_fen: int | None
-    transaction_id: str | None
-    payer: str | None
-
-
-async def query_remote(context: AppContext, payment: Payment) -> RemoteState:
-    gateways = await gateway.current(context)
-    if payment.channel == "alipay":
-        trade = await gateways.require_alipay().query_trade(payment.out_trade_no)
-        return RemoteState(
-            paid=trade.trade_status in ("TRADE_SUCCESS", "TRADE_FINISHED"),
-            closed=trade.trade_status == "TRADE_CLOSED",
-            amount_fen=trade.total_fen,
-            transaction_id=trade.trade_no,
-            payer=trade.buyer_id,
+    if payment is not None:
+        await trade_channel.close(
+            context, channel=payment.channel, api=payment.api, out_trade_no=payment.out_trade_no
         )
-    if payment.api == "v2":
-        tx = await gateways.require_wechat_v2().order_query(payment.out_trade_no)
-    else:
-        tx = await gateways.require_wechat_v3().query_by_out_trade_no(payment.out_trade_no)
-    return RemoteState(
-        paid=tx.is_paid,
-        closed=tx.trade_state in ("CLOSED", "REVOKED"),
-        amount_fen=tx.total_fen,
-        transaction_id=tx.transaction_id,
-        payer=tx.payer_openid,
-    )
-
-
-async def reconcile_payment(context: AppContext, *, payment_id: int) -> str:
-    """Ask the channel about one payment and apply what it says."""
-    async with context.db.transaction(write=False) as session:
-        payment = await session.get(Payment, payment_id)
-        if payment is None or payment.status not in ("pending", "closed"):
-            return "settled"
-    try:
-        state = await query_remote(context, payment)
-    except (WeChatPayError, AlipayError, WeChatPayUnavailable, AlipayUnavailable) as error:
-        code = getattr(error, "code", "error")
-        monitor.CALLS.labels(payment.channel, "query", code).inc()
-        not_there = code in ("ORDER_NOT_EXIST", "ORDERNOTEXIST", "ACQ.TRADE_NOT_EXIST")
-        async with context.db.transaction() as session:
-            await session.execute(
-                update(Payment).where(Payment.id == payment_id).values(last_checked_at=clock.now())
-            )
-        return "unpaid" if not_there else "unknown"
-    monitor.CALLS.labels(payment.channel, "query", "ok").inc()
-    async with context.db.transaction() as session:
-        fresh = await session.get(Payment, payment_id, populate_existing=True)
-        assert fresh is not None
-        fresh.last_checked_at = clock.now()
-        if state.paid and state.amount_fen is not None:
-            outcome = await apply_success(
-                session,
-                payment=fresh,
-                amount_fen=state.amount_fen,
-                transaction_id=state.transaction_id,
-                payer_openid=state.payer,
-                event_key=f"query:{fresh.channel}:{fresh.out_trade_no}",
-            )
-            monitor.NOTIFICATIONS.labels(fresh.channel, f"reconciled_{outcome}").inc()
-            return outcome
-        return "closed" if state.closed else "unpaid"
-
-
-async def reconcile_pending_payments(context: AppContext) -> int:
-    """The sweep: every payment still pending some minutes after its prepay (or closed with
-    its order while perhaps already paid) is queried; a lost notification loses nothing."""
-    now = clock.now()
-    due_before = now - timedelta(minutes=context.settings.payment_reconcile_after_minutes)
-    recheck_before = now - timedelta(minutes=1)
-    prepaid = (Payment.prepay_id.isnot(None)) | (Payment.channel == "alipay")
-    pending_due = (
-        (Payment.status == "pending")
-        & prepaid
-        & (Payment.created_at <= due_before)
-        & (Payment.created_at >= now - timedelta(days=2))
-        & ((Payment.last_checked_at.is_(None)) | (Payment.last_checked_at <= recheck_before))
-    )
-    # A prepay closed with its order is asked about once more, in case the shopper paid
-    # at the very moment it closed and the notification was lost.
-    closed_due = (
-        (Payment.status == "closed")
-        & prepaid
-        & (Payment.closed_at <= due_before)
-        & (Payment.closed_at >= now - timedelta(days=2))
-        & ((Payment.last_checked_at.is_(None)) | (Payment.last_checked_at < Payment.closed_at))
-    )
-    async with context.db.transaction(write=False) as session:
-        rows = (
-            (
-                await session.execute(
-                    select(Payment.id)
-                    .where(pending_due | closed_due)
-                    .order_by(Payment.id)
-                    .limit(100)
-                )
-            )
-            .scalars()
-            .all()
-        )
-    settled = 0
-    for payment_id in rows:
-        outcome = await reconcile_payment(context, payment_id=payment_id)
-        settled += outcome in ("paid", "refunded_after_close")
-    return settled

@@ -10,6 +10,7 @@ Retry delays follow the real schedules multiplied by ``time_scale``.
 from __future__ import annotations
 
 import asyncio
+import re
 import secrets
 from collections import Counter, defaultdict, deque
 from collections.abc import Awaitable, Callable, Coroutine
@@ -37,6 +38,8 @@ WECHAT_RETRY_SCHEDULE: tuple[int, ...] = (15, 15, 30, 3 * _MINUTE, 10 * _MINUTE,
 WECHAT_RETRY_SCHEDULE += (30 * _MINUTE,) * 3 + (_HOUR,) + (3 * _HOUR,) * 3 + (6 * _HOUR,) * 2
 ALIPAY_RETRY_SCHEDULE = (240, 600, 600, 3600, 7200, 21600, 54000)
 PREPAY_VALID = timedelta(hours=2)
+# WeChat Pay's rule for out_refund_no (v3 and v2): 1 to 64 of these characters.
+OUT_REFUND_NO = re.compile(r"[0-9A-Za-z_\-|*@]{1,64}")
 
 FaultKind = Literal["timeout", "500", "429", "tamper", "unsigned"]
 SignerKind = Literal["certificate", "public_key"]

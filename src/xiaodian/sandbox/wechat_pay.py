@@ -44,6 +44,7 @@ from xiaodian.sandbox.pay_messages import (
     transaction_json,
 )
 from xiaodian.sandbox.pay_simulator import (
+    OUT_REFUND_NO,
     PREPAY_VALID,
     ConfirmOptions,
     PaymentSimulator,
@@ -308,7 +309,7 @@ async def close(out_trade_no: str, request: Request, sim: SimulatorDep) -> Respo
 def _refund(sim: PaymentSimulator, body: bytes) -> Response:
     data = _json_object(body) or {}
     out_refund_no, amount = data.get("out_refund_no"), data.get("amount")
-    if not isinstance(out_refund_no, str) or not 1 <= len(out_refund_no) <= 64:
+    if not isinstance(out_refund_no, str) or not OUT_REFUND_NO.fullmatch(out_refund_no):
         return v3_error(sim, 400, "PARAM_ERROR", "out_refund_no 格式错误")
     if not isinstance(amount, dict) or not (
         _positive_int(amount.get("refund")) and _positive_int(amount.get("total"))

@@ -18,6 +18,7 @@ from xiaodian.integrations.wechat import crypto
 from xiaodian.integrations.wechat.crypto import V2_SIGN_TYPES, V2SignType
 from xiaodian.sandbox.pay_messages import settle_refund_later, v2_order_fields
 from xiaodian.sandbox.pay_simulator import (
+    OUT_REFUND_NO,
     PREPAY_VALID,
     PaymentSimulator,
     SimOrder,
@@ -199,7 +200,8 @@ def _refund_fields(refund: SimRefund) -> Fields:
 def _refund(sim: PaymentSimulator, data: Fields, sign_type: V2SignType) -> Response:
     out_refund_no = data.get("out_refund_no", "")
     total, refund_fee = data.get("total_fee", ""), data.get("refund_fee", "")
-    if not out_refund_no or not total.isdigit() or not refund_fee.isdigit():
+    numbers_ok = total.isdigit() and refund_fee.isdigit()
+    if not OUT_REFUND_NO.fullmatch(out_refund_no) or not numbers_ok:
         return _reply(sim, sign_type, err_code="PARAM_ERROR", err_code_des="参数错误")
     order = _find(sim, data)
     existing = sim.refunds.get(out_refund_no)

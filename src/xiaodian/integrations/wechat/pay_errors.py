@@ -97,8 +97,10 @@ class UnverifiedResponseError(WeChatPayError):
 
 
 class InvalidNotification(Exception):
-    """A callback to reject (answer 4xx): forged, stale, unknown key or undecryptable."""
+    """A callback to reject (answer 4xx): forged, stale, unknown key, undecryptable, or
+    carrying a resource of the wrong shape. ``code`` is stable; ``reason`` says more."""
 
-    def __init__(self, reason: str) -> None:
+    def __init__(self, reason: str, *, code: str = "invalid_notification") -> None:
         super().__init__(reason)
         self.reason = reason
+        self.code = code

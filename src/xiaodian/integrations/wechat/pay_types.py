@@ -2,27 +2,20 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 from xiaodian.core.clock import SHOP_TZ
+from xiaodian.integrations.wechat.pay_resources import RefundResource, TransactionResource
+from xiaodian.integrations.wechat.pay_resources import parse_rfc3339 as parse_rfc3339
 
 TRADE_STATES = frozenset(
     {"SUCCESS", "REFUND", "NOTPAY", "CLOSED", "REVOKED", "USERPAYING", "PAYERROR"}
 )
 REFUND_STATUSES = frozenset({"SUCCESS", "CLOSED", "PROCESSING", "ABNORMAL"})
-
-
-def parse_rfc3339(value: object) -> datetime | None:
-    """``2018-06-08T10:34:56+08:00`` → aware UTC; None for absent or empty values."""
-    if not isinstance(value, str) or not value:
-        return None
-    moment = datetime.fromisoformat(value)
-    if moment.tzinfo is None:
-        raise ValueError(f"time without an offset: {value!r}")
-    return moment.astimezone(UTC)
 
 
 def format_rfc3339(moment: datetime) -> str:
@@ -43,20 +36,16 @@ def format_compact_time(moment: datetime) -> str:
     return moment.astimezone(SHOP_TZ).strftime("%Y%m%d%H%M%S")
 
 
-def _int_or_none(value: object) -> int | None:
+_DIGITS = re.compile(r"[0-9]{1,12}")
+
+
+def fen_field(value: str | None) -> int | None:
+    """An API v2 amount (a string of ASCII digits, in fen); None when absent or empty."""
     if value is None or value == "":
         return None
-    if isinstance(value, bool):
-        raise ValueError("amount must be an integer")
-    if isinstance(value, int):
-        return value
-    if isinstance(value, str) and value.isdigit():
-        return int(value)
-    raise ValueError(f"amount must be an integer, got {value!r}")
-
-
-def _mapping(value: object) -> Mapping[str, Any]:
-    return value if isinstance(value, Mapping) else {}
+    if _DIGITS.fullmatch(value) is None:
+        raise ValueError("an amount must be whole fen in ASCII digits")
+    return int(value)
 
 
 def _text(value: object) -> str | None:
@@ -85,24 +74,28 @@ class Transaction:
 
     @classmethod
     def from_v3(cls, data: Mapping[str, Any]) -> Transaction:
-        amount = _mapping(data.get("amount"))
+        """From a query reply or a decrypted resource; ValueError (pydantic's ValidationError)
+        unless it has the strict shape of ``TransactionResource``."""
+        resource = TransactionResource.model_validate(data)
+        amount, payer = resource.amount, resource.payer
         return cls(
-            appid=str(data.get("appid", "")),
-            mchid=str(data.get("mchid", "")),
-            out_trade_no=str(data.get("out_trade_no", "")),
-            trade_state=str(data.get("trade_state", "")),
-            transaction_id=_text(data.get("transaction_id")),
-            total_fen=_int_or_none(amount.get("total")),
-            payer_total_fen=_int_or_none(amount.get("payer_total")),
-            payer_openid=_text(_mapping(data.get("payer")).get("openid")),
-            success_time=parse_rfc3339(data.get("success_time")),
-            attach=_text(data.get("attach")),
+            appid=resource.appid,
+            mchid=resource.mchid,
+            out_trade_no=resource.out_trade_no,
+            trade_state=resource.trade_state,
+            transaction_id=resource.transaction_id or None,
+            total_fen=amount.total if amount else None,
+            payer_total_fen=amount.payer_total if amount else None,
+            payer_openid=(payer.openid or None) if payer else None,
+            success_time=parse_rfc3339(resource.success_time),
+            attach=resource.attach or None,
             raw=dict(data),
         )
 
     @classmethod
     def from_v2(cls, data: Mapping[str, str]) -> Transaction:
-        """From an API v2 orderquery reply or payment notification (flat XML fields)."""
+        """From an API v2 orderquery reply or payment notification (flat XML fields);
+        ValueError for an amount that is not whole fen or a malformed time."""
         trade_state = data.get("trade_state") or (
             "SUCCESS" if data.get("result_code") == "SUCCESS" else "PAYERROR"
         )
@@ -112,8 +105,8 @@ class Transaction:
             out_trade_no=data.get("out_trade_no", ""),
             trade_state=trade_state,
             transaction_id=_text(data.get("transaction_id")),
-            total_fen=_int_or_none(data.get("total_fee")),
-            payer_total_fen=_int_or_none(data.get("cash_fee")),
+            total_fen=fen_field(data.get("total_fee")),
+            payer_total_fen=fen_field(data.get("cash_fee")),
             payer_openid=_text(data.get("openid")),
             success_time=parse_compact_time(data.get("time_end")),
             attach=_text(data.get("attach")),
@@ -134,15 +127,18 @@ class Refund:
 
     @classmethod
     def from_v3(cls, data: Mapping[str, Any]) -> Refund:
-        amount = _mapping(data.get("amount"))
+        """From a refund reply or a decrypted resource; ValueError (pydantic's
+        ValidationError) unless it has the strict shape of ``RefundResource``."""
+        resource = RefundResource.model_validate(data)
+        amount = resource.amount
         return cls(
-            out_refund_no=str(data.get("out_refund_no", "")),
-            refund_id=_text(data.get("refund_id")),
-            status=str(data.get("status") or data.get("refund_status") or ""),
-            refund_fen=_int_or_none(amount.get("refund")),
-            total_fen=_int_or_none(amount.get("total")),
-            out_trade_no=_text(data.get("out_trade_no")),
-            success_time=parse_rfc3339(data.get("success_time")),
+            out_refund_no=resource.out_refund_no,
+            refund_id=resource.refund_id or None,
+            status=resource.status or resource.refund_status or "",
+            refund_fen=amount.refund if amount else None,
+            total_fen=amount.total if amount else None,
+            out_trade_no=resource.out_trade_no or None,
+            success_time=parse_rfc3339(resource.success_time),
             raw=dict(data),
         )
 

@@ -36,7 +36,12 @@ from xiaodian.integrations.wechat.pay_errors import (
     WeChatPayError,
     WeChatPayUnavailable,
 )
-from xiaodian.integrations.wechat.pay_types import Refund, Transaction, format_compact_time
+from xiaodian.integrations.wechat.pay_types import (
+    Refund,
+    Transaction,
+    fen_field,
+    format_compact_time,
+)
 
 DEFAULT_BASE_URL = "https://api.mch.weixin.qq.com"
 RETURN_FAIL = "RETURN_FAIL"
@@ -71,8 +76,10 @@ def _first_refund(query_reply: Mapping[str, str]) -> dict[str, str]:
 
 def _refund_from_v2(data: Mapping[str, str]) -> Refund:
     def number(name: str) -> int | None:
-        value = data.get(name, "")
-        return int(value) if value.isdigit() else None
+        try:
+            return fen_field(data.get(name))
+        except ValueError:
+            return None
 
     status = data.get("refund_status", "PROCESSING")
     return Refund(
@@ -148,9 +155,11 @@ class WeChatPayV2:
         return prepay_id
 
     async def order_query(self, out_trade_no: str) -> Transaction:
-        return Transaction.from_v2(
-            await self._call("/pay/orderquery", {"out_trade_no": out_trade_no})
-        )
+        reply = await self._call("/pay/orderquery", {"out_trade_no": out_trade_no})
+        try:
+            return Transaction.from_v2(reply)
+        except ValueError as error:  # signed, but not a usable answer
+            raise UnverifiedResponseError("malformed orderquery reply", http_status=200) from error
 
     async def close_order(self, out_trade_no: str) -> None:
         """Close an unpaid order; an already closed order counts as closed."""
@@ -239,7 +248,14 @@ class WeChatPayV2:
             raise InvalidNotification("bad signature")
         if data.get("appid") != self.config.appid or data.get("mch_id") != self.config.mchid:
             raise InvalidNotification("appid or mch_id does not match")
-        return Transaction.from_v2(data)
+        if not data.get("out_trade_no"):
+            raise InvalidNotification("no out_trade_no", code="invalid_resource")
+        try:
+            return Transaction.from_v2(data)
+        except ValueError as error:  # total_fee "1800.0", a time_end that is not a time …
+            raise InvalidNotification(
+                "total_fee, cash_fee or time_end malformed", code="invalid_resource"
+            ) from error
 
     # --- internals ---------------------------------------------------------------------------
 

@@ -37,6 +37,7 @@ from xiaodian.integrations.wechat.pay_errors import (
     WeChatPayError,
     WeChatPayUnavailable,
 )
+from xiaodian.integrations.wechat.pay_resources import parsed_reply
 from xiaodian.integrations.wechat.pay_types import (
     Notification,
     PlatformCertificate,
@@ -172,7 +173,7 @@ class WeChatPayV3:
 
     async def query_by_out_trade_no(self, out_trade_no: str) -> Transaction:
         reply = await self._call("GET", self._order_url(out_trade_no))
-        return Transaction.from_v3(reply.data)
+        return parsed_reply(Transaction.from_v3, reply.data, status=reply.status)
 
     async def close(self, out_trade_no: str) -> None:
         """Close an unpaid order (204). Closing twice succeeds; a paid order gives ORDERPAID."""
@@ -215,11 +216,11 @@ class WeChatPayV3:
         reply = await self._call(
             "POST", "/v3/refund/domestic/refunds", payload, reconcile=reconcile
         )
-        return Refund.from_v3(reply.data)
+        return parsed_reply(Refund.from_v3, reply.data, status=reply.status)
 
     async def query_refund(self, out_refund_no: str) -> Refund:
         reply = await self._call("GET", self._refund_url(out_refund_no))
-        return Refund.from_v3(reply.data)
+        return parsed_reply(Refund.from_v3, reply.data, status=reply.status)
 
     async def download_certificates(self, *, install: bool = True) -> list[PlatformCertificate]:
         """Fetch and decrypt the platform certificates (associated data ``certificate``).

@@ -17,15 +17,25 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 from xiaodian.integrations.wechat import crypto
 from xiaodian.integrations.wechat.pay_errors import InvalidNotification
+from xiaodian.integrations.wechat.pay_resources import (
+    RESOURCE_TYPES,
+    Envelope,
+    ValidationError,
+    first_problem,
+)
 from xiaodian.integrations.wechat.pay_types import Notification, Transaction
 
 NOTIFY_ACK_STATUS = 204
 DEFAULT_TOLERANCE_SECONDS = 300
 
 
-def notify_failure_body(message: str = "失败") -> bytes:
-    """Body to send with a 4xx/5xx answer so WeChat Pay retries the notification later."""
-    return json.dumps({"code": "FAIL", "message": message}, ensure_ascii=False).encode()
+def notify_failure_body(message: str = "失败", *, error: str | None = None) -> bytes:
+    """Body to send with a 4xx/5xx answer so WeChat Pay retries the notification later
+    (``error``, when given, is our stable code for why)."""
+    body = {"code": "FAIL", "message": message}
+    if error is not None:
+        body["error"] = error
+    return json.dumps(body, ensure_ascii=False).encode()
 
 
 class PlatformVerifier:
@@ -93,34 +103,49 @@ def parse_notification(
 
 
 def open_envelope(raw: bytes, *, apiv3_key: str) -> Notification:
-    """Decrypt the ``resource`` of an (already verified) notification body."""
+    """Decrypt the ``resource`` of an (already verified) notification body; a "transaction" or
+    "refund" resource must have its strict shape (``invalid_resource`` otherwise). Resources
+    of other types (payscore, …) are decrypted as they are: the receiver decides on them."""
     try:
-        envelope = json.loads(raw)
-        resource = envelope["resource"]
-        if resource.get("algorithm") != crypto.AEAD_ALGORITHM:
-            raise InvalidNotification("unsupported resource algorithm")
+        envelope = Envelope.model_validate_json(raw)
+    except ValidationError as error:
+        raise InvalidNotification(
+            f"malformed notification body ({first_problem(error)})"
+        ) from error
+    resource = envelope.resource
+    if resource.algorithm != crypto.AEAD_ALGORITHM:
+        raise InvalidNotification("unsupported resource algorithm")
+    try:
         plaintext = crypto.aes_gcm_decrypt(
             apiv3_key,
-            nonce=resource["nonce"],
-            associated_data=resource.get("associated_data", ""),
-            ciphertext_b64=resource["ciphertext"],
+            nonce=resource.nonce,
+            associated_data=resource.associated_data,
+            ciphertext_b64=resource.ciphertext,
         )
         data = json.loads(plaintext)
-        if not isinstance(data, dict):
-            raise InvalidNotification("the resource is not an object")
-        return Notification(
-            id=str(envelope["id"]),
-            event_type=str(envelope["event_type"]),
-            create_time=str(envelope.get("create_time", "")),
-            resource_type=str(envelope.get("resource_type", "")),
-            summary=str(envelope.get("summary", "")),
-            original_type=str(resource.get("original_type", "")),
-            resource=data,
-        )
     except crypto.CryptoError as error:
         raise InvalidNotification("cannot decrypt the resource") from error
-    except (ValueError, KeyError, TypeError, AttributeError) as error:
-        raise InvalidNotification("malformed notification body") from error
+    except ValueError as error:
+        raise InvalidNotification("the resource is not JSON", code="invalid_resource") from error
+    if not isinstance(data, dict):
+        raise InvalidNotification("the resource is not an object", code="invalid_resource")
+    shape = RESOURCE_TYPES.get(resource.original_type)
+    try:
+        if shape is not None:
+            shape.model_validate(data)
+    except ValidationError as error:
+        raise InvalidNotification(
+            f"invalid resource ({first_problem(error)})", code="invalid_resource"
+        ) from error
+    return Notification(
+        id=envelope.id,
+        event_type=envelope.event_type,
+        create_time=envelope.create_time,
+        resource_type=envelope.resource_type,
+        summary=envelope.summary,
+        original_type=resource.original_type,
+        resource=data,
+    )
 
 
 def check_transaction(

@@ -1,7 +1,7 @@
 """foundation
 
-Revision ID: 0003f
-Revises: 0002
+Revision ID: 0004
+Revises: 0003
 Create Date: 2026-12-01 10:07:20.464567
 """
 
