@@ -15,8 +15,8 @@ from alembic import op
 import xiaodian.core.dbtypes
 from sqlalchemy.dialects import mysql
 
-revision: str = "0003f"
-down_revision: str | None = "0002"
+revision: str = "0004"
+down_revision: str | None = "0003"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
