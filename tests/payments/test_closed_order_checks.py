@@ -24,6 +24,7 @@ from tests.payments.helpers import (
 )
 from xiaodian.context import AppContext
 from xiaodian.core import clock
+from xiaodian.events import outbox
 from xiaodian.models import Payment
 from xiaodian.orders import jobs as order_jobs
 from xiaodian.payments import jobs
@@ -114,6 +115,7 @@ async def test_a_prepay_that_failed_to_close_is_closed_again_and_asked_until_fin
     simulator(app).inject_fault("v3.close", "500", count=3)
     cancelled = await client.post(f"/api/v1/orders/{order['id']}/cancel", headers=headers)
     assert cancelled.json()["status"] == "closed"
+    await outbox.drain(context)  # the channel is told after the commit, through the outbox
     clock.advance(timedelta(minutes=6))
     closes = simulator(app).calls["v3.close"]
     assert await jobs.reconcile_payments(context) == 0  # NOTPAY there: closed there again
