@@ -32,7 +32,6 @@ from xiaodian.core.http import install_error_handlers
 from xiaodian.core.jobs import run_jobs_forever
 from xiaodian.core.logs import configure_logging, register_secret
 from xiaodian.core.outage import RETRY_AFTER_SECONDS, is_connection_lost
-from xiaodian.core.ratelimit import install_rate_limit_handler
 from xiaodian.core.responses import RawJSONResponse
 from xiaodian.events import outbox
 from xiaodian.jobs import ALL_JOBS
@@ -133,7 +132,6 @@ def create_app(
     )
     app.state.context = context
     install_error_handlers(app)
-    install_rate_limit_handler(app)
     app.add_middleware(BodyLimitMiddleware, default=JSON_BODY_LIMIT, routes=BODY_LIMITS)
     app.add_middleware(SecurityHeaders, headers={"X-Content-Type-Options": "nosniff"}, hsts=True)
 

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Request, Response
 
 from xiaodian.admins import service
 from xiaodian.admins.errors import AccountLocked, InvalidCredentials
@@ -19,12 +18,9 @@ from xiaodian.admins.schemas import (
 )
 from xiaodian.auth.deps import CurrentAdmin, DetachedAdmin, OwnerAdmin, admin_token
 from xiaodian.auth.service import revoke_token
-from xiaodian.context import AppContext
-from xiaodian.core.http import IdPath, SessionDep, get_context
-from xiaodian.core.ratelimit import rate_limit
+from xiaodian.deps import ContextDep, IdPath, SessionDep, rate_limit
 
 router = APIRouter(tags=["admin: accounts"])
-ContextDep = Annotated[AppContext, Depends(get_context)]
 
 
 TOO_MANY_LOGINS = "登录尝试太频繁，请稍后再试"

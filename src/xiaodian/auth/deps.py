@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from xiaodian.auth.service import resolve_token
 from xiaodian.core.errors import Forbidden, Unauthorized
-from xiaodian.core.http import SessionDep
+from xiaodian.deps import SessionDep, context_of
 from xiaodian.models import AdminUser, User
 from xiaodian.models.admins import ROLE_OWNER
 
@@ -65,13 +65,13 @@ async def _owner(admin: Annotated[AdminUser, Depends(_current_admin)]) -> AdminU
 
 
 async def _detached_user(request: Request) -> User:
-    context = request.app.state.context
+    context = context_of(request)
     async with context.db.transaction(write=False) as session:
         return await user_from_request(session, request)
 
 
 async def _detached_admin(request: Request) -> AdminUser:
-    context = request.app.state.context
+    context = context_of(request)
     async with context.db.transaction(write=False) as session:
         return await _current_admin(request, session)
 

@@ -7,7 +7,7 @@ from fastapi import APIRouter
 from xiaodian.auth.deps import CurrentUser
 from xiaodian.cart import service
 from xiaodian.cart.schemas import CartItemIn, CartItemPatch, CartOut, CartSelectIn
-from xiaodian.core.http import IdPath, SessionDep
+from xiaodian.deps import IdPath, SessionDep
 
 router = APIRouter(tags=["cart"])
 

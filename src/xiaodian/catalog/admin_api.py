@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import APIRouter, Query, Response
 
 from xiaodian.auth.deps import CurrentAdmin
 from xiaodian.catalog import admin_service as service
@@ -24,12 +24,10 @@ from xiaodian.catalog.schemas import (
     ShelfIn,
     SkuPatch,
 )
-from xiaodian.context import AppContext
-from xiaodian.core.http import IdPath, SessionDep, get_context
 from xiaodian.core.pagination import Page
+from xiaodian.deps import ContextDep, IdPath, SessionDep
 
 router = APIRouter(tags=["admin: catalog"])
-ContextDep = Annotated[AppContext, Depends(get_context)]
 
 
 @router.get("/categories")

@@ -4,21 +4,19 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, BackgroundTasks, Depends, Query, Request
+from fastapi import APIRouter, BackgroundTasks, Query, Request
 
 from xiaodian.auth.deps import bearer_token, user_from_request
 from xiaodian.catalog import service
 from xiaodian.catalog.schemas import CategoryOut, GoodsCard, GoodsDetail, GoodsQuery, HomeOut
-from xiaodian.context import AppContext
-from xiaodian.core.http import IdPath, SessionDep, get_context
 from xiaodian.core.pagination import Page, PageNumber, PageSize
 from xiaodian.core.responses import RawJSONResponse
+from xiaodian.deps import ContextDep, IdPath, SessionDep
 from xiaodian.reviews import service as reviews
 from xiaodian.reviews.schemas import ReviewOut
 from xiaodian.users import service as users
 
 router = APIRouter(tags=["catalog"])
-ContextDep = Annotated[AppContext, Depends(get_context)]
 
 
 @router.get("/home", response_model=HomeOut)

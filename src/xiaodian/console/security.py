@@ -27,7 +27,7 @@ from xiaodian.auth.service import resolve_token
 from xiaodian.context import AppContext
 from xiaodian.core.errors import Forbidden, Unauthorized
 from xiaodian.core.headers import is_secure
-from xiaodian.core.http import READ_METHODS
+from xiaodian.deps import READ_METHODS, context_of
 from xiaodian.models import AdminUser, ShopSettings
 from xiaodian.models.admins import ROLE_OWNER
 
@@ -78,7 +78,7 @@ def _session_binding(connection: HTTPConnection) -> str:
 def csrf_token(request: Request) -> str:
     """The token this browser must send back with its next unsafe request."""
     nonce = getattr(request.state, "csrf_nonce", "")
-    context: AppContext = request.app.state.context
+    context = context_of(request)
     message = f"{nonce}|{_session_binding(request)}".encode()
     return hmac.new(_key(context), message, hashlib.sha256).hexdigest()
 
@@ -169,7 +169,7 @@ async def _console_admin(request: Request) -> AdminUser:
     token = request.cookies.get(ADMIN_COOKIE)
     if not token:
         raise LoginRequired()
-    context: AppContext = request.app.state.context
+    context = context_of(request)
     async with context.db.transaction(write=False) as session:
         admin_id = await resolve_token(session, token=token, subject="admin")
         admin = await session.get(AdminUser, admin_id) if admin_id is not None else None

@@ -1,43 +1,23 @@
-"""HTTP plumbing: the per-request transaction, the app context dependency, error rendering."""
+"""HTTP plumbing: rendering errors (the request's dependencies are in `xiaodian.deps`)."""
 
 from __future__ import annotations
 
 import logging
 import socket
-from collections.abc import AsyncIterator
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import Depends, FastAPI, Path, Request
+from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DBAPIError, IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from xiaodian.core.bodylimit import BodyTooLarge
 from xiaodian.core.db import is_retryable_db_error
-from xiaodian.core.dbtypes import MAX_ID
 from xiaodian.core.errors import ShopError
 from xiaodian.core.outage import RETRY_AFTER_SECONDS, is_connection_lost
 
 log = logging.getLogger(__name__)
-
-READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-
-
-def get_context(request: Request) -> Any:
-    return request.app.state.context
-
-
-async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
-    """The request's one transaction; committed before the response is sent."""
-    context = request.app.state.context
-    async with context.db.transaction(write=request.method not in READ_METHODS) as session:
-        yield session
-
-
-SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
-IdPath = Annotated[int, Path(ge=1, le=MAX_ID)]
 
 _HTTP_CODES = {
     400: ("bad_request", "请求有误"),
@@ -56,7 +36,11 @@ def _error(status: int, code: str, message: str, **extra: Any) -> JSONResponse:
 
 async def _on_shop_error(_request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, ShopError)
-    headers = {"Retry-After": "1"} if error.status_code in (429, 503) else None
+    headers = (
+        {"Retry-After": str(getattr(error, "retry_after_seconds", 1))}
+        if error.status_code in (429, 503)
+        else None
+    )
     return JSONResponse(error.to_dict(), status_code=error.status_code, headers=headers)
 
 

@@ -15,12 +15,10 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Annotated
 
-from fastapi import Depends, FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi import Request
 from pydantic import BeforeValidator
 from pydantic_settings import NoDecode
 
@@ -115,43 +113,3 @@ def client_address(request: Request) -> str:
 async def by_client_address(request: Request) -> str:
     """The default key of `rate_limit`: one allowance per client address."""
     return f"ip:{client_address(request)}"
-
-
-RateOf = Callable[[Any], Rate]
-"""Picks a route's rate from the app's `Settings`."""
-KeyOf = Callable[..., Awaitable[str]]
-"""A FastAPI dependency that names who is counted (it may depend on the caller)."""
-
-
-def rate_limit(
-    name: str, rate: RateOf, *, key: KeyOf = by_client_address, message: str | None = None
-) -> Any:
-    """A route dependency allowing `rate(settings)` hits per `key` (default: per client address),
-    refusing the rest with 429 `rate_limited` and `Retry-After`.
-
-    Put it in the route's `dependencies=[...]`: those run before its parameters, so a refused
-    request is answered before any transaction opens.
-    """
-
-    # `key` is a closure variable, so it goes in a default (annotations are strings here and
-    # FastAPI resolves them in the module's globals).
-    async def check(request: Request, subject: str = Depends(key)) -> None:
-        context = request.app.state.context
-        limiter = RateLimiter(context.cache, name=name, rate=rate(context.settings))
-        await limiter.check(subject, message=message)
-
-    return Depends(check)
-
-
-async def _on_rate_limited(_request: Request, error: Exception) -> JSONResponse:
-    assert isinstance(error, RateLimited)
-    return JSONResponse(
-        error.to_dict(),
-        status_code=error.status_code,
-        headers={"Retry-After": str(error.retry_after_seconds)},
-    )
-
-
-def install_rate_limit_handler(app: FastAPI) -> None:
-    """Render `RateLimited` with the real `Retry-After` (more specific than ShopError's)."""
-    app.add_exception_handler(RateLimited, _on_rate_limited)

@@ -2,19 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Depends, UploadFile
+from fastapi import APIRouter, UploadFile
 
 from xiaodian.auth.deps import CurrentAdmin
-from xiaodian.context import AppContext
 from xiaodian.core import urls
-from xiaodian.core.http import get_context
+from xiaodian.deps import ContextDep
 from xiaodian.media.schemas import ImageOut
 from xiaodian.media.service import MAX_UPLOAD_BYTES, ImageTooLarge, store_image
 
 router = APIRouter(tags=["admin: media"])
-ContextDep = Annotated[AppContext, Depends(get_context)]
 
 
 @router.post("/media/images", status_code=201)

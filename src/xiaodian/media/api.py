@@ -3,20 +3,16 @@ merchant's, with a per-shopper hourly limit."""
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Depends, UploadFile
+from fastapi import APIRouter, UploadFile
 
 from xiaodian.auth.deps import DetachedUser
-from xiaodian.context import AppContext
 from xiaodian.core import urls
 from xiaodian.core.errors import RateLimited
-from xiaodian.core.http import get_context
+from xiaodian.deps import ContextDep
 from xiaodian.media.schemas import ImageOut
 from xiaodian.media.service import MAX_UPLOAD_BYTES, ImageTooLarge, store_image
 
 router = APIRouter(tags=["media"])
-ContextDep = Annotated[AppContext, Depends(get_context)]
 UPLOADS_PER_HOUR = 60
 
 

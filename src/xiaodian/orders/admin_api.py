@@ -4,17 +4,15 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Query
 
 from xiaodian.auth.deps import CurrentAdmin
-from xiaodian.context import AppContext
-from xiaodian.core.http import IdPath, SessionDep, get_context
 from xiaodian.core.pagination import Page
+from xiaodian.deps import ContextDep, IdPath, SessionDep
 from xiaodian.orders import admin_service as service
 from xiaodian.orders.schemas import AdminOrderOut, AdminOrderQuery, CloseIn, ShipIn
 
 router = APIRouter(tags=["admin: orders"])
-ContextDep = Annotated[AppContext, Depends(get_context)]
 
 
 @router.get("/orders")

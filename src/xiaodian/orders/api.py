@@ -5,14 +5,12 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Header, Query
+from fastapi import APIRouter, Header, Query
 from fastapi.responses import JSONResponse
 
 from xiaodian.auth.deps import CurrentUser, DetachedUser
-from xiaodian.context import AppContext
-from xiaodian.core.http import IdPath, SessionDep, get_context
 from xiaodian.core.pagination import Page, PageNumber, PageSize
-from xiaodian.core.ratelimit import rate_limit
+from xiaodian.deps import ContextDep, IdPath, SessionDep, rate_limit
 from xiaodian.orders import checkout, service
 from xiaodian.orders.errors import InvalidIdempotencyKey
 from xiaodian.orders.schemas import CheckoutIn, OrderCreate, OrderOut, OrderTab, PreviewOut
@@ -20,7 +18,6 @@ from xiaodian.reviews import service as reviews
 from xiaodian.reviews.schemas import ReviewsCreate, ReviewsCreated
 
 router = APIRouter(tags=["orders"])
-ContextDep = Annotated[AppContext, Depends(get_context)]
 _KEY = re.compile(r"^[\x21-\x7e]{1,64}$")
 TOO_FAST = "下单太频繁，请稍后再试"
 

@@ -4,19 +4,17 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Query
 
 from xiaodian.auth.deps import CurrentAdmin, DetachedAdmin, OwnerAdmin
-from xiaodian.context import AppContext
-from xiaodian.core.http import IdPath, SessionDep, get_context
 from xiaodian.core.pagination import Page
+from xiaodian.deps import ContextDep, IdPath, SessionDep
 from xiaodian.payments import credentials, monitor, refund_service, refund_views
 from xiaodian.payments.credentials import PaymentCredentialsOut, PaymentCredentialsPatch
 from xiaodian.payments.monitor import AnomalyOut
 from xiaodian.payments.schemas import AnomalyQuery, RefundOut, RefundQuery, RejectIn
 
 router = APIRouter(tags=["admin: payments"])
-ContextDep = Annotated[AppContext, Depends(get_context)]
 
 
 @router.get("/refunds")

@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Request, Response
 
 from xiaodian.auth.deps import CurrentUser, DetachedUser
-from xiaodian.context import AppContext
-from xiaodian.core.http import IdPath, SessionDep, get_context
+from xiaodian.deps import ContextDep, IdPath, SessionDep
 from xiaodian.orders.schemas import OrderOut
 from xiaodian.payments import notify, refund_service, refund_views, service
 from xiaodian.payments.schemas import PayIn, PayOut, RefundOut, RefundRequestIn
 
 router = APIRouter()
-ContextDep = Annotated[AppContext, Depends(get_context)]
 
 
 @router.post("/orders/{order_id}/pay", tags=["payments"], response_model_exclude_none=True)

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Query
 
 from xiaodian.auth.deps import CurrentAdmin
-from xiaodian.context import AppContext
-from xiaodian.core.http import IdPath, SessionDep, get_context
 from xiaodian.core.pagination import Page
+from xiaodian.deps import ContextDep, IdPath, SessionDep
 from xiaodian.reviews import service
 from xiaodian.reviews.schemas import (
     AdminReviewQuery,
@@ -19,7 +18,6 @@ from xiaodian.reviews.schemas import (
 )
 
 router = APIRouter(tags=["admin: reviews"])
-ContextDep = Annotated[AppContext, Depends(get_context)]
 
 
 @router.get("/reviews")

@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter
 
 from xiaodian.auth.deps import CurrentAdmin, OwnerAdmin
-from xiaodian.context import AppContext
-from xiaodian.core.http import SessionDep, get_context
+from xiaodian.deps import ContextDep, SessionDep
 from xiaodian.shop import service
 from xiaodian.shop.schemas import ShopSettingsOut, ShopSettingsPatch
 
 router = APIRouter(tags=["admin: shop"])
-ContextDep = Annotated[AppContext, Depends(get_context)]
 
 
 @router.get("/shop")

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Query, Request, Response
 
 from xiaodian.auth.deps import CurrentUser, bearer_token
 from xiaodian.auth.service import revoke_token
-from xiaodian.context import AppContext
-from xiaodian.core.http import IdPath, SessionDep, get_context
 from xiaodian.core.pagination import Page, PageNumber, PageSize
+from xiaodian.deps import ContextDep, IdPath, SessionDep
 from xiaodian.users import service
 from xiaodian.users.schemas import (
     AddressIn,
@@ -26,7 +25,6 @@ from xiaodian.users.schemas import (
 )
 
 router = APIRouter()
-ContextDep = Annotated[AppContext, Depends(get_context)]
 
 
 @router.post("/auth/wx-login", tags=["auth"])

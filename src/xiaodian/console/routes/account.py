@@ -16,8 +16,8 @@ from xiaodian.admins.schemas import PasswordChange
 from xiaodian.console.forms import FORM_ERROR, FieldErrors, shop_error, validate
 from xiaodian.console.rendering import redirect, render
 from xiaodian.console.security import ConsoleAdmin, read_form, set_session_cookie
-from xiaodian.context import AppContext
 from xiaodian.core.errors import ShopError
+from xiaodian.deps import context_of
 
 router = APIRouter()
 PAGE = "/account/password"
@@ -54,7 +54,7 @@ async def change_password(request: Request, admin: ConsoleAdmin) -> Response:
     change, errors = _parse(typed)
     if change is None:
         return _page(request, errors or {FORM_ERROR: "请填写完整"}, status_code=422)
-    context: AppContext = request.app.state.context
+    context = context_of(request)
     ttl = timedelta(hours=context.settings.admin_token_ttl_hours)
     try:
         issued = await admins.change_password(

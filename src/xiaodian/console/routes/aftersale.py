@@ -9,10 +9,9 @@ from xiaodian.console.forms import FieldErrors, attempt, lenient, text, validate
 from xiaodian.console.rendering import redirect, render
 from xiaodian.console.sections import Section
 from xiaodian.console.security import ConsoleAdmin, read_form
-from xiaodian.context import AppContext
 from xiaodian.core.errors import ShopError
-from xiaodian.core.http import IdPath, SessionDep
 from xiaodian.core.money import format_yuan
+from xiaodian.deps import IdPath, SessionDep, context_of
 from xiaodian.payments import monitor, refund_service, refund_views
 from xiaodian.payments.schemas import AnomalyQuery, RefundQuery, RejectIn
 
@@ -87,7 +86,7 @@ def _back(request: Request) -> str:
 @router.post("/refunds/{refund_id}/approve")
 async def approve(refund_id: IdPath, request: Request, admin: ConsoleAdmin) -> Response:
     """No request transaction here: the refund service opens its own around the channel call."""
-    context: AppContext = request.app.state.context
+    context = context_of(request)
     try:
         refund = await refund_service.approve(context, refund_id=refund_id, admin_id=admin.id)
     except ShopError as error:
@@ -98,7 +97,7 @@ async def approve(refund_id: IdPath, request: Request, admin: ConsoleAdmin) -> R
 
 @router.post("/refunds/{refund_id}/retry")
 async def retry(refund_id: IdPath, request: Request, _admin: ConsoleAdmin) -> Response:
-    context: AppContext = request.app.state.context
+    context = context_of(request)
     try:
         refund = await refund_service.retry(context, refund_id=refund_id)
     except ShopError as error:

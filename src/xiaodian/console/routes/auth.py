@@ -14,8 +14,8 @@ from xiaodian.auth.service import revoke_token
 from xiaodian.console.forms import FORM_ERROR, text, validate
 from xiaodian.console.rendering import base_path, redirect, render
 from xiaodian.console.security import clear_session_cookie, read_form, set_session_cookie
-from xiaodian.context import AppContext
 from xiaodian.core.ratelimit import RateLimiter, by_client_address
+from xiaodian.deps import context_of
 
 router = APIRouter()
 
@@ -48,7 +48,7 @@ async def login(request: Request) -> Response:
         return render(
             request, "login.html", status_code=422, next=next_page, values=values, errors=errors
         )
-    context: AppContext = request.app.state.context
+    context = context_of(request)
     limiter = RateLimiter(
         context.cache, name=admins.LOGIN_RATE_LIMIT, rate=context.settings.login_rate_per_ip
     )
@@ -86,7 +86,7 @@ async def login(request: Request) -> Response:
 async def logout(request: Request) -> Response:
     token = request.cookies.get(ADMIN_COOKIE)
     if token:
-        context: AppContext = request.app.state.context
+        context = context_of(request)
         async with context.db.transaction() as session:
             await revoke_token(session, token=token)
     response = redirect(request, "/login", flash="已退出登录")

@@ -22,8 +22,7 @@ from xiaodian.console.forms import (
 from xiaodian.console.rendering import media_path, redirect, render, shop_time, toast
 from xiaodian.console.sections import Section
 from xiaodian.console.security import ConsoleAdmin, read_form
-from xiaodian.context import AppContext
-from xiaodian.core.http import IdPath, SessionDep
+from xiaodian.deps import IdPath, SessionDep, context_of
 
 router = APIRouter()
 section = Section(
@@ -115,7 +114,7 @@ async def create_banner(request: Request, _admin: ConsoleAdmin, session: Session
     banner_in, schema_errors = validate(BannerIn, data)
     errors = schema_errors | errors
     if banner_in is not None and not errors:
-        context: AppContext = request.app.state.context
+        context = context_of(request)
         created, errors = await attempt(
             session,
             lambda: catalog.create_banner(session, data=banner_in, near_cache=context.near_cache),
@@ -146,7 +145,7 @@ async def update_banner(
     patch, schema_errors = validate(BannerPatch, data)
     errors = schema_errors | errors
     if patch is not None and not errors:
-        context: AppContext = request.app.state.context
+        context = context_of(request)
         saved, errors = await attempt(
             session,
             lambda: catalog.update_banner(
@@ -163,7 +162,7 @@ async def set_active(
     banner_id: IdPath, request: Request, _admin: ConsoleAdmin, session: SessionDep
 ) -> Response:
     active = (await read_form(request)).get("is_active") == "true"
-    context: AppContext = request.app.state.context
+    context = context_of(request)
     banner = await catalog.update_banner(
         session,
         banner_id=banner_id,
@@ -178,6 +177,6 @@ async def set_active(
 async def delete_banner(
     banner_id: IdPath, request: Request, _admin: ConsoleAdmin, session: SessionDep
 ) -> Response:
-    context: AppContext = request.app.state.context
+    context = context_of(request)
     await catalog.delete_banner(session, banner_id=banner_id, near_cache=context.near_cache)
     return redirect(request, "/banners", flash="轮播图已删除")

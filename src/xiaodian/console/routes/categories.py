@@ -14,9 +14,8 @@ from xiaodian.console.forms import FieldErrors, attempt, checked, text, validate
 from xiaodian.console.rendering import media_path, redirect, render
 from xiaodian.console.sections import Section
 from xiaodian.console.security import ConsoleAdmin, read_form
-from xiaodian.context import AppContext
 from xiaodian.core.errors import NotFound
-from xiaodian.core.http import IdPath, SessionDep
+from xiaodian.deps import IdPath, SessionDep, context_of
 
 router = APIRouter()
 section = Section(
@@ -84,7 +83,7 @@ async def create_category(request: Request, _admin: ConsoleAdmin, session: Sessi
     values = _values(await read_form(request))
     data, errors = validate(CategoryIn, _data(values))
     if data is not None:
-        context: AppContext = request.app.state.context
+        context = context_of(request)
         created, errors = await attempt(
             session,
             lambda: catalog.create_category(session, data=data, near_cache=context.near_cache),
@@ -117,7 +116,7 @@ async def update_category(
     values = _values(await read_form(request))
     patch, errors = validate(CategoryPatch, _data(values))
     if patch is not None:
-        context: AppContext = request.app.state.context
+        context = context_of(request)
         saved, errors = await attempt(
             session,
             lambda: catalog.update_category(
@@ -135,7 +134,7 @@ async def update_category(
 async def delete_category(
     category_id: IdPath, request: Request, _admin: ConsoleAdmin, session: SessionDep
 ) -> Response:
-    context: AppContext = request.app.state.context
+    context = context_of(request)
     _, errors = await attempt(
         session,
         lambda: catalog.delete_category(

@@ -9,8 +9,8 @@ from xiaodian.console.rendering import render
 from xiaodian.console.sections import Section
 from xiaodian.console.security import ConsoleAdmin
 from xiaodian.core import clock
-from xiaodian.core.http import SessionDep
 from xiaodian.dashboard import service
+from xiaodian.deps import SessionDep
 
 router = APIRouter()
 section = Section(

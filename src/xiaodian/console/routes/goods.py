@@ -20,7 +20,7 @@ from xiaodian.console.sections import Section
 from xiaodian.console.security import ConsoleAdmin, read_form
 from xiaodian.console.stock import StockForm, parse_stock_form
 from xiaodian.context import AppContext
-from xiaodian.core.http import IdPath, SessionDep
+from xiaodian.deps import IdPath, SessionDep, context_of
 
 router = APIRouter()
 section = Section(
@@ -30,7 +30,7 @@ FILTERS = ("q", "category_id", "on_shelf", "low_stock")
 
 
 def _context(request: Request) -> AppContext:
-    context: AppContext = request.app.state.context
+    context = context_of(request)
     return context
 
 

@@ -7,8 +7,8 @@ from fastapi.responses import JSONResponse
 
 from xiaodian.console.rendering import media_path, media_sized
 from xiaodian.console.security import ConsoleAdmin
-from xiaodian.context import AppContext
 from xiaodian.core.errors import ShopError
+from xiaodian.deps import context_of
 from xiaodian.media.service import MAX_UPLOAD_BYTES, ImageTooLarge, store_image
 
 router = APIRouter()
@@ -17,7 +17,7 @@ router = APIRouter()
 @router.post("/media/images")
 async def upload_image(request: Request, file: UploadFile, _admin: ConsoleAdmin) -> JSONResponse:
     """Re-encoded to WebP in several widths by the media service; answers the stored path."""
-    context: AppContext = request.app.state.context
+    context = context_of(request)
     try:
         data = await file.read(MAX_UPLOAD_BYTES + 1)
         if len(data) > MAX_UPLOAD_BYTES:

@@ -13,8 +13,7 @@ from xiaodian.console.forms import FieldErrors, attempt, lenient, shop_day_start
 from xiaodian.console.rendering import is_htmx, redirect, render
 from xiaodian.console.sections import Section
 from xiaodian.console.security import ConsoleAdmin, read_form
-from xiaodian.context import AppContext
-from xiaodian.core.http import IdPath, SessionDep
+from xiaodian.deps import IdPath, SessionDep, context_of
 from xiaodian.orders import admin_service as orders
 from xiaodian.orders.schemas import AdminOrderOut, AdminOrderQuery, CloseIn, ShipIn
 from xiaodian.orders.state import Status
@@ -120,7 +119,7 @@ async def ship(
     values = {"carrier": text(form, "carrier"), "tracking_no": text(form, "tracking_no")}
     shipment, errors = validate(ShipIn, values)
     if shipment is not None:
-        context: AppContext = request.app.state.context
+        context = context_of(request)
         shipped, errors = await attempt(
             session,
             lambda: orders.ship(

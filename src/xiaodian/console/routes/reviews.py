@@ -10,8 +10,7 @@ from xiaodian.console.forms import lenient, text, validate
 from xiaodian.console.rendering import is_htmx, render, toast
 from xiaodian.console.sections import Section
 from xiaodian.console.security import ConsoleAdmin, read_form
-from xiaodian.context import AppContext
-from xiaodian.core.http import IdPath, SessionDep
+from xiaodian.deps import IdPath, SessionDep, context_of
 from xiaodian.reviews import service as reviews
 from xiaodian.reviews.schemas import AdminReviewQuery, ReviewReplyIn
 
@@ -41,7 +40,7 @@ async def reply(
 ) -> Response:
     typed = text(await read_form(request), "reply")
     body, errors = validate(ReviewReplyIn, {"reply": typed})
-    context: AppContext = request.app.state.context
+    context = context_of(request)
     if body is None:
         # Only the message goes back, into the slot under this review's reply box.
         return HTMLResponse(
@@ -61,7 +60,7 @@ async def visibility(
     review_id: IdPath, request: Request, _admin: ConsoleAdmin, session: SessionDep
 ) -> Response:
     hidden = (await read_form(request)).get("is_hidden") == "true"
-    context: AppContext = request.app.state.context
+    context = context_of(request)
     review = await reviews.set_hidden(
         session, review_id=review_id, hidden=hidden, near_cache=context.near_cache
     )

@@ -13,8 +13,7 @@ from xiaodian.console.forms import FieldErrors, attempt, fen_field, text, valida
 from xiaodian.console.rendering import media_path, redirect, render, yuan
 from xiaodian.console.sections import Section
 from xiaodian.console.security import ConsoleOwner, read_form
-from xiaodian.context import AppContext
-from xiaodian.core.http import SessionDep
+from xiaodian.deps import SessionDep, context_of
 from xiaodian.payments import credentials
 from xiaodian.shop import service as shop
 from xiaodian.shop.schemas import ShopSettingsPatch
@@ -49,7 +48,7 @@ async def _page(
     payment_errors: FieldErrors | None = None,
     status_code: int = 200,
 ) -> Response:
-    context: AppContext = request.app.state.context
+    context = context_of(request)
     masked = await credentials.masked(session, context=context)
     return render(
         request,
@@ -64,7 +63,7 @@ async def _page(
 
 
 async def _current_values(request: Request, session: SessionDep) -> dict[str, str]:
-    context: AppContext = request.app.state.context
+    context = context_of(request)
     current = shop.to_out(await shop.current_settings(session, defaults=context.settings))
     values = {field: str(getattr(current, field)) for field in TEXT_FIELDS}
     values["logo_url"] = media_path(current.logo_url)
@@ -90,7 +89,7 @@ async def save_settings(request: Request, _owner: ConsoleOwner, session: Session
     patch, schema_errors = validate(ShopSettingsPatch, data)
     errors = schema_errors | errors
     if patch is not None and not errors:
-        context: AppContext = request.app.state.context
+        context = context_of(request)
         saved, errors = await attempt(
             session,
             lambda: shop.update_settings(
@@ -112,7 +111,7 @@ async def save_payments(request: Request, _owner: ConsoleOwner, session: Session
     patch = payment_settings.patch_from(await read_form(request))
     if not patch.values:
         return redirect(request, "/settings#payments", flash="支付设置没有修改")
-    context: AppContext = request.app.state.context
+    context = context_of(request)
     saved, errors = await attempt(
         session, lambda: credentials.update(session, context=context, patch=patch)
     )

@@ -13,7 +13,7 @@ from xiaodian.console.forms import FieldErrors, attempt, text, validate
 from xiaodian.console.rendering import redirect, render
 from xiaodian.console.sections import Section
 from xiaodian.console.security import ConsoleOwner, read_form
-from xiaodian.core.http import IdPath, SessionDep
+from xiaodian.deps import IdPath, SessionDep
 
 router = APIRouter()
 section = Section(
