@@ -99,7 +99,8 @@ class ShopBrief(BaseModel):
 
 
 class Promotions(BaseModel):
-    """Running promotions; filled by the flash-sale and group-buy features when they exist."""
+    """Running promotions, filled at answer time by the promotion domains' providers
+    (`catalog.promotions`); each key is an empty list when nothing runs."""
 
     flash_sales: list[dict[str, object]] = []
     group_buys: list[dict[str, object]] = []

@@ -13,6 +13,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
+from xiaodian.catalog import promotions
 from xiaodian.catalog.cache import GOODS, NAMESPACE
 from xiaodian.catalog.errors import GoodsNotFound
 from xiaodian.catalog.queries import (
@@ -227,7 +228,7 @@ async def home_json(context: AppContext) -> bytes:
     async def load() -> tuple[bytes, list[int], list[int]]:
         async with context.db.transaction(write=False) as session:
             page, hot, new = await home(session, context)
-        return page.model_dump_json(exclude={"hot", "new"}).encode(), hot, new
+        return page.model_dump_json(exclude={"hot", "new", "promotions"}).encode(), hot, new
 
     rest, hot, new = await context.near_cache.get_or_load(NAMESPACE, "home", load)
     return (
@@ -236,6 +237,8 @@ async def home_json(context: AppContext) -> bytes:
         + await cards_json(context, hot)
         + b',"new":'
         + await cards_json(context, new)
+        + b',"promotions":'
+        + await promotions.slot_json(context)
         + b"}"
     )
 
