@@ -9,12 +9,20 @@ of the ceiling measured in the same run.
 
     .venv/bin/python bench/catalog_load.py [--duration 10] [--connections 50]
 
+With `--orders-per-second R` (default 20; 0 skips it) the same reads are measured again while
+shoppers place orders at a steady R per second (one unit of a goods item per order, spread over
+the catalog): what a busy checkout costs the cached reads. Shoppers log in through the
+simulator run as its own process (`xiaodian sandbox`); the server's abuse limits (unpaid orders
+per shopper, order rates) are lifted for the run so they do not refuse the steady orders.
+`--python PATH` runs the server with another checkout's interpreter (to measure "before").
+
 Needs wrk (`apt-get install -y wrk`), MariaDB and Redis on 127.0.0.1 (scripts/services.sh).
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import os
 import re
 import shutil
@@ -22,8 +30,9 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
@@ -74,6 +83,135 @@ def run_wrk(
     return Figures(name, rps, p50, p99, int(errors.group(1)) if errors else 0)
 
 
+@dataclass
+class OrderDriver:
+    """Places orders at a steady rate from a thread of its own while wrk runs."""
+
+    base: str
+    shoppers: list[dict[str, str]]
+    sku_ids: list[int]
+    rate: float
+    statuses: dict[int, int] = field(default_factory=dict)
+    latencies_ms: list[float] = field(default_factory=list)
+    stopping: threading.Event = field(default_factory=threading.Event)
+    thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        self.thread = threading.Thread(target=lambda: asyncio.run(self._run()), daemon=True)
+        self.thread.start()
+
+    def stop(self) -> None:
+        self.stopping.set()
+        assert self.thread is not None
+        self.thread.join()
+
+    async def _run(self) -> None:
+        async with httpx.AsyncClient(base_url=self.base, timeout=30) as http:
+            tasks: set[asyncio.Task[None]] = set()
+            started, sent = time.monotonic(), 0
+            while not self.stopping.is_set():
+                await asyncio.sleep(max(0.0, started + sent / self.rate - time.monotonic()))
+                task = asyncio.create_task(self._one(http, sent))
+                tasks.add(task)
+                task.add_done_callback(tasks.discard)
+                sent += 1
+            await asyncio.gather(*tasks)
+
+    async def _one(self, http: httpx.AsyncClient, number: int) -> None:
+        shopper = self.shoppers[number % len(self.shoppers)]
+        began = time.monotonic()
+        response = await http.post(
+            "/api/v1/orders",
+            headers={"Authorization": shopper["Authorization"]},
+            json={
+                "items": [{"sku_id": self.sku_ids[number % len(self.sku_ids)], "quantity": 1}],
+                "address_id": int(shopper["address_id"]),
+            },
+        )
+        self.latencies_ms.append((time.monotonic() - began) * 1000)
+        self.statuses[response.status_code] = self.statuses.get(response.status_code, 0) + 1
+
+    def summary(self) -> str:
+        latencies = sorted(self.latencies_ms) or [0.0]
+        p99 = latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))]
+        return (
+            f"{self.statuses.get(201, 0)} orders placed, answers "
+            f"{dict(sorted(self.statuses.items()))}, order p50 "
+            f"{latencies[len(latencies) // 2]:.0f} ms, p99 {p99:.0f} ms"
+        )
+
+
+def login_shoppers(base: str, sandbox: str, count: int) -> list[dict[str, str]]:
+    shoppers = []
+    for number in range(count):
+        code = httpx.post(f"{sandbox}/wechat/codes", json={"openid": f"bench-{number}"}).json()
+        login = httpx.post(f"{base}/api/v1/auth/wx-login", json={"code": code["code"]})
+        login.raise_for_status()
+        auth = {"Authorization": f"Bearer {login.json()['token']}"}
+        address = httpx.post(
+            f"{base}/api/v1/me/addresses",
+            headers=auth,
+            json={
+                "name": f"买家{number}",
+                "phone": "13800000000",
+                "province": "上海市",
+                "city": "上海市",
+                "district": "徐汇区",
+                "detail": f"{number} 号",
+            },
+        )
+        address.raise_for_status()
+        shoppers.append({**auth, "address_id": str(address.json()["id"])})
+    return shoppers
+
+
+def measure(
+    targets: list[tuple[str, str, Path | None]], *, rounds: int, per_round: int, connections: int
+) -> list[Figures]:
+    """Every target for `rounds` interleaved rounds, so drift on a shared machine hits all."""
+    runs = [
+        [
+            run_wrk(name, url, duration=per_round, connections=connections, script=script)
+            for name, url, script in targets
+        ]
+        for _ in range(rounds)
+    ]
+    return [
+        Figures(
+            name=runs[0][index].name,
+            requests_per_second=sum(r[index].requests_per_second for r in runs) / len(runs),
+            p50_ms=sorted(r[index].p50_ms for r in runs)[len(runs) // 2],
+            p99_ms=max(r[index].p99_ms for r in runs),
+            errors=sum(r[index].errors for r in runs),
+        )
+        for index in range(len(targets))
+    ]
+
+
+def print_table(results: list[Figures], ceiling: float) -> None:
+    print(
+        f"{'endpoint':<24}{'req/s':>10}{'p50 ms':>10}{'p99 ms':>10}{'vs ceiling':>12}{'non-2xx':>9}"
+    )
+    for figures in results:
+        ratio = figures.requests_per_second / ceiling
+        print(
+            f"{figures.name:<24}{figures.requests_per_second:>10.0f}{figures.p50_ms:>10.2f}"
+            f"{figures.p99_ms:>10.2f}{ratio:>11.0%}{figures.errors:>9}"
+        )
+
+
+def wait_for(url: str, seconds: float = 20) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(url, timeout=1).status_code < 500:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.1)
+    raise SystemExit(f"{url} did not come up")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--duration", type=int, default=12)
@@ -85,13 +223,16 @@ def main() -> None:
         default=3,
         help="interleaved rounds; each endpoint gets DURATION seconds in all",
     )
+    parser.add_argument("--orders-per-second", type=float, default=20.0)
+    parser.add_argument("--shoppers", type=int, default=40)
+    parser.add_argument("--python", default=sys.executable, help="the server's interpreter")
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         sys.exit("wrk is not installed: apt-get install -y wrk")
 
     workdir = Path(tempfile.mkdtemp(prefix="xiaodian-bench-"))
-    port = _free_port()
-    base = f"http://127.0.0.1:{port}"
+    port, sandbox_port = _free_port(), _free_port()
+    base, sandbox = f"http://127.0.0.1:{port}", f"http://127.0.0.1:{sandbox_port}"
     env = {key: value for key, value in os.environ.items() if not key.startswith("XIAODIAN_")}
     env.update(
         {
@@ -102,66 +243,81 @@ def main() -> None:
             "XIAODIAN_MEDIA_DIR": str(workdir / "media"),
             "XIAODIAN_PUBLIC_BASE_URL": base,
             "XIAODIAN_LOG_LEVEL": "WARNING",
+            "XIAODIAN_WECHAT_APPID": "wxbench0000000000",
+            "XIAODIAN_WECHAT_SECRET": "bench-app-secret",
+            "XIAODIAN_WECHAT_API_BASE": sandbox,
+            # Steady orders from a few dozen shoppers on one address are not abuse here.
+            "XIAODIAN_MAX_UNPAID_ORDERS_PER_SHOPPER": "1000",
+            "XIAODIAN_ORDER_RATE_PER_SHOPPER": "off",
+            "XIAODIAN_ORDER_RATE_PER_IP": "off",
         }
     )
-    xiaodian = [sys.executable, "-m", "xiaodian"]
+    xiaodian = [args.python, "-m", "xiaodian"]
     subprocess.run(
         ["mysql", "-h127.0.0.1", "-uroot", "-e", "DROP DATABASE IF EXISTS xiaodian_bench"],
         check=True,
     )
     subprocess.run([*xiaodian, "migrate"], env=env, check=True, capture_output=True)
     subprocess.run([*xiaodian, "seed"], env=env, check=True, capture_output=True)
+    simulator = subprocess.Popen(
+        [*xiaodian, "sandbox", "--port", str(sandbox_port), "--keys-dir", str(workdir / "keys")],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     server = subprocess.Popen(
         [*xiaodian, "serve", "--port", str(port), "--workers", str(args.workers)],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
+    per_round = max(1, -(-args.duration // args.rounds))
+    busy: list[Figures] = []
+    driver: OrderDriver | None = None
     try:
-        for _ in range(200):
-            try:
-                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.1)
+        wait_for(f"{base}/healthz")
         ids = [
             item["id"]
             for item in httpx.get(f"{base}/api/v1/goods", params={"page_size": 50}).json()["items"]
         ]
         script = workdir / "detail.lua"
         script.write_text(DETAIL_SCRIPT % ",".join(str(i) for i in ids))
-        targets = [
+        targets: list[tuple[str, str, Path | None]] = [
             ("ping (ceiling)", f"{base}/api/v1/ping", None),
             ("GET /home", f"{base}/api/v1/home", None),
             ("GET /goods?sort=sales", f"{base}/api/v1/goods?sort=sales", None),
             ("GET /goods/{id}", f"{base}/api/v1/goods/{ids[0]}", script),
         ]
-        for _name, url, _script in targets:  # warm every worker's caches and connections
-            run_wrk("warm-up", url, duration=2, connections=args.connections, script=_script)
-        # Interleave the endpoints in rounds so drift on a shared machine hits all alike.
-        per_round = max(1, -(-args.duration // args.rounds))
-        rounds = [
-            [
-                run_wrk(
-                    name, url, duration=per_round, connections=args.connections, script=script_path
-                )
-                for name, url, script_path in targets
+        for _name, url, warm_script in targets:  # warm every worker's caches and connections
+            run_wrk("warm-up", url, duration=2, connections=args.connections, script=warm_script)
+        results = measure(
+            targets, rounds=args.rounds, per_round=per_round, connections=args.connections
+        )
+        if args.orders_per_second > 0:
+            wait_for(f"{sandbox}/docs")
+            sku_ids = [
+                sku["id"]
+                for goods_id in ids
+                for sku in httpx.get(f"{base}/api/v1/goods/{goods_id}").json()["skus"]
+                if sku["stock"] >= 50
             ]
-            for _ in range(args.rounds)
-        ]
-        results = [
-            Figures(
-                name=rounds[0][index].name,
-                requests_per_second=sum(r[index].requests_per_second for r in rounds) / len(rounds),
-                p50_ms=sorted(r[index].p50_ms for r in rounds)[len(rounds) // 2],
-                p99_ms=max(r[index].p99_ms for r in rounds),
-                errors=sum(r[index].errors for r in rounds),
+            driver = OrderDriver(
+                base=base,
+                shoppers=login_shoppers(base, sandbox, args.shoppers),
+                sku_ids=sku_ids,
+                rate=args.orders_per_second,
             )
-            for index in range(len(targets))
-        ]
+            driver.start()
+            try:
+                busy = measure(
+                    targets, rounds=args.rounds, per_round=per_round, connections=args.connections
+                )
+            finally:
+                driver.stop()
     finally:
-        server.terminate()
-        server.wait(timeout=20)
+        for process in (server, simulator):
+            process.terminate()
+            process.wait(timeout=20)
         shutil.rmtree(workdir, ignore_errors=True)
 
     ceiling = results[0].requests_per_second
@@ -170,15 +326,13 @@ def main() -> None:
         f"{args.connections} connections, {args.rounds} interleaved rounds x {per_round}s per "
         "endpoint, wrk (1 thread) on the same machine\n"
     )
-    print(
-        f"{'endpoint':<24}{'req/s':>10}{'p50 ms':>10}{'p99 ms':>10}{'vs ceiling':>12}{'non-2xx':>9}"
-    )
-    for figures in results:
-        ratio = figures.requests_per_second / ceiling
+    print_table(results, ceiling)
+    if driver is not None:
         print(
-            f"{figures.name:<24}{figures.requests_per_second:>10.0f}{figures.p50_ms:>10.2f}"
-            f"{figures.p99_ms:>10.2f}{ratio:>11.0%}{figures.errors:>9}"
+            f"\nwhile orders are placed at {args.orders_per_second:g}/s: {driver.summary()} "
+            "(ratios against the quiet ceiling above; the busy ceiling is the first row)\n"
         )
+        print_table(busy, ceiling)
 
 
 if __name__ == "__main__":
