@@ -179,7 +179,9 @@ async def start_payment(
             raise PaymentFailed(error.shopper_message, reason=error.code) from error
         monitor.CALLS.labels("wechat", "prepay", "ok").inc()
         await _store_prepay(context, checkout, prepay_id)
-    params = (client_v3 or client_v2).request_payment_params(prepay_id)  # type: ignore[union-attr]
+    client = client_v3 or client_v2
+    assert client is not None  # the channel's client was required above
+    params = client.request_payment_params(prepay_id)
     return PayOut(channel="wechat", out_trade_no=checkout.out_trade_no, **params)
 
 

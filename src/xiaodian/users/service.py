@@ -14,6 +14,7 @@ from xiaodian.catalog.errors import GoodsNotFound
 from xiaodian.catalog.queries import cards_by_id
 from xiaodian.context import AppContext
 from xiaodian.core import clock, urls
+from xiaodian.core.db import affected
 from xiaodian.core.pagination import Page, offset_of
 from xiaodian.integrations.wechat import login as wechat_login
 from xiaodian.media.errors import own_image_path
@@ -290,7 +291,7 @@ async def record_footprint(context: AppContext, *, user_id: int, goods_id: int) 
                 .where(Footprint.user_id == user_id, Footprint.goods_id == goods_id)
                 .values(viewed_at=clock.now())
             )
-            if updated.rowcount == 0:  # type: ignore[attr-defined]
+            if affected(updated) == 0:
                 session.add(Footprint(user_id=user_id, goods_id=goods_id, viewed_at=clock.now()))
                 await session.flush()
                 await _trim_footprints(session, user_id)
