@@ -8,14 +8,15 @@ MYSQL_TEST_URL ?= mysql+asyncmy://root@127.0.0.1:3306/xiaodian_test
 REDIS_TEST_URL ?= redis://127.0.0.1:6379/15
 PORT ?= 8000
 
-.PHONY: demo test install system-deps lint typecheck test-sqlite test-mariadb test-miniprogram clean
+.PHONY: demo test install system-deps lint typecheck test-sqlite test-screenshots test-mariadb test-miniprogram clean
 
 ## Run the demo shop on http://127.0.0.1:$(PORT) (SQLite + media in ./data, simulated WeChat).
 demo: $(STAMP)
 	$(BIN)/xiaodian demo --port $(PORT) --data-dir data
 
-## Run every test: lint, types, Python suite on SQLite and on MariaDB + Redis, mini program.
-test: system-deps lint typecheck test-sqlite test-mariadb test-miniprogram
+## Run every test: lint, types, Python suite on SQLite (with the console's screenshots) and on
+## MariaDB + Redis, mini program.
+test: system-deps lint typecheck test-sqlite test-screenshots test-mariadb test-miniprogram
 
 system-deps:
 	scripts/system-deps.sh
@@ -31,12 +32,17 @@ $(STAMP): pyproject.toml requirements-lock.txt
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
+	$(BIN)/lint-imports
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
 test-sqlite: $(STAMP)
 	$(BIN)/pytest -q -p no:cacheprovider
+
+## Every console page in Chromium on a desktop and a 375 px phone (left out of a plain pytest).
+test-screenshots: $(STAMP)
+	$(BIN)/pytest -q -p no:cacheprovider -m screenshots tests/console
 
 ## The same suite on MariaDB + Redis. Skipped with a notice when they do not answer, unless
 ## REQUIRE_SERVICES=1 (CI), which makes that a failure.

@@ -18,6 +18,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_l
 from sqlalchemy import text
 
 from xiaodian import __version__, receivers
+from xiaodian.addresses import api as addresses_api
 from xiaodian.admins import admin_api as admins_admin
 from xiaodian.cart import api as cart_api
 from xiaodian.catalog import admin_api as catalog_admin
@@ -136,7 +137,15 @@ def create_app(
     app.add_middleware(SecurityHeaders, headers={"X-Content-Type-Options": "nosniff"}, hsts=True)
 
     shopper = APIRouter(prefix="/api/v1")
-    for module in (catalog_api, users_api, cart_api, orders_api, payments_api, media_api):
+    for module in (
+        catalog_api,
+        users_api,
+        addresses_api,
+        cart_api,
+        orders_api,
+        payments_api,
+        media_api,
+    ):
         shopper.include_router(module.router)
 
     @shopper.get("/ping", tags=["health"])

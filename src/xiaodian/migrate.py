@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
 from alembic import command
@@ -26,13 +27,13 @@ def upgrade(database_url: str, revision: str = "head") -> None:
     _in_thread(lambda: command.upgrade(alembic_config(database_url), revision))
 
 
-def _in_thread(work: object) -> None:
+def _in_thread(work: Callable[[], object]) -> None:
     """Alembic's env runs its own event loop; keep it off any loop already running here."""
     errors: list[BaseException] = []
 
     def run() -> None:
         try:
-            work()  # type: ignore[operator]
+            work()
         except BaseException as error:
             errors.append(error)
 

@@ -7,6 +7,7 @@ session that emits an event before `install()` fails loudly instead of losing it
 from __future__ import annotations
 
 from xiaodian.catalog import cache as catalog_cache
+from xiaodian.catalog import viewers
 from xiaodian.context import AppContext
 from xiaodian.events import Mode, registry
 from xiaodian.inventory.events import StockChanged
@@ -15,10 +16,16 @@ from xiaodian.payments import refund_service
 from xiaodian.payments import service as payments
 from xiaodian.payments.events import PrepayClosed, RefundDue
 from xiaodian.reviews.events import ReviewsChanged
+from xiaodian.shop.events import ShopSettingsChanged
+from xiaodian.users import service as users
 
 
 async def _forget_restocked_goods(context: AppContext, event: StockChanged) -> None:
     await catalog_cache.forget_goods(context, [event.goods_id])
+
+
+async def _forget_everything(context: AppContext, _event: ShopSettingsChanged) -> None:
+    await catalog_cache.forget_everything(context)
 
 
 async def _forget_goods(
@@ -40,4 +47,7 @@ def install() -> None:
     registry.add(OrderPaid, _forget_goods, Mode.AFTER_COMMIT)
     registry.add(RefundSettled, _forget_goods, Mode.AFTER_COMMIT)
     registry.add(ReviewsChanged, _forget_goods, Mode.AFTER_COMMIT)
+    registry.add(ShopSettingsChanged, _forget_everything, Mode.AFTER_COMMIT)
+    # providers a lower domain asks without knowing who answers
+    viewers.register(viewers.Viewer(users.is_favorite, users.record_footprint))
     registry.installed = True

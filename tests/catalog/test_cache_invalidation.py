@@ -90,3 +90,23 @@ async def test_home_shows_fresh_stock_of_its_goods_from_the_cache(
     again = (await client.get("/api/v1/home")).json()
     assert [card["stock_left"] for card in again["hot"]] == [7]
     assert again["shop"] == first["shop"] and again["new"][0]["stock_left"] == 7
+
+
+async def test_saving_the_shop_settings_forgets_home_and_every_goods_page_at_once(
+    client: httpx.AsyncClient, context: AppContext
+) -> None:
+    """Through `ShopSettingsChanged` (shop no longer imports the catalog's cache)."""
+    goods = await factories.make_goods(context, title="橙子")
+    await client.get(f"/api/v1/goods/{goods['id']}")
+    assert (await client.get("/api/v1/home")).json()["shop"]["name"] != "陈记果园"
+    cache = context.near_cache
+    assert cache.get(NAMESPACE, "home") is not None
+    assert cache.get(GOODS, f"detail:{goods['id']}") is not None
+
+    owner = await factories.merchant(client, context)
+    saved = await client.patch("/api/admin/v1/shop", headers=owner, json={"name": "陈记果园"})
+    assert saved.status_code == 200
+
+    assert cache.get(NAMESPACE, "home") is None
+    assert cache.get(GOODS, f"detail:{goods['id']}") is None
+    assert (await client.get("/api/v1/home")).json()["shop"]["name"] == "陈记果园"

@@ -45,8 +45,20 @@ class Tab:
         await self.page.wait_for_load_state()
 
     async def screenshot(self, name: str, *, full_page: bool = True) -> None:
-        await self.page.wait_for_timeout(150)  # let Alpine and the chart settle
+        await self.settled()
         await self.page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=full_page)
+
+    async def settled(self) -> None:
+        """Fonts loaded, the dashboard chart drawn (if the page has one), two frames painted."""
+        await self.page.wait_for_function(
+            "document.fonts.status === 'loaded' && (!window.echarts"
+            " || !document.querySelector('[data-sales-chart]')"
+            " || !document.getElementById('sales-chart-data')"
+            " || document.querySelector('[data-sales-chart][data-drawn]'))"
+        )
+        await self.page.evaluate(
+            "new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))"
+        )
 
     async def horizontal_overflow(self) -> int:
         """How many CSS pixels the page is wider than the viewport (0 is what we want)."""

@@ -17,6 +17,8 @@ import pytest
 import uvicorn
 from fastapi import FastAPI
 
+from tests.waiting import until
+
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -52,10 +54,11 @@ async def live_url(app: FastAPI) -> AsyncIterator[str]:
     )
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve())
-    for _ in range(500):
-        if server.started or task.done():
-            break
-        await asyncio.sleep(0.01)
+
+    async def up() -> bool:
+        return bool(server.started or task.done())
+
+    await until(up, "the console test server to start", seconds=5, every=0.01)
     assert server.started, "the console test server did not start"
     yield f"http://127.0.0.1:{port}"
     server.should_exit = True

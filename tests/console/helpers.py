@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
 import re
 from typing import Any
 
 import httpx
 
 from tests import factories
+from tests.waiting import until
 from xiaodian.admins.schemas import AdminCreate
 from xiaodian.admins.service import create_admin
 from xiaodian.context import AppContext
@@ -99,12 +99,12 @@ async def pay(
     prepay_id = started.json()["package"].removeprefix("prepay_id=")
     confirmed = await client.post(f"/sandbox/wechat/pay/{prepay_id}/confirm")
     assert confirmed.status_code == 200, confirmed.text
-    for _ in range(200):
+
+    async def left_pending() -> bool:
         view = await client.get(f"/api/v1/orders/{order_id}", headers=headers)
-        if view.json()["status"] != "pending_payment":
-            return
-        await asyncio.sleep(0.025)
-    raise AssertionError(f"order {order_id} was not paid")
+        return bool(view.json()["status"] != "pending_payment")
+
+    await until(left_pending, f"order {order_id} to be paid", seconds=5, every=0.025)
 
 
 async def paid_order(

@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from tests.console.browser import Tab, open_tab
 from tests.console.helpers import make_admin, paid_order
+from tests.waiting import until
 from xiaodian.context import AppContext
 from xiaodian.models import AdminUser
 
@@ -100,9 +101,10 @@ async def test_console_pages_and_their_behaviours_run_under_the_csp_without_viol
         "document.body.insertAdjacentHTML('beforeend',"
         ' \'<img src="/nowhere.png" onerror="window.injected = true">\')'
     )
-    for _ in range(100):  # the report crosses from the page to the test: up to 5 s
-        if tab.csp_violations:
-            break
-        await tab.page.wait_for_timeout(50)
+
+    async def reported() -> bool:  # the report crosses from the page to the test
+        return bool(tab.csp_violations)
+
+    await until(reported, "the CSP violation report", seconds=5)
     assert await tab.page.evaluate("window.injected === undefined")
     assert tab.csp_violations[0].startswith("script-src-attr blocked inline")

@@ -3,7 +3,6 @@ matrix and pictures, watch a shopper's paid order arrive on the dashboard, ship 
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import re
 from typing import Any
@@ -14,6 +13,7 @@ from playwright.async_api import expect
 from tests import factories
 from tests.console.browser import open_tab, png
 from tests.console.helpers import make_admin, pay
+from tests.waiting import until
 from xiaodian.context import AppContext
 from xiaodian.core.money import format_yuan
 
@@ -176,12 +176,11 @@ async def test_an_approved_refund_goes_back_to_the_shopper_and_the_order_shows_r
     await card.locator("[data-approve]").click()  # the confirmation dialog is accepted
     await expect(page.locator(".flash")).to_contain_text("已同意退款")
 
-    for _ in range(100):
+    async def refunded() -> bool:
         shopper_view = await client.get(f"/api/v1/orders/{order['id']}", headers=shopper)
-        if shopper_view.json()["status"] == "refunded":
-            break
-        await asyncio.sleep(0.1)
-    assert shopper_view.json()["status"] == "refunded"
+        return bool(shopper_view.json()["status"] == "refunded")
+
+    await until(refunded, "the shopper to see the order refunded", seconds=10)
     await tab.open(f"/orders/{order['id']}")
     await expect(page.locator("[data-order-status]")).to_have_attribute(
         "data-order-status", "refunded"

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
+import pytest
 from playwright.async_api import expect
 
 from tests import factories
@@ -121,6 +122,7 @@ async def _demo_shop(client: httpx.AsyncClient, context: AppContext) -> dict[str
     return {"goods_id": goods["id"], "order_id": order_ids[0]}
 
 
+@pytest.mark.screenshots
 async def test_every_main_page_works_on_a_desktop_and_on_a_375px_phone(
     client: httpx.AsyncClient, context: AppContext, live_url: str, browser: Any
 ) -> None:
@@ -143,7 +145,9 @@ async def test_every_main_page_works_on_a_desktop_and_on_a_375px_phone(
             assert (await sidebar.bounding_box() or {"x": 0})["x"] < 0  # tucked away
             await page.click(".nav-toggle")
             await expect(page.locator("body")).to_have_class("nav-open")
-            await page.wait_for_timeout(250)
+            await page.wait_for_function(  # the menu has slid in
+                "document.querySelector('#sidebar').getBoundingClientRect().left >= 0"
+            )
             await tab.screenshot("menu-phone", full_page=False)
             await page.click("[data-section=orders]")
             await expect(page.locator(".page-title")).to_have_text("订单管理")

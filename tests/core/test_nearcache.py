@@ -9,14 +9,18 @@ from xiaodian.core.nearcache import NearCache
 async def test_concurrent_misses_load_once() -> None:
     cache = NearCache(MemoryBus())
     calls = 0
+    release = asyncio.Event()
 
     async def load() -> str:
         nonlocal calls
         calls += 1
-        await asyncio.sleep(0.01)
+        await release.wait()
         return "answer"
 
-    results = await asyncio.gather(*(cache.get_or_load("ns", "k", load) for _ in range(10)))
+    misses = [asyncio.create_task(cache.get_or_load("ns", "k", load)) for _ in range(10)]
+    await asyncio.sleep(0)  # one turn of the loop: every miss is now waiting on the load
+    release.set()
+    results = await asyncio.gather(*misses)
     assert results == ["answer"] * 10
     assert calls == 1
 

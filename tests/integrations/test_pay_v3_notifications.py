@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 from datetime import UTC, datetime
 from typing import Any
@@ -10,6 +9,7 @@ from typing import Any
 import pytest
 
 from tests.integrations.payenv import APPID, PayEnv
+from tests.waiting import until
 from xiaodian.core import clock
 from xiaodian.integrations.wechat import crypto
 from xiaodian.integrations.wechat.pay_errors import InvalidNotification
@@ -98,8 +98,11 @@ async def test_a_failing_receiver_gets_the_notification_again_until_it_accepts(
     )
     pay.simulator.time_scale = 0.01  # 15 s → 0.15 s
     await pay.sandbox.post(f"/wechat/pay/{prepay_id}/confirm")
-    while not pay.simulator.deliveries[0].attempts:
-        await asyncio.sleep(0.01)
+
+    async def first_attempt_made() -> bool:
+        return bool(pay.simulator.deliveries[0].attempts)
+
+    await until(first_attempt_made, "the first delivery attempt", seconds=10, every=0.01)
     pay.receiver.answer_status = None
     await pay.simulator.drain()
     [delivery] = pay.simulator.deliveries

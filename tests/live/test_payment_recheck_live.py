@@ -6,7 +6,6 @@ the shop asks after the close: the shop must ask again and refund the money."""
 from __future__ import annotations
 
 import asyncio
-import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -18,6 +17,7 @@ import pytest
 from tests import factories
 from tests.live.conftest import LiveShop, free_port, payment_env, server_env, start, stop
 from tests.live.shop import buyers, goods_with_stock
+from tests.waiting import until
 from xiaodian.config import Settings
 from xiaodian.context import AppContext
 
@@ -62,18 +62,8 @@ def sweeping_shop(settings: Settings, migrated: str, workdir: Path) -> Iterator[
 
 
 async def _until(moment: datetime) -> None:
+    """The server processes run on the real clock: the buyer acts at a real moment."""
     await asyncio.sleep(max(0.0, (moment - datetime.now(UTC)).total_seconds()))
-
-
-async def _wait_for(check: Any, *, seconds: float, what: str) -> Any:
-    """Poll `check()` until it returns something truthy, or fail after `seconds`."""
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        found = await check()
-        if found:
-            return found
-        await asyncio.sleep(0.25)
-    raise AssertionError(f"no {what} within {seconds}s")
 
 
 async def test_a_payment_whose_post_close_query_failed_is_refunded_over_real_processes(
@@ -110,7 +100,7 @@ async def test_a_payment_whose_post_close_query_failed_is_refunded_over_real_pro
         async def closed() -> bool:
             return bool((await http.get(order_url, headers=auth)).json()["status"] == "closed")
 
-        await _wait_for(closed, seconds=30, what="closed order")  # the shop's own sweep
+        await until(closed, "the shop's own sweep to close the order", seconds=30, every=0.25)
         faults = await http.post(
             f"{sandbox}/wechat/pay/faults", json={"endpoint": "v3.query", "kind": "500", "count": 3}
         )
@@ -120,7 +110,7 @@ async def test_a_payment_whose_post_close_query_failed_is_refunded_over_real_pro
             listed = await http.get(f"{shop}/api/admin/v1/refunds", headers=admin)
             return [r for r in listed.json()["items"] if r["status"] == "succeeded"]
 
-        [refund] = await _wait_for(refunded, seconds=90, what="automatic refund")
+        [refund] = await until(refunded, "an automatic refund", seconds=90, every=0.25)
         assert (refund["kind"], refund["amount_fen"]) == ("auto", placed["total_fen"])
         state = (await http.get(f"{sandbox}/wechat/pay/state")).json()
         assert "v3.query" not in state["faults"]  # the failed query did happen

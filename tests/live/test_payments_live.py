@@ -3,7 +3,6 @@ as separate processes, exactly as WeChat and a merchant's server talk to each ot
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 import httpx
@@ -11,19 +10,19 @@ import httpx
 from tests import factories
 from tests.live.conftest import LiveShop
 from tests.live.shop import buyers, goods_with_stock
+from tests.waiting import until
 from xiaodian.context import AppContext
 
 
 async def _wait_for(
     http: httpx.AsyncClient, url: str, headers: dict[str, str], status: str
 ) -> dict[str, Any]:
-    body: dict[str, Any] = {}
-    for _ in range(100):
-        body = (await http.get(url, headers=headers)).json()
-        if body["status"] == status:
-            return body
-        await asyncio.sleep(0.05)
-    raise AssertionError(f"order stayed {body.get('status')}, expected {status}")
+    async def reached() -> dict[str, Any] | None:
+        body: dict[str, Any] = (await http.get(url, headers=headers)).json()
+        return body if body["status"] == status else None
+
+    found: dict[str, Any] = await until(reached, f"the order to be {status}", seconds=10)
+    return found
 
 
 async def test_pay_notify_refund_over_real_http(
@@ -56,12 +55,12 @@ async def test_pay_notify_refund_over_real_http(
         paid = await _wait_for(http, order_url, auth, "paid")
         moves = [step for step in paid["timeline"] if step["status"] == "paid"]
         assert len(moves) == 1
-        metrics = ""
-        for _ in range(50):  # the last duplicates may still be in flight
-            metrics = (await http.get(f"{shop}/metrics")).text
-            if 'outcome="duplicate"} 20.0' in metrics:
-                break
-            await asyncio.sleep(0.05)
+
+        async def all_duplicates_counted() -> str:  # the last ones may still be in flight
+            text = (await http.get(f"{shop}/metrics")).text
+            return text if 'outcome="duplicate"} 20.0' in text else ""
+
+        metrics = await until(all_duplicates_counted, "20 duplicates counted", seconds=10)
         assert 'xiaodian_payment_notifications_total{channel="wechat",outcome="paid"} 1.0' in (
             metrics
         )

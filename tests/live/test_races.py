@@ -26,9 +26,14 @@ async def test_fifty_buyers_for_ten_units_make_exactly_ten_orders(
     async with httpx.AsyncClient(timeout=60, limits=limits) as http:
         sku_id = await goods_with_stock(http, live_shop, admin, stock=10)
         racers = await buyers(http, live_shop, 50)
-        start = asyncio.Event()
+        start, all_waiting = asyncio.Event(), asyncio.Event()
+        waiting = 0
 
         async def buy(headers: dict[str, str]) -> httpx.Response:
+            nonlocal waiting
+            waiting += 1
+            if waiting == len(racers):
+                all_waiting.set()
             await start.wait()
             return await http.post(
                 f"{live_shop.base_url}/api/v1/orders",
@@ -40,7 +45,7 @@ async def test_fifty_buyers_for_ten_units_make_exactly_ten_orders(
             )
 
         attempts = [asyncio.create_task(buy(headers)) for headers in racers]
-        await asyncio.sleep(0.1)
+        await all_waiting.wait()  # every buyer is at the line
         start.set()
         responses = await asyncio.gather(*attempts)
     outcomes = Counter((r.status_code, r.json().get("error")) for r in responses)

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import asyncio
 import base64
 from datetime import timedelta
 
@@ -164,8 +163,7 @@ async def test_a_payment_for_a_closed_order_is_refunded_automatically(
     await buyer_confirms(context, params, delay_seconds=0.2)
     cancelled = await client.post(f"/api/v1/orders/{order['id']}/cancel", headers=headers)
     assert cancelled.json()["status"] == "closed"
-    await asyncio.sleep(0.3)
-    await settle(app)
+    await settle(app)  # waits for the delayed notification, then sends the refund
     assert await order_status(client, headers, order["id"]) == "closed"
     admin = await factories.merchant(client, context)
     refunds = (await client.get("/api/admin/v1/refunds", headers=admin)).json()["items"]

@@ -36,7 +36,7 @@ function networkError(err) {
 
 function errorFromResponse(res) {
   const body = res.data && typeof res.data === 'object' ? res.data : {}
-  const code = body.error || (res.statusCode >= 500 ? 'server_error' : `http_${res.statusCode}`)
+  const code = body.error || (res.statusCode >= 500 ? 'SERVER_ERROR' : `http_${res.statusCode}`)
   return new ApiError({
     code,
     message: messageFor(code, body.message),

@@ -1,11 +1,14 @@
 // One table from error codes to what the shopper reads. The backend sends
-// {"error": code, "message": ...}; NETWORK and TIMEOUT are ours.
+// {"error": code, "message": ...}; the UPPER_CASE codes are ours. Every code the server can
+// send is here and nothing else (tests/test_error_codes.py compares this table with the
+// server's list, docs/errors.md): a new server code gets its line here.
 const MESSAGES = {
   // Ours: the call never got an answer.
   NETWORK: '网络异常，请检查网络后重试',
   TIMEOUT: '网络超时，请检查网络后重试',
   LOGIN_FAILED: '微信登录失败，请稍后重试',
   UNKNOWN: '操作失败，请稍后重试',
+  SERVER_ERROR: '服务器开小差了，请稍后重试', // a 5xx without our body (a proxy's page)
   // Everywhere.
   bad_request: '请求有误，请刷新后重试',
   validation_error: '填写的信息有误，请检查后重试',
@@ -16,8 +19,13 @@ const MESSAGES = {
   rate_limited: '操作太频繁，请稍后再试',
   limit_exceeded: '超出数量限制',
   busy: '系统繁忙，请稍后重试',
-  server_error: '服务器开小差了，请稍后重试',
+  internal_error: '服务器开小差了，请稍后重试',
+  service_unavailable: '服务暂时不可用，请稍后重试',
   upstream_unavailable: '服务暂时不可用，请稍后重试',
+  method_not_allowed: '操作失败，请更新小程序后重试',
+  unsupported_media_type: '操作失败，请更新小程序后重试',
+  payload_too_large: '内容太大，请删减后重试',
+  http_error: '操作失败，请稍后重试',
   // Login.
   invalid_login_code: '登录已过期，请重新打开小程序',
   login_blocked: '该微信账号暂时无法登录',
@@ -29,6 +37,8 @@ const MESSAGES = {
   sku_not_found: '该规格已不存在，请重新选择',
   goods_off_shelf: '商品已下架',
   out_of_stock: '库存不足',
+  quota_exhausted: '活动库存不足',
+  category_not_found: '分类不存在或已删除',
   quantity_limit: '单件商品最多购买 999 件',
   cart_full: '购物车已满，请先结算或删除一些商品',
   cart_item_not_found: '购物车商品已不存在，请刷新',
@@ -40,6 +50,7 @@ const MESSAGES = {
   order_not_found: '订单不存在',
   order_not_pending: '订单状态已变化，请刷新',
   order_state_conflict: '订单状态已变化，请刷新',
+  too_many_unpaid_orders: '待支付的订单太多，请先支付或取消后再下单',
   idempotency_key_reused: '订单信息已变化，请重新提交',
   invalid_idempotency_key: '提交失败，请重新进入结算页',
   // Payment and after-sale.
@@ -48,8 +59,30 @@ const MESSAGES = {
   payment_channel_unavailable: '商家暂未开通微信支付',
   refund_not_allowed: '该订单当前不能申请退款',
   refund_state_conflict: '退款申请已处理，请刷新后查看',
+  refund_not_found: '退款申请不存在',
   not_reviewable: '订单完成后才能评价',
   already_reviewed: '已经评价过了',
+  review_not_found: '评价不存在或已删除',
+  // Pictures (reviews, avatar).
+  image_too_large: '图片不能超过 10 MB',
+  invalid_image: '请上传 JPG、PNG、WebP 或 GIF 图片',
+  foreign_image_url: '图片无效，请重新上传',
+  // Merchant only (the console and the merchant API): the mini program never receives these;
+  // they are listed so that this table is the whole contract.
+  account_locked: '登录失败次数过多，请稍后再试',
+  admin_not_found: '账号不存在',
+  banner_not_found: '轮播图不存在',
+  category_not_empty: '分类下还有子分类或商品，不能删除',
+  csrf_failed: '页面已过期，请刷新后重试',
+  invalid_category: '分类设置有误',
+  invalid_credential: '支付参数格式不正确',
+  invalid_credentials: '用户名或密码错误',
+  last_owner: '至少要保留一个可用的店主账号',
+  login_required: '请先登录商家后台',
+  owner_only: '只有店主可以进行此操作',
+  password_changed: '密码已被修改，请重新登录',
+  stock_negative: '库存不能小于 0',
+  username_taken: '用户名已被使用',
 }
 
 const FALLBACK = '操作失败，请稍后重试'

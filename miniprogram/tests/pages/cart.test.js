@@ -94,12 +94,13 @@ test('an answer that arrives after a newer one is ignored', async () => {
   let releaseSlow
   let calls = 0
   const slowCart = fixtures.cart([fixtures.cartLine({ id: 11, quantity: 1 })])
+  const firstCart = fixtures.cart([fixtures.cartLine({ id: 11, quantity: 3 })])
   const freshCart = fixtures.cart([fixtures.cartLine({ id: 11, quantity: 4 })])
   wx.setBackend({
     'POST /auth/wx-login': { token: 't', expires_at: '2099-01-01T00:00:00Z', user: { id: 1, nickname: '', avatar_url: '' } },
     'GET /cart': () => {
       calls += 1
-      return calls === 1 ? freshCart : new Promise((resolve) => (releaseSlow = () => resolve(slowCart)))
+      return calls === 1 ? firstCart : new Promise((resolve) => (releaseSlow = () => resolve(slowCart)))
     },
     'PATCH /cart/items/11': freshCart,
   })
@@ -107,8 +108,8 @@ test('an answer that arrives after a newer one is ignored', async () => {
   const slowRefresh = page.instance.refresh()
   await waitFor(() => releaseSlow)
   await tap(page, '.cart-item__stepper >>> .quantity-stepper__plus')
-  await waitFor(() => wx.calls.requests.some((r) => r.method === 'PATCH'))
-  await new Promise((resolve) => setTimeout(resolve, 20))
+  // The newer answer (the PATCH's) is on the page before the older one arrives.
+  await waitFor(() => text(page, '.cart-item__stepper >>> .quantity-stepper__value') === '4')
   releaseSlow()
   await slowRefresh
   expect(text(page, '.cart-item__stepper >>> .quantity-stepper__value')).toBe('4')

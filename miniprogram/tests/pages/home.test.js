@@ -69,7 +69,7 @@ test('the home payload is cached, and pull-down refresh fetches it again', async
 
 test('a failed load shows one error toast and a retry button that loads again', async () => {
   let fail = true
-  wx.setBackend({ 'GET /home': () => (fail ? [500, { error: 'server_error', message: 'boom' }] : fixtures.home()) })
+  wx.setBackend({ 'GET /home': () => (fail ? [500, { error: 'internal_error', message: 'boom' }] : fixtures.home()) })
   const page = await openPage('pages/home/index')
   expect(text(page, '.home__error .error-state__text')).toBe('加载失败')
   expect(wx.calls.toasts).toEqual(['服务器开小差了，请稍后重试'])

@@ -107,6 +107,25 @@ test('a timeout is reported as TIMEOUT', async () => {
   expect(wx.calls.toasts).toEqual(['网络超时，请检查网络后重试'])
 })
 
+test('the server\'s 500 (internal_error) and a 5xx without our body read the same to the shopper', async () => {
+  wx.setBackend({
+    'GET /bug': [500, { error: 'internal_error', message: '系统错误，请稍后重试' }],
+    'GET /proxy': [502, '<html>Bad Gateway</html>'],
+  })
+  await expect(api.request({ url: '/bug', auth: false })).rejects.toMatchObject({
+    code: 'internal_error',
+    message: '服务器开小差了，请稍后重试',
+    httpStatus: 500,
+  })
+  await expect(api.request({ url: '/proxy', auth: false })).rejects.toMatchObject({
+    code: 'SERVER_ERROR',
+    message: '服务器开小差了，请稍后重试',
+    httpStatus: 502,
+  })
+  // One toast: the same message is not shown again while it is on screen.
+  expect(wx.calls.toasts).toEqual(['服务器开小差了，请稍后重试'])
+})
+
 test('loading is counted across calls and hidden before the error toast', async () => {
   let release
   const gate = new Promise((resolve) => (release = resolve))
@@ -115,11 +134,11 @@ test('loading is counted across calls and hidden before the error toast', async 
       await gate
       return { ok: true }
     },
-    'GET /broken': [500, { error: 'server_error' }],
+    'GET /broken': [500, { error: 'internal_error' }],
   })
   const slow = api.request({ url: '/slow', auth: false, loading: true })
   const broken = api.request({ url: '/broken', auth: false, loading: '加载中' }).catch((e) => e)
-  expect((await broken).code).toBe('server_error')
+  expect((await broken).code).toBe('internal_error')
   // The failed call hid the indicator before its toast, though the slow call still runs.
   expect(wx.calls.ui).toEqual(['loading:加载中', 'hide', 'toast:服务器开小差了，请稍后重试'])
   release()

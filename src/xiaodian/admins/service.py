@@ -19,7 +19,7 @@ from xiaodian.admins.errors import (
 from xiaodian.admins.schemas import AdminCreate, AdminOut, AdminPatch, AdminTokenOut
 from xiaodian.auth.service import IssuedToken, issue_token, revoke_all
 from xiaodian.core import clock
-from xiaodian.core.db import Database
+from xiaodian.core.db import Database, affected
 from xiaodian.core.security import DUMMY_PASSWORD_HASH, hash_password, verify_password
 from xiaodian.models import AdminUser
 from xiaodian.models.admins import ROLE_OWNER
@@ -191,7 +191,7 @@ async def change_password(
             .where(AdminUser.id == admin_id, AdminUser.password_hash == old_hash)
             .values(password_hash=new_hash, failed_logins=0, locked_until=None)
         )
-        if changed.rowcount != 1:  # type: ignore[attr-defined]
+        if affected(changed) != 1:
             raise PasswordChangedMeanwhile()
         await revoke_all(session, subject="admin", subject_id=admin_id)
         if new_session_ttl is None:

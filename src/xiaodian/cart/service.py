@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from xiaodian.cart.errors import CartFull, CartItemNotFound, CartQuantityLimit
 from xiaodian.cart.schemas import CartLineOut, CartOut
-from xiaodian.catalog.errors import GoodsOffShelf, OutOfStock, SkuNotFound
+from xiaodian.catalog.errors import GoodsOffShelf, SkuNotFound
 from xiaodian.catalog.queries import (
     CARD_IMAGE_WIDTH,
     is_purchasable,
@@ -18,6 +18,7 @@ from xiaodian.catalog.queries import (
     spec_text,
 )
 from xiaodian.core import urls
+from xiaodian.inventory.errors import OutOfStock
 from xiaodian.models import CartItem, Goods, Sku
 
 MAX_LINES = 100

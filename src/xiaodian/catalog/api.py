@@ -7,14 +7,13 @@ from typing import Annotated, Any
 from fastapi import APIRouter, BackgroundTasks, Query, Request
 
 from xiaodian.auth.deps import bearer_token, user_from_request
-from xiaodian.catalog import service
+from xiaodian.catalog import service, viewers
 from xiaodian.catalog.schemas import CategoryOut, GoodsCard, GoodsDetail, GoodsQuery, HomeOut
 from xiaodian.core.pagination import Page, PageNumber, PageSize
 from xiaodian.core.responses import RawJSONResponse
 from xiaodian.deps import ContextDep, IdPath, SessionDep
 from xiaodian.reviews import service as reviews
 from xiaodian.reviews.schemas import ReviewOut
-from xiaodian.users import service as users
 
 router = APIRouter(tags=["catalog"])
 
@@ -43,10 +42,11 @@ async def goods_detail(
     detail, anonymous = await service.cached_goods_detail(context, goods_id)
     if bearer_token(request) is None:
         return RawJSONResponse(anonymous)
+    viewer = viewers.viewer()
     async with context.db.transaction(write=False) as session:
         user = await user_from_request(session, request)
-        favorite = await users.is_favorite(session, user_id=user.id, goods_id=goods_id)
-    background.add_task(users.record_footprint, context, user_id=user.id, goods_id=goods_id)
+        favorite = await viewer.is_favorite(session, user_id=user.id, goods_id=goods_id)
+    background.add_task(viewer.record_view, context, user_id=user.id, goods_id=goods_id)
     return detail.model_copy(update={"is_favorite": favorite})
 
 

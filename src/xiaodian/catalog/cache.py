@@ -68,6 +68,13 @@ def forget_goods_after_commit(session: AsyncSession, goods_ids: Iterable[int]) -
     after_commit(session, forget)
 
 
+async def forget_everything(context: AppContext) -> None:
+    """Forget lists, home, categories and every goods item's card and detail, in every
+    process (what the shop's settings change shows everywhere)."""
+    await context.near_cache.invalidate(NAMESPACE)
+    await context.near_cache.invalidate(GOODS)
+
+
 async def forget_goods(context: AppContext, goods_ids: Iterable[int]) -> None:
     """Forget these goods items' cards and details now, in every process."""
     await context.near_cache.invalidate_keys(GOODS, goods_keys(goods_ids))

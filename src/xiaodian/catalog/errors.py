@@ -37,8 +37,3 @@ class InvalidCategory(ShopError):
     status_code = 422
     code = "invalid_category"
     default_message = "分类设置有误"
-
-
-class OutOfStock(Conflict):
-    code = "out_of_stock"
-    default_message = "库存不足"

@@ -16,7 +16,7 @@ import time
 import uuid
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Iterable, Mapping
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from xiaodian.core.bus import Bus
 
@@ -68,7 +68,7 @@ class NearCache:
         """The cached answer, or `loader()`'s; concurrent misses for one key load once."""
         value = self.get(namespace, key)
         if value is not None:
-            return value  # type: ignore[no-any-return]
+            return cast(T, value)
         pending = self._loading.get((namespace, key))
         if pending is not None:
             return await asyncio.shield(pending)

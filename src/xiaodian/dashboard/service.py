@@ -25,6 +25,7 @@ from xiaodian.dashboard.schemas import (
 )
 from xiaodian.models import Goods, Order, OrderLine, Refund, Sku
 from xiaodian.orders.state import Status
+from xiaodian.payments.vocabulary import RefundStatus
 
 LOW_STOCK_THRESHOLD = 10
 TREND_DAYS = 30
@@ -54,7 +55,7 @@ async def day_stats(session: AsyncSession, *, day: date) -> DayStats:
     refunds, refund_fen = (
         await session.execute(
             select(func.count(Refund.id), func.coalesce(func.sum(Refund.amount_fen), 0)).where(
-                Refund.status == "succeeded",
+                Refund.status == RefundStatus.SUCCEEDED,
                 Refund.refunded_at >= start,
                 Refund.refunded_at < end,
             )

@@ -6,7 +6,10 @@ import dataclasses
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any, ClassVar, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
+
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
 
 
 class Event:
@@ -20,7 +23,7 @@ class Event:
         cls.name = cls.__name__
 
     def to_payload(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)  # type: ignore[call-overload, no-any-return]
+        return dataclasses.asdict(cast("DataclassInstance", self))
 
     @classmethod
     def from_payload(cls, payload: dict[str, Any]) -> Event:

@@ -18,6 +18,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from xiaodian import pricing
+from xiaodian.addresses.errors import AddressNotFound
+from xiaodian.addresses.schemas import AddressOut
 from xiaodian.cart import service as cart
 from xiaodian.cart.errors import CartQuantityLimit
 from xiaodian.catalog.errors import GoodsOffShelf, SkuNotFound
@@ -39,8 +41,6 @@ from xiaodian.orders.schemas import CheckoutIn, OrderCreate, OrderOut, PreviewLi
 from xiaodian.orders.service import get_order
 from xiaodian.orders.state import Status
 from xiaodian.shop.service import current_settings, freight_rule
-from xiaodian.users.errors import AddressNotFound
-from xiaodian.users.schemas import AddressOut
 
 
 @dataclass(frozen=True)

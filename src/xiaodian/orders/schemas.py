@@ -7,9 +7,9 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field, model_validator
 
+from xiaodian.addresses.schemas import AddressOut
 from xiaodian.core.pagination import PageNumber, PageSize
 from xiaodian.core.types import Id, Keyword, Name, Quantity, ShortText
-from xiaodian.users.schemas import AddressOut
 
 OrderTab = Literal[
     "all",
@@ -155,3 +155,11 @@ class ShipIn(BaseModel):
 
 class CloseIn(BaseModel):
     reason: ShortText = ""
+
+
+class OrderCounts(BaseModel):
+    pending_payment: int = 0
+    paid: int = 0
+    shipped: int = 0
+    to_review: int = 0
+    after_sale: int = 0

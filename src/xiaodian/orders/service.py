@@ -13,10 +13,9 @@ from xiaodian.core.pagination import Page, offset_of
 from xiaodian.models import Order, OrderLine
 from xiaodian.orders import actions
 from xiaodian.orders.errors import OrderNotFound, OrderNotPending
-from xiaodian.orders.schemas import OrderOut, OrderTab
+from xiaodian.orders.schemas import OrderCounts, OrderOut, OrderTab
 from xiaodian.orders.state import Status
 from xiaodian.orders.views import TAB_STATUSES, WITH_LINES, order_out, orders_out, timelines
-from xiaodian.users.schemas import OrderCounts
 
 # ---- reading ----
 

@@ -5,7 +5,6 @@ reconcile), failed, mismatched or refunded automatically, and of refunds that fa
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Literal
 
 from prometheus_client import Counter
 from pydantic import BaseModel
@@ -17,6 +16,16 @@ from xiaodian.context import AppContext
 from xiaodian.core import clock
 from xiaodian.core.pagination import Page
 from xiaodian.models import Order, Payment, PaymentAnomaly, Refund
+from xiaodian.orders.state import Status as OrderStatus
+from xiaodian.payments.vocabulary import (
+    AT_THE_CHANNEL,
+    UNSETTLED,
+    AnomalyKind,
+    PaymentStatus,
+    RecordedAnomaly,
+    RefundStatus,
+    recorded_as,
+)
 
 NOTIFICATIONS = Counter(
     "xiaodian_payment_notifications",
@@ -30,12 +39,11 @@ CALLS = Counter(
 )
 REFUNDS = Counter("xiaodian_refunds", "Refunds by channel and outcome", ["channel", "outcome"])
 
-AnomalyKind = Literal["stuck", "failed", "mismatched", "auto_refunded", "refund_failed"]
 LIST_LIMIT = 500
 
 
 class AnomalyOut(BaseModel):
-    kind: str
+    kind: AnomalyKind
     channel: str
     order_id: int | None
     order_no: str
@@ -48,7 +56,7 @@ class AnomalyOut(BaseModel):
 async def record(
     session: AsyncSession,
     *,
-    kind: str,
+    kind: RecordedAnomaly,
     event_key: str,
     channel: str,
     order_id: int | None,
@@ -76,17 +84,17 @@ async def record(
 
 
 async def anomalies(
-    session: AsyncSession, *, kind: str | None, page: int, page_size: int
+    session: AsyncSession, *, kind: AnomalyKind | None, page: int, page_size: int
 ) -> Page[AnomalyOut]:
     """Everything about money that needs a person, newest first."""
     found: list[AnomalyOut] = []
-    if kind in (None, "stuck"):
+    if kind in (None, AnomalyKind.STUCK):
         found += await _stuck(session)
-    if kind in (None, "failed"):
+    if kind in (None, AnomalyKind.FAILED):
         found += await _failed_prepays(session)
-    if kind in (None, "mismatched", "auto_refunded"):
+    if kind is None or recorded_as(kind):
         found += await _recorded(session, kind)
-    if kind in (None, "refund_failed"):
+    if kind in (None, AnomalyKind.REFUND_FAILED):
         found += await _failed_refunds(session)
     missing = {a.order_id for a in found if a.order_id and not a.order_no}
     if missing:
@@ -112,9 +120,9 @@ def _stuck_detail(payment: Payment, order_status: str) -> str:
     tries = f"，已尝试 {payment.check_failures} 次" if payment.check_failures else ""
     if payment.check_error:
         return f"对账出错{tries}，系统会稍后重试：{payment.check_error}"
-    if payment.status == "closed":
+    if payment.status == PaymentStatus.CLOSED:
         return f"订单已关闭，渠道尚未给出最终支付结果{tries}，请到商户平台核对"
-    return f"支付结果未确认（订单{'已关闭' if order_status == 'closed' else '待支付'}）"
+    return f"支付结果未确认（订单{'已关闭' if order_status == OrderStatus.CLOSED else '待支付'}）"
 
 
 async def _stuck(session: AsyncSession) -> list[AnomalyOut]:
@@ -128,20 +136,20 @@ async def _stuck(session: AsyncSession) -> list[AnomalyOut]:
         select(Payment, Order.order_no, Order.status)
         .join(Order, Order.id == Payment.order_id)
         .where(
-            ((Payment.status == "pending") & prepaid & (Payment.created_at < limit))
+            ((Payment.status == PaymentStatus.PENDING) & prepaid & (Payment.created_at < limit))
             | (
-                (Payment.status == "closed")
+                (Payment.status == PaymentStatus.CLOSED)
                 & Payment.next_check_at.isnot(None)
                 & (Payment.closed_at < limit)
             )
-            | (Payment.status.in_(("pending", "closed")) & Payment.check_error.isnot(None))
+            | (Payment.status.in_(UNSETTLED) & Payment.check_error.isnot(None))
         )
         .order_by(Payment.id.desc())
         .limit(LIST_LIMIT)
     )
     return [
         AnomalyOut(
-            kind="stuck",
+            kind=AnomalyKind.STUCK,
             channel=payment.channel,
             order_id=payment.order_id,
             order_no=order_no,
@@ -164,7 +172,7 @@ async def _failed_prepays(session: AsyncSession) -> list[AnomalyOut]:
     )
     return [
         AnomalyOut(
-            kind="failed",
+            kind=AnomalyKind.FAILED,
             channel=payment.channel,
             order_id=payment.order_id,
             order_no=order_no,
@@ -177,15 +185,23 @@ async def _failed_prepays(session: AsyncSession) -> list[AnomalyOut]:
     ]
 
 
-async def _recorded(session: AsyncSession, kind: str | None) -> list[AnomalyOut]:
+def _listed_as(recorded: str) -> AnomalyKind:
+    """A row's kind as listed; a kind no release records any more lists as a mismatch."""
+    try:
+        return RecordedAnomaly(recorded).listed_as
+    except ValueError:
+        return AnomalyKind.MISMATCHED
+
+
+async def _recorded(session: AsyncSession, kind: AnomalyKind | None) -> list[AnomalyOut]:
     statement = select(PaymentAnomaly).order_by(PaymentAnomaly.id.desc()).limit(LIST_LIMIT)
-    if kind == "auto_refunded":
-        statement = statement.where(PaymentAnomaly.kind == "auto_refunded")
-    elif kind == "mismatched":
-        statement = statement.where(PaymentAnomaly.kind != "auto_refunded")
+    if kind == AnomalyKind.AUTO_REFUNDED:
+        statement = statement.where(PaymentAnomaly.kind == RecordedAnomaly.AUTO_REFUNDED)
+    elif kind == AnomalyKind.MISMATCHED:
+        statement = statement.where(PaymentAnomaly.kind != RecordedAnomaly.AUTO_REFUNDED)
     return [
         AnomalyOut(
-            kind="auto_refunded" if anomaly.kind == "auto_refunded" else "mismatched",
+            kind=_listed_as(anomaly.kind),
             channel=anomaly.channel,
             order_id=anomaly.order_id,
             order_no="",
@@ -199,7 +215,7 @@ async def _recorded(session: AsyncSession, kind: str | None) -> list[AnomalyOut]
 
 
 def _refund_detail(refund: Refund) -> str:
-    if refund.status == "failed":
+    if refund.status == RefundStatus.FAILED:
         return refund.failure_message or "退款失败"
     return f"退款处理出错，已尝试 {refund.check_failures} 次，系统会稍后重试：{refund.check_error}"
 
@@ -210,15 +226,15 @@ async def _failed_refunds(session: AsyncSession) -> list[AnomalyOut]:
         select(Refund, Order.order_no)
         .join(Order, Order.id == Refund.order_id)
         .where(
-            (Refund.status == "failed")
-            | (Refund.status.in_(("approved", "processing")) & Refund.check_error.isnot(None))
+            (Refund.status == RefundStatus.FAILED)
+            | (Refund.status.in_(AT_THE_CHANNEL) & Refund.check_error.isnot(None))
         )
         .order_by(Refund.id.desc())
         .limit(LIST_LIMIT)
     )
     return [
         AnomalyOut(
-            kind="refund_failed",
+            kind=AnomalyKind.REFUND_FAILED,
             channel="",
             order_id=refund.order_id,
             order_no=order_no,

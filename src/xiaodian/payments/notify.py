@@ -21,12 +21,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from xiaodian.context import AppContext
 from xiaodian.integrations.alipay import InvalidAlipayNotification, check_notification
 from xiaodian.integrations.wechat.pay_errors import InvalidNotification
-from xiaodian.integrations.wechat.pay_types import Transaction
+from xiaodian.integrations.wechat.pay_types import Notification, Transaction
 from xiaodian.integrations.wechat.pay_v2 import notify_reply
 from xiaodian.integrations.wechat.pay_v3 import NOTIFY_ACK_STATUS, notify_failure_body
 from xiaodian.models import Payment, PaymentNotification
 from xiaodian.payments import gateway, monitor, refund_service
 from xiaodian.payments.settle import apply_success
+from xiaodian.payments.vocabulary import NotificationOutcome, RecordedAnomaly, ignored
 
 log = logging.getLogger(__name__)
 
@@ -61,7 +62,7 @@ async def _claim(
         event_key=event_key[:96],
         event_type=event_type,
         out_trade_no=out_trade_no[:64],
-        outcome="received",
+        outcome=NotificationOutcome.RECEIVED,
         payload=dict(payload),
     )
     try:
@@ -91,7 +92,7 @@ async def _apply_transaction(
         if payment is None:
             await monitor.record(
                 session,
-                kind="unknown_order",
+                kind=RecordedAnomaly.UNKNOWN_ORDER,
                 event_key=event_key,
                 channel=channel,
                 order_id=None,
@@ -99,11 +100,11 @@ async def _apply_transaction(
                 amount_fen=tx.total_fen,
                 detail="收到未知订单的付款通知",
             )
-            return "unknown_order"
+            return NotificationOutcome.UNKNOWN_ORDER
         if tx.is_paid and tx.total_fen != payment.amount_fen:
             await monitor.record(
                 session,
-                kind="amount_mismatch",
+                kind=RecordedAnomaly.AMOUNT_MISMATCH,
                 event_key=event_key,
                 channel=channel,
                 order_id=payment.order_id,
@@ -111,7 +112,7 @@ async def _apply_transaction(
                 amount_fen=tx.total_fen,
                 detail=f"通知金额 {tx.total_fen} 分与订单 {payment.amount_fen} 分不符",
             )
-            return "mismatch"
+            return NotificationOutcome.MISMATCH
         event = await _claim(
             session,
             channel=channel,
@@ -125,9 +126,9 @@ async def _apply_transaction(
             },
         )
         if event is None:
-            return "duplicate"
+            return NotificationOutcome.DUPLICATE
         if not tx.is_paid:
-            event.outcome = f"ignored_{tx.trade_state.lower()}"
+            event.outcome = ignored(tx.trade_state)
             return event.outcome
         event.outcome = await apply_success(
             session,
@@ -140,6 +141,27 @@ async def _apply_transaction(
         return event.outcome
 
 
+async def _apply_refund_report(context: AppContext, note: Notification) -> NotificationOutcome:
+    refund = note.refund()
+    async with context.db.transaction() as session:
+        claimed = await _claim(
+            session,
+            channel="wechat",
+            event_key=note.id,
+            event_type=note.event_type,
+            out_trade_no=refund.out_trade_no or "",
+            payload={"out_refund_no": refund.out_refund_no, "status": refund.status},
+        )
+        if claimed is None:
+            return NotificationOutcome.DUPLICATE
+        return await refund_service.on_channel_report(
+            session,
+            out_refund_no=refund.out_refund_no,
+            status=refund.status,
+            channel_refund_id=refund.refund_id,
+        )
+
+
 async def wechat_v3(context: AppContext, headers: Mapping[str, str], body: bytes) -> Answer:
     gateways = await gateway.current(context)
     if gateways.wechat_v3 is None:
@@ -148,46 +170,27 @@ async def wechat_v3(context: AppContext, headers: Mapping[str, str], body: bytes
     try:
         note = client.parse_notification(headers, body)
     except InvalidNotification as error:
-        monitor.NOTIFICATIONS.labels("wechat", "rejected").inc()
+        monitor.NOTIFICATIONS.labels("wechat", NotificationOutcome.REJECTED).inc()
         log.warning("rejected a WeChat Pay notification: %s", error.reason)
         return _v3_fail(error.reason, error.code)
     if note.original_type not in ("transaction", "refund"):
-        monitor.NOTIFICATIONS.labels("wechat", "rejected").inc()
+        monitor.NOTIFICATIONS.labels("wechat", NotificationOutcome.REJECTED).inc()
         log.warning("rejected a WeChat Pay notification of type %.32r", note.original_type)
         return _v3_fail("unknown original_type", "unknown_original_type")
     if note.original_type == "refund":
-        refund = note.refund()
-        async with context.db.transaction() as session:
-            if (
-                await _claim(
-                    session,
-                    channel="wechat",
-                    event_key=note.id,
-                    event_type=note.event_type,
-                    out_trade_no=refund.out_trade_no or "",
-                    payload={"out_refund_no": refund.out_refund_no, "status": refund.status},
-                )
-                is None
-            ):
-                outcome = "duplicate"
-            else:
-                outcome = await refund_service.on_channel_report(
-                    session,
-                    out_refund_no=refund.out_refund_no,
-                    status=refund.status,
-                    channel_refund_id=refund.refund_id,
-                )
-        monitor.NOTIFICATIONS.labels("wechat", outcome).inc()
+        monitor.NOTIFICATIONS.labels("wechat", await _apply_refund_report(context, note)).inc()
         return _v3_ok()
     tx = note.transaction()
     if tx.appid != client.config.appid or tx.mchid != client.config.mchid:
-        monitor.NOTIFICATIONS.labels("wechat", "rejected").inc()
+        monitor.NOTIFICATIONS.labels("wechat", NotificationOutcome.REJECTED).inc()
         return _v3_fail("appid/mchid mismatch", "appid_mismatch")
     outcome = await _apply_transaction(
         context, channel="wechat", event_key=note.id, event_type=note.event_type, tx=tx
     )
     monitor.NOTIFICATIONS.labels("wechat", outcome).inc()
-    return _v3_fail("amount mismatch", "amount_mismatch") if outcome == "mismatch" else _v3_ok()
+    if outcome == NotificationOutcome.MISMATCH:
+        return _v3_fail("amount mismatch", "amount_mismatch")
+    return _v3_ok()
 
 
 async def wechat_v2(context: AppContext, body: bytes) -> Answer:
@@ -203,10 +206,10 @@ async def wechat_v2(context: AppContext, body: bytes) -> Answer:
     try:
         tx = client.parse_notification(body)
     except InvalidNotification as error:
-        monitor.NOTIFICATIONS.labels("wechat", "rejected").inc()
+        monitor.NOTIFICATIONS.labels("wechat", NotificationOutcome.REJECTED).inc()
         return xml(False, error.reason)
     if tx.appid != client.config.appid or tx.mchid != client.config.mchid:
-        monitor.NOTIFICATIONS.labels("wechat", "rejected").inc()
+        monitor.NOTIFICATIONS.labels("wechat", NotificationOutcome.REJECTED).inc()
         return xml(False, "appid/mchid mismatch")
     outcome = await _apply_transaction(
         context,
@@ -216,7 +219,8 @@ async def wechat_v2(context: AppContext, body: bytes) -> Answer:
         tx=tx,
     )
     monitor.NOTIFICATIONS.labels("wechat", outcome).inc()
-    return xml(outcome != "mismatch", "OK" if outcome != "mismatch" else "amount mismatch")
+    accepted = outcome != NotificationOutcome.MISMATCH
+    return xml(accepted, "OK" if accepted else "amount mismatch")
 
 
 async def alipay(context: AppContext, form: Mapping[str, str]) -> Answer:
@@ -244,7 +248,7 @@ async def alipay(context: AppContext, form: Mapping[str, str]) -> Answer:
                 seller_id=client.config.seller_id,
             )
     except InvalidAlipayNotification as error:
-        monitor.NOTIFICATIONS.labels("alipay", "rejected").inc()
+        monitor.NOTIFICATIONS.labels("alipay", NotificationOutcome.REJECTED).inc()
         log.warning("rejected an Alipay notification: %s", error.reason)
         return text("fail")
     status = note.trade_status
@@ -267,4 +271,4 @@ async def alipay(context: AppContext, form: Mapping[str, str]) -> Answer:
         tx=tx,
     )
     monitor.NOTIFICATIONS.labels("alipay", outcome).inc()
-    return text("fail" if outcome == "mismatch" else "success")
+    return text("fail" if outcome == NotificationOutcome.MISMATCH else "success")

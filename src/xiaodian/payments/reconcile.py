@@ -24,31 +24,38 @@ from xiaodian.models import Payment
 from xiaodian.payments import backoff, monitor, trade_channel
 from xiaodian.payments.settle import apply_success
 from xiaodian.payments.trade_channel import RemoteState
+from xiaodian.payments.vocabulary import (
+    SETTLED_BY_REPORT,
+    UNSETTLED,
+    CheckOutcome,
+    NotificationOutcome,
+    PaymentStatus,
+)
 
 log = logging.getLogger(__name__)
 
 RECHECK_EVERY = timedelta(minutes=1)
 PENDING_ASKED_FOR = timedelta(days=2)
 BATCH = 100
-UNSETTLED = ("pending", "closed")
+Outcome = NotificationOutcome | CheckOutcome
 
 
-async def reconcile_payment(context: AppContext, *, payment_id: int) -> str:
+async def reconcile_payment(context: AppContext, *, payment_id: int) -> Outcome:
     """Ask the channel about one payment and apply what it says; returns what happened
     (`unknown` when the channel gave no answer: the payment is asked again later)."""
     async with context.db.transaction(write=False) as session:
         payment = await session.get(Payment, payment_id)
         if payment is None or payment.status not in UNSETTLED:
-            return "settled"
+            return CheckOutcome.SETTLED
     try:
         state = await trade_channel.query(context, payment)
     except trade_channel.NoAnswer as error:
         monitor.CALLS.labels(payment.channel, "query", getattr(error, "code", "error")).inc()
         await _back_off(context, payment, error=None)
-        return "unknown"
+        return CheckOutcome.UNKNOWN
     monitor.CALLS.labels(payment.channel, "query", "ok").inc()
     outcome = await _apply_answer(context, payment_id, state)
-    if outcome == "still_open":
+    if outcome == CheckOutcome.STILL_OPEN:
         # Closed here but still payable there (closing it failed): close it again.
         await trade_channel.close(
             context, channel=payment.channel, api=payment.api, out_trade_no=payment.out_trade_no
@@ -56,14 +63,14 @@ async def reconcile_payment(context: AppContext, *, payment_id: int) -> str:
     return outcome
 
 
-async def _apply_answer(context: AppContext, payment_id: int, state: RemoteState) -> str:
+async def _apply_answer(context: AppContext, payment_id: int, state: RemoteState) -> Outcome:
     now = clock.now()
     async with context.db.transaction() as session:
         payment = await session.get(Payment, payment_id, populate_existing=True)
         if payment is None or payment.status not in UNSETTLED:
-            return "settled"
-        was_closed = payment.status == "closed"
-        outcome = "closed" if state.closed else "unpaid"
+            return CheckOutcome.SETTLED
+        was_closed = payment.status == PaymentStatus.CLOSED
+        outcome: Outcome = CheckOutcome.CLOSED if state.closed else CheckOutcome.UNPAID
         if state.paid and state.amount_fen is not None:
             outcome = await apply_success(
                 session,
@@ -74,10 +81,12 @@ async def _apply_answer(context: AppContext, payment_id: int, state: RemoteState
                 event_key=f"query:{payment.channel}:{payment.out_trade_no}",
             )
             monitor.NOTIFICATIONS.labels(payment.channel, f"reconciled_{outcome}").inc()
-        applied = outcome in ("paid", "refunded_after_close", "duplicate")
+        applied = outcome in SETTLED_BY_REPORT
         # A closed payment is done once the answer is final (a mismatch is listed already);
         # a pending one is asked again every minute until its order is paid or closes.
-        final = applied or (was_closed and (state.closed or outcome == "mismatch"))
+        final = applied or (
+            was_closed and (state.closed or outcome == NotificationOutcome.MISMATCH)
+        )
         failures = payment.check_failures + 1 if was_closed and not final else 0
         if final:
             next_check_at = None
@@ -96,7 +105,7 @@ async def _apply_answer(context: AppContext, payment_id: int, state: RemoteState
             )
         )
     if was_closed and not final and not state.paid:
-        return "still_open"
+        return CheckOutcome.STILL_OPEN
     return outcome
 
 
@@ -135,13 +144,13 @@ async def reconcile_pending_payments(context: AppContext) -> int:
     prepaid = (Payment.prepay_id.isnot(None)) | (Payment.channel == "alipay")
     not_backed_off = Payment.next_check_at.is_(None) | (Payment.next_check_at <= now)
     pending_due = (
-        (Payment.status == "pending")
+        (Payment.status == PaymentStatus.PENDING)
         & prepaid
         & (Payment.created_at <= waited)
         & (Payment.created_at >= now - PENDING_ASKED_FOR)
         & not_backed_off
     )
-    closed_due = (Payment.status == "closed") & (Payment.next_check_at <= now)
+    closed_due = (Payment.status == PaymentStatus.CLOSED) & (Payment.next_check_at <= now)
     async with context.db.transaction(write=False) as session:
         due = (
             await session.scalars(
@@ -155,5 +164,5 @@ async def reconcile_pending_payments(context: AppContext) -> int:
         except Exception as error:  # one payment's failure never stops the others
             await _fail_safely(context, payment_id, error)
             continue
-        settled += outcome in ("paid", "refunded_after_close")
+        settled += outcome in (NotificationOutcome.PAID, NotificationOutcome.REFUNDED_AFTER_CLOSE)
     return settled

@@ -30,18 +30,24 @@ from xiaodian.payments.schemas import (
     RefundOut,
     RefundRequestIn,
 )
+from xiaodian.payments.vocabulary import (
+    AT_THE_CHANNEL,
+    MONEY_OUT,
+    OPEN_REFUNDS,
+    NotificationOutcome,
+    PaymentStatus,
+    RefundKind,
+    RefundStatus,
+)
 from xiaodian.pricing import refund_share
 
 log = logging.getLogger(__name__)
-
-OPEN = ("requested", "approved", "processing")
-MONEY_OUT = ("approved", "processing", "succeeded")
 
 
 async def _paid_payment(session: AsyncSession, order_id: int) -> Payment | None:
     return await session.scalar(
         select(Payment)
-        .where(Payment.order_id == order_id, Payment.status == "succeeded")
+        .where(Payment.order_id == order_id, Payment.status == PaymentStatus.SUCCEEDED)
         .order_by(Payment.paid_at)
         .limit(1)
     )
@@ -95,7 +101,9 @@ async def request_refund(
     if payment is None:
         raise RefundNotAllowed("订单没有在线支付记录，请联系商家")
     busy = await session.scalar(
-        select(func.count(Refund.id)).where(Refund.order_id == order.id, Refund.status.in_(OPEN))
+        select(func.count(Refund.id)).where(
+            Refund.order_id == order.id, Refund.status.in_(OPEN_REFUNDS)
+        )
     )
     if busy:
         raise RefundNotAllowed("已有退款申请在处理中")
@@ -123,8 +131,8 @@ async def request_refund(
         order_id=order.id,
         payment_id=payment.id,
         out_refund_no=f"R{order.order_no}{number:02d}",
-        kind="after_sale",
-        status="requested",
+        kind=RefundKind.AFTER_SALE,
+        status=RefundStatus.REQUESTED,
         amount_fen=amount,
         reason=data.reason,
         lines=items,
@@ -155,9 +163,12 @@ async def reject(session: AsyncSession, *, refund_id: int, admin_id: int, reason
     refund = await _refund(session, refund_id)
     won = await session.execute(
         update(Refund)
-        .where(Refund.id == refund.id, Refund.status == "requested")
+        .where(Refund.id == refund.id, Refund.status == RefundStatus.REQUESTED)
         .values(
-            status="rejected", reject_reason=reason, decided_by=admin_id, decided_at=clock.now()
+            status=RefundStatus.REJECTED,
+            reject_reason=reason,
+            decided_by=admin_id,
+            decided_at=clock.now(),
         )
     )
     if affected(won) != 1:
@@ -176,8 +187,8 @@ async def approve(context: AppContext, *, refund_id: int, admin_id: int) -> Refu
         refund = await _refund(session, refund_id)
         won = await session.execute(
             update(Refund)
-            .where(Refund.id == refund.id, Refund.status == "requested")
-            .values(status="approved", decided_by=admin_id, decided_at=clock.now())
+            .where(Refund.id == refund.id, Refund.status == RefundStatus.REQUESTED)
+            .values(status=RefundStatus.APPROVED, decided_by=admin_id, decided_at=clock.now())
         )
         if affected(won) != 1:
             raise RefundStateConflict()
@@ -203,8 +214,8 @@ async def retry(context: AppContext, *, refund_id: int) -> RefundOut:
         refund = await _refund(session, refund_id)
         won = await session.execute(
             update(Refund)
-            .where(Refund.id == refund.id, Refund.status == "failed")
-            .values(status="approved", failure_message=None)
+            .where(Refund.id == refund.id, Refund.status == RefundStatus.FAILED)
+            .values(status=RefundStatus.APPROVED, failure_message=None)
         )
         if affected(won) != 1:
             raise RefundStateConflict()
@@ -234,7 +245,7 @@ async def back_off(context: AppContext, refund_id: int, *, error: BaseException 
     sweep waits longer after each failure in a row), and say why."""
     async with context.db.transaction() as session:
         refund = await session.get(Refund, refund_id, populate_existing=True)
-        if refund is None or refund.status not in ("approved", "processing"):
+        if refund is None or refund.status not in AT_THE_CHANNEL:
             return
         refund.check_failures += 1
         refund.next_check_at = backoff.next_try_at(
@@ -265,7 +276,7 @@ async def submit(context: AppContext, *, refund_id: int) -> None:
     async with context.db.transaction(write=False) as session:
         refund = await _refund(session, refund_id)
         payment = await session.get(Payment, refund.payment_id)
-    if refund.status != "approved" or payment is None:
+    if refund.status != RefundStatus.APPROVED or payment is None:
         return
     channel = payment.channel
     try:
@@ -276,7 +287,7 @@ async def submit(context: AppContext, *, refund_id: int) -> None:
         await back_off(context, refund_id, error=None)
         return
     except refund_channel.Refused as error:
-        monitor.REFUNDS.labels(channel, "failed").inc()
+        monitor.REFUNDS.labels(channel, RefundStatus.FAILED).inc()
         await _mark_failed(context, refund_id, getattr(error, "message", str(error)))
         return
     async with context.db.transaction() as session:
@@ -288,21 +299,21 @@ async def submit(context: AppContext, *, refund_id: int) -> None:
         else:
             await session.execute(
                 update(Refund)
-                .where(Refund.id == refund_id, Refund.status == "approved")
+                .where(Refund.id == refund_id, Refund.status == RefundStatus.APPROVED)
                 .values(
-                    status="processing",
+                    status=RefundStatus.PROCESSING,
                     submitted_at=clock.now(),
                     channel_refund_id=sent.channel_refund_id,
                 )
             )
-            monitor.REFUNDS.labels(channel, "processing").inc()
+            monitor.REFUNDS.labels(channel, RefundStatus.PROCESSING).inc()
 
 
 async def _fail(session: AsyncSession, refund_id: int, message: str) -> None:
     await session.execute(
         update(Refund)
-        .where(Refund.id == refund_id, Refund.status.in_(("approved", "processing")))
-        .values(status="failed", failure_message=message[:255])
+        .where(Refund.id == refund_id, Refund.status.in_(AT_THE_CHANNEL))
+        .values(status=RefundStatus.FAILED, failure_message=message[:255])
     )
 
 
@@ -318,16 +329,20 @@ async def finish(session: AsyncSession, *, refund_id: int, channel_refund_id: st
     it was."""
     won = await session.execute(
         update(Refund)
-        .where(Refund.id == refund_id, Refund.status.in_(("approved", "processing")))
-        .values(status="succeeded", refunded_at=clock.now(), channel_refund_id=channel_refund_id)
+        .where(Refund.id == refund_id, Refund.status.in_(AT_THE_CHANNEL))
+        .values(
+            status=RefundStatus.SUCCEEDED,
+            refunded_at=clock.now(),
+            channel_refund_id=channel_refund_id,
+        )
     )
     if affected(won) != 1:
         return False
     refund = await _refund(session, refund_id)
     payment = await session.get(Payment, refund.payment_id)
     assert payment is not None
-    monitor.REFUNDS.labels(payment.channel, "succeeded").inc()
-    if refund.kind != "after_sale":
+    monitor.REFUNDS.labels(payment.channel, RefundStatus.SUCCEEDED).inc()
+    if refund.kind != RefundKind.AFTER_SALE:
         return True
     order = await orders.order_for_update(session, order_id=refund.order_id)
     await actions.settle_refund(
@@ -351,18 +366,15 @@ async def finish(session: AsyncSession, *, refund_id: int, channel_refund_id: st
 
 async def on_channel_report(
     session: AsyncSession, *, out_refund_no: str, status: str, channel_refund_id: str | None
-) -> str:
+) -> NotificationOutcome:
     """A refund notification or query said how it went."""
     refund_id = await session.scalar(select(Refund.id).where(Refund.out_refund_no == out_refund_no))
     if refund_id is None:
-        return "unknown_refund"
+        return NotificationOutcome.UNKNOWN_REFUND
     if status == "SUCCESS":
-        return (
-            "refunded"
-            if await finish(session, refund_id=refund_id, channel_refund_id=channel_refund_id)
-            else "duplicate"
-        )
+        finished = await finish(session, refund_id=refund_id, channel_refund_id=channel_refund_id)
+        return NotificationOutcome.REFUNDED if finished else NotificationOutcome.DUPLICATE
     if status in ("CLOSED", "ABNORMAL"):
         await _fail(session, refund_id, f"渠道返回 {status}")
-        return "refund_failed"
-    return "processing"
+        return NotificationOutcome.REFUND_FAILED
+    return NotificationOutcome.PROCESSING

@@ -15,6 +15,7 @@ from xiaodian.context import AppContext
 from xiaodian.core import clock
 from xiaodian.models import Payment, Refund
 from xiaodian.payments import refund_channel, refund_service
+from xiaodian.payments.vocabulary import NotificationOutcome, RefundStatus
 
 BATCH = 50
 SEND_AFTER = timedelta(seconds=30)
@@ -26,7 +27,7 @@ async def follow(context: AppContext, *, refund_id: int) -> bool:
     async with context.db.transaction(write=False) as session:
         refund = await session.get(Refund, refund_id)
         payment = await session.get(Payment, refund.payment_id) if refund else None
-    if refund is None or payment is None or refund.status != "processing":
+    if refund is None or payment is None or refund.status != RefundStatus.PROCESSING:
         return False
     status = await refund_channel.status(context, refund=refund, payment=payment)
     if status is None:
@@ -37,7 +38,7 @@ async def follow(context: AppContext, *, refund_id: int) -> bool:
         outcome = await refund_service.on_channel_report(
             session, out_refund_no=refund.out_refund_no, status=status, channel_refund_id=None
         )
-    return outcome == "refunded"
+    return outcome == NotificationOutcome.REFUNDED
 
 
 async def process_refunds(context: AppContext) -> int:
@@ -45,7 +46,7 @@ async def process_refunds(context: AppContext) -> int:
     now = clock.now()
     ready = Refund.next_check_at.is_(None) | (Refund.next_check_at <= now)
 
-    def due(status: str, waited: timedelta) -> Select[int]:
+    def due(status: RefundStatus, waited: timedelta) -> Select[int]:
         return (
             select(Refund.id)
             .where(Refund.status == status, Refund.updated_at <= now - waited, ready)
@@ -54,8 +55,8 @@ async def process_refunds(context: AppContext) -> int:
         )
 
     async with context.db.transaction(write=False) as session:
-        to_send = (await session.scalars(due("approved", SEND_AFTER))).all()
-        to_ask = (await session.scalars(due("processing", ASK_AFTER))).all()
+        to_send = (await session.scalars(due(RefundStatus.APPROVED, SEND_AFTER))).all()
+        to_ask = (await session.scalars(due(RefundStatus.PROCESSING, ASK_AFTER))).all()
     handled = 0
     for refund_id in to_send:
         try:

@@ -12,7 +12,8 @@ from xiaodian.core.pagination import Page, offset_of
 from xiaodian.models import Order, OrderLine, Refund
 from xiaodian.orders import service as orders
 from xiaodian.payments.errors import RefundNotFound
-from xiaodian.payments.schemas import REFUND_STATUS_TEXT, RefundLineOut, RefundOut
+from xiaodian.payments.schemas import RefundLineOut, RefundOut
+from xiaodian.payments.vocabulary import REFUND_STATUS_TEXT, RefundKind, RefundStatus
 
 
 async def _outs(session: AsyncSession, refunds: Sequence[Refund]) -> list[RefundOut]:
@@ -37,8 +38,8 @@ async def _outs(session: AsyncSession, refunds: Sequence[Refund]) -> list[Refund
             order_id=r.order_id,
             order_no=numbers.get(r.order_id, ""),
             out_refund_no=r.out_refund_no,
-            kind=r.kind,
-            status=r.status,
+            kind=RefundKind(r.kind),
+            status=RefundStatus(r.status),
             status_text=REFUND_STATUS_TEXT.get(r.status, r.status),
             amount_fen=r.amount_fen,
             reason=r.reason,
@@ -72,7 +73,7 @@ async def get_refund(session: AsyncSession, *, refund_id: int) -> RefundOut:
 async def list_refunds(
     session: AsyncSession,
     *,
-    status: str | None,
+    status: RefundStatus | None,
     page: int,
     page_size: int,
     order_id: int | None = None,

@@ -9,18 +9,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from xiaodian.core.pagination import PageNumber, PageSize
 from xiaodian.core.types import Id, Quantity, ShortText
+from xiaodian.payments.vocabulary import AnomalyKind, RefundKind, RefundStatus
 
 Channel = Literal["wechat", "alipay"]
-RefundStatus = Literal["requested", "rejected", "approved", "processing", "succeeded", "failed"]
-
-REFUND_STATUS_TEXT = {
-    "requested": "待审核",
-    "rejected": "已拒绝",
-    "approved": "退款中",
-    "processing": "退款中",
-    "succeeded": "已退款",
-    "failed": "退款失败",
-}
 
 
 class PayIn(BaseModel):
@@ -65,8 +56,8 @@ class RefundOut(BaseModel):
     order_id: int
     order_no: str
     out_refund_no: str
-    kind: str
-    status: str
+    kind: RefundKind
+    status: RefundStatus
     status_text: str
     amount_fen: int
     reason: str
@@ -91,6 +82,6 @@ class RejectIn(BaseModel):
 
 
 class AnomalyQuery(BaseModel):
-    kind: Literal["stuck", "failed", "mismatched", "auto_refunded", "refund_failed"] | None = None
+    kind: AnomalyKind | None = None
     page: PageNumber = 1
     page_size: PageSize = 20

@@ -29,6 +29,7 @@ from xiaodian.payments import gateway, monitor, reconcile, trade_channel
 from xiaodian.payments.errors import PaymentFailed, PaymentUnavailable
 from xiaodian.payments.events import PrepayClosed
 from xiaodian.payments.schemas import Channel, PayOut
+from xiaodian.payments.vocabulary import PaymentStatus
 
 log = logging.getLogger(__name__)
 
@@ -69,10 +70,11 @@ async def _prepare(
                 api=api,
                 out_trade_no=order.order_no,
                 amount_fen=order.total_fen,
+                status=PaymentStatus.PENDING,
             )
             session.add(payment)
             await session.flush()
-        elif payment.status != "pending":
+        elif payment.status != PaymentStatus.PENDING:
             raise OrderNotPending("该订单已支付或已关闭")
         reusable = (
             payment.prepay_id is not None
@@ -108,7 +110,7 @@ async def _store_prepay(context: AppContext, checkout: _Checkout, prepay_id: str
     async with context.db.transaction() as session:
         await session.execute(
             update(Payment)
-            .where(Payment.id == checkout.payment_id, Payment.status == "pending")
+            .where(Payment.id == checkout.payment_id, Payment.status == PaymentStatus.PENDING)
             .values(
                 prepay_id=prepay_id,
                 prepay_expires_at=expires,
@@ -179,7 +181,9 @@ async def start_payment(
             raise PaymentFailed(error.shopper_message, reason=error.code) from error
         monitor.CALLS.labels("wechat", "prepay", "ok").inc()
         await _store_prepay(context, checkout, prepay_id)
-    params = (client_v3 or client_v2).request_payment_params(prepay_id)  # type: ignore[union-attr]
+    client = client_v3 or client_v2
+    assert client is not None  # the channel's client was required above
+    params = client.request_payment_params(prepay_id)
     return PayOut(channel="wechat", out_trade_no=checkout.out_trade_no, **params)
 
 
@@ -196,7 +200,7 @@ async def close_payments_of_closed_order(session: AsyncSession, event: OrderClos
         (
             await session.execute(
                 select(Payment).where(
-                    Payment.order_id == event.order_id, Payment.status == "pending"
+                    Payment.order_id == event.order_id, Payment.status == PaymentStatus.PENDING
                 )
             )
         )
@@ -207,9 +211,9 @@ async def close_payments_of_closed_order(session: AsyncSession, event: OrderClos
         payable = payment.prepay_id is not None or payment.channel == "alipay"
         closed = await session.execute(
             update(Payment)
-            .where(Payment.id == payment.id, Payment.status == "pending")
+            .where(Payment.id == payment.id, Payment.status == PaymentStatus.PENDING)
             .values(
-                status="closed",
+                status=PaymentStatus.CLOSED,
                 closed_at=now,
                 # The shopper may have paid at the last moment and the notification may be
                 # lost: ask the channel until it gives a final answer.

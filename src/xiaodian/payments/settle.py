@@ -18,6 +18,14 @@ from xiaodian.orders import service as orders
 from xiaodian.orders.state import Status
 from xiaodian.payments import monitor
 from xiaodian.payments.events import RefundDue
+from xiaodian.payments.vocabulary import (
+    UNSETTLED,
+    NotificationOutcome,
+    PaymentStatus,
+    RecordedAnomaly,
+    RefundKind,
+    RefundStatus,
+)
 
 # What both channels accept as a refund number: WeChat's out_refund_no (v3 and v2) and
 # Alipay's out_request_no.
@@ -44,14 +52,14 @@ async def apply_success(
     transaction_id: str | None,
     payer_openid: str | None,
     event_key: str,
-) -> str:
+) -> NotificationOutcome:
     """Record the money and move the order to paid, once. Money for an order that is no longer
     waiting (closed, or paid through another channel) is refunded automatically — never kept
     silently, never lost. Returns what happened."""
     if amount_fen != payment.amount_fen:
         await monitor.record(
             session,
-            kind="amount_mismatch",
+            kind=RecordedAnomaly.AMOUNT_MISMATCH,
             event_key=event_key,
             channel=payment.channel,
             order_id=payment.order_id,
@@ -59,12 +67,12 @@ async def apply_success(
             amount_fen=amount_fen,
             detail=f"通知金额 {amount_fen} 分与订单 {payment.amount_fen} 分不符",
         )
-        return "mismatch"
+        return NotificationOutcome.MISMATCH
     won = await session.execute(
         update(Payment)
-        .where(Payment.id == payment.id, Payment.status.in_(("pending", "closed")))
+        .where(Payment.id == payment.id, Payment.status.in_(UNSETTLED))
         .values(
-            status="succeeded",
+            status=PaymentStatus.SUCCEEDED,
             transaction_id=transaction_id,
             payer_openid=payer_openid,
             paid_at=clock.now(),
@@ -74,12 +82,12 @@ async def apply_success(
         )
     )
     if affected(won) != 1:
-        return "duplicate"
+        return NotificationOutcome.DUPLICATE
     order = await orders.order_for_update(session, order_id=payment.order_id)
     if await actions.mark_paid(session, order=order, by=Actor.system(f"payment:{payment.channel}")):
-        return "paid"
+        return NotificationOutcome.PAID
     await _refund_unwanted_payment(session, payment=payment, order=order, event_key=event_key)
-    return "refunded_after_close"
+    return NotificationOutcome.REFUNDED_AFTER_CLOSE
 
 
 async def _refund_unwanted_payment(
@@ -89,8 +97,8 @@ async def _refund_unwanted_payment(
     refund = Refund(
         order_id=order.id,
         payment_id=payment.id,
-        kind="auto",
-        status="approved",
+        kind=RefundKind.AUTO,
+        status=RefundStatus.APPROVED,
         out_refund_no=auto_refund_number(payment),
         amount_fen=payment.amount_fen,
         reason=f"{why}，自动退款",
@@ -100,7 +108,7 @@ async def _refund_unwanted_payment(
     await session.flush()
     await monitor.record(
         session,
-        kind="auto_refunded",
+        kind=RecordedAnomaly.AUTO_REFUNDED,
         event_key=event_key,
         channel=payment.channel,
         order_id=order.id,

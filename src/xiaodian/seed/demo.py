@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from xiaodian.catalog.queries import spec_text
 from xiaodian.config import Settings
 from xiaodian.core import clock
+from xiaodian.core.actors import ActorKind
 from xiaodian.media.service import store_image_sync
 from xiaodian.models import (
     Address,
@@ -301,7 +302,7 @@ async def _seed_order(
                 order_id=order.id,
                 from_status=from_status,
                 to_status=to_status,
-                actor="system",
+                actor=ActorKind.SYSTEM,
                 note=note,
                 created_at=at,
             )

@@ -23,6 +23,4 @@ async def get_shop(
 async def update_shop(
     body: ShopSettingsPatch, _owner: OwnerAdmin, session: SessionDep, context: ContextDep
 ) -> ShopSettingsOut:
-    return await service.update_settings(
-        session, defaults=context.settings, patch=body, near_cache=context.near_cache
-    )
+    return await service.update_settings(session, defaults=context.settings, patch=body)

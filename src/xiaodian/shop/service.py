@@ -5,11 +5,11 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from xiaodian.catalog.cache import invalidate_after_commit
 from xiaodian.config import Settings
-from xiaodian.core.nearcache import NearCache
+from xiaodian.events import emit
 from xiaodian.models import ShopSettings
 from xiaodian.pricing import FreightRule
+from xiaodian.shop.events import ShopSettingsChanged
 from xiaodian.shop.schemas import ShopSettingsOut, ShopSettingsPatch
 
 
@@ -37,14 +37,16 @@ def freight_rule(shop: ShopSettings) -> FreightRule:
 
 
 async def update_settings(
-    session: AsyncSession, *, defaults: Settings, patch: ShopSettingsPatch, near_cache: NearCache
+    session: AsyncSession, *, defaults: Settings, patch: ShopSettingsPatch
 ) -> ShopSettingsOut:
+    """Save the settings; what shoppers read of them is forgotten from the caches once this
+    commits (`ShopSettingsChanged`)."""
     row = await current_settings(session, defaults=defaults)
     for field, value in patch.model_dump(exclude_unset=True).items():
         if value is not None:
             setattr(row, field, value)
     await session.flush()
-    invalidate_after_commit(session, near_cache)
+    await emit(session, ShopSettingsChanged())
     return to_out(row)
 
 

@@ -2,8 +2,6 @@ from __future__ import annotations
 
 from xiaodian.core.errors import (
     Forbidden,
-    LimitExceeded,
-    NotFound,
     RateLimited,
     ShopError,
     UpstreamUnavailable,
@@ -35,13 +33,3 @@ class WeChatError(ShopError):
     status_code = 502
     code = "wechat_error"
     default_message = "微信登录失败，请稍后重试"
-
-
-class AddressNotFound(NotFound):
-    code = "address_not_found"
-    default_message = "收货地址不存在"
-
-
-class TooManyAddresses(LimitExceeded):
-    code = "too_many_addresses"
-    default_message = "收货地址最多 20 个"

@@ -1,4 +1,4 @@
-"""Shopper accounts, login, profile, addresses, favorites and footprints."""
+"""Shopper accounts, login, profile, favorites and footprints (the address book: `addresses`)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,8 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from xiaodian.catalog.schemas import GoodsCard
-from xiaodian.core.types import Id, Latitude, Longitude, Name, Phone, ShortText, Url
+from xiaodian.core.types import Id, Name, Url
+from xiaodian.orders.schemas import OrderCounts
 
 
 class WxLoginIn(BaseModel):
@@ -29,14 +30,6 @@ class LoginOut(BaseModel):
     user: UserOut
 
 
-class OrderCounts(BaseModel):
-    pending_payment: int = 0
-    paid: int = 0
-    shipped: int = 0
-    to_review: int = 0
-    after_sale: int = 0
-
-
 class MeOut(UserOut):
     phone: str | None = None
     created_at: datetime
@@ -46,48 +39,6 @@ class MeOut(UserOut):
 class MePatch(BaseModel):
     nickname: Name | None = None
     avatar_url: Url | Literal[""] | None = None
-
-
-Region = Annotated[str, Field(min_length=1, max_length=32)]
-
-
-class AddressIn(BaseModel):
-    name: Name
-    phone: Phone
-    province: Annotated[Name, Field(max_length=32)]
-    city: Annotated[Name, Field(max_length=32)]
-    district: Annotated[Name, Field(max_length=32)]
-    detail: Annotated[ShortText, Field(min_length=1)]
-    lat: Latitude | None = None
-    lng: Longitude | None = None
-    is_default: bool = False
-
-
-class AddressPatch(BaseModel):
-    name: Name | None = None
-    phone: Phone | None = None
-    province: Annotated[Name, Field(max_length=32)] | None = None
-    city: Annotated[Name, Field(max_length=32)] | None = None
-    district: Annotated[Name, Field(max_length=32)] | None = None
-    detail: Annotated[ShortText, Field(min_length=1)] | None = None
-    lat: Latitude | None = None
-    lng: Longitude | None = None
-    is_default: bool | None = None
-
-
-class AddressOut(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
-    id: int
-    name: str
-    phone: str
-    province: str
-    city: str
-    district: str
-    detail: str
-    lat: float | None
-    lng: float | None
-    is_default: bool
 
 
 class FavoriteIn(BaseModel):

@@ -1,4 +1,5 @@
-"""Shoppers: WeChat login, profile, addresses, favorites and browse history."""
+"""Shoppers: WeChat login, profile (with their orders' counts), favorites and browse history
+(the address book is `xiaodian.addresses`)."""
 
 from __future__ import annotations
 
@@ -14,24 +15,20 @@ from xiaodian.catalog.errors import GoodsNotFound
 from xiaodian.catalog.queries import cards_by_id
 from xiaodian.context import AppContext
 from xiaodian.core import clock, urls
+from xiaodian.core.db import affected
 from xiaodian.core.pagination import Page, offset_of
 from xiaodian.integrations.wechat import login as wechat_login
 from xiaodian.media.errors import own_image_path
-from xiaodian.models import Address, Favorite, Footprint, Goods, User
+from xiaodian.models import Favorite, Footprint, Goods, User
 from xiaodian.orders import service as orders
 from xiaodian.users.errors import (
-    AddressNotFound,
     InvalidLoginCode,
     LoginBlocked,
     LoginRateLimited,
-    TooManyAddresses,
     WeChatBusy,
     WeChatError,
 )
 from xiaodian.users.schemas import (
-    AddressIn,
-    AddressOut,
-    AddressPatch,
     FavoriteOut,
     FootprintOut,
     LoginOut,
@@ -43,7 +40,6 @@ from xiaodian.users.schemas import (
 log = logging.getLogger(__name__)
 
 DEFAULT_NICKNAME = "微信用户"
-MAX_ADDRESSES = 20
 MAX_FOOTPRINTS = 100
 
 _LOGIN_ERRORS = {
@@ -139,84 +135,6 @@ async def update_me(session: AsyncSession, *, user: User, patch: MePatch) -> MeO
     return await me(session, user=user)
 
 
-# ---- addresses ----
-
-
-async def list_addresses(session: AsyncSession, *, user_id: int) -> list[AddressOut]:
-    rows = await session.execute(
-        select(Address)
-        .where(Address.user_id == user_id)
-        .order_by(Address.is_default.desc(), Address.updated_at.desc(), Address.id.desc())
-    )
-    return [AddressOut.model_validate(address) for address in rows.scalars()]
-
-
-async def get_address(session: AsyncSession, *, user_id: int, address_id: int) -> Address:
-    """The shopper's own address; another shopper's looks exactly like a missing one."""
-    address = await session.scalar(
-        select(Address).where(Address.id == address_id, Address.user_id == user_id)
-    )
-    if address is None:
-        raise AddressNotFound()
-    return address
-
-
-async def _clear_default(session: AsyncSession, user_id: int, keep_id: int | None) -> None:
-    await session.execute(
-        update(Address)
-        .where(
-            Address.user_id == user_id, Address.id != (keep_id or 0), Address.is_default.is_(True)
-        )
-        .values(is_default=False)
-    )
-
-
-async def create_address(session: AsyncSession, *, user_id: int, data: AddressIn) -> AddressOut:
-    """A new address; the first one, or one marked default, becomes the only default."""
-    count = await session.scalar(select(func.count(Address.id)).where(Address.user_id == user_id))
-    if (count or 0) >= MAX_ADDRESSES:
-        raise TooManyAddresses()
-    address = Address(user_id=user_id, **data.model_dump())
-    address.is_default = data.is_default or not count
-    session.add(address)
-    await session.flush()
-    if address.is_default:
-        await _clear_default(session, user_id, address.id)
-    return AddressOut.model_validate(address)
-
-
-async def update_address(
-    session: AsyncSession, *, user_id: int, address_id: int, patch: AddressPatch
-) -> AddressOut:
-    address = await get_address(session, user_id=user_id, address_id=address_id)
-    changes = patch.model_dump(exclude_unset=True)
-    for field, value in changes.items():
-        if value is not None or field in ("lat", "lng"):
-            setattr(address, field, value)
-    await session.flush()
-    if changes.get("is_default"):
-        await _clear_default(session, user_id, address.id)
-    return AddressOut.model_validate(address)
-
-
-async def delete_address(session: AsyncSession, *, user_id: int, address_id: int) -> None:
-    """Delete; if it was the default, the most recently used remaining address takes over."""
-    address = await get_address(session, user_id=user_id, address_id=address_id)
-    was_default = address.is_default
-    await session.delete(address)
-    await session.flush()
-    if was_default:
-        successor = await session.scalar(
-            select(Address)
-            .where(Address.user_id == user_id)
-            .order_by(Address.updated_at.desc(), Address.id.desc())
-            .limit(1)
-        )
-        if successor is not None:
-            successor.is_default = True
-            await session.flush()
-
-
 # ---- favorites ----
 
 
@@ -290,7 +208,7 @@ async def record_footprint(context: AppContext, *, user_id: int, goods_id: int) 
                 .where(Footprint.user_id == user_id, Footprint.goods_id == goods_id)
                 .values(viewed_at=clock.now())
             )
-            if updated.rowcount == 0:  # type: ignore[attr-defined]
+            if affected(updated) == 0:
                 session.add(Footprint(user_id=user_id, goods_id=goods_id, viewed_at=clock.now()))
                 await session.flush()
                 await _trim_footprints(session, user_id)

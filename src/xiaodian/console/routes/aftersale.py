@@ -14,6 +14,7 @@ from xiaodian.core.money import format_yuan
 from xiaodian.deps import IdPath, SessionDep, context_of
 from xiaodian.payments import monitor, refund_service, refund_views
 from xiaodian.payments.schemas import AnomalyQuery, RefundQuery, RejectIn
+from xiaodian.payments.vocabulary import AnomalyKind, RefundStatus
 
 router = APIRouter()
 refunds_section = Section(
@@ -27,21 +28,23 @@ anomalies_section = Section(
     group="交易",
     router=APIRouter(),
 )
-STATUS_TABS = (
+STATUS_TABS: tuple[tuple[str, str], ...] = (
     ("", "全部"),
-    ("requested", "待审核"),
-    ("processing", "退款中"),
-    ("succeeded", "已退款"),
-    ("rejected", "已拒绝"),
-    ("failed", "退款失败"),
+    (RefundStatus.REQUESTED, "待审核"),
+    (RefundStatus.PROCESSING, "退款中"),
+    (RefundStatus.SUCCEEDED, "已退款"),
+    (RefundStatus.REJECTED, "已拒绝"),
+    (RefundStatus.FAILED, "退款失败"),
 )
-ANOMALY_KINDS = {
-    "stuck": "支付未确认",
-    "failed": "支付失败",
-    "mismatched": "金额不符",
-    "auto_refunded": "自动退款",
-    "refund_failed": "退款失败",
+ANOMALY_KINDS: dict[AnomalyKind, str] = {
+    AnomalyKind.STUCK: "支付未确认",
+    AnomalyKind.FAILED: "支付失败",
+    AnomalyKind.MISMATCHED: "金额不符",
+    AnomalyKind.AUTO_REFUNDED: "自动退款",
+    AnomalyKind.REFUND_FAILED: "退款失败",
 }
+ALARMING = frozenset({AnomalyKind.MISMATCHED, AnomalyKind.REFUND_FAILED})
+"""Shown in red: money that may be wrong, or that did not go back."""
 CHANNELS = {"wechat": "微信支付", "alipay": "支付宝"}
 
 
@@ -138,5 +141,6 @@ async def anomalies(request: Request, _admin: ConsoleAdmin, session: SessionDep)
         page=page,
         filters=filters,
         kinds=ANOMALY_KINDS,
+        alarming=ALARMING,
         channels=CHANNELS,
     )

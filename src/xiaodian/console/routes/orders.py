@@ -13,6 +13,7 @@ from xiaodian.console.forms import FieldErrors, attempt, lenient, shop_day_start
 from xiaodian.console.rendering import is_htmx, redirect, render
 from xiaodian.console.sections import Section
 from xiaodian.console.security import ConsoleAdmin, read_form
+from xiaodian.core.actors import ActorKind
 from xiaodian.deps import IdPath, SessionDep, context_of
 from xiaodian.orders import admin_service as orders
 from xiaodian.orders.schemas import AdminOrderOut, AdminOrderQuery, CloseIn, ShipIn
@@ -44,7 +45,7 @@ CARRIERS = (
     "邮政 EMS",
     "门店配送",
 )
-ACTORS = {"buyer": "买家", "merchant": "商家", "system": "系统"}
+ACTORS = {ActorKind.BUYER: "买家", ActorKind.MERCHANT: "商家", ActorKind.SYSTEM: "系统"}
 
 
 def _query(filters: dict[str, str]) -> AdminOrderQuery:

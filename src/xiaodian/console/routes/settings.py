@@ -92,9 +92,7 @@ async def save_settings(request: Request, _owner: ConsoleOwner, session: Session
         context = context_of(request)
         saved, errors = await attempt(
             session,
-            lambda: shop.update_settings(
-                session, defaults=context.settings, patch=patch, near_cache=context.near_cache
-            ),
+            lambda: shop.update_settings(session, defaults=context.settings, patch=patch),
         )
         if saved is not None:
             return redirect(request, "/settings", flash="店铺设置已保存")

@@ -300,6 +300,8 @@
         },
       ],
     })
+    // Marked once drawn (its animation over), so a test takes its screenshot then.
+    chart.on('finished', () => element.setAttribute('data-drawn', ''))
     window.addEventListener('resize', () => chart.resize())
   }
 
