@@ -40,7 +40,7 @@ from xiaodian.sandbox.payment_app import create_payment_app
 APPID = "wxpaytest00000001"
 SANDBOX = "http://pay.test"
 SHOP = "http://shop.test"
-FAST_RETRY = RetryPolicy(max_attempts=3, backoff_seconds=0.5, timeout_seconds=0.3)
+FAST_RETRY = RetryPolicy(max_attempts=3, backoff_seconds=0.5, timeout_seconds=1.0)
 
 
 @dataclass
