@@ -34,6 +34,8 @@ from xiaodian.core.jobs import run_jobs_forever
 from xiaodian.core.logs import configure_logging, register_secret
 from xiaodian.core.outage import RETRY_AFTER_SECONDS, is_connection_lost
 from xiaodian.core.responses import RawJSONResponse
+from xiaodian.coupons import admin_api as coupons_admin
+from xiaodian.coupons import api as coupons_api
 from xiaodian.events import outbox
 from xiaodian.jobs import ALL_JOBS
 from xiaodian.media import admin_api as media_admin
@@ -145,6 +147,7 @@ def create_app(
         orders_api,
         payments_api,
         media_api,
+        coupons_api,
     ):
         shopper.include_router(module.router)
 
@@ -161,6 +164,7 @@ def create_app(
         shop_admin,
         media_admin,
         payments_admin,
+        coupons_admin,
     ):
         merchant.include_router(module.router)
     app.include_router(shopper)

@@ -6,9 +6,12 @@ session that emits an event before `install()` fails loudly instead of losing it
 
 from __future__ import annotations
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from xiaodian.catalog import cache as catalog_cache
 from xiaodian.catalog import viewers
 from xiaodian.context import AppContext
+from xiaodian.coupons import checkout as coupons
 from xiaodian.events import Mode, registry
 from xiaodian.inventory.events import StockChanged
 from xiaodian.orders.events import OrderClosed, OrderPaid, RefundSettled
@@ -34,6 +37,14 @@ async def _forget_goods(
     await catalog_cache.forget_goods(context, event.goods_ids)
 
 
+async def _release_coupon(session: AsyncSession, event: OrderClosed) -> None:
+    await coupons.release_for_closed_order(session, order_id=event.order_id)
+
+
+async def _use_coupon(session: AsyncSession, event: OrderPaid) -> None:
+    await coupons.use_for_paid_order(session, order_id=event.order_id)
+
+
 def install() -> None:
     """Register every receiver (idempotent)."""
     if registry.installed:
@@ -42,6 +53,9 @@ def install() -> None:
     registry.add(OrderClosed, payments.close_payments_of_closed_order, Mode.IN_TRANSACTION)
     registry.add(PrepayClosed, payments.close_prepay_at_channel, Mode.DURABLE)
     registry.add(RefundDue, refund_service.send_due_refund, Mode.DURABLE)
+    # coupons: held by one order, used when it is paid, released when it closes unpaid
+    registry.add(OrderClosed, _release_coupon, Mode.IN_TRANSACTION)
+    registry.add(OrderPaid, _use_coupon, Mode.IN_TRANSACTION)
     # caches
     registry.add(StockChanged, _forget_restocked_goods, Mode.AFTER_COMMIT)
     registry.add(OrderPaid, _forget_goods, Mode.AFTER_COMMIT)

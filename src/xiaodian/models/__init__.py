@@ -4,6 +4,14 @@ from xiaodian.models.admins import AdminUser
 from xiaodian.models.base import Base
 from xiaodian.models.cart import CartItem
 from xiaodian.models.catalog import Banner, Category, Goods, GoodsImage, GoodsSpec, Sku
+from xiaodian.models.coupons import (
+    Coupon,
+    CouponCode,
+    CouponHolder,
+    OrderDiscount,
+    Promotion,
+    UserCoupon,
+)
 from xiaodian.models.inventory import StockQuota
 from xiaodian.models.orders import IdempotencyKey, Order, OrderEvent, OrderLine
 from xiaodian.models.outbox import OutboxEntry
@@ -26,6 +34,9 @@ __all__ = [
     "Base",
     "CartItem",
     "Category",
+    "Coupon",
+    "CouponCode",
+    "CouponHolder",
     "Favorite",
     "Footprint",
     "Goods",
@@ -33,6 +44,7 @@ __all__ = [
     "GoodsSpec",
     "IdempotencyKey",
     "Order",
+    "OrderDiscount",
     "OrderEvent",
     "OrderLine",
     "OutboxEntry",
@@ -40,10 +52,12 @@ __all__ = [
     "PaymentAnomaly",
     "PaymentCredential",
     "PaymentNotification",
+    "Promotion",
     "Refund",
     "Review",
     "ShopSettings",
     "Sku",
     "StockQuota",
     "User",
+    "UserCoupon",
 ]

@@ -27,6 +27,7 @@ from xiaodian.catalog.queries import is_purchasable, sku_rows_select, spec_text
 from xiaodian.config import Settings
 from xiaodian.core import clock, urls
 from xiaodian.core.actors import Actor
+from xiaodian.coupons import checkout as coupons
 from xiaodian.models import Address, IdempotencyKey, Order, OrderLine, Sku, User
 from xiaodian.orders import actions
 from xiaodian.orders.errors import (
@@ -158,8 +159,15 @@ async def preview(
     """What the order would cost, without writing anything (no stock is held)."""
     quantities = await _requested_quantities(session, user_id=user.id, request=request)
     check_units_per_sku(quantities, settings=defaults)
+    lines = await checkout_lines(session, quantities)
+    offer = await coupons.offer_for(
+        session,
+        user_id=user.id,
+        lines=[line.for_pricing() for line in lines],
+        choice=request.coupon_choice,
+    )
     priced = await price_lines(
-        session, lines=await checkout_lines(session, quantities), defaults=defaults
+        session, lines=lines, defaults=defaults, adjustments=offer.adjustments
     )
     address = None
     if request.address_id is not None:
@@ -177,6 +185,8 @@ async def preview(
                 quantity=line.quantity,
                 goods_total_fen=line.goods_total_fen,
                 stock=line.stock,
+                discount_fen=quote.line(line.sku_id).discount_fen,
+                pay_fen=quote.line(line.sku_id).pay_fen,
             )
             for line in priced.lines
         ],
@@ -187,6 +197,10 @@ async def preview(
         item_count=sum(line.quantity for line in priced.lines),
         free_freight_threshold_fen=priced.free_freight_threshold_fen,
         address=AddressOut.model_validate(address) if address else None,
+        promotion_discount_fen=quote.discount_of(pricing.AdjustmentKind.PROMOTION),
+        coupon_discount_fen=quote.discount_of(pricing.AdjustmentKind.COUPON),
+        coupon_id=offer.coupon_id,
+        coupons=offer.coupons,
     )
 
 
@@ -307,7 +321,15 @@ async def place_order(
     await check_unpaid_orders(session, user_id=user.id, settings=defaults)
     lines = await checkout_lines(session, quantities)
     address = await _own_address(session, user.id, request.address_id)
-    priced = await price_lines(session, lines=lines, defaults=defaults)
+    offer = await coupons.offer_for(
+        session,
+        user_id=user.id,
+        lines=[line.for_pricing() for line in lines],
+        choice=request.coupon_choice,
+    )
+    priced = await price_lines(
+        session, lines=lines, defaults=defaults, adjustments=offer.adjustments
+    )
     shop = await current_settings(session, defaults=defaults)
     order = build_order(
         user=user,
@@ -318,6 +340,9 @@ async def place_order(
         kind="normal",
     )
     await actions.place(session, order=order, by=Actor.buyer(user.id))
+    await coupons.hold_for_order(
+        session, order_id=order.id, user_id=user.id, offer=offer, quote=priced.quote
+    )
     if request.from_cart:
         await cart.remove_skus(session, user_id=user.id, sku_ids=quantities)
     if claim is not None:
