@@ -145,7 +145,7 @@ async def _count_for_shopper(session: AsyncSession, *, coupon: Coupon, user_id: 
 
 
 async def _issue(session: AsyncSession, *, coupon_id: int) -> None:
-    """Take one from the coupon's total; the hot row is locked last and only for this."""
+    """Take one from the coupon's total (conditional update), or CouponSoldOut."""
     result = await session.execute(
         update(Coupon)
         .where(
@@ -176,8 +176,10 @@ async def _claim(session: AsyncSession, *, coupon: Coupon, user_id: int) -> User
         raise CouponNotClaimable("优惠券已暂停发放" if coupon.status == "paused" else "活动已结束")
     if coupon.valid_until is not None and coupon.valid_until <= now:
         raise CouponExpired()
-    await _count_for_shopper(session, coupon=coupon, user_id=user_id)
+    # The coupon's row first: every claim of it queues there, so the shopper's counter (whose
+    # insert takes a shared lock on the coupon through its foreign key) never deadlocks.
     await _issue(session, coupon_id=coupon.id)
+    await _count_for_shopper(session, coupon=coupon, user_id=user_id)
     starts, ends = _validity(coupon, now)
     held = UserCoupon(
         coupon_id=coupon.id,
