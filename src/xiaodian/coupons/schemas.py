@@ -63,12 +63,14 @@ class RedeemIn(BaseModel):
     code: Annotated[str, Field(min_length=4, max_length=32, pattern=r"^[0-9A-Za-z]+$")]
 
 
-def _check_terms(
+def check_terms(
     kind: CouponKind | None,
     threshold_fen: int | None,
     discount_fen: int | None,
     percent_off: int | None,
 ) -> None:
+    """The terms a coupon of `kind` needs (ValueError with the message otherwise); also used
+    by the console to show the message next to its field when other fields are wrong too."""
     if kind == CouponKind.THRESHOLD:
         if not discount_fen or not threshold_fen:
             raise ValueError("满减券需要门槛金额和减免金额")
@@ -99,7 +101,7 @@ class CouponIn(BaseModel):
 
     @model_validator(mode="after")
     def _consistent(self) -> CouponIn:
-        _check_terms(self.kind, self.threshold_fen, self.discount_fen, self.percent_off)
+        check_terms(self.kind, self.threshold_fen, self.discount_fen, self.percent_off)
         if self.valid_until is None and self.valid_days is None:
             raise ValueError("请设置有效期：截止时间或领取后天数")
         if self.valid_from and self.valid_until and self.valid_from >= self.valid_until:
