@@ -33,6 +33,7 @@ from xiaodian.models import (
 from xiaodian.orders.numbers import new_order_no
 from xiaodian.orders.state import Status
 from xiaodian.seed import images
+from xiaodian.seed.coupons import seed_coupons
 from xiaodian.seed.data import BANNERS, CATALOG, REVIEW_TEXTS, SHOPPERS, DemoCategory, DemoGoods
 from xiaodian.shop.service import current_settings
 
@@ -77,6 +78,7 @@ async def seed_demo(session: AsyncSession, *, settings: Settings, history: bool 
     if history:
         await _seed_history(session, all_goods, media_dir, rng)
     await session.flush()
+    await seed_coupons(session, demo_shopper_id=shopper.id)
     return True
 
 
