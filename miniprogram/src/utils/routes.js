@@ -3,6 +3,7 @@
 const GOODS = '/subpackages/goods'
 const ORDER = '/subpackages/order'
 const USER = '/subpackages/user'
+const COUPON = '/subpackages/coupon'
 
 const TABS = {
   home: '/pages/home/index',
@@ -35,4 +36,6 @@ module.exports = {
   favorites: () => `${USER}/favorites/index`,
   footprints: () => `${USER}/footprints/index`,
   profile: () => `${USER}/profile/index`,
+  couponCenter: () => `${COUPON}/center/index`,
+  myCoupons: (status) => withQuery(`${COUPON}/mine/index`, { status }),
 }
