@@ -99,3 +99,43 @@ test('我的优惠券: three tabs; each asks for its own list', async () => {
   await waitFor(() => all(page, '.my-coupons__empty').length === 1)
   expect(asked).toEqual(['usable', 'used', 'expired'])
 })
+
+test('home: claimable coupons show as cards and are claimed in place; 新人专享券 pops up once', async () => {
+  const claims = []
+  wx.setBackend({
+    'POST /auth/wx-login': LOGIN,
+    'GET /home': fixtures.home(),
+    'GET /coupons': [coupon()],
+    'POST /coupons/5/claim': () => {
+      claims.push(5)
+      return [201, held()]
+    },
+    'GET /me/coupons': fixtures.page([held({ id: 80, name: '新人专享券', kind: 'no_threshold', threshold_fen: 0, discount_fen: 500, new_user: true })]),
+  })
+  const page = await openPage('pages/home/index')
+  expect(texts(page, '.home__coupon >>> .coupon-card__name')).toEqual(['满99减10'])
+  expect(text(page, '.newcomer__title')).toBe('新人专享券已到账')
+  expect(texts(page, '.newcomer__coupon >>> .coupon-card__value')).toEqual(['5元'])
+  await tap(page, '.newcomer__close')
+  expect(all(page, '.newcomer')).toHaveLength(0)
+  await tap(page, '.home__coupon >>> .coupon-card__action')
+  await waitFor(() => claims.length === 1)
+  await waitFor(() => text(page, '.home__coupon >>> .coupon-card__action') === '已领取')
+  const again = await openPage('pages/home/index')
+  expect(all(again, '.newcomer')).toHaveLength(0) // shown once per device
+})
+
+test('goods detail: only the coupons for this goods item, asked with its id', async () => {
+  const asked = []
+  wx.setBackend({
+    'POST /auth/wx-login': LOGIN,
+    'GET /goods/7': fixtures.goodsDetail(),
+    'GET /coupons': (req) => {
+      asked.push(req.data.goods_id)
+      return [coupon({ name: '苹果专享' })]
+    },
+  })
+  const page = await openPage('subpackages/goods/detail/index', { goodsId: '7' })
+  expect(asked).toEqual(['7'])
+  expect(texts(page, '.goods-detail__coupon >>> .coupon-card__name')).toEqual(['苹果专享'])
+})

@@ -57,6 +57,7 @@ class UserCouponOut(CouponTermsOut):
     expires_at: datetime
     order_id: int | None
     used_at: datetime | None
+    new_user: bool = False
 
 
 class RedeemIn(BaseModel):

@@ -55,6 +55,7 @@ def user_coupon_out(held: UserCoupon, coupon: Coupon) -> UserCouponOut:
         expires_at=held.expires_at,
         order_id=held.order_id,
         used_at=held.used_at,
+        new_user=coupon.new_user,
         **terms_of(coupon),
     )
 

@@ -6,6 +6,7 @@ const feedback = require('../../../utils/feedback')
 const nav = require('../../../utils/nav')
 const routes = require('../../../utils/routes')
 const { formatCount } = require('../../../utils/format')
+const couponStrip = require('../../../utils/coupon-strip')
 
 const LOW_STOCK = 10
 
@@ -32,10 +33,15 @@ Component({
     favorite: false,
     pickerVisible: false,
     pickerMode: 'select',
+    couponCards: [],
   },
   methods: {
-    onLoad() {
-      return this.load()
+    async onLoad() {
+      await this.load()
+      await couponStrip.load(this, this.data.goodsId)
+    },
+    onCouponClaim(event) {
+      return couponStrip.claim(this, event.detail.id)
     },
     onShareAppMessage() {
       const goods = this.data.goods
