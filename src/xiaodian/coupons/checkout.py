@@ -125,8 +125,8 @@ async def offer_for(
     (`coupon_not_usable` with the reason, `coupon_expired`, `coupon_not_started`)."""
     now = clock.now()
     held = await _held_coupons(session, user_id, now)
-    if choice not in (None, BEST) and all(h.id != choice for h, _ in held):
-        await _why_not_held(session, user_id=user_id, user_coupon_id=int(choice))
+    if choice is not None and choice != BEST and all(h.id != choice for h, _ in held):
+        await _why_not_held(session, user_id=user_id, user_coupon_id=choice)
     terms = [_terms(h, coupon) for h, coupon in held]
     try:
         offer = rules.offer(
