@@ -2,60 +2,98 @@
 
 Starts `xiaodian serve --workers 2` on MariaDB + Redis (and the simulator for logins), then:
 
-1. claims/s of one hot coupon: wrk at 50 connections, each request a claim by one of
-   SHOPPERS shoppers (per-user limit 100, total large enough never to run out);
-2. over-issue check: a 500-piece coupon hammered the same way until it is gone, then the
-   201 answers, the coupon's counter and the user coupons in the database are compared
-   (all three must be 500);
+1. claims/s of one hot coupon: 50 connections, each request a claim by one of SHOPPERS
+   shoppers (per-user limit 100, total large enough never to run out);
+2. over-issue check: a 500-piece coupon hammered the same way until every connection has
+   been told `coupon_sold_out`, then the 201 answers, the coupon's counter and the user
+   coupons in the database are compared (all three must be 500);
 3. checkout preview p50/p99 for a cart of three goods with no coupon, and with five usable
    coupons (and a running 满减 promotion) to choose the best from;
 
-each beside GET /api/v1/ping measured in the same run. Prints a table.
+each beside GET /api/v1/ping measured in the same run by the same client: an asyncio httpx
+client that counts every answer (wrk gives up on a request after 2 s and does not say what a
+non-2xx answer was). Prints a table.
 
     .venv/bin/python bench/coupons.py [--duration 10] [--connections 50]
 
-Needs wrk (`apt-get install -y wrk`), MariaDB and Redis on 127.0.0.1 (scripts/services.sh).
+Needs MariaDB and Redis on 127.0.0.1 (scripts/services.sh).
 """
 
 from __future__ import annotations
 
 import argparse
-import json
+import asyncio
 import os
 import shutil
 import subprocess
 import sys
 import tempfile
+import time
+from collections import Counter
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
 
 sys.path.insert(0, str(Path(__file__).parent))
-from catalog_load import _free_port, print_table, run_wrk, wait_for
+from catalog_load import _free_port, wait_for
 
 DATABASE = "mysql+asyncmy://root@127.0.0.1:3306/xiaodian_bench_coupons"
 REDIS = "redis://127.0.0.1:6379/13"
 ADMIN = ("bench", "bench-password-1")
-ROTATING_POST = """
-local tokens = {%s}
-local body = [[%s]]
-local n = 0
-request = function()
-  n = n + 1
-  local headers = {}
-  headers["Authorization"] = "Bearer " .. tokens[(n %% #tokens) + 1]
-  headers["Content-Type"] = "application/json"
-  return wrk.format("POST", "%s", headers, body)
-end
-"""
 
 
-def lua(workdir: Path, name: str, *, tokens: list[str], path: str, body: str = "") -> Path:
-    script = workdir / f"{name}.lua"
-    quoted = ",".join(f'"{token}"' for token in tokens)
-    script.write_text(ROTATING_POST % (quoted, body, path))
-    return script
+@dataclass
+class Run:
+    """Every answer of one load run: counts by (status, error) and latencies."""
+
+    name: str
+    seconds: float
+    outcomes: Counter[tuple[int, str]] = field(default_factory=Counter)
+    latencies_ms: list[float] = field(default_factory=list)
+
+    @property
+    def per_second(self) -> float:
+        return sum(self.outcomes.values()) / self.seconds
+
+    def percentile(self, share: float) -> float:
+        ordered = sorted(self.latencies_ms) or [0.0]
+        return ordered[min(len(ordered) - 1, int(len(ordered) * share))]
+
+
+async def drive(
+    name: str,
+    call: Callable[[httpx.AsyncClient, int], Awaitable[httpx.Response]],
+    *,
+    base: str,
+    connections: int,
+    seconds: float,
+    until_error: str | None = None,
+) -> Run:
+    """`connections` loops calling `call` for `seconds` (or until every loop has seen
+    `until_error`); every answer is counted, none is lost to a client-side timeout."""
+    run = Run(name=name, seconds=seconds)
+    limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
+    began = time.monotonic()
+    async with httpx.AsyncClient(base_url=base, timeout=120, limits=limits) as http:
+
+        async def loop(number: int) -> None:
+            sent = 0
+            while time.monotonic() - began < seconds:
+                started = time.monotonic()
+                answer = await call(http, number * 100_000 + sent)
+                sent += 1
+                run.latencies_ms.append((time.monotonic() - started) * 1000)
+                error = answer.json().get("error", "") if answer.status_code >= 400 else ""
+                run.outcomes[(answer.status_code, error)] += 1
+                if until_error is not None and error == until_error:
+                    return
+
+        await asyncio.gather(*(loop(n) for n in range(connections)))
+    run.seconds = time.monotonic() - began
+    return run
 
 
 def login(base: str, sandbox: str, openid: str) -> str:
@@ -110,8 +148,6 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--shoppers", type=int, default=200)
     args = parser.parse_args()
-    if shutil.which("wrk") is None:
-        sys.exit("wrk is not installed: apt-get install -y wrk")
 
     workdir = Path(tempfile.mkdtemp(prefix="xiaodian-bench-coupons-"))
     port, sandbox_port = _free_port(), _free_port()
@@ -169,126 +205,166 @@ def main() -> None:
         ).json()["token"]
         admin = {"Authorization": f"Bearer {token}"}
         tokens = [login(base, sandbox, f"bench-claimer-{n}") for n in range(args.shoppers)]
-        ping = f"{base}/api/v1/ping"
-        run_wrk("warm-up", ping, duration=2, connections=args.connections)
-
-        hot = make_coupon(base, admin, total=10_000_000, per_user_limit=100)
-        path = f"/api/v1/coupons/{hot}/claim"
-        claim_script = lua(workdir, "claim", tokens=tokens, path=path)
-        ceiling = run_wrk(
-            "ping (ceiling)", ping, duration=args.duration, connections=args.connections
-        )
-        claims = run_wrk(
-            "POST claim (hot)",
-            f"{base}{path}",
-            duration=args.duration,
-            connections=args.connections,
-            script=claim_script,
-        )
-        hot_stats = httpx.get(f"{base}/api/admin/v1/coupons/{hot}/stats", headers=admin).json()
-
-        scarce = make_coupon(base, admin, total=500, per_user_limit=100)
-        scarce_path = f"/api/v1/coupons/{scarce}/claim"
-        scarce_runs = run_wrk(
-            "POST claim (500 pcs)",
-            f"{base}{scarce_path}",
-            duration=max(3, args.duration // 2),
-            connections=args.connections,
-            script=lua(workdir, "scarce", tokens=tokens, path=scarce_path),
-        )
-        scarce_stats = httpx.get(
-            f"{base}/api/admin/v1/coupons/{scarce}/stats", headers=admin
-        ).json()
-
-        sku_ids = cart(base, admin)
-        now = datetime.now(UTC)
-        httpx.post(
-            f"{base}/api/admin/v1/promotions",
-            headers=admin,
-            json={
-                "name": "满59减5 满99减12",
-                "tiers": [
-                    {"threshold_fen": 5900, "discount_fen": 500},
-                    {"threshold_fen": 9900, "discount_fen": 1200},
-                ],
-                "starts_at": (now - timedelta(hours=1)).isoformat(),
-                "ends_at": (now + timedelta(days=1)).isoformat(),
-            },
-        ).raise_for_status()
-        holder = login(base, sandbox, "bench-holder")
-        for fields in (
-            {"kind": "threshold", "threshold_fen": 9900, "discount_fen": 1000},
-            {"kind": "threshold", "threshold_fen": 5000, "discount_fen": 500},
-            {"kind": "percent", "percent_off": 10, "cap_fen": 2000, "stacks_with_promotions": True},
-            {"kind": "no_threshold", "discount_fen": 300},
-            {
-                "kind": "no_threshold",
-                "discount_fen": 800,
-                "valid_from": (now + timedelta(days=1)).isoformat(),
-            },
-        ):
-            coupon = make_coupon(base, admin, total=100, per_user_limit=1, **fields)
-            httpx.post(
-                f"{base}/api/v1/coupons/{coupon}/claim",
-                headers={"Authorization": f"Bearer {holder}"},
-            ).raise_for_status()
-        body = json.dumps({"items": [{"sku_id": s, "quantity": 1} for s in sku_ids]})
-        plain = run_wrk(
-            "preview, no coupon",
-            f"{base}/api/v1/orders/preview",
-            duration=args.duration,
-            connections=args.connections,
-            script=lua(
-                workdir, "plain", tokens=tokens[:20], path="/api/v1/orders/preview", body=body
-            ),
-        )
-        with_coupons = run_wrk(
-            "preview, 5 coupons",
-            f"{base}/api/v1/orders/preview",
-            duration=args.duration,
-            connections=args.connections,
-            script=lua(
-                workdir, "coupons", tokens=[holder], path="/api/v1/orders/preview", body=body
-            ),
-        )
-        check = httpx.post(
-            f"{base}/api/v1/orders/preview",
-            headers={"Authorization": f"Bearer {holder}"},
-            content=body,
-        ).json()
+        figures = asyncio.run(measure(base, admin, sandbox, tokens, args))
     finally:
         for process in (server, simulator):
             process.terminate()
             process.wait(timeout=20)
+        shutil.rmtree(workdir, ignore_errors=True)
+    report(figures, args)
 
-    issued_hot = issued_in_database(hot)
-    issued_scarce = issued_in_database(scarce)
-    shutil.rmtree(workdir, ignore_errors=True)
+
+def auth(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+async def measure(
+    base: str, admin: dict[str, str], sandbox: str, tokens: list[str], args: argparse.Namespace
+) -> dict[str, object]:
+    connections, seconds = args.connections, args.duration
+
+    async def ping(http: httpx.AsyncClient, _n: int) -> httpx.Response:
+        return await http.get("/api/v1/ping")
+
+    await drive("warm-up", ping, base=base, connections=connections, seconds=2)
+    ceiling = await drive(
+        "ping (ceiling)", ping, base=base, connections=connections, seconds=seconds
+    )
+
+    hot = make_coupon(base, admin, total=10_000_000, per_user_limit=100)
+
+    async def claim_hot(http: httpx.AsyncClient, n: int) -> httpx.Response:
+        return await http.post(
+            f"/api/v1/coupons/{hot}/claim", headers=auth(tokens[n % len(tokens)])
+        )
+
+    claims = await drive(
+        "claim, hot coupon", claim_hot, base=base, connections=connections, seconds=seconds
+    )
+    hot_counter = httpx.get(f"{base}/api/admin/v1/coupons/{hot}/stats", headers=admin).json()[
+        "claimed"
+    ]
+
+    scarce = make_coupon(base, admin, total=500, per_user_limit=100)
+
+    async def claim_scarce(http: httpx.AsyncClient, n: int) -> httpx.Response:
+        return await http.post(
+            f"/api/v1/coupons/{scarce}/claim", headers=auth(tokens[n % len(tokens)])
+        )
+
+    sold_out = await drive(
+        "claim, 500 pieces",
+        claim_scarce,
+        base=base,
+        connections=connections,
+        seconds=600,
+        until_error="coupon_sold_out",
+    )
+    scarce_counter = httpx.get(f"{base}/api/admin/v1/coupons/{scarce}/stats", headers=admin).json()[
+        "claimed"
+    ]
+
+    sku_ids = cart(base, admin)
+    now = datetime.now(UTC)
+    httpx.post(
+        f"{base}/api/admin/v1/promotions",
+        headers=admin,
+        json={
+            "name": "满59减5 满99减12",
+            "tiers": [
+                {"threshold_fen": 5900, "discount_fen": 500},
+                {"threshold_fen": 9900, "discount_fen": 1200},
+            ],
+            "starts_at": (now - timedelta(hours=1)).isoformat(),
+            "ends_at": (now + timedelta(days=1)).isoformat(),
+        },
+    ).raise_for_status()
+    holders = [login(base, sandbox, f"bench-holder-{n}") for n in range(10)]
+    later = (now + timedelta(days=1)).isoformat()
+    for fields in (
+        {"kind": "threshold", "threshold_fen": 9900, "discount_fen": 1000},
+        {"kind": "threshold", "threshold_fen": 5000, "discount_fen": 500},
+        {"kind": "percent", "percent_off": 10, "cap_fen": 2000, "stacks_with_promotions": True},
+        {"kind": "no_threshold", "discount_fen": 300},
+        {"kind": "no_threshold", "discount_fen": 800, "valid_from": later},
+    ):
+        coupon = make_coupon(base, admin, total=100, per_user_limit=1, **fields)
+        for holder in holders:
+            httpx.post(
+                f"{base}/api/v1/coupons/{coupon}/claim", headers=auth(holder)
+            ).raise_for_status()
+    body = {"items": [{"sku_id": sku_id, "quantity": 1} for sku_id in sku_ids]}
+
+    def preview_of(
+        group: list[str],
+    ) -> Callable[[httpx.AsyncClient, int], Awaitable[httpx.Response]]:
+        async def preview(http: httpx.AsyncClient, n: int) -> httpx.Response:
+            return await http.post(
+                "/api/v1/orders/preview", headers=auth(group[n % len(group)]), json=body
+            )
+
+        return preview
+
+    plain = await drive(
+        "preview, no coupon",
+        preview_of(tokens[:10]),
+        base=base,
+        connections=connections,
+        seconds=seconds,
+    )
+    with_coupons = await drive(
+        "preview, 5 coupons",
+        preview_of(holders),
+        base=base,
+        connections=connections,
+        seconds=seconds,
+    )
+    check = httpx.post(f"{base}/api/v1/orders/preview", headers=auth(holders[0]), json=body).json()
+    return {
+        "runs": [ceiling, claims, sold_out, plain, with_coupons],
+        "claims": claims,
+        "sold_out": sold_out,
+        "hot_counter": hot_counter,
+        "hot_issued": issued_in_database(hot),
+        "scarce_counter": scarce_counter,
+        "scarce_issued": issued_in_database(scarce),
+        "check": check,
+    }
+
+
+def report(figures: dict[str, object], args: argparse.Namespace) -> None:
+    runs: list[Run] = figures["runs"]  # type: ignore[assignment]
+    ceiling = runs[0].per_second
     print(
         f"\nxiaodian coupon benchmark: {args.workers} workers, MariaDB + Redis, "
         f"{args.connections} connections, {args.shoppers} shoppers, {args.duration}s per run, "
-        "wrk (1 thread) on the same machine\n"
+        "an asyncio httpx client on the same machine (every answer counted)\n"
     )
-    print_table([ceiling, claims, scarce_runs, plain, with_coupons], ceiling.requests_per_second)
-    hot_ok = (claims.requests_per_second * args.duration) - claims.errors
+    print(f"{'run':<22}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'vs ping':>9}  answers")
+    for run in runs:
+        answers = ", ".join(
+            f"{status} {error or ''}".strip() + f": {count}"
+            for (status, error), count in sorted(run.outcomes.items())
+        )
+        print(
+            f"{run.name:<22}{run.per_second:>9.0f}{run.percentile(0.5):>9.1f}"
+            f"{run.percentile(0.99):>9.1f}{run.per_second / ceiling:>9.1%}  {answers}"
+        )
+    claims: Run = figures["claims"]  # type: ignore[assignment]
+    sold_out: Run = figures["sold_out"]  # type: ignore[assignment]
+    granted = claims.outcomes[(201, "")]
     print(
-        f"\nhot coupon: about {hot_ok:.0f} claims answered 201 "
-        f"({claims.requests_per_second:.0f} req/s, {claims.errors} non-2xx); "
-        f"counter says {hot_stats['claimed']}, user coupons in the database {issued_hot}"
+        f"\nhot coupon: {granted / claims.seconds:.0f} claims/s granted; 201 answers {granted}, "
+        f"counter {figures['hot_counter']}, user coupons in the database {figures['hot_issued']}"
     )
-    scarce_ok = (
-        round(scarce_runs.requests_per_second * max(3, args.duration // 2)) - scarce_runs.errors
-    )
+    scarce = sold_out.outcomes[(201, "")]
+    issued = int(str(figures["scarce_issued"]))
     print(
-        f"500-piece coupon: counter {scarce_stats['claimed']}, user coupons in the database "
-        f"{issued_scarce}, over-issued {issued_scarce - 500} "
-        f"(about {scarce_ok} answers were 201, the rest 409 coupon_sold_out)"
+        f"500-piece coupon: 201 answers {scarce}, counter {figures['scarce_counter']},"
+        f" user coupons in the database {issued}: over-issued {issued - 500}"
     )
-    print(
-        f"preview with coupons chose #{check['coupon_id']}: promotion "
-        f"{check['promotion_discount_fen']} + coupon {check['coupon_discount_fen']} fen off; "
-        f"{sum(not c['usable'] for c in check['coupons'])} of {len(check['coupons'])} unusable"
-    )
+    check: dict[str, object] = figures["check"]  # type: ignore[assignment]
+    print(f"a preview with coupons answers: {str(check)[:400]}")
 
 
 if __name__ == "__main__":

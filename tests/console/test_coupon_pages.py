@@ -6,7 +6,7 @@ import httpx
 from sqlalchemy import select
 
 from tests import factories
-from tests.console.helpers import signed_in
+from tests.console.helpers import pay, signed_in
 from xiaodian.context import AppContext
 from xiaodian.models import Coupon, CouponCode, Promotion
 
@@ -124,3 +124,33 @@ async def test_a_promotion_needs_tiers_below_their_thresholds_and_a_window(
         promotion = await session.scalar(select(Promotion))
     assert promotion is not None and [t["discount_fen"] for t in promotion.tiers] == [500, 1200]
     assert 'data-promotion="满59减5"' in (await console.get("/promotions")).text
+
+
+async def test_the_dashboard_and_the_coupon_list_show_the_discount_given_on_paid_orders(
+    client: httpx.AsyncClient, context: AppContext
+) -> None:
+    console = await signed_in(client, context)
+    admin = await factories.merchant(client, context, username="api-owner")
+    made = await client.post(
+        "/api/admin/v1/coupons",
+        headers=admin,
+        json={
+            "name": "无门槛5元",
+            "kind": "no_threshold",
+            "discount_fen": 500,
+            "valid_days": 3,
+            "total": 10,
+        },
+    )
+    goods = await factories.make_goods(context, prices=[2000])
+    shopper = await factories.shopper(client, context)
+    address_id = await factories.address(client, shopper)
+    await client.post(f"/api/v1/coupons/{made.json()['id']}/claim", headers=shopper)
+    order = await factories.place_order(
+        client, shopper, sku_id=goods["sku_ids"][0], address_id=address_id
+    )
+    assert order["discount_fen"] == 500
+    assert "data-discount-given>¥0.00" in (await console.get("/")).text  # not paid yet
+    await pay(client, context, shopper, order["id"])
+    assert "data-discount-given>¥5.00" in (await console.get("/")).text
+    assert "data-discount-given>¥5.00" in (await console.get("/coupons")).text

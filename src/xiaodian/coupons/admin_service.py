@@ -18,8 +18,8 @@ from xiaodian.coupons.schemas import (
     CouponStats,
 )
 from xiaodian.coupons.service import terms_of
-from xiaodian.coupons.words import CouponStatus, UserCouponStatus
-from xiaodian.models import Coupon, CouponCode, Order, UserCoupon
+from xiaodian.coupons.words import CouponStatus, DiscountKind, UserCouponStatus
+from xiaodian.models import Coupon, CouponCode, Order, OrderDiscount, UserCoupon
 
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: typed by hand
 CODE_LENGTH = 10
@@ -190,11 +190,13 @@ async def all_codes(session: AsyncSession, *, coupon_id: int) -> list[tuple[str,
     return [(code, bool(redeemed)) for code, redeemed in rows]
 
 
-async def discount_given(session: AsyncSession) -> int:
-    """Everything coupons took off paid orders (the dashboard's 优惠金额)."""
-    total = await session.scalar(
-        select(func.coalesce(func.sum(UserCoupon.discount_fen), 0)).where(
-            UserCoupon.status == UserCouponStatus.USED
-        )
+async def discount_given(session: AsyncSession, *, kind: DiscountKind | None = None) -> int:
+    """What promotions and coupons (or one `kind` of them) took off paid orders."""
+    query = (
+        select(func.coalesce(func.sum(OrderDiscount.amount_fen), 0))
+        .join(Order, Order.id == OrderDiscount.order_id)
+        .where(Order.paid_at.isnot(None))
     )
-    return int(total or 0)
+    if kind is not None:
+        query = query.where(OrderDiscount.kind == kind)
+    return int(await session.scalar(query) or 0)

@@ -24,7 +24,7 @@ from xiaodian.console.security import ConsoleAdmin, read_form
 from xiaodian.coupons import admin_service as coupons
 from xiaodian.coupons import promotions
 from xiaodian.coupons.schemas import CodesIn, CouponIn, PromotionIn, check_terms
-from xiaodian.coupons.words import CouponKind, CouponStatus, ScopeType
+from xiaodian.coupons.words import CouponKind, CouponStatus, DiscountKind, ScopeType
 from xiaodian.deps import IdPath, SessionDep
 
 router = APIRouter()
@@ -178,7 +178,7 @@ async def coupon_list(request: Request, _admin: ConsoleAdmin, session: SessionDe
         "coupons/list.html",
         section="coupons",
         coupons=await coupons.list_coupons(session),
-        discount_given_fen=await coupons.discount_given(session),
+        discount_given_fen=await coupons.discount_given(session, kind=DiscountKind.COUPON),
         kinds=KINDS,
         statuses=STATUSES,
         scopes=SCOPES,
