@@ -261,7 +261,7 @@
         trigger: 'axis',
         formatter: (items) => {
           const index = items[0].dataIndex
-          return `${data.days[index]}<br>销售额 ¥${yuan(data.sales_fen[index])}<br>支付订单 ${data.orders[index]} 单`
+          return `${data.days[index]}<br>净销售额 ¥${yuan(data.sales_fen[index])}<br>支付 ¥${yuan(data.paid_fen[index])} · 退款 ¥${yuan(data.refund_fen[index])}<br>支付订单 ${data.orders[index]} 单`
         },
       },
       xAxis: {
@@ -288,7 +288,7 @@
           itemStyle: { color: 'rgba(47, 111, 237, 0.16)', borderRadius: [3, 3, 0, 0] },
         },
         {
-          name: '销售额', type: 'line', smooth: false, showSymbol: false, symbolSize: 6,
+          name: '净销售额', type: 'line', smooth: false, showSymbol: false, symbolSize: 6,
           data: data.sales_fen.map((fen) => fen / 100),
           lineStyle: { width: 2.5, color: '#ec5e4c' }, itemStyle: { color: '#ec5e4c' },
           areaStyle: {
