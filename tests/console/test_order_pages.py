@@ -158,3 +158,20 @@ async def test_an_order_after_a_partial_refund_shows_what_was_refunded_and_what_
     assert f"¥{(order['total_fen'] - 1000) // 100}.{(order['total_fen'] - 1000) % 100:02d}" in net
     untouched = order["lines"][1]["id"]
     assert f'data-refunded-line="{untouched}"' not in html
+
+
+async def test_a_status_has_one_word_and_one_colour_on_every_console_page(
+    client: httpx.AsyncClient, context: AppContext
+) -> None:
+    console = await signed_in(client, context)
+    order, _ = await paid_order(client, context, title="鸡蛋")
+    shipped = await console.post(
+        f"/orders/{order['id']}/ship", {"carrier": "门店配送", "tracking_no": "MD0001"}
+    )
+    assert shipped.status_code == 303, shipped.text
+    listed = await console.get("/orders", params={"status": "shipped"})
+    assert 'class="badge badge-info">已发货</span>' in listed.text  # not 待收货, not red
+    assert ">已发货<" in listed.text.split('class="tabs', 1)[1].split("</nav>", 1)[0]
+    detail = await console.get(f"/orders/{order['id']}")
+    timeline = detail.text.split("data-timeline", 1)[1]
+    assert "已发货" in timeline and "待收货" not in timeline

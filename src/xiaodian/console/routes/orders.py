@@ -13,6 +13,7 @@ from xiaodian.console.forms import FieldErrors, attempt, lenient, shop_day_start
 from xiaodian.console.rendering import is_htmx, redirect, render
 from xiaodian.console.sections import Section
 from xiaodian.console.security import ConsoleAdmin, read_form
+from xiaodian.console.vocabulary import ORDER_TEXT
 from xiaodian.core.actors import ActorKind
 from xiaodian.deps import IdPath, SessionDep, context_of
 from xiaodian.orders import admin_service as orders
@@ -28,12 +29,12 @@ section = Section(
 
 TABS = (
     ("all", "全部"),
-    ("pending_payment", "待支付"),
-    ("paid", "待发货"),
-    ("shipped", "已发货"),
-    ("completed", "已完成"),
+    *(
+        (status, ORDER_TEXT[status])
+        for status in (Status.PENDING_PAYMENT, Status.PAID, Status.SHIPPED, Status.COMPLETED)
+    ),
     ("after_sale", "售后"),
-    ("closed", "已关闭"),
+    ("closed", ORDER_TEXT[Status.CLOSED]),
 )
 CARRIERS = (
     "顺丰速运",
