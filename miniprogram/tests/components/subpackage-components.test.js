@@ -50,7 +50,7 @@ test('review-item shows the review with stars, date, photos and the shop reply',
 test('order-card shows lines and totals, and only the buttons the order allows', async () => {
   const card = mount('subpackages/order/components/order-card/index', { order: fixtures.order({ status: 'pending_payment' }) })
   expect(text(card, '.order-card__status')).toBe('待支付')
-  expect(text(card, '.order-card__total')).toBe('共1件 实付¥47.90')
+  expect(text(card, '.order-card__total')).toBe('共1件 需付款¥47.90') // not paid yet: not 实付
   expect(texts(card, '.order-card__action')).toEqual(['取消订单', '去支付'])
   const actions = []
   card.addEventListener('action', (event) => actions.push(event.detail))
@@ -61,6 +61,7 @@ test('order-card shows lines and totals, and only the buttons the order allows',
 
   const shipped = mount('subpackages/order/components/order-card/index', { order: fixtures.order({ status: 'shipped' }) })
   expect(texts(shipped, '.order-card__action')).toEqual(['确认收货'])
+  expect(text(shipped, '.order-card__total')).toBe('共1件 实付¥47.90')
   const closed = mount('subpackages/order/components/order-card/index', { order: fixtures.order({ status: 'closed' }) })
   expect(all(closed, '.order-card__actions')).toHaveLength(0)
 })
