@@ -8,15 +8,18 @@ function picker(props) {
   return { comp, confirmed }
 }
 
-test('sku-picker: sold-out combinations are disabled and the price follows the choice', async () => {
+test('sku-picker: opens on the first SKU in stock; sold-out combinations are disabled and the price follows the choice', async () => {
   const { comp, confirmed } = picker({ goods: fixtures.goodsDetail() })
   await settle()
   expect(texts(comp, '.sku-picker__spec-name')).toEqual(['规格', '果径', '数量'])
-  expect(text(comp, '.sku-picker__price')).toBe('¥39.90起')
+  expect(texts(comp, '.sku-picker__value--chosen')).toEqual(['5斤装', '75mm'])
+  expect(text(comp, '.sku-picker__price')).toBe('¥39.90')
   expect(comp.querySelectorAll('.sku-picker__value')[3].dom.className).toMatch(/--disabled/) // 85mm: no stock at all
 
+  await tap(comp, '.sku-picker__value', 2) // 75mm again: unchosen
+  expect(text(comp, '.sku-picker__price')).toBe('¥39.90起') // 5斤装: ¥39.90 or ¥45.90
   await tap(comp, '.sku-picker__confirm')
-  expect(wx.calls.toasts).toEqual(['请选择规格、果径'])
+  expect(wx.calls.toasts).toEqual(['请选择果径'])
 
   await tap(comp, '.sku-picker__value', 1) // 10斤装
   await tap(comp, '.sku-picker__value', 2) // 75mm
