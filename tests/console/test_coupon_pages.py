@@ -154,3 +154,36 @@ async def test_the_dashboard_and_the_coupon_list_show_the_discount_given_on_paid
     await pay(client, context, shopper, order["id"])
     assert "data-discount-given>¥5.00" in (await console.get("/")).text
     assert "data-discount-given>¥5.00" in (await console.get("/coupons")).text
+
+
+async def test_editing_a_coupon_keeps_its_total_at_or_above_what_was_claimed(
+    client: httpx.AsyncClient, context: AppContext
+) -> None:
+    console = await signed_in(client, context)
+    await console.post(
+        "/coupons/new",
+        {
+            "name": "限量券",
+            "kind": "no_threshold",
+            "discount": "3",
+            "scope_type": "all",
+            "valid_days": "7",
+            "total": "5",
+            "per_user_limit": "1",
+        },
+    )
+    async with context.db.transaction(write=False) as session:
+        coupon_id = await session.scalar(select(Coupon.id))
+    for openid in ("a", "b"):
+        shopper = await factories.shopper(client, context, openid)
+        await client.post(f"/api/v1/coupons/{coupon_id}/claim", headers=shopper)
+    page = await console.get(f"/coupons/{coupon_id}")
+    assert "已领 2 张" in page.text and 'value="限量券"' in page.text
+    fields = {"name": "限量券", "total": "1", "per_user_limit": "1", "valid_days": "7"}
+    refused = await console.post(f"/coupons/{coupon_id}", fields)
+    assert refused.status_code == 422 and "发放总量不能少于已领取数量" in refused.text
+    saved = await console.post(f"/coupons/{coupon_id}", fields | {"name": "加量券", "total": "9"})
+    assert saved.status_code == 303
+    async with context.db.transaction(write=False) as session:
+        coupon = await session.get(Coupon, coupon_id)
+    assert coupon is not None and (coupon.name, coupon.total, coupon.claimed) == ("加量券", 9, 2)

@@ -110,7 +110,7 @@ async def update_coupon(
             .values(total=changes["total"])
         )
         if affected(result) != 1:
-            raise CouponTotalBelowClaimed()
+            raise CouponTotalBelowClaimed(field="total")
         del changes["total"]
     if changes:
         await session.execute(update(Coupon).where(Coupon.id == coupon_id).values(**changes))

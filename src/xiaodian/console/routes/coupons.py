@@ -18,12 +18,12 @@ from xiaodian.console.forms import (
     text,
     validate,
 )
-from xiaodian.console.rendering import redirect, render
+from xiaodian.console.rendering import redirect, render, shop_time
 from xiaodian.console.sections import Section
 from xiaodian.console.security import ConsoleAdmin, read_form
 from xiaodian.coupons import admin_service as coupons
 from xiaodian.coupons import promotions
-from xiaodian.coupons.schemas import CodesIn, CouponIn, PromotionIn, check_terms
+from xiaodian.coupons.schemas import CodesIn, CouponIn, CouponPatch, PromotionIn, check_terms
 from xiaodian.coupons.words import CouponKind, CouponStatus, DiscountKind, ScopeType
 from xiaodian.deps import IdPath, SessionDep
 
@@ -214,6 +214,76 @@ async def create_coupon(request: Request, _admin: ConsoleAdmin, session: Session
         if created is not None:
             return redirect(request, "/coupons", flash="优惠券已创建")
     return _coupon_form(request, values=values, errors=errors, status_code=422)
+
+
+EDIT_FIELDS = ("name", "total", "per_user_limit", "valid_until", "valid_days")
+
+
+def _edit_form(
+    request: Request,
+    *,
+    coupon: Any,
+    values: dict[str, Any],
+    errors: FieldErrors,
+    status_code: int = 200,
+) -> Response:
+    return render(
+        request,
+        "coupons/edit.html",
+        status_code=status_code,
+        section="coupons",
+        coupon=coupon,
+        values=values,
+        errors=errors,
+        kinds=KINDS,
+        scopes=SCOPES,
+    )
+
+
+@router.get("/coupons/{coupon_id}")
+async def edit_coupon(
+    coupon_id: IdPath, request: Request, _admin: ConsoleAdmin, session: SessionDep
+) -> Response:
+    coupon = await coupons.get_coupon(session, coupon_id=coupon_id)
+    values = {
+        "name": coupon.name,
+        "total": str(coupon.total),
+        "per_user_limit": str(coupon.per_user_limit),
+        "valid_until": shop_time(coupon.valid_until, "%Y-%m-%dT%H:%M"),
+        "valid_days": str(coupon.valid_days or ""),
+        "stacks_with_promotions": coupon.stacks_with_promotions,
+    }
+    return _edit_form(request, coupon=coupon, values=values, errors={})
+
+
+@router.post("/coupons/{coupon_id}")
+async def update_coupon(
+    coupon_id: IdPath, request: Request, _admin: ConsoleAdmin, session: SessionDep
+) -> Response:
+    coupon = await coupons.get_coupon(session, coupon_id=coupon_id)
+    form = await read_form(request)
+    values: dict[str, Any] = {field: text(form, field) for field in EDIT_FIELDS}
+    values["stacks_with_promotions"] = checked(form, "stacks_with_promotions")
+    errors: FieldErrors = {}
+    data: dict[str, Any] = {
+        "name": values["name"],
+        "total": values["total"] or None,
+        "per_user_limit": values["per_user_limit"] or None,
+        "valid_until": _moment(values, "valid_until", errors),
+        "valid_days": values["valid_days"] or None,
+        "stacks_with_promotions": values["stacks_with_promotions"],
+    }
+    if data["valid_until"] is None and data["valid_days"] is None:
+        errors["valid_until"] = "请设置有效期：截止时间或领取后天数"
+    patch, schema_errors = validate(CouponPatch, data)
+    errors = schema_errors | errors
+    if patch is not None and not errors:
+        saved, errors = await attempt(
+            session, lambda: coupons.update_coupon(session, coupon_id=coupon_id, patch=patch)
+        )
+        if saved is not None:
+            return redirect(request, "/coupons", flash="优惠券已保存")
+    return _edit_form(request, coupon=coupon, values=values, errors=errors, status_code=422)
 
 
 @router.post("/coupons/{coupon_id}/status")
