@@ -124,6 +124,11 @@ async def test_a_promotion_needs_tiers_below_their_thresholds_and_a_window(
         promotion = await session.scalar(select(Promotion))
     assert promotion is not None and [t["discount_fen"] for t in promotion.tiers] == [500, 1200]
     assert 'data-promotion="满59减5"' in (await console.get("/promotions")).text
+    paused = await console.post(f"/promotions/{promotion.id}/status", {"action": "pause"})
+    assert paused.status_code == 303
+    assert "已暂停" in (await console.get("/promotions")).text
+    async with context.db.transaction(write=False) as session:
+        assert await session.scalar(select(Promotion.status)) == "paused"
 
 
 async def test_the_dashboard_and_the_coupon_list_show_the_discount_given_on_paid_orders(

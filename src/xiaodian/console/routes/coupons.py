@@ -23,8 +23,21 @@ from xiaodian.console.sections import Section
 from xiaodian.console.security import ConsoleAdmin, read_form
 from xiaodian.coupons import admin_service as coupons
 from xiaodian.coupons import promotions
-from xiaodian.coupons.schemas import CodesIn, CouponIn, CouponPatch, PromotionIn, check_terms
-from xiaodian.coupons.words import CouponKind, CouponStatus, DiscountKind, ScopeType
+from xiaodian.coupons.schemas import (
+    CodesIn,
+    CouponIn,
+    CouponPatch,
+    PromotionIn,
+    PromotionPatch,
+    check_terms,
+)
+from xiaodian.coupons.words import (
+    CouponKind,
+    CouponStatus,
+    DiscountKind,
+    PromotionStatus,
+    ScopeType,
+)
 from xiaodian.deps import IdPath, SessionDep
 
 router = APIRouter()
@@ -406,3 +419,17 @@ async def create_promotion(request: Request, _admin: ConsoleAdmin, session: Sess
         errors=errors,
         status_code=422,
     )
+
+
+@promotions_router.post("/promotions/{promotion_id}/status")
+async def set_promotion_status(
+    promotion_id: IdPath, request: Request, _admin: ConsoleAdmin, session: SessionDep
+) -> Response:
+    action = text(await read_form(request), "action")
+    status = {"pause": PromotionStatus.PAUSED, "resume": PromotionStatus.ACTIVE}.get(
+        action, PromotionStatus.ENDED
+    )
+    await promotions.update_promotion(
+        session, promotion_id=promotion_id, patch=PromotionPatch(status=status)
+    )
+    return redirect(request, "/promotions", flash=f"满减活动{STATUSES[CouponStatus(status)]}")
