@@ -8,6 +8,7 @@ const routes = require('../../../utils/routes')
 const { formatCount } = require('../../../utils/format')
 const couponStrip = require('../../../utils/coupon-strip')
 const sku = require('../utils/sku')
+const cartBadge = require('../../../utils/cart-badge')
 
 const LOW_STOCK = 10
 
@@ -42,6 +43,7 @@ Component({
     chosenText: '',
     favorite: false,
     pickerVisible: false,
+    cartBadge: '',
     pickerMode: 'select',
     couponCards: [],
   },
@@ -52,6 +54,9 @@ Component({
     },
     onCouponClaim(event) {
       return couponStrip.claim(this, event.detail.id)
+    },
+    onShow() {
+      this.setData({ cartBadge: cartBadge.badgeText(cartBadge.count()) })
     },
     onShareAppMessage() {
       const goods = this.data.goods
@@ -115,6 +120,7 @@ Component({
       } else if (mode === 'cart') {
         try {
           await cartService.addToCart(skuId, quantity)
+          this.setData({ cartBadge: cartBadge.badgeText(cartBadge.count()) })
           feedback.success('已加入购物车')
         } catch (err) {
           // api already told the shopper why (库存不足, 商品已下架 …).
