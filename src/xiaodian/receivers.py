@@ -10,6 +10,7 @@ from xiaodian.catalog import cache as catalog_cache
 from xiaodian.catalog import viewers
 from xiaodian.context import AppContext
 from xiaodian.events import Mode, registry
+from xiaodian.groupbuy import service as group_buys
 from xiaodian.inventory.events import StockChanged
 from xiaodian.orders.events import OrderClosed, OrderPaid, RefundSettled
 from xiaodian.payments import refund_service
@@ -42,6 +43,9 @@ def install() -> None:
     registry.add(OrderClosed, payments.close_payments_of_closed_order, Mode.IN_TRANSACTION)
     registry.add(PrepayClosed, payments.close_prepay_at_channel, Mode.DURABLE)
     registry.add(RefundDue, refund_service.send_due_refund, Mode.DURABLE)
+    # group buying: seats follow their orders (in the same transaction)
+    registry.add(OrderPaid, group_buys.on_order_paid, Mode.IN_TRANSACTION)
+    registry.add(OrderClosed, group_buys.on_order_closed, Mode.IN_TRANSACTION)
     # caches
     registry.add(StockChanged, _forget_restocked_goods, Mode.AFTER_COMMIT)
     registry.add(OrderPaid, _forget_goods, Mode.AFTER_COMMIT)
