@@ -8,10 +8,10 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from sqlalchemy import select
 
-from xiaodian.auth.deps import CurrentUser, bearer_token, user_from_request
+from xiaodian.auth.deps import CurrentUser, DetachedUser, bearer_token, user_from_request
 from xiaodian.core import clock
 from xiaodian.core.errors import ShopError
-from xiaodian.deps import ContextDep, IdPath, SessionDep
+from xiaodian.deps import ContextDep, IdPath, SessionDep, rate_limit
 from xiaodian.groupbuy import service
 from xiaodian.groupbuy.errors import GroupBuyNotFound
 from xiaodian.groupbuy.schemas import CampaignCard, CampaignOut, GroupCreated, GroupOut, SeatIn
@@ -20,6 +20,23 @@ from xiaodian.groupbuy.vocabulary import CampaignStatus
 from xiaodian.models import GroupBuy
 
 router = APIRouter(tags=["group buying"])
+TOO_FAST = "下单太频繁，请稍后再试"
+
+
+async def _by_shopper(user: DetachedUser) -> str:
+    return f"user:{user.id}"
+
+
+# Opening and joining place orders: they count against the same budgets as `POST /orders`.
+ORDER_RATES = [
+    rate_limit("orders:ip", lambda settings: settings.order_rate_per_ip, message=TOO_FAST),
+    rate_limit(
+        "orders:shopper",
+        lambda settings: settings.order_rate_per_shopper,
+        key=_by_shopper,
+        message=TOO_FAST,
+    ),
+]
 
 
 @router.get("/group-buys")
@@ -51,7 +68,7 @@ async def get_campaign(campaign_id: IdPath, session: SessionDep) -> CampaignOut:
     return await campaign_out(session, campaign)
 
 
-@router.post("/group-buys/{campaign_id}/groups", status_code=201)
+@router.post("/group-buys/{campaign_id}/groups", status_code=201, dependencies=ORDER_RATES)
 async def open_group(
     campaign_id: IdPath, body: SeatIn, user: CurrentUser, session: SessionDep, context: ContextDep
 ) -> GroupCreated:
@@ -60,7 +77,7 @@ async def open_group(
     )
 
 
-@router.post("/groups/{group_id}/join", status_code=201)
+@router.post("/groups/{group_id}/join", status_code=201, dependencies=ORDER_RATES)
 async def join_group(
     group_id: IdPath, body: SeatIn, user: CurrentUser, session: SessionDep, context: ContextDep
 ) -> GroupCreated:
