@@ -298,11 +298,14 @@ async def test_limits_and_campaign_windows(
     assert [(c["id"], c["group_price_fen"], c["price_fen"]) for c in listed] == [
         (created["id"], 800, 1000)
     ]
+    home = (await client.get("/api/v1/home")).json()["promotions"]["group_buys"]
+    assert [(c["id"], c["goods"]["id"]) for c in home] == [(created["id"], goods["id"])]
     ended = await client.post(f"/api/admin/v1/group-buys/{created['id']}/end", headers=admin)
     assert ended.json()["status"] == "ended"
     refused = await open_group(client, friend, created["id"], sku_id)
     assert (refused.status_code, refused.json()["error"]) == (409, "campaign_not_running")
     assert (await client.get("/api/v1/group-buys")).json() == []
+    assert (await client.get("/api/v1/home")).json()["promotions"]["group_buys"] == []
     async with context.db.transaction(write=False) as session:
         stock = await session.scalar(select(Sku.stock).where(Sku.id == sku_id))
     assert stock == 49  # the pool went back; the leader's unpaid unit is still held

@@ -11,6 +11,7 @@ from xiaodian.catalog.errors import GoodsNotFound
 from xiaodian.core import clock
 from xiaodian.core.db import affected
 from xiaodian.groupbuy.errors import GroupBuyNotFound, InvalidGroupBuy
+from xiaodian.groupbuy.home import forget_after_commit
 from xiaodian.groupbuy.schemas import (
     AdminGroupOut,
     AdminMember,
@@ -125,6 +126,7 @@ async def create_campaign(session: AsyncSession, *, data: GroupBuyCreate) -> Gro
             )
         )
     await session.flush()
+    forget_after_commit(session)
     return await get_campaign(session, campaign_id=campaign.id)
 
 
@@ -204,6 +206,7 @@ async def patch_campaign(
                 )
         campaign.stock = patch.stock
     await session.flush()
+    forget_after_commit(session)
     return await get_campaign(session, campaign_id=campaign.id)
 
 
@@ -220,6 +223,7 @@ async def end_campaign(session: AsyncSession, *, campaign_id: int) -> GroupBuyOu
     )
     if affected(won) == 1:
         await close_campaign(session, campaign_id=campaign.id, now=now)
+        forget_after_commit(session)
     return await get_campaign(session, campaign_id=campaign.id)
 
 
