@@ -66,6 +66,10 @@ async def test_three_paid_members_fill_the_group_and_every_order_becomes_paid(
 
     await pay(app, client, context, leader, leader_order)
     assert (await order_of(client, leader, leader_order))["status"] == "grouping"
+    mine = await client.get(f"/api/v1/orders/{leader_order}/group", headers=leader.headers)
+    assert (mine.json()["id"], mine.json()["my_order_id"]) == (group_id, leader_order)
+    theirs = await client.get(f"/api/v1/orders/{leader_order}/group", headers=friend.headers)
+    assert theirs.json()["error"] == "group_not_found"
     shown = await group(client, group_id)
     assert (shown["status"], shown["seats_left"], len(shown["members"])) == ("forming", 2, 1)
     assert shown["expires_at"] is not None
@@ -299,7 +303,9 @@ async def test_limits_and_campaign_windows(
         (created["id"], 800, 1000)
     ]
     home = (await client.get("/api/v1/home")).json()["promotions"]["group_buys"]
-    assert [(c["id"], c["goods"]["id"]) for c in home] == [(created["id"], goods["id"])]
+    assert [(c["id"], c["goods"]["id"], c["price_fen"]) for c in home] == [
+        (created["id"], goods["id"], 800)
+    ]
     ended = await client.post(f"/api/admin/v1/group-buys/{created['id']}/end", headers=admin)
     assert ended.json()["status"] == "ended"
     refused = await open_group(client, friend, created["id"], sku_id)

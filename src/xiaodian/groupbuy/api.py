@@ -13,11 +13,11 @@ from xiaodian.core import clock
 from xiaodian.core.errors import ShopError
 from xiaodian.deps import ContextDep, IdPath, SessionDep, rate_limit
 from xiaodian.groupbuy import service
-from xiaodian.groupbuy.errors import GroupBuyNotFound
+from xiaodian.groupbuy.errors import GroupBuyNotFound, GroupNotFound
 from xiaodian.groupbuy.schemas import CampaignCard, CampaignOut, GroupCreated, GroupOut, SeatIn
 from xiaodian.groupbuy.views import campaign_cards, campaign_out, campaign_row, group_out, group_row
 from xiaodian.groupbuy.vocabulary import CampaignStatus
-from xiaodian.models import GroupBuy
+from xiaodian.models import GroupBuy, GroupSeat
 
 router = APIRouter(tags=["group buying"])
 TOO_FAST = "下单太频繁，请稍后再试"
@@ -84,6 +84,17 @@ async def join_group(
     return await service.join_group(
         session, user=user, group_id=group_id, seat=body, defaults=context.settings
     )
+
+
+@router.get("/orders/{order_id}/group")
+async def group_of_order(order_id: IdPath, user: CurrentUser, session: SessionDep) -> GroupOut:
+    """The group of the shopper's own group order (404 `group_not_found` for any other)."""
+    seat = await session.scalar(
+        select(GroupSeat).where(GroupSeat.order_id == order_id, GroupSeat.user_id == user.id)
+    )
+    if seat is None:
+        raise GroupNotFound()
+    return await group_out(session, await group_row(session, seat.group_id), viewer_id=user.id)
 
 
 @router.get("/groups/{group_id}")

@@ -37,8 +37,19 @@ async def _load(context: AppContext) -> list[dict[str, Any]]:
         )
         cards = await campaign_cards(session, campaigns) if campaigns else []
     starts = {c.id: c.starts_at for c in campaigns}
+    # Shaped for home's goods cards: the card's price is the group price, the goods' own
+    # price is shown struck through.
     return [
-        {**card.model_dump(mode="json"), "starts_at": starts[card.id].isoformat()} for card in cards
+        {
+            **card.model_dump(mode="json"),
+            "goods_id": card.goods.id,
+            "title": card.goods.title,
+            "cover_url": card.goods.cover_url,
+            "price_fen": card.group_price_fen,
+            "goods": {**card.goods.model_dump(mode="json"), "price_fen": card.price_fen},
+            "starts_at": starts[card.id].isoformat(),
+        }
+        for card in cards
     ]
 
 
