@@ -1,0 +1,96 @@
+// 拼团详情 (/subpackages/groupbuy/group/index?id=): reached from an order and from a share
+// card. Members' avatars with the empty seats, the countdown, 邀请好友 / 参与拼团 / 查看订单,
+// and the result (拼团成功 / 拼团失败，已退款).
+const groupbuy = require('../../../services/groupbuy')
+const nav = require('../../../utils/nav')
+const routes = require('../../../utils/routes')
+const { formatCountdown, formatPrice } = require('../../../utils/format')
+const { takeSeat } = require('../utils/seat')
+const { present, millisLeft } = require('./present')
+
+Component({
+  // The group's id comes as `?id=` (from a share card or an order); read in onLoad, since
+  // `id` is every component's own attribute and cannot be a property.
+  data: {
+    group: null,
+    view: null,
+    countdown: '',
+    failed: false,
+  },
+  lifetimes: {
+    detached() {
+      this.stopCountdown()
+    },
+  },
+  methods: {
+    onLoad(query) {
+      this.groupId = (query && query.id) || ''
+      return this.load()
+    },
+    onUnload() {
+      this.stopCountdown()
+    },
+    onPullDownRefresh() {
+      return this.load().then(() => wx.stopPullDownRefresh())
+    },
+    onShareAppMessage() {
+      const group = this.data.group
+      if (!group) return { title: '一起拼团更优惠', path: routes.group(this.groupId) }
+      const price = formatPrice(group.campaign.group_price_fen)
+      const left = group.seats_left > 0 ? `还差${group.seats_left}人，` : ''
+      return {
+        title: `${left}¥${price} 拼「${group.goods.title}」`,
+        path: routes.group(group.id),
+        imageUrl: group.goods.cover_url,
+      }
+    },
+    async load() {
+      try {
+        const group = await groupbuy.getGroup(this.groupId)
+        this.receivedAt = Date.now()
+        this.setData({ group, view: present(group), failed: false })
+        this.startCountdown()
+      } catch (err) {
+        this.setData({ failed: !this.data.group })
+      }
+    },
+    startCountdown() {
+      this.stopCountdown()
+      if (this.data.group.status !== 'forming') {
+        this.setData({ countdown: '' })
+        return
+      }
+      const tick = () => {
+        const left = millisLeft(this.data.group, this.receivedAt)
+        this.setData({ countdown: left > 0 ? formatCountdown(left) : '' })
+        if (left <= 0) {
+          this.stopCountdown()
+          this.load()
+        }
+      }
+      tick()
+      if (this.data.countdown) this.timer = setInterval(tick, 1000)
+    },
+    stopCountdown() {
+      if (this.timer) clearInterval(this.timer)
+      this.timer = null
+    },
+    async onJoinTap() {
+      const group = this.data.group
+      try {
+        const campaign = await groupbuy.getCampaign(group.campaign.id)
+        const seat = await takeSeat({ groupId: group.id, skus: campaign.skus })
+        if (seat) await this.load()
+      } catch (err) {
+        // api.request already said why (已满员, 已结束 …); show the group as it is now.
+        await this.load()
+      }
+    },
+    onOrderTap() {
+      nav.go(routes.orderDetail(this.data.group.my_order_id))
+    },
+    onGoodsTap() {
+      nav.go(routes.goodsDetail(this.data.group.goods.id))
+    },
+  },
+})

@@ -1,0 +1,96 @@
+const { openPage, text, texts, tap, all, waitFor } = require('../helpers/page')
+const fixtures = require('../helpers/fixtures')
+
+const LOGIN = { token: 't', expires_at: '2099-01-01T00:00:00Z', user: { id: 1, nickname: '', avatar_url: '' } }
+
+function group(overrides = {}) {
+  return Object.assign(
+    {
+      id: 9,
+      status: 'forming',
+      status_text: '拼团中',
+      group_size: 3,
+      seats_left: 1,
+      members: [
+        { nickname: '团长小王', avatar_url: '/media/a.webp', is_leader: true, paid: true },
+        { nickname: '小李', avatar_url: '', is_leader: false, paid: false },
+      ],
+      expires_at: '2024-05-01T05:00:00Z',
+      server_time: '2024-05-01T04:00:00Z',
+      campaign: { id: 4, group_size: 3, group_price_fen: 800, price_fen: 1000, ends_at: '2024-05-09T00:00:00Z', running: true },
+      goods: { id: 7, title: '拼团苹果', cover_url: '/media/apple.webp' },
+      my_order_id: null,
+    },
+    overrides
+  )
+}
+
+afterEach(() => jest.useRealTimers())
+
+test('a forming group shows members, empty seats and a countdown on the server clock; a visitor joins and pays', async () => {
+  jest.useFakeTimers({ now: Date.parse('2024-05-01T04:00:30Z'), doNotFake: ['setTimeout', 'nextTick', 'setImmediate'] })
+  const joined = []
+  let current = group()
+  wx.setBackend({
+    'POST /auth/wx-login': LOGIN,
+    'GET /groups/9': () => current,
+    'GET /group-buys/4': { id: 4, skus: [{ sku_id: 31, spec_text: '5斤', price_fen: 1000, group_price_fen: 800, stock: 9 }] },
+    'GET /me/addresses': [fixtures.address({ id: 2, is_default: true })],
+    'POST /groups/9/join': (req) => {
+      joined.push(req.data)
+      current = group({ seats_left: 0, my_order_id: 55 })
+      return [201, { group: current, order: fixtures.order({ id: 55 }) }]
+    },
+    'POST /orders/55/pay': { timeStamp: '1', nonceStr: 'n', package: 'prepay_id=p', signType: 'RSA', paySign: 's' },
+  })
+  const page = await openPage('subpackages/groupbuy/group/index', { id: '9' })
+  expect(text(page, '.group__headline')).toBe('还差 1 人成团')
+  // The phone's clock runs 30 s ahead of the server's: the countdown follows the server.
+  expect(text(page, '.group__countdown')).toBe('剩余 1:00:00')
+  expect(all(page, '.group__seat')).toHaveLength(3)
+  expect(all(page, '.group__seat--empty')).toHaveLength(1)
+  expect(texts(page, '.group__leader')).toEqual(['团长'])
+  expect(texts(page, '.group__unpaid')).toEqual(['待支付'])
+  expect(all(page, '.group__invite')).toHaveLength(0)
+  await tap(page, '.group__join')
+  await waitFor(() => wx.calls.payments.length === 1 && text(page, '.group__order'), { message: 'paid and reloaded' })
+  expect(joined).toEqual([{ sku_id: 31, quantity: 1, address_id: 2 }])
+  expect(all(page, '.group__join')).toHaveLength(0)
+  expect(text(page, '.group__invite')).toBe('邀请好友')
+  const share = page.instance.onShareAppMessage()
+  expect(share).toEqual({ title: '¥8.00 拼「拼团苹果」', path: '/subpackages/groupbuy/group/index?id=9', imageUrl: '/media/apple.webp' })
+  await tap(page, '.group__order')
+  expect(wx.calls.navigateTo.pop()).toBe('/subpackages/order/detail/index?orderId=55')
+  page.instance.onUnload()
+})
+
+test('the results: filled, and failed with the refund said to its member', async () => {
+  wx.setBackend({ 'POST /auth/wx-login': LOGIN, 'GET /groups/9': group({ status: 'filled', seats_left: 0, my_order_id: 3 }) })
+  let page = await openPage('subpackages/groupbuy/group/index', { id: '9' })
+  expect(text(page, '.group__headline')).toBe('拼团成功')
+  expect(text(page, '.group__countdown')).toBe(null)
+  expect(all(page, '.group__join')).toHaveLength(0)
+  wx.setBackend({ 'POST /auth/wx-login': LOGIN, 'GET /groups/9': group({ status: 'failed', seats_left: 0, my_order_id: 3 }) })
+  page = await openPage('subpackages/groupbuy/group/index', { id: '9' })
+  expect(text(page, '.group__headline')).toBe('拼团失败，已退款')
+  expect(text(page, '.group__result')).toBe('拼团失败')
+})
+
+test('a group that is gone says so', async () => {
+  wx.setBackend({ 'POST /auth/wx-login': LOGIN, 'GET /groups/9': [404, { error: 'group_not_found', message: '拼团不存在' }] })
+  const page = await openPage('subpackages/groupbuy/group/index', { id: '9' })
+  expect(text(page, '.error-state__text')).toBe('拼团不存在或已结束')
+})
+
+test('the 拼团 list shows running campaigns and opens the goods', async () => {
+  wx.setBackend({
+    'GET /group-buys': [
+      { id: 4, goods: { id: 7, title: '拼团苹果', cover_url: '' }, group_size: 3, group_price_fen: 800, price_fen: 1000, ends_at: '2099-01-01T00:00:00Z', groups_filled: 12 },
+    ],
+  })
+  const page = await openPage('subpackages/groupbuy/list/index')
+  expect(text(page, '.groupbuy-list__title')).toBe('拼团苹果')
+  expect(text(page, '.groupbuy-list__size')).toBe('3人团 · 已成团12个')
+  await tap(page, '.groupbuy-list__item')
+  expect(wx.calls.navigateTo.pop()).toBe('/subpackages/goods/detail/index?goodsId=7')
+})
