@@ -3,8 +3,10 @@
 const api = require('../utils/api')
 
 module.exports = {
-  listCampaigns: (goodsId) => api.request({ url: '/group-buys', data: { goods_id: goodsId }, auth: false }),
-  getCampaign: (campaignId) => api.request({ url: `/group-buys/${campaignId}`, auth: false }),
+  listCampaigns: (goodsId, options = {}) =>
+    api.request({ url: '/group-buys', data: { goods_id: goodsId }, auth: false, silent: options.silent }),
+  getCampaign: (campaignId, options = {}) =>
+    api.request({ url: `/group-buys/${campaignId}`, auth: false, silent: options.silent }),
   openGroup: (campaignId, body) =>
     api.request({ url: `/group-buys/${campaignId}/groups`, method: 'POST', data: body, loading: '正在开团' }),
   joinGroup: (groupId, body) =>

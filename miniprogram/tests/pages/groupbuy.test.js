@@ -94,3 +94,46 @@ test('the 拼团 list shows running campaigns and opens the goods', async () => 
   await tap(page, '.groupbuy-list__item')
   expect(wx.calls.navigateTo.pop()).toBe('/subpackages/goods/detail/index?goodsId=7')
 })
+
+test('goods detail shows the campaign: 单独购买 / 发起拼团 and the open groups with 去参团', async () => {
+  jest.useFakeTimers({ now: Date.parse('2024-05-01T04:00:00Z'), doNotFake: ['setTimeout', 'nextTick', 'setImmediate'] })
+  const opened = []
+  wx.setBackend({
+    'POST /auth/wx-login': LOGIN,
+    'GET /goods/7': fixtures.goodsDetail(),
+    'GET /group-buys': (req) => (req.data.goods_id === '7' ? [{ id: 4, goods: { id: 7 }, group_size: 3, group_price_fen: 3190, price_fen: 3990 }] : []),
+    'GET /group-buys/4': {
+      id: 4,
+      group_size: 3,
+      group_price_fen: 3190,
+      price_fen: 3990,
+      groups_filled: 2,
+      server_time: '2024-05-01T04:00:00Z',
+      skus: [{ sku_id: 71, spec_text: '5斤', price_fen: 3990, group_price_fen: 3190, stock: 5 }],
+      open_groups: [{ group_id: 9, leader: { nickname: '小王', avatar_url: '' }, seats_left: 1, expires_at: '2024-05-01T04:10:00Z' }],
+    },
+    'GET /me/addresses': [fixtures.address({ id: 2, is_default: true })],
+    'POST /group-buys/4/groups': (req) => {
+      opened.push(req.data)
+      return [201, { group: group({ id: 12, status: 'pending' }), order: fixtures.order({ id: 56 }) }]
+    },
+    'POST /orders/56/pay': { timeStamp: '1', nonceStr: 'n', package: 'prepay_id=p', signType: 'RSA', paySign: 's' },
+  })
+  const page = await openPage('subpackages/goods/detail/index', { goodsId: '7' })
+  await waitFor(() => text(page, '.goods-detail__groupbuy-price'), { message: 'the campaign' })
+  expect(text(page, '.goods-detail__groupbuy-price')).toBe('拼团价 ¥31.90')
+  expect(text(page, '.goods-detail__buy-alone')).toBe('¥39.90单独购买')
+  expect(text(page, '.goods-detail__start-group')).toBe('¥31.90发起拼团')
+  expect(text(page, '.goods-detail__open-group-left')).toBe('还差 1 人')
+  expect(text(page, '.goods-detail__open-group-countdown')).toBe('剩余 10:00')
+  jest.advanceTimersByTime(60000)
+  expect(text(page, '.goods-detail__open-group-countdown')).toBe('剩余 09:00')
+  await tap(page, '.goods-detail__open-group-join')
+  expect(wx.calls.navigateTo.pop()).toBe('/subpackages/groupbuy/group/index?id=9')
+  await tap(page, '.goods-detail__start-group')
+  await waitFor(() => wx.calls.navigateTo.length === 1, { message: 'the new group opened' })
+  expect(opened).toEqual([{ sku_id: 71, quantity: 1, address_id: 2 }])
+  expect(wx.calls.payments).toHaveLength(1)
+  expect(wx.calls.navigateTo.pop()).toBe('/subpackages/groupbuy/group/index?id=12')
+  page.instance.onUnload()
+})

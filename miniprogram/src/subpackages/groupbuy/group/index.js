@@ -5,7 +5,7 @@ const groupbuy = require('../../../services/groupbuy')
 const nav = require('../../../utils/nav')
 const routes = require('../../../utils/routes')
 const { formatCountdown, formatPrice } = require('../../../utils/format')
-const { takeSeat } = require('../utils/seat')
+const { takeSeat } = require('../../../utils/group-seat')
 const { present, millisLeft } = require('./present')
 
 Component({

@@ -1,12 +1,12 @@
 // Taking a seat in a group: the shopper's default address, the order (opening a new group or
 // joining one), then WeChat Pay. Resolves {group, order, paid} or null when it could not start
 // (no address yet: the address book opens). API errors were already shown by api.request.
-const groupbuy = require('../../../services/groupbuy')
-const meService = require('../../../services/me')
-const payments = require('../../../services/payments')
-const feedback = require('../../../utils/feedback')
-const nav = require('../../../utils/nav')
-const routes = require('../../../utils/routes')
+const groupbuy = require('../services/groupbuy')
+const meService = require('../services/me')
+const payments = require('../services/payments')
+const feedback = require('./feedback')
+const nav = require('./nav')
+const routes = require('./routes')
 
 async function defaultAddress() {
   const addresses = await meService.listAddresses({ silent: true })
