@@ -137,3 +137,30 @@ test('goods detail shows the campaign: 单独购买 / 发起拼团 and the open 
   expect(wx.calls.navigateTo.pop()).toBe('/subpackages/groupbuy/group/index?id=12')
   page.instance.onUnload()
 })
+
+test('an order in 拼团中 shows the seats left and leads to its group', async () => {
+  wx.setBackend({
+    'POST /auth/wx-login': LOGIN,
+    'GET /orders/55': fixtures.order({ id: 55, kind: 'group', status: 'grouping', status_text: '拼团中', paid_at: '2024-05-01T04:06:00Z' }),
+    'GET /orders/55/group': group({ my_order_id: 55 }),
+  })
+  const page = await openPage('subpackages/order/detail/index', { orderId: '55' })
+  await waitFor(() => text(page, '.order-detail__group-text'), { message: 'the group panel' })
+  expect(text(page, '.order-detail__status-text')).toBe('拼团中')
+  expect(text(page, '.order-detail__tip')).toBe('拼团中，邀请好友参团，成团后商家发货；未成团将自动退款')
+  expect(text(page, '.order-detail__group-text')).toBe('拼团中，还差 1 人')
+  await tap(page, '.order-detail__group')
+  expect(wx.calls.navigateTo.pop()).toBe('/subpackages/groupbuy/group/index?id=9')
+})
+
+test('home shows the 拼团 slot at the group price and 更多 opens the 拼团 list', async () => {
+  const entry = { id: 4, goods_id: 7, title: '拼团苹果', cover_url: '', price_fen: 800, goods: fixtures.goodsCard({ id: 7, title: '拼团苹果', price_fen: 1000 }) }
+  wx.setBackend({ 'GET /home': fixtures.home({ promotions: { flash_sales: [], group_buys: [entry] } }) })
+  const page = await openPage('pages/home/index')
+  expect(texts(page, '.home__promotion .home__section-title')).toEqual(['拼团优惠'])
+  const slot = page.querySelector('.home__promotion').dom.textContent
+  expect(slot).toContain('¥8.00')
+  expect(slot).toContain('¥10.00')
+  await tap(page, '.home__promotion-more')
+  expect(wx.calls.navigateTo.pop()).toBe('/subpackages/groupbuy/list/index')
+})
