@@ -8,6 +8,14 @@ const { formatCountdown, formatPrice } = require('../../../utils/format')
 const { takeSeat } = require('../../../utils/group-seat')
 const { present, millisLeft } = require('./present')
 
+// After WeChat says paid, the shop hears of it a moment later: look again a few times.
+const CONFIRM_TRIES = 20
+const CONFIRM_INTERVAL_MS = 500
+
+function paidCount(group) {
+  return group.members.filter((member) => member.paid).length
+}
+
 Component({
   // The group's id comes as `?id=` (from a share card or an order); read in onLoad, since
   // `id` is every component's own attribute and cannot be a property.
@@ -25,10 +33,14 @@ Component({
   methods: {
     onLoad(query) {
       this.groupId = (query && query.id) || ''
+      // Opened right after the leader paid: wait for the group to open.
+      this.tries = CONFIRM_TRIES
       return this.load()
     },
     onUnload() {
       this.stopCountdown()
+      this.tries = 0
+      if (this.retry) clearTimeout(this.retry)
     },
     onPullDownRefresh() {
       return this.load().then(() => wx.stopPullDownRefresh())
@@ -50,9 +62,16 @@ Component({
         this.receivedAt = Date.now()
         this.setData({ group, view: present(group), failed: false })
         this.startCountdown()
+        this.confirmAgainIfWaiting(group)
       } catch (err) {
         this.setData({ failed: !this.data.group })
       }
+    },
+    confirmAgainIfWaiting(group) {
+      const waiting = (group.status === 'pending' && group.my_order_id) || (this.paidAtLeast && paidCount(group) < this.paidAtLeast)
+      if (!waiting || !this.tries) return
+      this.tries -= 1
+      this.retry = setTimeout(() => this.load(), CONFIRM_INTERVAL_MS)
     },
     startCountdown() {
       this.stopCountdown()
@@ -80,6 +99,10 @@ Component({
       try {
         const campaign = await groupbuy.getCampaign(group.campaign.id)
         const seat = await takeSeat({ groupId: group.id, skus: campaign.skus })
+        if (seat && seat.paid) {
+          this.paidAtLeast = paidCount(group) + 1
+          this.tries = CONFIRM_TRIES
+        }
         if (seat) await this.load()
       } catch (err) {
         // api.request already said why (已满员, 已结束 …); show the group as it is now.
