@@ -90,3 +90,36 @@ async def test_the_groups_page_in_chromium_shows_members_and_ends_a_campaign(
     await tab.open("/group-buys")
     await expect(page.locator(f"[data-campaign='{campaign_id}']")).to_contain_text("已结束")
     assert tab.errors == []
+
+
+async def test_the_edit_form_changes_limits_and_resizes_the_pools(
+    client: httpx.AsyncClient, context: AppContext
+) -> None:
+    console = await signed_in(client, context)
+    goods = await factories.make_goods(context, title="蓝莓", prices=[2990], stock=30)
+    made = await console.post(
+        "/group-buys/new",
+        {"goods_id": goods["id"], "price_percent": "80", "stock": "10", "ends_at": _ends()},
+    )
+    campaign_path = made.headers["location"].removeprefix("/console")
+    form = await console.get(f"{campaign_path}/edit")
+    assert form.status_code == 200 and "蓝莓" in form.text
+    values = {
+        "ends_at": _ends(),
+        "fill_minutes": "30",
+        "per_user_limit": "2",
+        "stock": "4",
+        "leader_discount": "",
+        "simulated_fill_min_members": "2",
+    }
+    saved = await console.post(f"{campaign_path}/edit", values)
+    assert saved.status_code == 303, saved.text
+    page = await console.get(campaign_path)
+    assert "可售 4" in page.text and "30 分钟" in page.text and "满 2 人" in page.text
+    unchanged = await console.post(f"{campaign_path}/edit", {**values, "stock": ""})
+    assert unchanged.status_code == 303
+    assert "可售 4" in (await console.get(campaign_path)).text
+    refused = await console.post(
+        f"{campaign_path}/edit", {**values, "simulated_fill_min_members": "5"}
+    )
+    assert refused.status_code == 422 and "模拟成团人数不能超过成团人数" in refused.text

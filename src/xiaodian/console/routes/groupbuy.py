@@ -19,12 +19,12 @@ from xiaodian.console.forms import (
     text,
     validate,
 )
-from xiaodian.console.rendering import redirect, render
+from xiaodian.console.rendering import redirect, render, shop_time, yuan
 from xiaodian.console.sections import Section
 from xiaodian.console.security import ConsoleAdmin, read_form
 from xiaodian.deps import IdPath, SessionDep
 from xiaodian.groupbuy import admin_service as service
-from xiaodian.groupbuy.schemas import GroupBuyCreate
+from xiaodian.groupbuy.schemas import GroupBuyCreate, GroupBuyOut, GroupBuyPatch
 from xiaodian.groupbuy.vocabulary import GROUP_STATUS_TEXT, GroupStatus, SeatStatus
 from xiaodian.models import Goods
 
@@ -169,6 +169,103 @@ async def campaign_groups(
         chosen=chosen,
         seat_text=SEAT_TEXT,
     )
+
+
+EDITABLE = (
+    "ends_at",
+    "fill_minutes",
+    "per_user_limit",
+    "stock",
+    "leader_discount",
+    "simulated_fill_min_members",
+)
+
+
+def _edit_values(campaign: GroupBuyOut) -> dict[str, Any]:
+    def shown(value: int | None) -> str:
+        return "" if value is None else str(value)
+
+    return {
+        "ends_at": shop_time(campaign.ends_at, "%Y-%m-%dT%H:%M"),
+        "fill_minutes": str(campaign.fill_minutes),
+        "per_user_limit": shown(campaign.per_user_limit),
+        "stock": "",
+        "leader_discount": yuan(campaign.leader_discount_fen)
+        if campaign.leader_discount_fen
+        else "",
+        "simulated_fill_min_members": shown(campaign.simulated_fill_min_members),
+        "allow_coupons": campaign.allow_coupons,
+    }
+
+
+def _patch_data(form: FormData, errors: FieldErrors) -> dict[str, Any]:
+    """Every editable field is sent; an empty limit or simulated fill means none. The pools
+    change only when a number is typed (never re-set from a number the page showed earlier,
+    while group orders kept selling)."""
+    data: dict[str, Any] = {}
+    for field in ("per_user_limit", "simulated_fill_min_members"):
+        data[field] = text(form, field) or None
+    if text(form, "stock"):
+        data["stock"] = text(form, "stock")
+    if text(form, "fill_minutes"):
+        data["fill_minutes"] = text(form, "fill_minutes")
+    ends = shop_datetime(text(form, "ends_at"))
+    if ends is None:
+        errors["ends_at"] = "时间格式不正确"
+    data["ends_at"] = ends
+    data["leader_discount_fen"] = fen_field(form, "leader_discount", errors, required=False) or 0
+    data["allow_coupons"] = checked(form, "allow_coupons")
+    return data
+
+
+async def _edit_form(
+    request: Request,
+    campaign: GroupBuyOut,
+    *,
+    values: dict[str, Any],
+    errors: FieldErrors,
+    status_code: int = 200,
+) -> Response:
+    return render(
+        request,
+        "groupbuy/edit.html",
+        status_code=status_code,
+        section="group_buys",
+        campaign=campaign,
+        values=values,
+        errors=errors,
+    )
+
+
+@router.get("/group-buys/{campaign_id}/edit")
+async def edit_campaign(
+    campaign_id: IdPath, request: Request, _admin: ConsoleAdmin, session: SessionDep
+) -> Response:
+    campaign = await service.get_campaign(session, campaign_id=campaign_id)
+    return await _edit_form(request, campaign, values=_edit_values(campaign), errors={})
+
+
+@router.post("/group-buys/{campaign_id}/edit")
+async def update_campaign(
+    campaign_id: IdPath, request: Request, _admin: ConsoleAdmin, session: SessionDep
+) -> Response:
+    campaign = await service.get_campaign(session, campaign_id=campaign_id)
+    form = await read_form(request)
+    values = {field: text(form, field) for field in EDITABLE} | {
+        "allow_coupons": checked(form, "allow_coupons")
+    }
+    errors: FieldErrors = {}
+    data = _patch_data(form, errors)
+    patch, schema_errors = validate(GroupBuyPatch, data)
+    errors = schema_errors | errors
+    if patch is not None and not errors:
+        saved, errors = await attempt(
+            session,
+            lambda: service.patch_campaign(session, campaign_id=campaign_id, patch=patch),
+        )
+        if saved is not None:
+            return redirect(request, f"/group-buys/{campaign_id}", flash="活动已保存")
+    return await _edit_form(request, campaign, values=values, errors=errors, status_code=422)
 
 
 @router.post("/group-buys/{campaign_id}/end")
