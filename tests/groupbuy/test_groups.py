@@ -358,3 +358,21 @@ async def test_the_merchant_api_checks_its_input_and_who_asks(
     assert patched.json()["skus"][0]["stock"] == 2
     async with context.db.transaction(write=False) as session:
         assert await session.scalar(select(Sku.stock)) == 3
+
+
+async def test_the_leader_discount_is_the_leaders_alone_and_prices_split_to_the_fen(
+    app: FastAPI, client: httpx.AsyncClient, context: AppContext
+) -> None:
+    _, goods, created, (leader, friend) = await _setup(
+        client, context, count=2, prices=[999], leader_discount_fen=100
+    )
+    sku_id = goods["sku_ids"][0]
+    assert created["skus"][0]["group_price_fen"] == 799
+    response = await open_group(client, leader, created["id"], sku_id, quantity=2)
+    order = response.json()["order"]
+    assert (order["goods_total_fen"], order["discount_fen"]) == (1998, 400 + 100)
+    assert order["lines"][0]["pay_fen"] == 1998 - 500
+    await pay(app, client, context, leader, order["id"])
+    joined = (await join(client, friend, response.json()["group"]["id"], sku_id)).json()["order"]
+    assert (joined["goods_total_fen"], joined["discount_fen"]) == (999, 200)
+    assert joined["total_fen"] == 799 + joined["freight_fen"]
