@@ -61,7 +61,6 @@ async def seed_demo(session: AsyncSession, *, settings: Settings, history: bool 
             session, demo_category, len(CATALOG) - position, media_dir, rng
         )
     await _seed_banners(session, all_goods, media_dir)
-    await _seed_group_buys(session, all_goods)
     shopper = User(openid=settings.sandbox_default_openid, nickname="演示买家")
     session.add(shopper)
     await session.flush()
@@ -81,18 +80,22 @@ async def seed_demo(session: AsyncSession, *, settings: Settings, history: bool 
     )
     if history:
         await _seed_history(session, all_goods, media_dir, rng)
+    await _seed_group_buys(session, all_goods)
     await session.flush()
     return True
 
 
 async def _seed_group_buys(session: AsyncSession, goods: list[Goods]) -> None:
-    """The reference shop lives on 拼团: 三人拼团享8折 on the first goods item (10 minutes to
-    fill, so a demo sees both endings; two paid members succeed anyway), and a two-person
-    group with a leader discount on the second. Group orders sell the SKUs' normal stock."""
+    """The reference shop lives on 拼团: 三人拼团享8折 (10 minutes to fill, so a demo sees both
+    endings; two paid members succeed anyway), and a two-person group with a leader discount.
+    On goods just below the best sellers (home lists them in its 拼团 slot; the best sellers
+    keep their plain 加入购物车 / 立即购买). Group orders sell the SKUs' normal stock."""
     now = clock.now()
+    ranked = sorted(goods, key=lambda item: (-item.sales, item.id))
+    first, second = ranked[12:14] if len(ranked) >= 14 else ranked[:2]
     for item, size, percent, minutes, leader_fen, simulated in (
-        (goods[0], 3, 80, 10, 0, 2),
-        (goods[1], 2, 85, 60, 100, None),
+        (first, 3, 80, 10, 0, 2),
+        (second, 2, 85, 60, 100, None),
     ):
         campaign = GroupBuy(
             goods_id=item.id,
