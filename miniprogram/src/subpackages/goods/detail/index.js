@@ -6,14 +6,10 @@ const meService = require('../../../services/me')
 const feedback = require('../../../utils/feedback')
 const nav = require('../../../utils/nav')
 const routes = require('../../../utils/routes')
-<<<<<<< HEAD
 const groupbuy = require('../../../services/groupbuy')
 const { takeSeat } = require('../../../utils/group-seat')
 const { formatCount, formatCountdown, formatPrice } = require('../../../utils/format')
-=======
-const { formatCount } = require('../../../utils/format')
 const sku = require('../utils/sku')
->>>>>>> main
 
 const LOW_STOCK = 10
 
