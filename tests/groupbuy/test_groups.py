@@ -27,7 +27,7 @@ from tests.payments.helpers import buyer_confirms, prepay, settle
 from xiaodian.context import AppContext
 from xiaodian.core import clock
 from xiaodian.groupbuy import jobs
-from xiaodian.models import Refund, Sku, StockQuota
+from xiaodian.models import GroupBuy, Refund, Sku, StockQuota
 
 
 async def _setup(
@@ -376,3 +376,25 @@ async def test_the_leader_discount_is_the_leaders_alone_and_prices_split_to_the_
     joined = (await join(client, friend, response.json()["group"]["id"], sku_id)).json()["order"]
     assert (joined["goods_total_fen"], joined["discount_fen"]) == (999, 200)
     assert joined["total_fen"] == 799 + joined["freight_fen"]
+
+
+async def test_a_campaign_past_its_end_is_ended_by_the_sweep_and_its_pool_goes_back(
+    app: FastAPI, client: httpx.AsyncClient, context: AppContext
+) -> None:
+    _, goods, created, (leader,) = await _setup(client, context, count=1, stock=8)
+    sku_id = goods["sku_ids"][0]
+    group_id, leader_order = await opened(app, client, context, leader, created["id"], sku_id)
+    clock.advance(timedelta(days=2))
+    assert await jobs.end_campaigns(context) == 1
+    assert await jobs.end_campaigns(context) == 0
+    assert await jobs.expire_groups(context) == 1  # its deadline was the campaign's end at most
+    await settle(app)
+    assert (await order_of(client, leader, leader_order))["status"] == "refunded"
+    async with context.db.transaction(write=False) as session:
+        campaign = await session.get(GroupBuy, created["id"])
+        assert campaign is not None
+        assert (campaign.status, campaign.groups_failed) == ("ended", 1)
+        stock = await session.scalar(select(Sku.stock).where(Sku.id == sku_id))
+        pool = await session.scalar(select(StockQuota.status))
+    assert (stock, pool) == (50, "closed")  # the pool and the refunded unit are all back
+    assert (await group(client, group_id))["status"] == "failed"
