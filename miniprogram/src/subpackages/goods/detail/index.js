@@ -10,6 +10,7 @@ const groupbuy = require('../../../services/groupbuy')
 const { takeSeat } = require('../../../utils/group-seat')
 const { formatCount, formatCountdown, formatPrice } = require('../../../utils/format')
 const sku = require('../utils/sku')
+const cartBadge = require('../../../utils/cart-badge')
 
 const LOW_STOCK = 10
 
@@ -44,6 +45,7 @@ Component({
     chosenText: '',
     favorite: false,
     pickerVisible: false,
+    cartBadge: '',
     pickerMode: 'select',
     campaign: null,
     openGroups: [],
@@ -61,6 +63,9 @@ Component({
     },
     onLoad() {
       return this.load()
+    },
+    onShow() {
+      this.setData({ cartBadge: cartBadge.badgeText(cartBadge.count()) })
     },
     onShareAppMessage() {
       const goods = this.data.goods
@@ -172,6 +177,7 @@ Component({
       } else if (mode === 'cart') {
         try {
           await cartService.addToCart(skuId, quantity)
+          this.setData({ cartBadge: cartBadge.badgeText(cartBadge.count()) })
           feedback.success('已加入购物车')
         } catch (err) {
           // api already told the shopper why (库存不足, 商品已下架 …).
