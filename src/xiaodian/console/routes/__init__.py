@@ -13,6 +13,7 @@ from xiaodian.console.routes import (
     categories,
     dashboard,
     goods,
+    groupbuy,
     media,
     orders,
     reviews,
@@ -30,6 +31,7 @@ SECTIONS: tuple[Section, ...] = (
     aftersale.refunds_section,
     aftersale.anomalies_section,
     reviews.section,
+    groupbuy.section,
     staff.section,
     settings.section,
 )
