@@ -9,10 +9,13 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from xiaodian.catalog import cache as catalog_cache
-from xiaodian.catalog import viewers
+from xiaodian.catalog import promotions, viewers
 from xiaodian.context import AppContext
 from xiaodian.coupons import checkout as coupons
 from xiaodian.events import Mode, registry
+from xiaodian.groupbuy import home as group_buys_home
+from xiaodian.groupbuy import service as group_buys
+from xiaodian.groupbuy.events import GroupFailed, GroupFilled
 from xiaodian.inventory.events import StockChanged
 from xiaodian.orders.events import OrderClosed, OrderPaid, RefundSettled
 from xiaodian.payments import refund_service
@@ -56,6 +59,11 @@ def install() -> None:
     # coupons: held by one order, used when it is paid, released when it closes unpaid
     registry.add(OrderClosed, _release_coupon, Mode.IN_TRANSACTION)
     registry.add(OrderPaid, _use_coupon, Mode.IN_TRANSACTION)
+    # group buying: seats follow their orders (in the same transaction)
+    registry.add(OrderPaid, group_buys.on_order_paid, Mode.IN_TRANSACTION)
+    registry.add(OrderClosed, group_buys.on_order_closed, Mode.IN_TRANSACTION)
+    registry.add(GroupFilled, group_buys_home.forget, Mode.AFTER_COMMIT)
+    registry.add(GroupFailed, group_buys_home.forget, Mode.AFTER_COMMIT)
     # caches
     registry.add(StockChanged, _forget_restocked_goods, Mode.AFTER_COMMIT)
     registry.add(OrderPaid, _forget_goods, Mode.AFTER_COMMIT)
@@ -64,4 +72,5 @@ def install() -> None:
     registry.add(ShopSettingsChanged, _forget_everything, Mode.AFTER_COMMIT)
     # providers a lower domain asks without knowing who answers
     viewers.register(viewers.Viewer(users.is_favorite, users.record_footprint))
+    promotions.register("group_buys", group_buys_home.home_slot)
     registry.installed = True

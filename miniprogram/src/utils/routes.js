@@ -4,6 +4,7 @@ const GOODS = '/subpackages/goods'
 const ORDER = '/subpackages/order'
 const USER = '/subpackages/user'
 const COUPON = '/subpackages/coupon'
+const GROUPBUY = '/subpackages/groupbuy'
 
 const TABS = {
   home: '/pages/home/index',
@@ -38,4 +39,6 @@ module.exports = {
   profile: () => `${USER}/profile/index`,
   couponCenter: () => `${COUPON}/center/index`,
   myCoupons: (status) => withQuery(`${COUPON}/mine/index`, { status }),
+  groupBuyList: () => `${GROUPBUY}/list/index`,
+  group: (groupId) => withQuery(`${GROUPBUY}/group/index`, { id: groupId }),
 }

@@ -12,6 +12,7 @@ from xiaodian.models.coupons import (
     Promotion,
     UserCoupon,
 )
+from xiaodian.models.groupbuy import BuyGroup, GroupBuy, GroupBuyPrice, GroupSeat
 from xiaodian.models.inventory import StockQuota
 from xiaodian.models.orders import IdempotencyKey, Order, OrderEvent, OrderLine
 from xiaodian.models.outbox import OutboxEntry
@@ -32,6 +33,7 @@ __all__ = [
     "AuthToken",
     "Banner",
     "Base",
+    "BuyGroup",
     "CartItem",
     "Category",
     "Coupon",
@@ -42,6 +44,9 @@ __all__ = [
     "Goods",
     "GoodsImage",
     "GoodsSpec",
+    "GroupBuy",
+    "GroupBuyPrice",
+    "GroupSeat",
     "IdempotencyKey",
     "Order",
     "OrderDiscount",

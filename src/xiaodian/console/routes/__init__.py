@@ -14,6 +14,7 @@ from xiaodian.console.routes import (
     coupons,
     dashboard,
     goods,
+    groupbuy,
     media,
     orders,
     reviews,
@@ -33,6 +34,7 @@ SECTIONS: tuple[Section, ...] = (
     aftersale.refunds_section,
     aftersale.anomalies_section,
     reviews.section,
+    groupbuy.section,
     staff.section,
     settings.section,
 )
