@@ -6,11 +6,15 @@ session that emits an event before `install()` fails loudly instead of losing it
 
 from __future__ import annotations
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from xiaodian.catalog import cache as catalog_cache
 from xiaodian.catalog import viewers
 from xiaodian.context import AppContext
+from xiaodian.delivery import service as delivery
 from xiaodian.events import Mode, registry
 from xiaodian.inventory.events import StockChanged
+from xiaodian.orders import fulfilment
 from xiaodian.orders.events import OrderClosed, OrderPaid, RefundSettled
 from xiaodian.payments import refund_service
 from xiaodian.payments import service as payments
@@ -34,12 +38,17 @@ async def _forget_goods(
     await catalog_cache.forget_goods(context, event.goods_ids)
 
 
+async def _free_delivery_slot(session: AsyncSession, event: OrderClosed) -> None:
+    await delivery.give_back_slot(session, order_id=event.order_id)
+
+
 def install() -> None:
     """Register every receiver (idempotent)."""
     if registry.installed:
         return
     # money and channels
     registry.add(OrderClosed, payments.close_payments_of_closed_order, Mode.IN_TRANSACTION)
+    registry.add(OrderClosed, _free_delivery_slot, Mode.IN_TRANSACTION)
     registry.add(PrepayClosed, payments.close_prepay_at_channel, Mode.DURABLE)
     registry.add(RefundDue, refund_service.send_due_refund, Mode.DURABLE)
     # caches
@@ -50,4 +59,5 @@ def install() -> None:
     registry.add(ShopSettingsChanged, _forget_everything, Mode.AFTER_COMMIT)
     # providers a lower domain asks without knowing who answers
     viewers.register(viewers.Viewer(users.is_favorite, users.record_footprint))
+    fulfilment.register(fulfilment.Provider(delivery.plan_fulfilment, delivery.hold_fulfilment))
     registry.installed = True
