@@ -168,6 +168,7 @@ async def _store(
             rider_no=rider_no,
             distance_m=plan.distance_m,
             duration_s=plan.duration_s,
+            link_token=links.new_token(),
         )
         session.add(route)
         await session.flush()
@@ -270,7 +271,7 @@ async def route_stops(session: AsyncSession, route_id: int) -> list[tuple[Delive
         .where(DeliveryOrder.route_id == route_id)
         .order_by(DeliveryOrder.seq)
     )
-    return [(delivery, order) for delivery, order in rows.tuples()]
+    return [(delivery, order) for delivery, order in rows]
 
 
 def stop_out(delivery: DeliveryOrder, order: Order) -> StopOut:
@@ -292,9 +293,9 @@ def stop_out(delivery: DeliveryOrder, order: Order) -> StopOut:
     )
 
 
-def rider_url(context: AppContext, route_id: int, slot_date: str) -> str:
-    signed = links.query(context.settings.secret_key, route_id, slot_date)
-    return f"{context.settings.public_base_url}/rider/routes/{route_id}?{signed}"
+def rider_url(context: AppContext, route: DeliveryRoute, slot_date: str) -> str:
+    signed = links.query(context.settings.secret_key, route.id, route.link_token, slot_date)
+    return f"{context.settings.public_base_url}/rider/routes/{route.id}?{signed}"
 
 
 async def batch_out(session: AsyncSession, *, context: AppContext, batch_id: int) -> BatchOut:
@@ -319,7 +320,7 @@ async def batch_out(session: AsyncSession, *, context: AppContext, batch_id: int
                 distance_m=route.distance_m,
                 duration_s=route.duration_s,
                 map_svg_url=f"/api/admin/v1/delivery/routes/{route.id}/map.svg",
-                rider_url=rider_url(context, route.id, batch.slot_date),
+                rider_url=rider_url(context, route, batch.slot_date),
             )
         )
     return BatchOut(

@@ -41,7 +41,7 @@ class StoreNotLocated(Conflict):
 
 
 class GeocodingFailed(ShopError):
-    status_code = 502
+    status_code = 503
     code = "geocoding_failed"
     default_message = "地图服务暂时不可用，请稍后重试或在地图上选择位置"
 

@@ -42,12 +42,14 @@ Signature = Annotated[str, Query(min_length=1, max_length=64)]
 async def _route(
     session: AsyncSession, context: AppContext, route_id: int, exp: int, sig: str
 ) -> tuple[DeliveryRoute, DeliveryBatch]:
-    if not links.valid(context.settings.secret_key, route_id, exp, sig):
-        raise RiderLinkInvalid()
     route = await session.get(DeliveryRoute, route_id)
-    batch = await session.get(DeliveryBatch, route.batch_id) if route else None
-    if route is None or batch is None:
-        raise RiderLinkInvalid("这条配送路线已重新规划，请向商家索取新链接")
+    if route is None or not links.valid(
+        context.settings.secret_key, route_id, route.link_token, exp, sig
+    ):
+        raise RiderLinkInvalid()
+    batch = await session.get(DeliveryBatch, route.batch_id)
+    if batch is None:
+        raise RiderLinkInvalid()
     return route, batch
 
 

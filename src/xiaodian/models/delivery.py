@@ -96,6 +96,9 @@ class DeliveryRoute(Base):
     rider_no: Mapped[int] = mapped_column(Integer)
     distance_m: Mapped[int] = mapped_column(Integer)
     duration_s: Mapped[int] = mapped_column(Integer)
+    link_token: Mapped[str] = mapped_column(String(32))
+    """Part of what the rider link signs: a replanned route gets a new one, so old links die
+    even where the database reuses the id."""
     created_at: Mapped[CreatedAt]
 
 

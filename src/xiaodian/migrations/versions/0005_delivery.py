@@ -114,6 +114,7 @@ def upgrade() -> None:
         sa.Column("rider_no", sa.Integer(), nullable=False),
         sa.Column("distance_m", sa.Integer(), nullable=False),
         sa.Column("duration_s", sa.Integer(), nullable=False),
+        sa.Column("link_token", sa.String(length=32), nullable=False),
         sa.Column("created_at", xiaodian.core.dbtypes.UTCDateTime(), nullable=False),
         sa.ForeignKeyConstraint(
             ["batch_id"],
