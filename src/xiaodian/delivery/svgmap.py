@@ -38,7 +38,7 @@ def route_svg(
     cx, cy = at(0, 0)
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {SIZE} {SIZE}" '
-        f'width="{SIZE}" height="{SIZE}" role="img" aria-label="配送路线图">',
+        f'width="100%" style="max-width:{SIZE}px;height:auto" role="img" aria-label="配送路线图">',
         f'<rect width="{SIZE}" height="{SIZE}" fill="#f7f8fa"/>',
         f'<circle class="zone" cx="{cx:.1f}" cy="{cy:.1f}" r="{radius_m * scale:.1f}" '
         'fill="#e8f3ff" stroke="#4c8bf5" stroke-dasharray="6 4"/>',
