@@ -17,6 +17,7 @@ from tests.delivery.helpers import MORNING, TODAY, configure, paid_delivery_orde
 from xiaodian.context import AppContext
 from xiaodian.core import clock
 from xiaodian.core.cache import MemoryCache
+from xiaodian.delivery import jobs
 from xiaodian.delivery.routing import tour_length
 from xiaodian.integrations.amap import AmapClient, Point
 from xiaodian.sandbox.amap import DEMO_STORE_LAT, DEMO_STORE_LNG
@@ -248,3 +249,23 @@ async def test_rider_link_refuses_tampering_and_expires_after_the_slot_day(
     clock.advance(timedelta(minutes=1))  # midnight: the link has expired
     expired = await client.get(path)
     assert (expired.status_code, expired.json()["error"]) == (403, "rider_link_invalid")
+
+
+async def test_the_cut_off_sweep_plans_the_slot_once(
+    app: FastAPI, client: httpx.AsyncClient, context: AppContext
+) -> None:
+    clock.freeze(MORNING)
+    owner = await configure(client, context, auto_batch_riders=2)
+    ids, _ = await _paid_orders(app, client, context, [(900, 10), (1800, 200), (2500, 100)])
+    assert await jobs.plan_slots_at_cut_off(context) == 0  # 07:00: the slot still takes orders
+    clock.advance(timedelta(hours=1, minutes=1))  # 08:01, past the 09:00 slot's cut-off
+    assert await jobs.plan_slots_at_cut_off(context) == 1
+    assert await jobs.plan_slots_at_cut_off(context) == 0  # nothing new: no second batch
+    listed = (
+        await client.get(f"/api/admin/v1/delivery/batches?date={TODAY}", headers=owner)
+    ).json()
+    assert [b["stops"] for b in listed] == [3]
+    batch = (
+        await client.get(f"/api/admin/v1/delivery/batches/{listed[0]['id']}", headers=owner)
+    ).json()
+    assert sorted(s["order_id"] for r in batch["routes"] for s in r["stops"]) == sorted(ids)

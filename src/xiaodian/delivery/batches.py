@@ -199,6 +199,11 @@ async def _store(
                 )
                 .execution_options(synchronize_session=False)
             )
+    if rider_no == 0 or not await session.scalar(
+        select(DeliveryOrder.order_id).where(DeliveryOrder.batch_id == batch.id).limit(1)
+    ):
+        # every stop was taken by someone else meanwhile (another worker's batch, a refund)
+        raise NothingToDeliver()
     batch.distance_m = total
     batch.riders = rider_no
     await session.flush()

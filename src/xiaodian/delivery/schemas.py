@@ -57,6 +57,7 @@ class DeliverySettingsIn(BaseModel):
     express_fee_fen: Fen = 1000
     rider_capacity: Annotated[int, Field(ge=1, le=500)] = 20
     service_minutes: Annotated[int, Field(ge=0, le=60)] = 3
+    auto_batch_riders: Annotated[int, Field(ge=0, le=20)] = 0
 
     @model_validator(mode="after")
     def _distinct_slots(self) -> DeliverySettingsIn:

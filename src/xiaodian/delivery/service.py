@@ -94,6 +94,7 @@ def settings_out(row: DeliverySettings, *, geocoding: bool) -> DeliverySettingsO
         express_fee_fen=row.express_fee_fen,
         rider_capacity=row.rider_capacity,
         service_minutes=row.service_minutes,
+        auto_batch_riders=row.auto_batch_riders,
         geocoding_available=geocoding,
     )
 

@@ -49,6 +49,8 @@ class DeliverySettings(Base):
     express_fee_fen: Mapped[int] = mapped_column(Integer, default=1000)
     rider_capacity: Mapped[int] = mapped_column(Integer, default=20)
     service_minutes: Mapped[int] = mapped_column(Integer, default=3)
+    auto_batch_riders: Mapped[int] = mapped_column(Integer, default=0)
+    """At a slot's cut-off, plan its orders for this many riders (0: the merchant does)."""
     updated_at: Mapped[UpdatedAt]
 
 

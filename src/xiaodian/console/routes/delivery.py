@@ -59,6 +59,7 @@ def _parse(form: FormData, errors: FieldErrors) -> dict[str, Any]:
             "pickup_hours",
             "rider_capacity",
             "service_minutes",
+            "auto_batch_riders",
         )
     }
     for flag in ("enabled", "pickup_enabled", "express_enabled"):

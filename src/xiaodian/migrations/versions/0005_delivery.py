@@ -76,6 +76,7 @@ def upgrade() -> None:
         sa.Column("express_fee_fen", sa.Integer(), nullable=False),
         sa.Column("rider_capacity", sa.Integer(), nullable=False),
         sa.Column("service_minutes", sa.Integer(), nullable=False),
+        sa.Column("auto_batch_riders", sa.Integer(), nullable=False),
         sa.Column("updated_at", xiaodian.core.dbtypes.UTCDateTime(), nullable=False),
         sa.PrimaryKeyConstraint("id"),
         mysql_charset="utf8mb4",
