@@ -42,6 +42,10 @@ async def _free_delivery_slot(session: AsyncSession, event: OrderClosed) -> None
     await delivery.give_back_slot(session, order_id=event.order_id)
 
 
+async def _free_slot_of_refunded(session: AsyncSession, event: RefundSettled) -> None:
+    await delivery.give_back_slot_if_refunded(session, order_id=event.order_id)
+
+
 def install() -> None:
     """Register every receiver (idempotent)."""
     if registry.installed:
@@ -49,6 +53,7 @@ def install() -> None:
     # money and channels
     registry.add(OrderClosed, payments.close_payments_of_closed_order, Mode.IN_TRANSACTION)
     registry.add(OrderClosed, _free_delivery_slot, Mode.IN_TRANSACTION)
+    registry.add(RefundSettled, _free_slot_of_refunded, Mode.IN_TRANSACTION)
     registry.add(PrepayClosed, payments.close_prepay_at_channel, Mode.DURABLE)
     registry.add(RefundDue, refund_service.send_due_refund, Mode.DURABLE)
     # caches

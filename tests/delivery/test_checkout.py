@@ -7,10 +7,19 @@ from collections import Counter
 from datetime import timedelta
 
 import httpx
+from fastapi import FastAPI
 from sqlalchemy import select
 
 from tests import factories
-from tests.delivery.helpers import MORNING, TODAY, configure, delivery_order, shopper_at
+from tests.delivery.helpers import (
+    MORNING,
+    TODAY,
+    configure,
+    delivery_order,
+    paid_delivery_order,
+    shopper_at,
+)
+from tests.payments import helpers as payments
 from xiaodian.context import AppContext
 from xiaodian.core import clock
 from xiaodian.models import DeliveryOrder, DeliverySlotLoad, Order
@@ -262,3 +271,29 @@ async def test_order_without_delivery_keeps_the_shop_freight(
     headers, address_id = await shopper_at(client, context, 9000)
     order = await factories.place_order(client, headers, sku_id=sku_id, address_id=address_id)
     assert order["freight_fen"] == 800
+
+
+async def test_a_paid_order_refunded_before_delivery_frees_its_slot_place(
+    app: FastAPI, client: httpx.AsyncClient, context: AppContext
+) -> None:
+    clock.freeze(MORNING)
+    owner = await configure(client, context)
+    sku_id = (await factories.make_goods(context))["sku_ids"][0]
+    order_id, headers = await paid_delivery_order(
+        app, client, context, sku_id=sku_id, road_m=1500, bearing_deg=0, openid="changed-mind"
+    )
+    slots_url = f"/api/admin/v1/delivery/slots?date={TODAY}"
+    assert (await client.get(slots_url, headers=owner)).json()[0]["taken"] == 1
+    requested = await client.post(
+        f"/api/v1/orders/{order_id}/refund", headers=headers, json={"reason": "不需要了"}
+    )
+    assert requested.status_code == 200, requested.text
+    refunds = await client.get(
+        "/api/admin/v1/refunds", params={"status": "requested"}, headers=owner
+    )
+    refund_id = refunds.json()["items"][0]["id"]
+    approved = await client.post(f"/api/admin/v1/refunds/{refund_id}/approve", headers=owner)
+    assert approved.status_code == 200, approved.text
+    await payments.settle(app)
+    assert await payments.order_status(client, headers, order_id) == "refunded"
+    assert (await client.get(slots_url, headers=owner)).json()[0]["taken"] == 0

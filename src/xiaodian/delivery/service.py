@@ -46,6 +46,7 @@ from xiaodian.integrations.amap import AmapClient, Point
 from xiaodian.models import Address, DeliveryOrder, DeliverySettings, DeliverySlotLoad, Order
 from xiaodian.orders.fulfilment import Fulfilment
 from xiaodian.orders.schemas import DeliveryChoice, DeliveryPreview
+from xiaodian.orders.state import Status
 
 DEFAULT_SLOTS: list[dict[str, Any]] = [
     {"start": "09:00", "end": "11:00", "capacity": 30, "cutoff_minutes": 60},
@@ -263,6 +264,16 @@ async def give_back_slot(session: AsyncSession, *, order_id: int) -> None:
         .values(taken=DeliverySlotLoad.taken - 1)
         .execution_options(synchronize_session=False)
     )
+
+
+async def give_back_slot_if_refunded(session: AsyncSession, *, order_id: int) -> None:
+    """A paid order refunded in full before any batch took it leaves its slot place free."""
+    order = await session.get(Order, order_id)
+    delivery = await session.get(DeliveryOrder, order_id)
+    if order is None or delivery is None or delivery.batch_id is not None:
+        return
+    if order.status == Status.REFUNDED:
+        await give_back_slot(session, order_id=order_id)
 
 
 def _open_slot(row: DeliverySettings, choice: DeliveryChoice) -> Slot:
