@@ -205,3 +205,28 @@ async def test_with_a_key_the_shopper_geocodes_and_the_quote_distance_holds_at_c
             simulator(amap_app).daily_quota = None
         assert (over.status_code, over.json()["error"]) == (503, "geocoding_failed")
         assert over.json()["message"] == "地图服务今日查询次数已用完，请在地图上选择位置"
+
+
+async def test_when_amap_refuses_the_quote_and_the_plan_fall_back_to_the_estimate(
+    amap_app: FastAPI,
+) -> None:
+    context: AppContext = amap_app.state.context
+    await wipe(context)
+    clock.freeze(MORNING)
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=amap_app), base_url="http://testserver"
+    ) as client:
+        await configure(client, context)
+        headers = await factories.shopper(client, context, "over-quota")
+        lat, lng = 31.2380, 121.5600
+        address_id = await factories.address(client, headers, lat=lat, lng=lng)
+        simulator(amap_app).daily_quota = 0
+        try:
+            quote = await client.get(
+                f"/api/v1/delivery/quote?address_id={address_id}", headers=headers
+            )
+        finally:
+            simulator(amap_app).daily_quota = None
+        assert quote.status_code == 200, quote.text
+        estimate = round(great_circle_m(Point(lat=lat, lng=lng), STORE) * 1.3)
+        assert quote.json()["distance_m"] == estimate

@@ -10,11 +10,10 @@ from fastapi import APIRouter, Query
 from xiaodian.auth.deps import CurrentUser, DetachedUser
 from xiaodian.core.types import Latitude, Longitude
 from xiaodian.delivery import locate, service
-from xiaodian.delivery.errors import GeocodingFailed
 from xiaodian.delivery.schemas import GeocodeIn, GeocodeOut, OrderDeliveryOut, QuoteOut
 from xiaodian.delivery.views import order_delivery, own_address_point
 from xiaodian.deps import ContextDep, IdPath, SessionDep
-from xiaodian.integrations.amap import AmapError, Point
+from xiaodian.integrations.amap import Point
 
 router = APIRouter(tags=["delivery"])
 
@@ -38,10 +37,7 @@ async def quote(
         row = await service.load_settings(session)
     distance_m: int | None = None
     if point is not None and service.store_point(row) is not None:
-        try:
-            distance_m = await service.distance_to(context, row, point)
-        except AmapError as error:
-            raise GeocodingFailed(infocode=error.infocode) from error
+        distance_m = await service.distance_to(context, row, point)
     async with context.db.transaction(write=False) as session:
         return await service.quote(session, row=row, point=point, distance_m=distance_m)
 

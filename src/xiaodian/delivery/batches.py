@@ -10,9 +10,11 @@ that conditional move and is left out of the route).
 from __future__ import annotations
 
 import asyncio
+import logging
 from dataclasses import dataclass
 from datetime import timedelta
 
+import httpx
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -35,10 +37,12 @@ from xiaodian.delivery.schemas import (
     StopOut,
 )
 from xiaodian.delivery.service import Slot, amap_client, load_settings, slot_rule, store_point
-from xiaodian.integrations.amap import Point
+from xiaodian.integrations.amap import AmapClient, AmapError, Point
 from xiaodian.models import DeliveryBatch, DeliveryOrder, DeliveryRoute, Order
 from xiaodian.orders import actions
 from xiaodian.orders.state import Status
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -124,7 +128,15 @@ async def _collect(
 
 async def _solve(context: AppContext, problem: _Problem) -> list[routing.PlannedRoute]:
     points = [problem.store, *(stop.point for stop in problem.stops)]
-    distance, duration = await amap_client(context).matrix(points)
+    amap = amap_client(context)
+    try:
+        distance, duration = await amap.matrix(points)
+    except (AmapError, httpx.HTTPError) as error:
+        # AMap refused (quota) or is down: plan on the estimate rather than not at all
+        logger.warning("AMap distance matrix failed, planning on the estimate: %s", error)
+        distance, duration = await AmapClient(
+            http=amap.http, cache=amap.cache, key="", road_factor=amap.road_factor
+        ).matrix(points)
     window = int((problem.slot.ends_at - problem.slot.starts_at).total_seconds())
     riders = min(problem.riders, len(problem.stops))
     routes = await asyncio.to_thread(

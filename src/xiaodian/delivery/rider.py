@@ -96,6 +96,8 @@ async def rider_map(
 
 
 async def route_map_response(session: AsyncSession, route_id: int) -> Response:
+    if await session.get(DeliveryRoute, route_id) is None:
+        raise StopNotInRoute("配送路线不存在")
     row = await load_settings(session)
     store = store_point(row) or Point(lat=0.0, lng=0.0)
     stops = await route_stops(session, route_id)

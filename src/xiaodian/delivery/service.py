@@ -9,11 +9,13 @@ never both get the last place.
 
 from __future__ import annotations
 
+import logging
 import math
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
+import httpx
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -42,11 +44,13 @@ from xiaodian.delivery.schemas import (
     SlotOut,
     SlotRule,
 )
-from xiaodian.integrations.amap import AmapClient, Point
+from xiaodian.integrations.amap import AmapClient, AmapError, Point
 from xiaodian.models import Address, DeliveryOrder, DeliverySettings, DeliverySlotLoad, Order
 from xiaodian.orders.fulfilment import Fulfilment
 from xiaodian.orders.schemas import DeliveryChoice, DeliveryPreview
 from xiaodian.orders.state import Status
+
+logger = logging.getLogger(__name__)
 
 DEFAULT_SLOTS: list[dict[str, Any]] = [
     {"start": "09:00", "end": "11:00", "capacity": 30, "cutoff_minutes": 60},
@@ -296,11 +300,17 @@ def _open_slot(row: DeliverySettings, choice: DeliveryChoice) -> Slot:
 
 
 async def distance_to(context: AppContext, row: DeliverySettings, point: Point) -> int:
-    """Riding distance from the store (AMap when configured, cached; else the estimate)."""
+    """Riding distance from the store: AMap's when configured (cached), else — and when AMap
+    refuses or cannot be reached — the estimate, which is also what checkout then uses."""
     store = store_point(row)
     if store is None:
         raise StoreNotLocated()
-    [leg] = await amap_client(context).distances_to([point], store)
+    amap = amap_client(context)
+    try:
+        [leg] = await amap.distances_to([point], store)
+    except (AmapError, httpx.HTTPError) as error:
+        logger.warning("AMap distance failed, using the estimate: %s", error)
+        leg = amap.estimate(point, store)
     return leg.distance_m
 
 
