@@ -119,3 +119,15 @@ def test_demand_over_all_riders_capacity_is_refused() -> None:
     matrix = euclidean_matrix([(0, 0), (1, 1), (2, 2), (3, 3)])
     with pytest.raises(NoRoute):
         solve_vrp(matrix, riders=1, demands=[0, 2, 2, 2], capacity=5)
+
+
+def test_two_riders_reach_every_stop_within_the_slot_window() -> None:
+    """Two clusters 2 km either side of the store and a window one rider could not keep
+    (8 km + 6 stops): the plan reaches every stop in time, three stops each."""
+    points = [(0.0, 0.0)] + [(2000.0 + 10 * i, 0.0) for i in range(3)]
+    points += [(-2000.0 - 10 * i, 0.0) for i in range(3)]
+    matrix = euclidean_matrix(points)
+    window = 2500  # seconds; one unit of distance takes one second
+    routes = solve_vrp(matrix, riders=2, duration_s=matrix, window_s=window, service_s=60)
+    assert all(arrival <= window for route in routes for arrival in route.arrivals_s)
+    assert sorted(len(route.stops) for route in routes) == [3, 3]
