@@ -33,6 +33,7 @@ FORM = {
     "slot_days_ahead": "2",
     "rider_capacity": "20",
     "service_minutes": "3",
+    "auto_batch_riders": "0",
     "pickup_enabled": "on",
     "pickup_address": "门店",
     "pickup_hours": "09:00-21:00",

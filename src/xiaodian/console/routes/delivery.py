@@ -62,6 +62,7 @@ def _parse(form: FormData, errors: FieldErrors) -> dict[str, Any]:
             "auto_batch_riders",
         )
     }
+    data["auto_batch_riders"] = data["auto_batch_riders"] or "0"
     for flag in ("enabled", "pickup_enabled", "express_enabled"):
         data[flag] = checked(form, flag)
     for name in ("base_fee", "per_km_fee", "free_above", "express_fee"):
