@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import itertools
 import math
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
@@ -19,6 +20,9 @@ EARTH_RADIUS_M = 6_371_008.8
 # 07:00 in Shanghai: the 09:00 slot (cut-off 60 min before) still takes orders today
 MORNING = datetime(2026, 12, 1, 7, 0, tzinfo=clock.SHOP_TZ)
 TODAY = "2026-12-01"
+# Order numbers are the (frozen) millisecond plus 3 random digits, and the payment simulator
+# remembers every number it was paid for during the run: each paid order gets its own ms.
+_milliseconds = itertools.count(1)
 
 SETTINGS: dict[str, Any] = {
     "store_address": "张杨路 1000 号",
@@ -107,6 +111,8 @@ async def paid_delivery_order(
     headers, address_id = await shopper_at(
         client, context, road_m, openid=openid, bearing_deg=bearing_deg
     )
+    moment = clock.now().replace(microsecond=0)
+    clock.freeze(moment + timedelta(milliseconds=next(_milliseconds) % 1000))
     response = await client.post(
         "/api/v1/orders", json=delivery_order(sku_id, address_id), headers=headers
     )
