@@ -333,7 +333,9 @@ async def quote(
             if s.open
         ]
     message = ""
-    if point is None:
+    if not row.enabled or store_point(row) is None:
+        message = "店铺暂未开通同城配送"
+    elif point is None:
         message = "请在地图上选择收货地址的位置"
     elif distance_m is not None and not zone:
         message = out_of_zone_message(row, distance_m)
