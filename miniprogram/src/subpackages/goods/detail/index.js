@@ -7,6 +7,7 @@ const nav = require('../../../utils/nav')
 const routes = require('../../../utils/routes')
 const { formatCount } = require('../../../utils/format')
 const sku = require('../utils/sku')
+const cartBadge = require('../../../utils/cart-badge')
 
 const LOW_STOCK = 10
 
@@ -41,11 +42,15 @@ Component({
     chosenText: '',
     favorite: false,
     pickerVisible: false,
+    cartBadge: '',
     pickerMode: 'select',
   },
   methods: {
     onLoad() {
       return this.load()
+    },
+    onShow() {
+      this.setData({ cartBadge: cartBadge.badgeText(cartBadge.count()) })
     },
     onShareAppMessage() {
       const goods = this.data.goods
@@ -109,6 +114,7 @@ Component({
       } else if (mode === 'cart') {
         try {
           await cartService.addToCart(skuId, quantity)
+          this.setData({ cartBadge: cartBadge.badgeText(cartBadge.count()) })
           feedback.success('已加入购物车')
         } catch (err) {
           // api already told the shopper why (库存不足, 商品已下架 …).
