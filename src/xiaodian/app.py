@@ -36,6 +36,9 @@ from xiaodian.core.outage import RETRY_AFTER_SECONDS, is_connection_lost
 from xiaodian.core.responses import RawJSONResponse
 from xiaodian.coupons import admin_api as coupons_admin
 from xiaodian.coupons import api as coupons_api
+from xiaodian.delivery import admin_api as delivery_admin
+from xiaodian.delivery import api as delivery_api
+from xiaodian.delivery import rider as delivery_rider
 from xiaodian.events import outbox
 from xiaodian.groupbuy import admin_api as groupbuy_admin
 from xiaodian.groupbuy import api as groupbuy_api
@@ -151,6 +154,7 @@ def create_app(
         media_api,
         coupons_api,
         groupbuy_api,
+        delivery_api,
     ):
         shopper.include_router(module.router)
 
@@ -169,10 +173,12 @@ def create_app(
         payments_admin,
         coupons_admin,
         groupbuy_admin,
+        delivery_admin,
     ):
         merchant.include_router(module.router)
     app.include_router(shopper)
     app.include_router(merchant)
+    app.include_router(delivery_rider.router)
 
     @app.get("/healthz", tags=["health"])
     async def healthz() -> Response:

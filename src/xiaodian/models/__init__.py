@@ -12,6 +12,13 @@ from xiaodian.models.coupons import (
     Promotion,
     UserCoupon,
 )
+from xiaodian.models.delivery import (
+    DeliveryBatch,
+    DeliveryOrder,
+    DeliveryRoute,
+    DeliverySettings,
+    DeliverySlotLoad,
+)
 from xiaodian.models.groupbuy import BuyGroup, GroupBuy, GroupBuyPrice, GroupSeat
 from xiaodian.models.inventory import StockQuota
 from xiaodian.models.orders import IdempotencyKey, Order, OrderEvent, OrderLine
@@ -39,6 +46,11 @@ __all__ = [
     "Coupon",
     "CouponCode",
     "CouponHolder",
+    "DeliveryBatch",
+    "DeliveryOrder",
+    "DeliveryRoute",
+    "DeliverySettings",
+    "DeliverySlotLoad",
     "Favorite",
     "Footprint",
     "Goods",

@@ -29,7 +29,7 @@ from xiaodian.core import clock, urls
 from xiaodian.core.actors import Actor
 from xiaodian.coupons import checkout as coupons
 from xiaodian.models import Address, IdempotencyKey, Order, OrderLine, Sku, User
-from xiaodian.orders import actions
+from xiaodian.orders import actions, fulfilment
 from xiaodian.orders.errors import (
     AddressRequired,
     EmptyCheckout,
@@ -131,16 +131,16 @@ async def price_lines(
     lines: Sequence[CheckoutLine],
     defaults: Settings,
     adjustments: Sequence[pricing.Adjustment] = (),
+    freight: pricing.FreightRule | None = None,
 ) -> Priced:
-    """Price the lines with the shop's freight rule and the given adjustments."""
-    shop = await current_settings(session, defaults=defaults)
+    """Price the lines with the given adjustments and `freight` (default: the shop's rule)."""
+    if freight is None:
+        freight = freight_rule(await current_settings(session, defaults=defaults))
     quote = pricing.price(
-        [line.for_pricing() for line in lines],
-        freight=freight_rule(shop),
-        adjustments=adjustments,
+        [line.for_pricing() for line in lines], freight=freight, adjustments=adjustments
     )
     return Priced(
-        lines=list(lines), quote=quote, free_freight_threshold_fen=shop.free_freight_threshold_fen
+        lines=list(lines), quote=quote, free_freight_threshold_fen=freight.free_threshold_fen
     )
 
 
@@ -166,12 +166,17 @@ async def preview(
         lines=[line.for_pricing() for line in lines],
         choice=request.coupon_choice,
     )
-    priced = await price_lines(
-        session, lines=lines, defaults=defaults, adjustments=offer.adjustments
-    )
     address = None
     if request.address_id is not None:
         address = await _own_address(session, user.id, request.address_id)
+    plan = await _plan_fulfilment(session, address=address, request=request)
+    priced = await price_lines(
+        session,
+        lines=lines,
+        defaults=defaults,
+        adjustments=offer.adjustments,
+        freight=plan.freight if plan else None,
+    )
     quote = priced.quote
     return PreviewOut(
         lines=[
@@ -201,7 +206,18 @@ async def preview(
         coupon_discount_fen=quote.discount_of(pricing.AdjustmentKind.COUPON),
         coupon_id=offer.coupon_id,
         coupons=offer.coupons,
+        delivery=plan.preview.model_copy(update={"fee_fen": quote.freight_fen}) if plan else None,
     )
+
+
+async def _plan_fulfilment(
+    session: AsyncSession, *, address: Address | None, request: CheckoutIn
+) -> fulfilment.Fulfilment | None:
+    """The registered provider's price for the request's `delivery` choice, if any."""
+    provider = fulfilment.provider()
+    if request.delivery is None or provider is None:
+        return None
+    return await provider.plan(session, address=address, choice=request.delivery)
 
 
 def request_fingerprint(request: OrderCreate) -> str:
@@ -327,8 +343,13 @@ async def place_order(
         lines=[line.for_pricing() for line in lines],
         choice=request.coupon_choice,
     )
+    plan = await _plan_fulfilment(session, address=address, request=request)
     priced = await price_lines(
-        session, lines=lines, defaults=defaults, adjustments=offer.adjustments
+        session,
+        lines=lines,
+        defaults=defaults,
+        adjustments=offer.adjustments,
+        freight=plan.freight if plan else None,
     )
     shop = await current_settings(session, defaults=defaults)
     order = build_order(
@@ -343,6 +364,9 @@ async def place_order(
     await coupons.hold_for_order(
         session, order_id=order.id, user_id=user.id, offer=offer, quote=priced.quote
     )
+    provider = fulfilment.provider()
+    if plan is not None and provider is not None and request.delivery is not None:
+        await provider.hold(session, order=order, choice=request.delivery, plan=plan)
     if request.from_cart:
         await cart.remove_skus(session, user_id=user.id, sku_ids=quantities)
     if claim is not None:

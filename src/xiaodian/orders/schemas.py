@@ -30,6 +30,23 @@ class OrderItemIn(BaseModel):
     quantity: Quantity
 
 
+class DeliveryChoice(BaseModel):
+    """Community delivery in a time slot, pickup at the store, or express shipping."""
+
+    method: Literal["delivery", "pickup", "express"]
+    slot_date: Annotated[str, Field(pattern=r"^\d{4}-\d{2}-\d{2}$")] | None = None
+    slot_start: Annotated[str, Field(pattern=r"^\d{2}:\d{2}$")] | None = None
+
+
+class DeliveryPreview(BaseModel):
+    method: str
+    fee_fen: int
+    distance_m: int | None = None
+    slot_date: str | None = None
+    slot_start: str | None = None
+    slot_end: str | None = None
+
+
 class CheckoutIn(BaseModel):
     """Either a buy-now `items` list or `from_cart: true` (the selected cart lines)."""
 
@@ -39,6 +56,7 @@ class CheckoutIn(BaseModel):
     coupon_id: Id | None = Field(
         default=None, description="a user coupon id; null for none; omitted for the best one"
     )
+    delivery: DeliveryChoice | None = None
 
     @property
     def coupon_choice(self) -> int | None:
@@ -83,6 +101,7 @@ class PreviewOut(BaseModel):
     coupon_discount_fen: int = 0
     coupon_id: int | None = None
     coupons: list[CheckoutCouponOut] = []
+    delivery: DeliveryPreview | None = None
 
 
 class OrderAddress(BaseModel):

@@ -31,6 +31,7 @@ Component({
     freightHint: '',
     couponText: '',
     pickerOpen: false,
+    delivery: null,
   },
   methods: {
     async onLoad() {
@@ -58,6 +59,7 @@ Component({
       const body = this.itemsBody()
       if (this.data.address) body.address_id = this.data.address.id
       if (this.couponChoice !== undefined) body.coupon_id = this.couponChoice
+      if (this.data.delivery) body.delivery = this.data.delivery
       try {
         const preview = await ordersService.previewOrder(body)
         const short = preview.free_freight_threshold_fen - (preview.goods_total_fen - preview.discount_fen)
@@ -107,6 +109,12 @@ Component({
         },
       })
     },
+    // 配送 / 自提 / 快递 and the slot change the freight: price again, as a new order attempt.
+    onDeliveryChange(event) {
+      this.idempotencyKey = uuid4()
+      this.setData({ delivery: event.detail.delivery })
+      this.loadPreview()
+    },
     onNoteInput(event) {
       this.setData({ note: event.detail.value })
     },
@@ -122,6 +130,7 @@ Component({
         note: this.data.note.trim(),
         coupon_id: this.data.preview.coupon_id === undefined ? null : this.data.preview.coupon_id,
       })
+      if (this.data.delivery) body.delivery = this.data.delivery
       let order
       try {
         order = await ordersService.createOrder(body, this.idempotencyKey)
@@ -130,6 +139,8 @@ Component({
         // network failure it may exist, so the same key is kept to find it instead.
         if (err.httpStatus >= 400 && err.httpStatus < 500) {
           this.idempotencyKey = uuid4()
+          const picker = this.selectComponent('.checkout__delivery')
+          if (picker) picker.refresh()
           this.loadPreview()
         }
         this.setData({ submitting: false })
