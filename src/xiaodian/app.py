@@ -23,6 +23,7 @@ from xiaodian.admins import admin_api as admins_admin
 from xiaodian.cart import api as cart_api
 from xiaodian.catalog import admin_api as catalog_admin
 from xiaodian.catalog import api as catalog_api
+from xiaodian.catalog import hints
 from xiaodian.config import Settings
 from xiaodian.console import create_console
 from xiaodian.context import AppContext
@@ -36,6 +37,7 @@ from xiaodian.core.outage import RETRY_AFTER_SECONDS, is_connection_lost
 from xiaodian.core.responses import RawJSONResponse
 from xiaodian.events import outbox
 from xiaodian.jobs import ALL_JOBS
+from xiaodian.live import api as live_api
 from xiaodian.media import admin_api as media_admin
 from xiaodian.media import api as media_api
 from xiaodian.media.service import MAX_UPLOAD_BYTES
@@ -82,6 +84,7 @@ def create_app(
     receivers.install()
     register_secret(*settings.secret_values())
     urls.configure(settings.public_base_url)
+    hints.configure(settings.stock_hint_below)
     context = AppContext.create(settings, http=http)
     mounted_sandbox = sandbox or create_sandbox_app(settings)
 
@@ -145,6 +148,7 @@ def create_app(
         orders_api,
         payments_api,
         media_api,
+        live_api,
     ):
         shopper.include_router(module.router)
 

@@ -8,9 +8,11 @@ from __future__ import annotations
 
 from xiaodian.catalog import cache as catalog_cache
 from xiaodian.catalog import viewers
+from xiaodian.catalog.events import GoodsEdited
 from xiaodian.context import AppContext
 from xiaodian.events import Mode, registry
-from xiaodian.inventory.events import StockChanged
+from xiaodian.inventory.events import QuotaChanged, StockChanged
+from xiaodian.live import service as live
 from xiaodian.orders.events import OrderClosed, OrderPaid, RefundSettled
 from xiaodian.payments import refund_service
 from xiaodian.payments import service as payments
@@ -48,6 +50,10 @@ def install() -> None:
     registry.add(RefundSettled, _forget_goods, Mode.AFTER_COMMIT)
     registry.add(ReviewsChanged, _forget_goods, Mode.AFTER_COMMIT)
     registry.add(ShopSettingsChanged, _forget_everything, Mode.AFTER_COMMIT)
+    # live pushes to shoppers' sockets (every process, through the bus)
+    registry.add(StockChanged, live.push_stock, Mode.AFTER_COMMIT)
+    registry.add(QuotaChanged, live.push_pool, Mode.AFTER_COMMIT)
+    registry.add(GoodsEdited, live.push_goods_edit, Mode.AFTER_COMMIT)
     # providers a lower domain asks without knowing who answers
     viewers.register(viewers.Viewer(users.is_favorite, users.record_footprint))
     registry.installed = True

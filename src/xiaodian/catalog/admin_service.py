@@ -20,6 +20,7 @@ from xiaodian.catalog.errors import (
     InvalidCategory,
     SkuNotFound,
 )
+from xiaodian.catalog.events import GoodsEdited
 from xiaodian.catalog.queries import (
     category_with_children,
     like_pattern,
@@ -48,6 +49,7 @@ from xiaodian.core import clock, urls
 from xiaodian.core.errors import Conflict
 from xiaodian.core.nearcache import NearCache
 from xiaodian.core.pagination import Page, offset_of
+from xiaodian.events import emit
 from xiaodian.inventory import service as inventory
 from xiaodian.inventory.errors import StockNegative
 from xiaodian.models import Banner, Category, Goods, GoodsImage, GoodsSpec, Sku
@@ -295,7 +297,7 @@ async def create_goods(
     )
     session.add(goods)
     await session.flush()
-    inventory.announce(session, [sku.id for sku in goods.skus])
+    await inventory.announce(session, [sku.id for sku in goods.skus])
     invalidate_after_commit(session, near_cache)
     return await get_goods(session, goods_id=goods.id)
 
@@ -354,7 +356,8 @@ async def replace_goods(
         )
     await refresh_goods_price(session, goods)
     await session.flush()
-    inventory.announce(session, [sku.id for sku in goods.skus])
+    await inventory.announce(session, [sku.id for sku in goods.skus])
+    await emit(session, GoodsEdited(goods_id=goods.id))
     invalidate_after_commit(session, near_cache)
     return await get_goods(session, goods_id=goods.id)
 
@@ -373,6 +376,7 @@ async def patch_goods(
         if value is not None:
             setattr(goods, field, value)
     await session.flush()
+    await emit(session, GoodsEdited(goods_id=goods.id))
     invalidate_after_commit(session, near_cache)
     return await get_goods(session, goods_id=goods.id)
 
@@ -385,6 +389,7 @@ async def set_shelf(
         raise Conflict("没有可售的规格，不能上架", reason="no_active_sku")
     goods.is_on_shelf = on_shelf
     await session.flush()
+    await emit(session, GoodsEdited(goods_id=goods.id))
     invalidate_after_commit(session, near_cache)
     return await get_goods(session, goods_id=goods.id)
 
@@ -395,6 +400,7 @@ async def delete_goods(session: AsyncSession, *, goods_id: int, near_cache: Near
     goods.is_on_shelf = False
     goods.deleted_at = clock.now()
     await session.flush()
+    await emit(session, GoodsEdited(goods_id=goods.id))
     invalidate_after_commit(session, near_cache)
 
 
@@ -443,6 +449,7 @@ async def patch_sku(
         await refresh_goods_price(session, goods)
     await session.flush()
     if values:
+        await emit(session, GoodsEdited(goods_id=sku.goods_id))
         invalidate_after_commit(session, near_cache, goods_ids=[sku.goods_id])
     return AdminSkuOut.model_validate(sku, from_attributes=True)
 

@@ -14,6 +14,8 @@ class StockChanged(Event):
     sku_id: int
     goods_id: int
     stock: int
+    version: int = 0
+    """`skus.stock_version` after the change: of two events for a SKU the higher is newer."""
 
 
 @dataclass(frozen=True)
