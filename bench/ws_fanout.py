@@ -83,15 +83,9 @@ async def _clients(url: str, goods_id: int, count: int, pipe: Any, stop: Any) ->
             snapshots[index] = int(snapshot["seq"])
             ready += 1
             mine = received[index]
-            last_ping = time.monotonic()
-            while not stop.is_set():
-                try:
-                    raw = await asyncio.wait_for(ws.recv(), timeout=0.5)
-                except TimeoutError:
-                    if time.monotonic() - last_ping > 20:
-                        await ws.send('{"op":"ping"}')
-                        last_ping = time.monotonic()
-                    continue
+            # No pings: the run is shorter than the idle timeout it sets; the server's close
+            # at the end (or the stop below) ends the loop.
+            async for raw in ws:
                 now = time.monotonic()
                 frame = json.loads(raw)
                 if frame.get("type") == "stock":
@@ -106,7 +100,11 @@ async def _clients(url: str, goods_id: int, count: int, pipe: Any, stop: Any) ->
                 if task.done() and task.exception():
                     raise task.exception()  # type: ignore[misc]
     pipe.send(("ready", count))
-    await asyncio.gather(*tasks)
+    while not stop.is_set():
+        await asyncio.sleep(0.1)
+    for task in tasks:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
     pipe.send(("done", snapshots, received))
 
 
@@ -138,6 +136,7 @@ def main() -> None:
             "XIAODIAN_WECHAT_SECRET": "bench-app-secret",
             "XIAODIAN_LIVE_MAX_CONNECTIONS_PER_IP": str(args.clients + 10),
             "XIAODIAN_LIVE_COALESCE_MS": str(args.coalesce_ms),
+            "XIAODIAN_LIVE_IDLE_SECONDS": "3600",
             "XIAODIAN_RUN_JOBS_IN_PROCESS": "false",
         }
     )
@@ -221,6 +220,10 @@ def main() -> None:
         for server in servers:
             server.terminate()
             server.wait(timeout=20)
+        for log in sorted(workdir.glob("serve*.log")):
+            text = log.read_text(errors="replace").strip()
+            if text:
+                print(f"--- {log.name} (last lines) ---\n{text[-2000:]}", file=sys.stderr)
         shutil.rmtree(workdir, ignore_errors=True)
 
     by_stock = {stock: (sent, answered) for stock, sent, answered in changes}

@@ -49,6 +49,7 @@ from xiaodian.payments import api as payments_api
 from xiaodian.reviews import admin_api as reviews_admin
 from xiaodian.sandbox.app import create_sandbox_app
 from xiaodian.shop import admin_api as shop_admin
+from xiaodian.sync import admin_api as sync_admin
 from xiaodian.users import api as users_api
 
 _PING = b'{"ok":true}'
@@ -165,6 +166,7 @@ def create_app(
         shop_admin,
         media_admin,
         payments_admin,
+        sync_admin,
     ):
         merchant.include_router(module.router)
     app.include_router(shopper)

@@ -83,6 +83,13 @@ const MESSAGES = {
   password_changed: '密码已被修改，请重新登录',
   stock_negative: '库存不能小于 0',
   username_taken: '用户名已被使用',
+  // Merchant systems (API keys, bulk stock): merchant API only.
+  scope_missing: 'API 密钥没有这项权限',
+  api_key_not_found: 'API 密钥不存在',
+  stock_lines_invalid: '库存明细有误，未做任何修改',
+  stock_lines_negative: '部分 SKU 库存不够扣减，未做任何修改',
+  stock_request_reused: '同一个 Idempotency-Key 不能用于不同的库存请求',
+  stock_request_key_invalid: 'Idempotency-Key 应为 1–64 个可见 ASCII 字符',
 }
 
 const FALLBACK = '操作失败，请稍后重试'

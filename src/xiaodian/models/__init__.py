@@ -1,6 +1,7 @@
 """Every ORM table, one module per domain. Importing this package registers them all."""
 
 from xiaodian.models.admins import AdminUser
+from xiaodian.models.apikeys import ApiKey, MerchantRequest
 from xiaodian.models.base import Base
 from xiaodian.models.cart import CartItem
 from xiaodian.models.catalog import Banner, Category, Goods, GoodsImage, GoodsSpec, Sku
@@ -21,6 +22,7 @@ from xiaodian.models.users import Address, AuthToken, Favorite, Footprint, User
 __all__ = [
     "Address",
     "AdminUser",
+    "ApiKey",
     "AuthToken",
     "Banner",
     "Base",
@@ -32,6 +34,7 @@ __all__ = [
     "GoodsImage",
     "GoodsSpec",
     "IdempotencyKey",
+    "MerchantRequest",
     "Order",
     "OrderEvent",
     "OrderLine",

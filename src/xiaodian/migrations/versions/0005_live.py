@@ -1,4 +1,4 @@
-"""live stock: skus.stock_version
+"""live stock and the merchant's systems: skus.stock_version, api_keys, merchant_requests
 
 Revision ID: 0005
 Revises: 0004
@@ -11,6 +11,9 @@ from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
+from sqlalchemy.dialects import mysql
+
+import xiaodian.core.dbtypes
 
 revision: str = "0005"
 down_revision: str | None = "0004"
@@ -23,8 +26,78 @@ def upgrade() -> None:
         batch.add_column(
             sa.Column("stock_version", sa.Integer(), server_default="0", nullable=False)
         )
+    op.create_table(
+        "merchant_requests",
+        sa.Column(
+            "id",
+            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            autoincrement=True,
+            nullable=False,
+        ),
+        sa.Column("principal", sa.String(length=32), nullable=False),
+        sa.Column(
+            "key",
+            sa.String(length=64)
+            .with_variant(
+                mysql.VARCHAR(charset="utf8mb4", collation="utf8mb4_bin", length=64), "mariadb"
+            )
+            .with_variant(
+                mysql.VARCHAR(charset="utf8mb4", collation="utf8mb4_bin", length=64), "mysql"
+            ),
+            nullable=False,
+        ),
+        sa.Column("request_hash", sa.String(length=64), nullable=False),
+        sa.Column("status_code", sa.Integer(), nullable=True),
+        sa.Column(
+            "response",
+            sa.JSON().with_variant(mysql.JSON(), "mariadb").with_variant(mysql.JSON(), "mysql"),
+            nullable=True,
+        ),
+        sa.Column("created_at", xiaodian.core.dbtypes.UTCDateTime(), nullable=False),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("principal", "key", name=op.f("uq_merchant_requests_principal_key")),
+        mysql_charset="utf8mb4",
+        mysql_collate="utf8mb4_unicode_ci",
+        mysql_engine="InnoDB",
+    )
+    op.create_table(
+        "api_keys",
+        sa.Column(
+            "id",
+            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            autoincrement=True,
+            nullable=False,
+        ),
+        sa.Column("name", sa.String(length=64), nullable=False),
+        sa.Column("prefix", sa.String(length=16), nullable=False),
+        sa.Column("key_hash", sa.String(length=64), nullable=False),
+        sa.Column(
+            "scopes",
+            sa.JSON().with_variant(mysql.JSON(), "mariadb").with_variant(mysql.JSON(), "mysql"),
+            nullable=False,
+        ),
+        sa.Column(
+            "created_by", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True
+        ),
+        sa.Column("created_at", xiaodian.core.dbtypes.UTCDateTime(), nullable=False),
+        sa.Column("last_used_at", xiaodian.core.dbtypes.UTCDateTime(), nullable=True),
+        sa.Column("revoked_at", xiaodian.core.dbtypes.UTCDateTime(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["created_by"],
+            ["admin_users.id"],
+            name=op.f("fk_api_keys_created_by_admin_users"),
+            ondelete="SET NULL",
+        ),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("key_hash", name=op.f("uq_api_keys_key_hash")),
+        mysql_charset="utf8mb4",
+        mysql_collate="utf8mb4_unicode_ci",
+        mysql_engine="InnoDB",
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("api_keys")
+    op.drop_table("merchant_requests")
     with op.batch_alter_table("skus") as batch:
         batch.drop_column("stock_version")
