@@ -138,7 +138,7 @@ async def _resolve(
     rows = (
         await session.scalars(
             select(Sku)
-            .where(or_(Sku.id.in_(ids), Sku.code.in_(codes) if codes else False))
+            .where(or_(Sku.id.in_(ids), Sku.code.in_(codes)))
             .order_by(Sku.id)
             .with_for_update()
             .execution_options(populate_existing=True)
@@ -146,13 +146,14 @@ async def _resolve(
     ).all()
     by_id = {sku.id: sku for sku in rows}
     by_code: dict[str, list[Sku]] = {}
-    for sku in rows:
-        if sku.code:
-            by_code.setdefault(sku.code, []).append(sku)
+    for row in rows:
+        if row.code:
+            by_code.setdefault(row.code, []).append(row)
     found: list[Sku] = []
     problems: list[dict[str, Any]] = []
     seen: dict[int, int] = {}
     for index, line in enumerate(lines):
+        sku: Sku | None
         if line.sku_id is not None:
             sku = by_id.get(line.sku_id)
             if sku is None:
