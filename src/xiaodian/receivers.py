@@ -13,12 +13,14 @@ from xiaodian.context import AppContext
 from xiaodian.events import Mode, registry
 from xiaodian.inventory.events import QuotaChanged, StockChanged
 from xiaodian.live import service as live
-from xiaodian.orders.events import OrderClosed, OrderPaid, RefundSettled
+from xiaodian.orders.events import OrderClosed, OrderPaid, OrderShipped, RefundSettled
 from xiaodian.payments import refund_service
 from xiaodian.payments import service as payments
 from xiaodian.payments.events import PrepayClosed, RefundDue
 from xiaodian.reviews.events import ReviewsChanged
 from xiaodian.shop.events import ShopSettingsChanged
+from xiaodian.sync import webhooks
+from xiaodian.sync.events import WebhookDue
 from xiaodian.users import service as users
 
 
@@ -54,6 +56,12 @@ def install() -> None:
     registry.add(StockChanged, live.push_stock, Mode.AFTER_COMMIT)
     registry.add(QuotaChanged, live.push_pool, Mode.AFTER_COMMIT)
     registry.add(GoodsEdited, live.push_goods_edit, Mode.AFTER_COMMIT)
+    # webhooks to the merchant's own systems (queued with the change, sent by the outbox)
+    registry.add(OrderPaid, webhooks.on_order_paid, Mode.IN_TRANSACTION)
+    registry.add(OrderShipped, webhooks.on_order_shipped, Mode.IN_TRANSACTION)
+    registry.add(RefundSettled, webhooks.on_refund_settled, Mode.IN_TRANSACTION)
+    registry.add(StockChanged, webhooks.on_stock_changed, Mode.IN_TRANSACTION)
+    registry.add(WebhookDue, webhooks.send, Mode.DURABLE, max_attempts=webhooks.MAX_ATTEMPTS)
     # providers a lower domain asks without knowing who answers
     viewers.register(viewers.Viewer(users.is_favorite, users.record_footprint))
     registry.installed = True

@@ -90,6 +90,7 @@ const MESSAGES = {
   stock_lines_negative: '部分 SKU 库存不够扣减，未做任何修改',
   stock_request_reused: '同一个 Idempotency-Key 不能用于不同的库存请求',
   stock_request_key_invalid: 'Idempotency-Key 应为 1–64 个可见 ASCII 字符',
+  webhook_not_found: '没有这个推送地址',
 }
 
 const FALLBACK = '操作失败，请稍后重试'

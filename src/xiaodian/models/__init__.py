@@ -1,7 +1,7 @@
 """Every ORM table, one module per domain. Importing this package registers them all."""
 
 from xiaodian.models.admins import AdminUser
-from xiaodian.models.apikeys import ApiKey, MerchantRequest
+from xiaodian.models.apikeys import ApiKey, MerchantRequest, WebhookDelivery, WebhookEndpoint
 from xiaodian.models.base import Base
 from xiaodian.models.cart import CartItem
 from xiaodian.models.catalog import Banner, Category, Goods, GoodsImage, GoodsSpec, Sku
@@ -49,4 +49,6 @@ __all__ = [
     "Sku",
     "StockQuota",
     "User",
+    "WebhookDelivery",
+    "WebhookEndpoint",
 ]

@@ -20,6 +20,7 @@ from xiaodian.sandbox.pay_simulator import (
     SimulatorConfig,
     install_payment_simulator,
 )
+from xiaodian.sandbox.webhook_receiver import WebhookReceiver, webhook_receiver_router
 from xiaodian.sandbox.wechat_login import LoginSimulator, login_router
 from xiaodian.sandbox.wechat_pay import wechat_pay_router
 
@@ -39,6 +40,8 @@ def create_sandbox_app(settings: Settings, *, payments: PaymentSimulator | None 
     )
     app.state.login = login
     app.include_router(login_router(login))
+    app.state.webhook_receiver = WebhookReceiver()
+    app.include_router(webhook_receiver_router(app.state.webhook_receiver))
     if payments is not None:
         install_payment_simulator(app, payments)
         app.include_router(wechat_pay_router)

@@ -5,21 +5,25 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header
+from fastapi import APIRouter, Header, Query
 
 from xiaodian.auth.deps import OwnerAdmin, merchant_with
 from xiaodian.auth.scopes import Merchant, Scope
 from xiaodian.core.responses import RawJSONResponse
 from xiaodian.deps import IdPath, SessionDep
-from xiaodian.sync import service
+from xiaodian.sync import service, webhooks
 from xiaodian.sync.errors import StockRequestKeyInvalid
 from xiaodian.sync.schemas import (
     ApiKeyCreated,
     ApiKeyIn,
     ApiKeyOut,
+    DeliveryOut,
     StockAdjustIn,
     StockResult,
     StockSetIn,
+    WebhookCreated,
+    WebhookIn,
+    WebhookOut,
 )
 
 router = APIRouter(tags=["sync"])
@@ -88,3 +92,32 @@ async def adjust_stock(
         run=lambda: service.adjust_stock(session, body.items),
     )
     return _answer(result, replayed)
+
+
+@router.get("/webhooks")
+async def webhooks_list(_owner: OwnerAdmin, session: SessionDep) -> list[WebhookOut]:
+    return await webhooks.list_endpoints(session)
+
+
+@router.post("/webhooks", status_code=201)
+async def webhook_create(
+    body: WebhookIn, _owner: OwnerAdmin, session: SessionDep
+) -> WebhookCreated:
+    return await webhooks.create_endpoint(session, body)
+
+
+@router.delete("/webhooks/{endpoint_id}", status_code=204)
+async def webhook_delete(endpoint_id: IdPath, _owner: OwnerAdmin, session: SessionDep) -> None:
+    await webhooks.delete_endpoint(session, endpoint_id=endpoint_id)
+
+
+@router.get("/webhook-deliveries")
+async def deliveries(
+    _owner: OwnerAdmin, session: SessionDep, endpoint_id: Annotated[int | None, Query(ge=1)] = None
+) -> list[DeliveryOut]:
+    return await webhooks.list_deliveries(session, endpoint_id=endpoint_id)
+
+
+@router.post("/webhook-deliveries/{delivery_id}/resend")
+async def resend(delivery_id: IdPath, _owner: OwnerAdmin, session: SessionDep) -> DeliveryOut:
+    return await webhooks.resend(session, delivery_id=delivery_id)

@@ -33,3 +33,8 @@ class StockRequestKeyInvalid(ShopError):
     status_code = 400
     code = "stock_request_key_invalid"
     default_message = "Idempotency-Key 应为 1–64 个可见 ASCII 字符"
+
+
+class WebhookNotFound(NotFound):
+    code = "webhook_not_found"
+    default_message = "没有这个推送地址"

@@ -7,6 +7,7 @@ from pydantic import BaseModel, Field, StringConstraints, model_validator
 
 from xiaodian.auth.scopes import Scope
 from xiaodian.core.types import Id
+from xiaodian.sync.vocabulary import WebhookEvent
 
 MAX_LINES = 1000
 SkuCode = Annotated[str, StringConstraints(min_length=1, max_length=64, strip_whitespace=True)]
@@ -70,3 +71,34 @@ class StockLineOut(BaseModel):
 class StockResult(BaseModel):
     items: list[StockLineOut]
     changed: int
+
+
+class WebhookIn(BaseModel):
+    url: Annotated[str, StringConstraints(max_length=500, pattern=r"^https?://[^\s/?#]+[^\s]*$")]
+    events: Annotated[list[WebhookEvent], Field(min_length=1, max_length=len(WebhookEvent))]
+
+
+class WebhookOut(BaseModel):
+    id: int
+    url: str
+    events: list[str]
+    is_active: bool
+    created_at: datetime
+
+
+class WebhookCreated(WebhookOut):
+    secret: str
+    """The HMAC key: shown this once."""
+
+
+class DeliveryOut(BaseModel):
+    id: int
+    endpoint_id: int
+    event_type: str
+    status: str
+    attempts: int
+    last_status_code: int | None
+    last_response: str
+    last_error: str
+    created_at: datetime
+    delivered_at: datetime | None

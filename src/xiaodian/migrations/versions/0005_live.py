@@ -1,4 +1,4 @@
-"""live stock and the merchant's systems: skus.stock_version, api_keys, merchant_requests
+"""live stock and the merchant's systems: skus.stock_version, api_keys, merchant_requests, webhooks
 
 Revision ID: 0005
 Revises: 0004
@@ -95,8 +95,74 @@ def upgrade() -> None:
         mysql_engine="InnoDB",
     )
 
+    op.create_table(
+        "webhook_endpoints",
+        sa.Column(
+            "id",
+            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            autoincrement=True,
+            nullable=False,
+        ),
+        sa.Column("url", sa.String(length=500), nullable=False),
+        sa.Column(
+            "events",
+            sa.JSON().with_variant(mysql.JSON(), "mariadb").with_variant(mysql.JSON(), "mysql"),
+            nullable=False,
+        ),
+        sa.Column("secret", sa.String(length=64), nullable=False),
+        sa.Column("is_active", sa.Boolean(), nullable=False),
+        sa.Column("created_at", xiaodian.core.dbtypes.UTCDateTime(), nullable=False),
+        sa.PrimaryKeyConstraint("id"),
+        mysql_charset="utf8mb4",
+        mysql_collate="utf8mb4_unicode_ci",
+        mysql_engine="InnoDB",
+    )
+    op.create_table(
+        "webhook_deliveries",
+        sa.Column(
+            "id",
+            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            autoincrement=True,
+            nullable=False,
+        ),
+        sa.Column(
+            "endpoint_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
+        ),
+        sa.Column("event_type", sa.String(length=32), nullable=False),
+        sa.Column("event_key", sa.String(length=96), nullable=False),
+        sa.Column(
+            "payload",
+            sa.JSON().with_variant(mysql.JSON(), "mariadb").with_variant(mysql.JSON(), "mysql"),
+            nullable=False,
+        ),
+        sa.Column("status", sa.String(length=16), nullable=False),
+        sa.Column("attempts", sa.Integer(), nullable=False),
+        sa.Column("last_status_code", sa.Integer(), nullable=True),
+        sa.Column("last_response", sa.String(length=500), nullable=False),
+        sa.Column("last_error", sa.String(length=200), nullable=False),
+        sa.Column("created_at", xiaodian.core.dbtypes.UTCDateTime(), nullable=False),
+        sa.Column("delivered_at", xiaodian.core.dbtypes.UTCDateTime(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["endpoint_id"],
+            ["webhook_endpoints.id"],
+            name=op.f("fk_webhook_deliveries_endpoint_id_webhook_endpoints"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint(
+            "endpoint_id", "event_key", name=op.f("uq_webhook_deliveries_endpoint_id_event_key")
+        ),
+        mysql_charset="utf8mb4",
+        mysql_collate="utf8mb4_unicode_ci",
+        mysql_engine="InnoDB",
+    )
+    with op.batch_alter_table("webhook_deliveries", schema=None) as batch_op:
+        batch_op.create_index("ix_webhook_deliveries_endpoint", ["endpoint_id", "id"], unique=False)
+
 
 def downgrade() -> None:
+    op.drop_table("webhook_deliveries")
+    op.drop_table("webhook_endpoints")
     op.drop_table("api_keys")
     op.drop_table("merchant_requests")
     with op.batch_alter_table("skus") as batch:
