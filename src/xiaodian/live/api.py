@@ -53,7 +53,8 @@ async def _sender(connection: Connection) -> None:
         if text is None:
             break
         try:
-            await asyncio.wait_for(websocket.send_text(text), timeout=SEND_TIMEOUT_SECONDS)
+            async with asyncio.timeout(SEND_TIMEOUT_SECONDS):
+                await websocket.send_text(text)
         except Exception:
             connection.close_code = connection.close_code or CloseCode.SLOW_CONSUMER
             return
