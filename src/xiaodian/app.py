@@ -61,6 +61,8 @@ BODY_LIMITS = (
     (r"^/(api/v1|api/admin/v1|console)/media/", MAX_UPLOAD_BYTES + 1 * MIB),
     # the goods editor and API (a 50,000-character description, 200 SKUs) and bulk stock
     (r"^/(api/admin/v1|console)/goods(/|$)", LARGE_BODY_LIMIT),
+    # bulk stock from the merchant's systems: up to 1,000 lines named by SKU code
+    (r"^/api/admin/v1/stock(/adjust)?$", LARGE_BODY_LIMIT),
     # up to 50 reviews of one order, each with its pictures
     (r"^/api/v1/orders/[^/]+/reviews$", LARGE_BODY_LIMIT),
     # payment credentials: PEM keys

@@ -4,6 +4,7 @@ adjust in one transaction, Idempotency-Key, and units held by unpaid orders."""
 from __future__ import annotations
 
 import asyncio
+import json
 from typing import Any
 
 import httpx
@@ -244,3 +245,22 @@ async def test_absolute_stock_is_what_can_be_sold_now_held_units_stay_held(
     assert (await _stocks(client, owner, ids)) == {"F1": 5}
     await client.post(f"/api/v1/orders/{order['id']}/cancel", headers=shopper)
     assert (await _stocks(client, owner, ids)) == {"F1": 8}
+
+
+async def test_a_thousand_lines_by_code_in_one_request(
+    client: httpx.AsyncClient, context: AppContext
+) -> None:
+    owner = await factories.merchant(client, context)
+    key = await _key(client, owner, "stock:write")
+    codes = [f"WAREHOUSE-LOCATION-{n:04d}-" + "X" * 40 for n in range(1000)]
+    goods = await factories.make_goods(context, stock=1, specs={"规格": codes}, title="千件")
+    async with context.db.transaction() as session:
+        for code, sku_id in zip(codes, goods["sku_ids"], strict=True):
+            await session.execute(update(Sku).where(Sku.id == sku_id).values(code=code))
+    body = {"items": [{"sku_code": code, "stock": n} for n, code in enumerate(codes)]}
+    assert len(json.dumps(body)) > 64 * 1024  # above the default body limit
+    applied = await client.put("/api/admin/v1/stock", headers=key, json=body)
+    assert applied.status_code == 200, applied.text[:300]
+    assert applied.json()["changed"] == 999  # line 1 already had 1
+    detail = (await client.get(f"/api/v1/goods/{goods['id']}")).json()
+    assert sorted(sku["stock"] for sku in detail["skus"]) == list(range(1000))
