@@ -13,6 +13,7 @@ from xiaodian.console.routes import (
     categories,
     dashboard,
     goods,
+    integrations,
     media,
     orders,
     reviews,
@@ -31,6 +32,7 @@ SECTIONS: tuple[Section, ...] = (
     aftersale.anomalies_section,
     reviews.section,
     staff.section,
+    integrations.section,
     settings.section,
 )
 
