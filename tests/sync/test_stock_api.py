@@ -264,3 +264,27 @@ async def test_a_thousand_lines_by_code_in_one_request(
     assert applied.json()["changed"] == 999  # line 1 already had 1
     detail = (await client.get(f"/api/v1/goods/{goods['id']}")).json()
     assert sorted(sku["stock"] for sku in detail["skus"]) == list(range(1000))
+
+
+async def test_read_scopes_open_the_order_and_goods_lists_and_nothing_else(
+    client: httpx.AsyncClient, context: AppContext
+) -> None:
+    owner = await factories.merchant(client, context)
+    orders_key = await _key(client, owner, "orders:read")
+    catalog_key = await _key(client, owner, "catalog:read")
+    goods = await factories.make_goods(context, stock=3)
+    assert (await client.get("/api/admin/v1/orders", headers=orders_key)).status_code == 200
+    assert (await client.get("/api/admin/v1/goods", headers=catalog_key)).status_code == 200
+    detail = await client.get(f"/api/admin/v1/goods/{goods['id']}", headers=catalog_key)
+    assert detail.status_code == 200
+    for headers, path in (
+        (orders_key, "/api/admin/v1/goods"),
+        (catalog_key, "/api/admin/v1/orders"),
+    ):
+        refused = await client.get(path, headers=headers)
+        assert (refused.status_code, refused.json()["error"]) == (403, "scope_missing"), path
+    # Writes other than stock are for merchant accounts only.
+    edit = await client.patch(
+        f"/api/admin/v1/skus/{goods['sku_ids'][0]}", headers=catalog_key, json={"price_fen": 1}
+    )
+    assert edit.status_code == 401

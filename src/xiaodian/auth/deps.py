@@ -107,3 +107,9 @@ def merchant_with(scope: Scope) -> Any:
         return Merchant(admin_id=admin.id, key_id=None, scopes=frozenset(Scope))
 
     return Depends(resolve)
+
+
+OrdersReader = Annotated[Merchant, merchant_with(Scope.ORDERS_READ)]
+"""A merchant account, or an API key with `orders:read`."""
+CatalogReader = Annotated[Merchant, merchant_with(Scope.CATALOG_READ)]
+"""A merchant account, or an API key with `catalog:read`."""
