@@ -38,6 +38,7 @@ from xiaodian.core.responses import RawJSONResponse
 from xiaodian.events import outbox
 from xiaodian.jobs import ALL_JOBS
 from xiaodian.live import api as live_api
+from xiaodian.live import merchant as live_merchant
 from xiaodian.media import admin_api as media_admin
 from xiaodian.media import api as media_api
 from xiaodian.media.service import MAX_UPLOAD_BYTES
@@ -169,6 +170,7 @@ def create_app(
         media_admin,
         payments_admin,
         sync_admin,
+        live_merchant,
     ):
         merchant.include_router(module.router)
     app.include_router(shopper)

@@ -12,8 +12,16 @@ from xiaodian.catalog.events import GoodsEdited
 from xiaodian.context import AppContext
 from xiaodian.events import Mode, registry
 from xiaodian.inventory.events import QuotaChanged, StockChanged
+from xiaodian.live import merchant as live_merchant
 from xiaodian.live import service as live
-from xiaodian.orders.events import OrderClosed, OrderPaid, OrderShipped, RefundSettled
+from xiaodian.orders.events import (
+    OrderClosed,
+    OrderPaid,
+    OrderPlaced,
+    OrderShipped,
+    RefundRequested,
+    RefundSettled,
+)
 from xiaodian.payments import refund_service
 from xiaodian.payments import service as payments
 from xiaodian.payments.events import PrepayClosed, RefundDue
@@ -56,6 +64,10 @@ def install() -> None:
     registry.add(StockChanged, live.push_stock, Mode.AFTER_COMMIT)
     registry.add(QuotaChanged, live.push_pool, Mode.AFTER_COMMIT)
     registry.add(GoodsEdited, live.push_goods_edit, Mode.AFTER_COMMIT)
+    registry.add(OrderPlaced, live_merchant.on_order_placed, Mode.AFTER_COMMIT)
+    registry.add(OrderPaid, live_merchant.on_order_paid, Mode.AFTER_COMMIT)
+    registry.add(RefundRequested, live_merchant.on_refund_requested, Mode.AFTER_COMMIT)
+    registry.add(StockChanged, live_merchant.on_stock_changed, Mode.AFTER_COMMIT)
     # webhooks to the merchant's own systems (queued with the change, sent by the outbox)
     registry.add(OrderPaid, webhooks.on_order_paid, Mode.IN_TRANSACTION)
     registry.add(OrderShipped, webhooks.on_order_shipped, Mode.IN_TRANSACTION)
