@@ -3,6 +3,7 @@ with a preview of every change and error before anything is applied."""
 
 from __future__ import annotations
 
+import json
 import re
 
 import httpx
@@ -95,3 +96,41 @@ async def test_csv_import_previews_changes_and_errors_then_applies_all_or_nothin
     assert refused.status_code == 422
     detail = (await client.get(f"/api/v1/goods/{goods['id']}")).json()
     assert [sku["stock"] for sku in detail["skus"]] == [9, 5]
+
+
+async def test_a_sku_alert_threshold_set_on_the_stock_page_drives_stock_low_webhooks(
+    client: httpx.AsyncClient, context: AppContext
+) -> None:
+    console = await signed_in(client, context)
+    goods = await factories.make_goods(context, stock=15)
+    (sku_id,) = goods["sku_ids"]
+    await console.post(
+        "/integrations/webhooks",
+        {"url": "http://sandbox.test/webhooks/low", "events": ["stock.low"]},
+    )
+    page = await console.get("/goods/stock")
+    assert f'name="low.{sku_id}"' in page.text
+    saved = await console.post(
+        "/goods/stock",
+        {
+            f"stock.{sku_id}": "15",
+            f"was.{sku_id}": "15",
+            f"low.{sku_id}": "20",
+            f"lowwas.{sku_id}": "",
+        },
+    )
+    assert saved.status_code in (200, 303)
+    bad = await console.post("/goods/stock", {f"low.{sku_id}": "x", f"lowwas.{sku_id}": "20"})
+    assert bad.status_code == 422 and "留空用店铺默认" in bad.text
+    owner = await factories.merchant(client, context, username="api-owner2")
+    await client.patch(f"/api/admin/v1/skus/{sku_id}", headers=owner, json={"stock_delta": -1})
+    await outbox.drain(context)
+    deliveries = (await client.get("/api/admin/v1/webhook-deliveries", headers=owner)).json()
+    assert [(d["event_type"], d["status"]) for d in deliveries] == [("stock.low", "delivered")]
+    received = (await context.http.get("http://sandbox.test/webhooks/low")).json()
+    assert json.loads(received[-1]["body"])["data"] == {
+        "sku_id": sku_id,
+        "goods_id": goods["id"],
+        "stock": 14,
+        "below": 20,
+    }

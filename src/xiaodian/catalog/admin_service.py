@@ -475,6 +475,15 @@ async def set_stock_bulk(
     return [AdminSkuOut.model_validate(sku, from_attributes=True) for sku in rows]
 
 
+async def set_low_stock_alerts(session: AsyncSession, thresholds: dict[int, int | None]) -> int:
+    """Each SKU's low-stock alert threshold (None: the shop's default); how many were set."""
+    for sku_id in sorted(thresholds):
+        await session.execute(
+            update(Sku).where(Sku.id == sku_id).values(low_stock_below=thresholds[sku_id])
+        )
+    return len(thresholds)
+
+
 # ---- banners ----
 
 

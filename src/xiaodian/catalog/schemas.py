@@ -250,6 +250,8 @@ class AdminSkuOut(BaseModel):
     code: str
     image_url: str
     is_active: bool
+    low_stock_below: int | None = None
+    """Low-stock alert threshold of this SKU (None: the shop's `XIAODIAN_STOCK_HINT_BELOW`)."""
 
 
 class AdminGoodsOut(BaseModel):

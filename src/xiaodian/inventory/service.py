@@ -40,15 +40,15 @@ async def _announce(session: AsyncSession) -> None:
     quota_ids = sorted(session.info.pop(_TOUCHED_QUOTAS, set()))
     if sku_ids:
         rows = await session.execute(
-            select(Sku.id, Sku.goods_id, Sku.stock, Sku.stock_version)
+            select(Sku.id, Sku.goods_id, Sku.stock, Sku.stock_version, Sku.low_stock_below)
             .where(Sku.id.in_(sku_ids))
             .order_by(Sku.id)
         )
-        for sku_id, goods_id, stock, version in rows:
-            await emit(
-                session,
-                StockChanged(sku_id=sku_id, goods_id=goods_id, stock=stock, version=version),
+        for sku_id, goods_id, stock, version, low_below in rows:
+            changed = StockChanged(
+                sku_id=sku_id, goods_id=goods_id, stock=stock, version=version, low_below=low_below
             )
+            await emit(session, changed)
     if quota_ids:
         pools = await session.execute(
             select(StockQuota, Sku.goods_id)

@@ -116,6 +116,12 @@ async def merchant_socket(websocket: WebSocket) -> None:
     await serve(websocket, context)
 
 
+def is_low(event: StockChanged) -> bool:
+    """Below the SKU's own alert threshold, or the shop's when it has none."""
+    below = event.low_below if event.low_below is not None else threshold()
+    return event.stock < below
+
+
 # ---- receivers (after commit) ----
 
 
@@ -146,7 +152,7 @@ async def on_refund_requested(context: AppContext, event: RefundRequested) -> No
 
 
 async def on_stock_changed(context: AppContext, event: StockChanged) -> None:
-    if event.stock < threshold():
+    if is_low(event):
         frame = {
             "type": "low_stock",
             "goods_id": event.goods_id,

@@ -25,6 +25,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from xiaodian.catalog.hints import threshold
 from xiaodian.context import AppContext
 from xiaodian.core import clock
 from xiaodian.events import emit
@@ -163,12 +164,18 @@ async def on_refund_settled(session: AsyncSession, event: RefundSettled) -> None
 
 
 async def on_stock_changed(session: AsyncSession, event: StockChanged) -> None:
+    data = {"sku_id": event.sku_id, "goods_id": event.goods_id, "stock": event.stock}
     await _queue(
-        session,
-        WebhookEvent.STOCK_CHANGED,
-        f"stock.changed:{event.sku_id}:{event.version}",
-        {"sku_id": event.sku_id, "goods_id": event.goods_id, "stock": event.stock},
+        session, WebhookEvent.STOCK_CHANGED, f"stock.changed:{event.sku_id}:{event.version}", data
     )
+    below = event.low_below if event.low_below is not None else threshold()
+    if event.stock < below:  # every change while it stays below, each with its stock
+        await _queue(
+            session,
+            WebhookEvent.STOCK_LOW,
+            f"stock.low:{event.sku_id}:{event.version}",
+            {**data, "below": below},
+        )
 
 
 # ---- sending (the outbox, after the commit) ----

@@ -40,6 +40,7 @@ EVENTS = {
     WebhookEvent.ORDER_SHIPPED: "订单已发货",
     WebhookEvent.ORDER_REFUNDED: "订单已退款",
     WebhookEvent.STOCK_CHANGED: "库存变化",
+    WebhookEvent.STOCK_LOW: "库存不足",
 }
 
 

@@ -26,6 +26,7 @@ def upgrade() -> None:
         batch.add_column(
             sa.Column("stock_version", sa.Integer(), server_default="0", nullable=False)
         )
+        batch.add_column(sa.Column("low_stock_below", sa.Integer(), nullable=True))
     op.create_table(
         "merchant_requests",
         sa.Column(
@@ -166,4 +167,5 @@ def downgrade() -> None:
     op.drop_table("api_keys")
     op.drop_table("merchant_requests")
     with op.batch_alter_table("skus") as batch:
+        batch.drop_column("low_stock_below")
         batch.drop_column("stock_version")
