@@ -8,6 +8,7 @@ const nav = require('../../../utils/nav')
 const routes = require('../../../utils/routes')
 const { formatCount } = require('../../../utils/format')
 const sku = require('../utils/sku')
+const cartBadge = require('../../../utils/cart-badge')
 
 const LOW_STOCK = 10
 
@@ -42,12 +43,14 @@ Component({
     chosenText: '',
     favorite: false,
     pickerVisible: false,
+    cartBadge: '',
     pickerMode: 'select',
   },
   methods: {
     onLoad() {
       return this.load()
     },
+<<<<<<< HEAD
     onUnload() {
       this.stopLive()
     },
@@ -73,6 +76,10 @@ Component({
         stockHint: stockHint(goods),
         buyable: goods.is_on_shelf && goods.stock_left > 0,
       })
+=======
+    onShow() {
+      this.setData({ cartBadge: cartBadge.badgeText(cartBadge.count()) })
+>>>>>>> main
     },
     onShareAppMessage() {
       const goods = this.data.goods
@@ -137,6 +144,7 @@ Component({
       } else if (mode === 'cart') {
         try {
           await cartService.addToCart(skuId, quantity)
+          this.setData({ cartBadge: cartBadge.badgeText(cartBadge.count()) })
           feedback.success('已加入购物车')
         } catch (err) {
           // api already told the shopper why (库存不足, 商品已下架 …).
