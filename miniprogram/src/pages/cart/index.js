@@ -111,9 +111,7 @@ Component({
         selectedTotalFen: cart.selected_total_fen || 0,
         hasProblem: items.some((item) => item.selected && item.warning),
       })
-<<<<<<< HEAD
       this.watchLive(items)
-=======
       this.showFreight()
     },
     /** 满 ¥99 免运费，还差 ¥x (on the selected lines, as checkout counts them before discounts). */
@@ -129,7 +127,6 @@ Component({
         freightFree: free,
         freightHint: free ? `已满 ¥${formatPrice(threshold)}，免运费` : `满 ¥${formatPrice(threshold)} 免运费，还差 ¥${formatPrice(threshold - total)}`,
       })
->>>>>>> main
     },
     async change(call) {
       const version = this.nextVersion()

@@ -50,7 +50,6 @@ Component({
     onLoad() {
       return this.load()
     },
-<<<<<<< HEAD
     onUnload() {
       this.stopLive()
     },
@@ -76,10 +75,9 @@ Component({
         stockHint: stockHint(goods),
         buyable: goods.is_on_shelf && goods.stock_left > 0,
       })
-=======
+    },
     onShow() {
       this.setData({ cartBadge: cartBadge.badgeText(cartBadge.count()) })
->>>>>>> main
     },
     onShareAppMessage() {
       const goods = this.data.goods
