@@ -1,7 +1,7 @@
 """live stock and the merchant's systems: skus.stock_version, api_keys, merchant_requests, webhooks
 
-Revision ID: 0005
-Revises: 0004
+Revision ID: 0007
+Revises: 0006
 Create Date: 2026-12-01 13:50:00
 """
 
@@ -15,8 +15,8 @@ from sqlalchemy.dialects import mysql
 
 import xiaodian.core.dbtypes
 
-revision: str = "0005"
-down_revision: str | None = "0004"
+revision: str = "0007"
+down_revision: str | None = "0006"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
