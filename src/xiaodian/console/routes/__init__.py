@@ -15,6 +15,7 @@ from xiaodian.console.routes import (
     delivery,
     goods,
     groupbuy,
+    integrations,
     media,
     orders,
     reviews,
@@ -35,6 +36,7 @@ SECTIONS: tuple[Section, ...] = (
     reviews.section,
     groupbuy.section,
     staff.section,
+    integrations.section,
     settings.section,
 )
 
