@@ -1,6 +1,7 @@
 """Every ORM table, one module per domain. Importing this package registers them all."""
 
 from xiaodian.models.admins import AdminUser
+from xiaodian.models.apikeys import ApiKey, MerchantRequest, WebhookDelivery, WebhookEndpoint
 from xiaodian.models.base import Base
 from xiaodian.models.cart import CartItem
 from xiaodian.models.catalog import Banner, Category, Goods, GoodsImage, GoodsSpec, Sku
@@ -37,6 +38,7 @@ from xiaodian.models.users import Address, AuthToken, Favorite, Footprint, User
 __all__ = [
     "Address",
     "AdminUser",
+    "ApiKey",
     "AuthToken",
     "Banner",
     "Base",
@@ -60,6 +62,7 @@ __all__ = [
     "GroupBuyPrice",
     "GroupSeat",
     "IdempotencyKey",
+    "MerchantRequest",
     "Order",
     "OrderDiscount",
     "OrderEvent",
@@ -77,4 +80,6 @@ __all__ = [
     "StockQuota",
     "User",
     "UserCoupon",
+    "WebhookDelivery",
+    "WebhookEndpoint",
 ]

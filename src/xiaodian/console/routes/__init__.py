@@ -16,6 +16,7 @@ from xiaodian.console.routes import (
     delivery,
     goods,
     groupbuy,
+    integrations,
     media,
     orders,
     reviews,
@@ -38,6 +39,7 @@ SECTIONS: tuple[Section, ...] = (
     reviews.section,
     groupbuy.section,
     staff.section,
+    integrations.section,
     settings.section,
 )
 
