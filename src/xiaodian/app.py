@@ -35,6 +35,8 @@ from xiaodian.core.jobs import run_jobs_forever
 from xiaodian.core.logs import configure_logging, register_secret
 from xiaodian.core.outage import RETRY_AFTER_SECONDS, is_connection_lost
 from xiaodian.core.responses import RawJSONResponse
+from xiaodian.coupons import admin_api as coupons_admin
+from xiaodian.coupons import api as coupons_api
 from xiaodian.delivery import admin_api as delivery_admin
 from xiaodian.delivery import api as delivery_api
 from xiaodian.delivery import rider as delivery_rider
@@ -157,6 +159,7 @@ def create_app(
         orders_api,
         payments_api,
         media_api,
+        coupons_api,
         live_api,
         groupbuy_api,
         delivery_api,
@@ -176,6 +179,7 @@ def create_app(
         shop_admin,
         media_admin,
         payments_admin,
+        coupons_admin,
         sync_admin,
         live_merchant,
         groupbuy_admin,

@@ -5,6 +5,14 @@ from xiaodian.models.apikeys import ApiKey, MerchantRequest, WebhookDelivery, We
 from xiaodian.models.base import Base
 from xiaodian.models.cart import CartItem
 from xiaodian.models.catalog import Banner, Category, Goods, GoodsImage, GoodsSpec, Sku
+from xiaodian.models.coupons import (
+    Coupon,
+    CouponCode,
+    CouponHolder,
+    OrderDiscount,
+    Promotion,
+    UserCoupon,
+)
 from xiaodian.models.delivery import (
     DeliveryBatch,
     DeliveryOrder,
@@ -37,6 +45,9 @@ __all__ = [
     "BuyGroup",
     "CartItem",
     "Category",
+    "Coupon",
+    "CouponCode",
+    "CouponHolder",
     "DeliveryBatch",
     "DeliveryOrder",
     "DeliveryRoute",
@@ -53,6 +64,7 @@ __all__ = [
     "IdempotencyKey",
     "MerchantRequest",
     "Order",
+    "OrderDiscount",
     "OrderEvent",
     "OrderLine",
     "OutboxEntry",
@@ -60,12 +72,14 @@ __all__ = [
     "PaymentAnomaly",
     "PaymentCredential",
     "PaymentNotification",
+    "Promotion",
     "Refund",
     "Review",
     "ShopSettings",
     "Sku",
     "StockQuota",
     "User",
+    "UserCoupon",
     "WebhookDelivery",
     "WebhookEndpoint",
 ]
