@@ -35,6 +35,8 @@ from xiaodian.core.logs import configure_logging, register_secret
 from xiaodian.core.outage import RETRY_AFTER_SECONDS, is_connection_lost
 from xiaodian.core.responses import RawJSONResponse
 from xiaodian.events import outbox
+from xiaodian.flash import admin_api as flash_admin
+from xiaodian.flash import api as flash_api
 from xiaodian.jobs import ALL_JOBS
 from xiaodian.media import admin_api as media_admin
 from xiaodian.media import api as media_api
@@ -145,6 +147,7 @@ def create_app(
         orders_api,
         payments_api,
         media_api,
+        flash_api,
     ):
         shopper.include_router(module.router)
 
@@ -161,6 +164,7 @@ def create_app(
         shop_admin,
         media_admin,
         payments_admin,
+        flash_admin,
     ):
         merchant.include_router(module.router)
     app.include_router(shopper)

@@ -7,9 +7,10 @@ session that emits an event before `install()` fails loudly instead of losing it
 from __future__ import annotations
 
 from xiaodian.catalog import cache as catalog_cache
-from xiaodian.catalog import viewers
+from xiaodian.catalog import promotions, viewers
 from xiaodian.context import AppContext
 from xiaodian.events import Mode, registry
+from xiaodian.flash import service as flash
 from xiaodian.inventory.events import StockChanged
 from xiaodian.orders.events import OrderClosed, OrderPaid, RefundSettled
 from xiaodian.payments import refund_service
@@ -40,6 +41,7 @@ def install() -> None:
         return
     # money and channels
     registry.add(OrderClosed, payments.close_payments_of_closed_order, Mode.IN_TRANSACTION)
+    registry.add(OrderClosed, flash.release_closed_order, Mode.IN_TRANSACTION)
     registry.add(PrepayClosed, payments.close_prepay_at_channel, Mode.DURABLE)
     registry.add(RefundDue, refund_service.send_due_refund, Mode.DURABLE)
     # caches
@@ -50,4 +52,5 @@ def install() -> None:
     registry.add(ShopSettingsChanged, _forget_everything, Mode.AFTER_COMMIT)
     # providers a lower domain asks without knowing who answers
     viewers.register(viewers.Viewer(users.is_favorite, users.record_footprint))
+    promotions.register("flash_sales", flash.home_slot)
     registry.installed = True

@@ -4,6 +4,7 @@ from xiaodian.models.admins import AdminUser
 from xiaodian.models.base import Base
 from xiaodian.models.cart import CartItem
 from xiaodian.models.catalog import Banner, Category, Goods, GoodsImage, GoodsSpec, Sku
+from xiaodian.models.flash import FlashItem, FlashPurchase, FlashSession
 from xiaodian.models.inventory import StockQuota
 from xiaodian.models.orders import IdempotencyKey, Order, OrderEvent, OrderLine
 from xiaodian.models.outbox import OutboxEntry
@@ -27,6 +28,9 @@ __all__ = [
     "CartItem",
     "Category",
     "Favorite",
+    "FlashItem",
+    "FlashPurchase",
+    "FlashSession",
     "Footprint",
     "Goods",
     "GoodsImage",
