@@ -6,18 +6,18 @@ import asyncio
 from datetime import UTC, datetime, timedelta
 
 import httpx
-from sqlalchemy import select
 from fastapi import FastAPI
+from sqlalchemy import select
 
 from tests import factories
 from tests.flash.helpers import buyer, flash_session, grab, sku_stock
 from tests.payments.helpers import buyer_confirms, order_status, prepay, settle
 from xiaodian.context import AppContext
-from xiaodian.core.errors import ShopError
-from xiaodian.models import User
 from xiaodian.core import clock
+from xiaodian.core.errors import ShopError
 from xiaodian.flash import runtime
 from xiaodian.flash import service as flash
+from xiaodian.models import User
 from xiaodian.orders import jobs as order_jobs
 
 START = datetime(2026, 12, 12, 12, 0, tzinfo=UTC)
@@ -31,7 +31,11 @@ async def _setup(
     sku_id = goods["sku_ids"][0]
     admin = await factories.merchant(client, context)
     created = await flash_session(
-        client, admin, sku_id=sku_id, starts_at=START, **session  # type: ignore[arg-type]
+        client,
+        admin,
+        sku_id=sku_id,
+        starts_at=START,
+        **session,  # type: ignore[arg-type]
     )
     return admin, sku_id, int(created["item_ids"][0]), created
 
@@ -201,9 +205,7 @@ async def test_an_unpaid_flash_order_closes_after_the_sessions_minutes_and_retur
     assert await order_status(client, first, order["id"]) == "closed"
     assert (await grab(client, second, item_id, second_address)).status_code == 201
     # the first shopper's units no longer count against them (but the pool is empty again)
-    assert (await grab(client, first, item_id, first_address)).json()["error"] == (
-        "flash_sold_out"
-    )
+    assert (await grab(client, first, item_id, first_address)).json()["error"] == ("flash_sold_out")
     assert await sku_stock(context, sku_id) == 19
 
 
