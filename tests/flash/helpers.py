@@ -79,3 +79,39 @@ async def sku_stock(context: AppContext, sku_id: int) -> int:
         sku = await session.get(Sku, sku_id)
         assert sku is not None
         return sku.stock
+
+
+async def crowd_in_database(
+    context: AppContext, count: int, tag: str
+) -> list[tuple[dict[str, str], int]]:
+    """`count` shoppers with a token and an address, written straight to the database (the
+    login itself is tested elsewhere; a race needs many of them quickly)."""
+    from xiaodian.auth.service import issue_token
+    from xiaodian.models import Address, User
+
+    crowd: list[tuple[dict[str, str], int]] = []
+    async with context.db.transaction() as session:
+        users = [User(openid=f"{tag}-{n}") for n in range(count)]
+        session.add_all(users)
+        await session.flush()
+        addresses = [
+            Address(
+                user_id=user.id,
+                name="抢购者",
+                phone="13800000000",
+                province="上海市",
+                city="上海市",
+                district="徐汇区",
+                detail="1 号",
+                is_default=True,
+            )
+            for user in users
+        ]
+        session.add_all(addresses)
+        await session.flush()
+        for user, address in zip(users, addresses, strict=True):
+            issued = await issue_token(
+                session, subject="user", subject_id=user.id, ttl=timedelta(days=1)
+            )
+            crowd.append(({"Authorization": f"Bearer {issued.token}"}, address.id))
+    return crowd

@@ -602,26 +602,29 @@ async def _hold_for_user(
         )
         if exists is not None or quantity > item.per_user_limit:
             raise FlashLimitReached()
+        # The item's row is locked (participants) before the purchase row is inserted: the
+        # insert's foreign-key check takes a shared lock on it, and two buyers upgrading their
+        # shared locks at once would deadlock.
         try:
             async with session.begin_nested():
+                joined = await session.execute(
+                    update(FlashItem)
+                    .where(
+                        FlashItem.id == item.id,
+                        or_(
+                            FlashItem.max_participants.is_(None),
+                            FlashItem.participants < FlashItem.max_participants,
+                        ),
+                    )
+                    .values(participants=FlashItem.participants + 1)
+                    .execution_options(synchronize_session=False)
+                )
+                if affected(joined) != 1:
+                    raise FlashSoldOut("参与人数已满")
                 session.add(FlashPurchase(item_id=item.id, user_id=user_id, units=quantity))
                 await session.flush()
         except IntegrityError:
             continue  # the same shopper's other order got there first: count against it
-        joined = await session.execute(
-            update(FlashItem)
-            .where(
-                FlashItem.id == item.id,
-                or_(
-                    FlashItem.max_participants.is_(None),
-                    FlashItem.participants < FlashItem.max_participants,
-                ),
-            )
-            .values(participants=FlashItem.participants + 1)
-            .execution_options(synchronize_session=False)
-        )
-        if affected(joined) != 1:
-            raise FlashSoldOut("参与人数已满")
         return
     raise FlashLimitReached()
 
