@@ -14,6 +14,9 @@ RULE_SECONDS = 2.0
 """How long a process trusts an item's cached rule (edits reach other processes this fast;
 the database checks the window and the limits again on every order)."""
 LISTING_SECONDS = 1.0
+IDENTITY_SECONDS = 30.0
+"""How long a process remembers which shopper a token belongs to, for the gate step only:
+an order's own transaction resolves the token again (a revoked token never buys)."""
 
 
 @dataclass
@@ -23,6 +26,18 @@ class Runtime:
     synced: set[int] = field(default_factory=set)
     locks: dict[int, asyncio.Lock] = field(default_factory=dict)
     listing: tuple[float, bytes] | None = None
+    identities: dict[str, tuple[float, int]] = field(default_factory=dict)
+
+    def identity(self, token_hash: str) -> int | None:
+        entry = self.identities.get(token_hash)
+        if entry is None or entry[0] <= time.monotonic():
+            return None
+        return entry[1]
+
+    def keep_identity(self, token_hash: str, user_id: int) -> None:
+        if len(self.identities) > 200_000:
+            self.identities.clear()
+        self.identities[token_hash] = (time.monotonic() + IDENTITY_SECONDS, user_id)
 
     def rule(self, item_id: int) -> Rule | None:
         entry = self.rules.get(item_id)

@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, case, func, or_, select, update
+from sqlalchemy import and_, case, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -378,7 +378,7 @@ async def admin_view(session: AsyncSession, *, session_id: int) -> FlashSessionA
                 sold=sold,
                 flash_stock=item.flash_stock,
                 max_participants=item.max_participants,
-                participants=item.participants,
+                participants=await _participants(session, item.id),
                 spec_text=spec_text(sku.spec_values),
                 orders=numbers.orders,
                 paid_orders=numbers.paid_orders,
@@ -402,6 +402,15 @@ async def list_admin(session: AsyncSession) -> list[FlashSessionAdmin]:
         select(FlashSession.id).order_by(FlashSession.starts_at.desc()).limit(200)
     )
     return [await admin_view(session, session_id=session_id) for session_id in ids]
+
+
+async def _participants(session: AsyncSession, item_id: int) -> int:
+    """Distinct shoppers who ever held a unit of the item (the capped counter is only kept
+    for items with `max_participants`)."""
+    count = await session.scalar(
+        select(func.count(FlashPurchase.id)).where(FlashPurchase.item_id == item_id)
+    )
+    return int(count or 0)
 
 
 async def _units_held(session: AsyncSession, quota_id: int) -> int:
@@ -602,25 +611,23 @@ async def _hold_for_user(
         )
         if exists is not None or quantity > item.per_user_limit:
             raise FlashLimitReached()
-        # The item's row is locked (participants) before the purchase row is inserted: the
-        # insert's foreign-key check takes a shared lock on it, and two buyers upgrading their
-        # shared locks at once would deadlock.
+        # With a cap, the item's row is locked (participants) before the purchase row is
+        # inserted: the insert's foreign-key check takes a shared lock on it, and two buyers
+        # upgrading their shared locks at once would deadlock. Without a cap nobody writes it.
         try:
             async with session.begin_nested():
-                joined = await session.execute(
-                    update(FlashItem)
-                    .where(
-                        FlashItem.id == item.id,
-                        or_(
-                            FlashItem.max_participants.is_(None),
+                if item.max_participants is not None:
+                    joined = await session.execute(
+                        update(FlashItem)
+                        .where(
+                            FlashItem.id == item.id,
                             FlashItem.participants < FlashItem.max_participants,
-                        ),
+                        )
+                        .values(participants=FlashItem.participants + 1)
+                        .execution_options(synchronize_session=False)
                     )
-                    .values(participants=FlashItem.participants + 1)
-                    .execution_options(synchronize_session=False)
-                )
-                if affected(joined) != 1:
-                    raise FlashSoldOut("参与人数已满")
+                    if affected(joined) != 1:
+                        raise FlashSoldOut("参与人数已满")
                 session.add(FlashPurchase(item_id=item.id, user_id=user_id, units=quantity))
                 await session.flush()
         except IntegrityError:
@@ -637,10 +644,12 @@ async def place_flash_order(
     quantity: int,
     address_id: int,
     defaults: Settings,
-) -> OrderOut:
+) -> int:
     """An ordinary order (`kind: flash`) at the flash price from the item's pool, closing
-    after the session's own unpaid minutes. Raises the flash errors; the caller's
-    transaction rolls back whatever was done."""
+    after the session's own unpaid minutes; its id. Raises the flash errors; the caller's
+    transaction rolls back whatever was done. The rows every buyer wants (the pool, and the
+    item when participants are capped) are written last, so they stay locked only for the
+    last statements before the commit."""
     row = (
         await session.execute(
             select(FlashItem, FlashSession)
@@ -658,7 +667,6 @@ async def place_flash_order(
     if state == SessionStatus.ENDED or item.quota_id is None:
         raise FlashEnded()
     await check_unpaid_orders(session, user_id=user.id, settings=defaults)
-    await _hold_for_user(session, item=item, user_id=user.id, quantity=quantity)
     lines = await checkout_lines(session, {item.sku_id: quantity})
     address = await _own_address(session, user.id, address_id)
     line = lines[0]
@@ -687,38 +695,42 @@ async def place_flash_order(
     )
     for order_line in order.lines:
         order_line.quota_id = item.quota_id
+    await _hold_for_user(session, item=item, user_id=user.id, quantity=quantity)
     try:
         await actions.place(session, order=order, by=Actor.buyer(user.id))
     except QuotaExhausted:
         raise FlashSoldOut() from None
-    await session.flush()
-    return await get_order(session, user_id=user.id, order_id=order.id)
+    return order.id
 
 
 async def order_flash(
     context: AppContext,
     *,
-    user: User,
+    user_id: int,
+    confirm_buyer: Callable[[AsyncSession], Awaitable[User]],
     item_id: int,
     quantity: int,
     address_id: int,
 ) -> OrderOut:
-    """The whole shopper step: the gate, then the order's own transaction; units the
-    database did not keep go back to the gate."""
-    await pass_gate(context, item_id=item_id, user_id=user.id, quantity=quantity)
+    """The whole shopper step: the gate, then the order's own transaction (which first
+    confirms who the buyer is), then the order read back; units the database did not keep go
+    back to the gate."""
+    await pass_gate(context, item_id=item_id, user_id=user_id, quantity=quantity)
     try:
         async with context.db.transaction() as session:
-            return await place_flash_order(
+            order_id = await place_flash_order(
                 session,
-                user=user,
+                user=await confirm_buyer(session),
                 item_id=item_id,
                 quantity=quantity,
                 address_id=address_id,
                 defaults=context.settings,
             )
     except BaseException:
-        await runtime(context).gate.give_back(item_id, user_id=user.id, quantity=quantity)
+        await runtime(context).gate.give_back(item_id, user_id=user_id, quantity=quantity)
         raise
+    async with context.db.transaction(write=False) as session:
+        return await get_order(session, user_id=user_id, order_id=order_id)
 
 
 # ---- closing and ending ----
