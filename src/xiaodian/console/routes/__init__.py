@@ -12,6 +12,7 @@ from xiaodian.console.routes import (
     banners,
     categories,
     dashboard,
+    flash,
     goods,
     media,
     orders,
@@ -30,6 +31,7 @@ SECTIONS: tuple[Section, ...] = (
     aftersale.refunds_section,
     aftersale.anomalies_section,
     reviews.section,
+    flash.section,
     staff.section,
     settings.section,
 )
