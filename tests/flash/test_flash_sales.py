@@ -60,8 +60,9 @@ async def test_creating_a_session_moves_flash_stock_into_its_pool_and_lists_it(
     flash.runtime(context).forget()
     home = (await client.get("/api/v1/home")).json()
     (shown,) = home["promotions"]["flash_sales"]
-    assert shown["id"] == created["id"]
-    assert shown["status"] == "running"
+    assert shown["session_id"] == created["id"]
+    assert (shown["id"], shown["status"], shown["price_fen"]) == (item_id, "running", 100)
+    assert shown["goods"]["price_fen"] == 2990
     assert created["session"]["items"][0]["flash_stock"] == 5
 
 

@@ -43,7 +43,7 @@ const MESSAGES = {
   flash_not_started: '活动未开始',
   flash_ended: '活动已结束',
   flash_sold_out: '已抢光',
-  flash_limit_reached: '已达限购数量',
+  flash_limit_reached: '已达限购',
   invalid_flash_session: '秒杀活动设置有误',
   category_not_found: '分类不存在或已删除',
   quantity_limit: '单件商品最多购买 999 件',

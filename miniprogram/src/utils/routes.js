@@ -3,6 +3,7 @@
 const GOODS = '/subpackages/goods'
 const ORDER = '/subpackages/order'
 const USER = '/subpackages/user'
+const FLASH = '/subpackages/flash'
 
 const TABS = {
   home: '/pages/home/index',
@@ -35,4 +36,5 @@ module.exports = {
   favorites: () => `${USER}/favorites/index`,
   footprints: () => `${USER}/footprints/index`,
   profile: () => `${USER}/profile/index`,
+  flashSales: (tab) => withQuery(`${FLASH}/index/index`, { tab }),
 }

@@ -30,7 +30,7 @@ class FlashSoldOut(Conflict):
 
 class FlashLimitReached(Conflict):
     code = "flash_limit_reached"
-    default_message = "已达限购数量"
+    default_message = "已达限购"
 
 
 class InvalidFlashSession(ShopError):

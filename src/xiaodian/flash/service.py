@@ -474,11 +474,29 @@ async def listing_json(context: AppContext) -> bytes:
 
 
 async def home_slot(context: AppContext) -> list[dict[str, object]]:
-    """Home's promotion slot: the running session and the next one."""
+    """Home's promotion slot: the items of the running session, then of the next one, each a
+    goods card at its flash price (`goods.price_fen` is the everyday price)."""
     sessions = json.loads(await listing_json(context))
-    running = [s for s in sessions if s["status"] == SessionStatus.RUNNING][:1]
-    upcoming = [s for s in sessions if s["status"] == SessionStatus.UPCOMING][:1]
-    return [*running, *upcoming]
+    shown = [
+        *[s for s in sessions if s["status"] == SessionStatus.RUNNING][:1],
+        *[s for s in sessions if s["status"] == SessionStatus.UPCOMING][:1],
+    ]
+    return [
+        {
+            "id": item["id"],
+            "goods_id": item["goods"]["id"],
+            "session_id": flash["id"],
+            "session_title": flash["title"],
+            "status": flash["status"],
+            "starts_at": flash["starts_at"],
+            "ends_at": flash["ends_at"],
+            "price_fen": item["flash_price_fen"],
+            "stock_left": item["stock_left"],
+            "goods": {**item["goods"], "price_fen": item["price_fen"]},
+        }
+        for flash in shown
+        for item in flash["items"]
+    ]
 
 
 # ---- the gate ----

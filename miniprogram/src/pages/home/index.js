@@ -64,5 +64,8 @@ Component({
       const { sort, title } = event.currentTarget.dataset
       nav.go(routes.goodsList({ sort, title }))
     },
+    onFlashTap() {
+      nav.go(routes.flashSales())
+    },
   },
 })
