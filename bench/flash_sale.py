@@ -91,7 +91,16 @@ def _to_ms(value: str) -> float:
 def run_wrk(
     name: str, url: str, *, duration: int, connections: int, script: Path | None = None
 ) -> Figures:
-    command = ["wrk", "-t1", f"-c{connections}", f"-d{duration}s", "--latency", url]
+    command = [
+        "wrk",
+        "-t1",
+        f"-c{connections}",
+        f"-d{duration}s",
+        "--timeout",
+        "30s",
+        "--latency",
+        url,
+    ]
     if script is not None:
         command[1:1] = ["-s", str(script)]
     output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
@@ -223,6 +232,50 @@ async def lua_alone(seconds: float, concurrency: int) -> float:
     return done / elapsed
 
 
+def lua_in_redis(requests: int = 200_000) -> float:
+    """The take script run by Redis itself (redis-benchmark, 50 clients, pipelining off) on a
+    sold-out item with random shoppers: what the gate costs Redis, without any client."""
+    from xiaodian.flash.gate import _TAKE
+
+    cli = ["redis-cli", "-n", REDIS.rsplit("/", 1)[1]]
+    sha = subprocess.run(
+        [*cli, "SCRIPT", "LOAD", _TAKE], capture_output=True, text=True, check=True
+    ).stdout.strip()
+    subprocess.run([*cli, "SET", "bench:alone:stock", "0"], check=True, capture_output=True)
+    now_ms = int(time.time() * 1000)
+    output = subprocess.run(
+        [
+            "redis-benchmark",
+            "-n",
+            str(requests),
+            "-c",
+            "50",
+            "-r",
+            "1000000",
+            "-q",
+            "--dbnum",
+            REDIS.rsplit("/", 1)[1],
+            "EVALSHA",
+            sha,
+            "2",
+            "bench:alone:stock",
+            "bench:alone:users",
+            str(now_ms),
+            str(now_ms - 60_000),
+            str(now_ms + 3_600_000),
+            "__rand_int__",
+            "1",
+            "1",
+            "0",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    match = re.search(r"([\d.]+) requests per second", output)
+    return float(match.group(1)) if match else 0.0
+
+
 async def outcome(item_id: int) -> dict[str, int]:
     engine = create_async_engine(DATABASE)
     async with engine.connect() as connection:
@@ -346,6 +399,7 @@ def main() -> None:
         flash_runs: list[Figures] = []
         ping_runs: list[Figures] = []
         lua_runs: list[float] = []
+        redis_runs: list[float] = []
         for _ in range(args.rounds):
             ping_runs.append(
                 run_wrk(
@@ -362,6 +416,7 @@ def main() -> None:
                 )
             )
             lua_runs.append(asyncio.run(lua_alone(min(3.0, per_round), 50)))
+            redis_runs.append(lua_in_redis())
         result = asyncio.run(outcome(item_id))
     finally:
         for process in (server, simulator):
@@ -372,6 +427,7 @@ def main() -> None:
     ping = sum(r.requests_per_second for r in ping_runs) / len(ping_runs)
     flash = sum(r.requests_per_second for r in flash_runs) / len(flash_runs)
     lua = sum(lua_runs) / len(lua_runs)
+    in_redis = sum(redis_runs) / len(redis_runs)
     statuses: dict[int, int] = {}
     for run in flash_runs:
         for code, count in run.statuses.items():
@@ -395,8 +451,23 @@ def main() -> None:
     ping_p99 = max(r.p99_ms for r in ping_runs)
     print(f"{'POST flash order':<26}{flash:>10.0f}{p50:>10.2f}{p99:>10.2f}{flash / ping:>9.0%}")
     print(f"{'GET /ping (ceiling)':<26}{ping:>10.0f}{ping_p50:>10.2f}{ping_p99:>10.2f}{1:>9.0%}")
-    print(f"{'gate Lua script alone':<26}{lua:>10.0f}{'':>10}{'':>10}{lua / ping:>9.0%}")
-    print(f"\nflash / Lua alone: {flash / lua:.0%}")
+    print(f"{'gate from Python (50 co.)':<26}{lua:>10.0f}{'':>10}{'':>10}{lua / ping:>9.0%}")
+    print(
+        f"{'Lua script in Redis alone':<26}{in_redis:>10.0f}{'':>10}{'':>10}{in_redis / ping:>9.0%}"
+    )
+    print("\nper round (the first one sells the units out):")
+    for number, (run, ping_run) in enumerate(zip(flash_runs, ping_runs, strict=True), 1):
+        print(
+            f"  round {number}: flash {run.requests_per_second:.0f} req/s "
+            f"(p50 {run.p50_ms:.1f} ms, p99 {run.p99_ms:.1f} ms, "
+            f"{dict(sorted(run.statuses.items()))})"
+            f", ping {ping_run.requests_per_second:.0f} req/s"
+            f" -> {run.requests_per_second / ping_run.requests_per_second:.0%}"
+        )
+    print(
+        f"\nflash / gate from Python: {flash / lua:.0%}; "
+        f"flash / Lua in Redis: {flash / in_redis:.0%}"
+    )
 
 
 async def _flush_redis() -> None:
