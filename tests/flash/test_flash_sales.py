@@ -343,3 +343,42 @@ async def test_shoppers_and_merchants_must_be_who_they_say(
         f"/api/admin/v1/flash-sales/{created['id']}", headers=headers
     )
     assert shopper_as_admin.status_code == 401
+
+
+async def test_a_cap_on_participants_turns_the_next_shopper_away(
+    client: httpx.AsyncClient, context: AppContext
+) -> None:
+    _admin, _sku, item_id, created = await _setup(
+        client, context, per_user_limit=2, max_participants=2
+    )
+    clock.freeze(START)
+    shoppers = [await buyer(client, context, f"cap-{n}") for n in range(3)]
+    for headers, address_id in shoppers[:2]:
+        assert (await grab(client, headers, item_id, address_id)).status_code == 201
+    third, third_address = shoppers[2]
+    refused = await grab(client, third, item_id, third_address)
+    assert (refused.status_code, refused.json()["error"]) == (409, "flash_sold_out")
+    assert refused.json()["message"] == "参与人数已满"
+    # a shopper already in may still buy up to their limit
+    first, first_address = shoppers[0]
+    assert (await grab(client, first, item_id, first_address)).status_code == 201
+    # and the database holds the cap on its own too
+    await runtime.reset(context).gate.forget(item_id)
+    again = await grab(client, third, item_id, third_address)
+    assert again.json()["error"] == "flash_sold_out"
+    admin_view = await client.get(f"/api/admin/v1/flash-sales/{created['id']}", headers=_admin)
+    assert admin_view.json()["items"][0]["participants"] == 2
+
+
+async def test_a_token_revoked_after_it_was_remembered_never_buys(
+    client: httpx.AsyncClient, context: AppContext
+) -> None:
+    _admin, _sku, item_id, _ = await _setup(client, context, per_user_limit=2)
+    clock.freeze(START)
+    headers, address_id = await buyer(client, context, "leaver")
+    assert (await grab(client, headers, item_id, address_id)).status_code == 201
+    assert (await client.post("/api/v1/auth/logout", headers=headers)).status_code == 204
+    after = await grab(client, headers, item_id, address_id)
+    assert after.status_code == 401
+    # the refusal gave the unit back to the gate
+    assert await runtime.runtime(context).gate.stock_left(item_id) == 4
