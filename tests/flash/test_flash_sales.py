@@ -17,6 +17,7 @@ from xiaodian.core import clock
 from xiaodian.core.errors import ShopError
 from xiaodian.flash import runtime
 from xiaodian.flash import service as flash
+from xiaodian.flash.gate import Snapshot
 from xiaodian.models import User
 from xiaodian.orders import jobs as order_jobs
 
@@ -382,3 +383,18 @@ async def test_a_token_revoked_after_it_was_remembered_never_buys(
     assert after.status_code == 401
     # the refusal gave the unit back to the gate
     assert await runtime.runtime(context).gate.stock_left(item_id) == 4
+
+
+async def test_a_gate_that_says_more_than_the_database_learns_the_truth_on_refusal(
+    client: httpx.AsyncClient, context: AppContext
+) -> None:
+    _admin, _sku, item_id, _ = await _setup(client, context, flash_stock=1)
+    clock.freeze(START)
+    first, first_address = await buyer(client, context, "truth-1")
+    assert (await grab(client, first, item_id, first_address)).status_code == 201
+    gate = runtime.runtime(context).gate
+    await gate.load(item_id, Snapshot(stock_left=3, users={}), ttl_ms=60_000, overwrite=True)
+    second, second_address = await buyer(client, context, "truth-2")
+    refused = await grab(client, second, item_id, second_address)
+    assert refused.json()["error"] == "flash_sold_out"
+    assert await gate.stock_left(item_id) == 0

@@ -733,7 +733,7 @@ async def order_flash(
     """The whole shopper step: the gate, then the order's own transaction (which first
     confirms who the buyer is), then the order read back; units the database did not keep go
     back to the gate."""
-    await pass_gate(context, item_id=item_id, user_id=user_id, quantity=quantity)
+    rule = await pass_gate(context, item_id=item_id, user_id=user_id, quantity=quantity)
     try:
         async with context.db.transaction() as session:
             order_id = await place_flash_order(
@@ -744,6 +744,12 @@ async def order_flash(
                 address_id=address_id,
                 defaults=context.settings,
             )
+    except (FlashSoldOut, FlashLimitReached):
+        # The gate let through what the database refused: it was behind (units in flight
+        # when it was last synced), so it learns the database's numbers again.
+        async with runtime(context).lock(item_id):
+            await sync_gate(context, rule, overwrite=True)
+        raise
     except BaseException:
         await runtime(context).gate.give_back(item_id, user_id=user_id, quantity=quantity)
         raise
