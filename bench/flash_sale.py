@@ -129,14 +129,21 @@ async def login_buyers(base: str, sandbox: str, count: int) -> list[tuple[str, i
     gate = asyncio.Semaphore(32)
     async with httpx.AsyncClient(timeout=60, limits=limits) as http:
 
-        async def one(number: int) -> tuple[str, int]:
-            async with gate:
+        async def log_in(number: int) -> str:
+            for attempt in range(5):  # a loaded machine's simulator may time out: again
                 code = (
                     await http.post(f"{sandbox}/wechat/codes", json={"openid": f"flash-{number}"})
                 ).json()["code"]
                 login = await http.post(f"{base}/api/v1/auth/wx-login", json={"code": code})
-                login.raise_for_status()
-                token = login.json()["token"]
+                if login.status_code < 500 or attempt == 4:
+                    login.raise_for_status()
+                    return str(login.json()["token"])
+                await asyncio.sleep(1)
+            raise AssertionError("unreachable")
+
+        async def one(number: int) -> tuple[str, int]:
+            async with gate:
+                token = await log_in(number)
                 address = await http.post(
                     f"{base}/api/v1/me/addresses",
                     headers={"Authorization": f"Bearer {token}"},
