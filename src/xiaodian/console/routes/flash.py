@@ -28,6 +28,11 @@ STATUS_TEXT = {
     SessionStatus.RUNNING: "进行中",
     SessionStatus.ENDED: "已结束",
 }
+STATUS_TONE = {
+    SessionStatus.UPCOMING: "info",
+    SessionStatus.RUNNING: "ok",
+    SessionStatus.ENDED: "muted",
+}
 ITEM_FIELDS = ("id", "sku_id", "flash_price", "flash_stock", "per_user_limit", "max_participants")
 
 
@@ -130,6 +135,7 @@ async def sessions(request: Request, _admin: ConsoleAdmin, session: SessionDep) 
             for status in (SessionStatus.RUNNING, SessionStatus.UPCOMING, SessionStatus.ENDED)
         ],
         status_text=STATUS_TEXT,
+        status_tone=STATUS_TONE,
     )
 
 
@@ -160,7 +166,12 @@ async def live(
 ) -> Response:
     flash = await service.admin_view(session, session_id=session_id)
     return render(
-        request, "flash/detail.html", section="flash", flash_session=flash, status_text=STATUS_TEXT
+        request,
+        "flash/detail.html",
+        section="flash",
+        flash_session=flash,
+        status_text=STATUS_TEXT,
+        status_tone=STATUS_TONE,
     )
 
 
