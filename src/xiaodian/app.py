@@ -37,6 +37,8 @@ from xiaodian.core.responses import RawJSONResponse
 from xiaodian.events import outbox
 from xiaodian.flash import admin_api as flash_admin
 from xiaodian.flash import api as flash_api
+from xiaodian.groupbuy import admin_api as groupbuy_admin
+from xiaodian.groupbuy import api as groupbuy_api
 from xiaodian.jobs import ALL_JOBS
 from xiaodian.media import admin_api as media_admin
 from xiaodian.media import api as media_api
@@ -148,6 +150,7 @@ def create_app(
         payments_api,
         media_api,
         flash_api,
+        groupbuy_api,
     ):
         shopper.include_router(module.router)
 
@@ -165,6 +168,7 @@ def create_app(
         media_admin,
         payments_admin,
         flash_admin,
+        groupbuy_admin,
     ):
         merchant.include_router(module.router)
     app.include_router(shopper)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from xiaodian.core.jobs import Job
 from xiaodian.flash import jobs as flash_jobs
+from xiaodian.groupbuy import jobs as groupbuy_jobs
 from xiaodian.orders import jobs as order_jobs
 from xiaodian.payments import jobs as payment_jobs
 
@@ -14,4 +15,6 @@ ALL_JOBS: list[Job] = [
     Job("process_refunds", payment_jobs.process_refunds),
     Job("end_flash_sessions", flash_jobs.end_due_sessions),
     Job("resync_flash_gates", flash_jobs.resync_gates),
+    Job("expire_groups", groupbuy_jobs.expire_groups),
+    Job("end_group_buys", groupbuy_jobs.end_campaigns),
 ]

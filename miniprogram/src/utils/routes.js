@@ -4,6 +4,7 @@ const GOODS = '/subpackages/goods'
 const ORDER = '/subpackages/order'
 const USER = '/subpackages/user'
 const FLASH = '/subpackages/flash'
+const GROUPBUY = '/subpackages/groupbuy'
 
 const TABS = {
   home: '/pages/home/index',
@@ -37,4 +38,6 @@ module.exports = {
   footprints: () => `${USER}/footprints/index`,
   profile: () => `${USER}/profile/index`,
   flashSales: (tab) => withQuery(`${FLASH}/index/index`, { tab }),
+  groupBuyList: () => `${GROUPBUY}/list/index`,
+  group: (groupId) => withQuery(`${GROUPBUY}/group/index`, { id: groupId }),
 }

@@ -33,7 +33,7 @@ test('home → 限时秒杀 → 立即抢购 at ¥1 and pay; the second try says
     is_default: true,
   })
   const before = phone.calls.navigateTo.length
-  await tap(home, '.home__flash-more')
+  await tap(home, '.home__promotion--flash_sales .home__promotion-more')
   const flash = await follow(await nextUrl('navigateTo', { after: before }))
   await waitFor(() => flash.instance.data.sessions.length > 0, { timeout: 15000, message: 'the running session' })
   expect(text(flash, '.flash__tab--active')).toBe('正在疯抢')

@@ -5,6 +5,7 @@ from xiaodian.models.base import Base
 from xiaodian.models.cart import CartItem
 from xiaodian.models.catalog import Banner, Category, Goods, GoodsImage, GoodsSpec, Sku
 from xiaodian.models.flash import FlashItem, FlashPurchase, FlashSession
+from xiaodian.models.groupbuy import BuyGroup, GroupBuy, GroupBuyPrice, GroupSeat
 from xiaodian.models.inventory import StockQuota
 from xiaodian.models.orders import IdempotencyKey, Order, OrderEvent, OrderLine
 from xiaodian.models.outbox import OutboxEntry
@@ -25,6 +26,7 @@ __all__ = [
     "AuthToken",
     "Banner",
     "Base",
+    "BuyGroup",
     "CartItem",
     "Category",
     "Favorite",
@@ -35,6 +37,9 @@ __all__ = [
     "Goods",
     "GoodsImage",
     "GoodsSpec",
+    "GroupBuy",
+    "GroupBuyPrice",
+    "GroupSeat",
     "IdempotencyKey",
     "Order",
     "OrderEvent",

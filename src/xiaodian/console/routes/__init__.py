@@ -14,6 +14,7 @@ from xiaodian.console.routes import (
     dashboard,
     flash,
     goods,
+    groupbuy,
     media,
     orders,
     reviews,
@@ -32,6 +33,7 @@ SECTIONS: tuple[Section, ...] = (
     aftersale.anomalies_section,
     reviews.section,
     flash.section,
+    groupbuy.section,
     staff.section,
     settings.section,
 )
