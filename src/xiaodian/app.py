@@ -34,6 +34,9 @@ from xiaodian.core.jobs import run_jobs_forever
 from xiaodian.core.logs import configure_logging, register_secret
 from xiaodian.core.outage import RETRY_AFTER_SECONDS, is_connection_lost
 from xiaodian.core.responses import RawJSONResponse
+from xiaodian.delivery import admin_api as delivery_admin
+from xiaodian.delivery import api as delivery_api
+from xiaodian.delivery import rider as delivery_rider
 from xiaodian.events import outbox
 from xiaodian.flash import admin_api as flash_admin
 from xiaodian.flash import api as flash_api
@@ -151,6 +154,7 @@ def create_app(
         media_api,
         flash_api,
         groupbuy_api,
+        delivery_api,
     ):
         shopper.include_router(module.router)
 
@@ -169,10 +173,12 @@ def create_app(
         payments_admin,
         flash_admin,
         groupbuy_admin,
+        delivery_admin,
     ):
         merchant.include_router(module.router)
     app.include_router(shopper)
     app.include_router(merchant)
+    app.include_router(delivery_rider.router)
 
     @app.get("/healthz", tags=["health"])
     async def healthz() -> Response:

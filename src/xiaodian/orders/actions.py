@@ -25,6 +25,8 @@ from xiaodian.inventory.service import Units
 from xiaodian.models import Order, OrderEvent, OrderLine
 from xiaodian.orders.errors import OrderNotPending, OrderStateConflict
 from xiaodian.orders.events import (
+    DeliveryFailed,
+    DeliveryStarted,
     OrderClosed,
     OrderCompleted,
     OrderPaid,
@@ -215,6 +217,49 @@ async def ship(
             tracking_no=shipment.tracking_no,
             actor=by.ref,
         ),
+    )
+
+
+async def start_delivery(session: AsyncSession, *, order: Order, by: Actor, note: str) -> bool:
+    """`paid → delivering`: the order is in a rider's route; False if it was no longer paid
+    (refunded or shipped meanwhile), so the planner leaves it out."""
+    if not await transition(
+        session,
+        order=order,
+        from_statuses=[Status.PAID],
+        to=Status.DELIVERING,
+        actor=by,
+        note=note,
+        values={"shipped_at": clock.now()},
+    ):
+        return False
+    await emit(session, DeliveryStarted(order_id=order.id, user_id=order.user_id, actor=by.ref))
+    return True
+
+
+async def delivered(session: AsyncSession, *, order: Order, by: Actor) -> None:
+    """The rider handed it over: `delivering → completed`."""
+    if order.status != Status.DELIVERING or not await _complete(
+        session, order=order, by=by, note="已送达"
+    ):
+        raise OrderStateConflict("只有配送中的订单可以标记送达")
+
+
+async def delivery_failed(session: AsyncSession, *, order: Order, by: Actor, reason: str) -> None:
+    """The rider could not hand it over: `delivering → paid`, for another round or a refund."""
+    if not await transition(
+        session,
+        order=order,
+        from_statuses=[Status.DELIVERING],
+        to=Status.PAID,
+        actor=by,
+        note=f"配送失败：{reason}",
+        values={"shipped_at": None},
+    ):
+        raise OrderStateConflict("只有配送中的订单可以标记配送失败")
+    await emit(
+        session,
+        DeliveryFailed(order_id=order.id, user_id=order.user_id, reason=reason, actor=by.ref),
     )
 
 
