@@ -16,6 +16,7 @@ from xiaodian.console.routes import (
     flash,
     goods,
     groupbuy,
+    integrations,
     media,
     orders,
     reviews,
@@ -37,6 +38,7 @@ SECTIONS: tuple[Section, ...] = (
     flash.section,
     groupbuy.section,
     staff.section,
+    integrations.section,
     settings.section,
 )
 
