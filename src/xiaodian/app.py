@@ -41,6 +41,8 @@ from xiaodian.delivery import admin_api as delivery_admin
 from xiaodian.delivery import api as delivery_api
 from xiaodian.delivery import rider as delivery_rider
 from xiaodian.events import outbox
+from xiaodian.flash import admin_api as flash_admin
+from xiaodian.flash import api as flash_api
 from xiaodian.groupbuy import admin_api as groupbuy_admin
 from xiaodian.groupbuy import api as groupbuy_api
 from xiaodian.jobs import ALL_JOBS
@@ -160,6 +162,7 @@ def create_app(
         payments_api,
         media_api,
         coupons_api,
+        flash_api,
         live_api,
         groupbuy_api,
         delivery_api,
@@ -180,6 +183,7 @@ def create_app(
         media_admin,
         payments_admin,
         coupons_admin,
+        flash_admin,
         sync_admin,
         live_merchant,
         groupbuy_admin,

@@ -15,6 +15,7 @@ from xiaodian.context import AppContext
 from xiaodian.coupons import checkout as coupons
 from xiaodian.delivery import service as delivery
 from xiaodian.events import Mode, registry
+from xiaodian.flash import service as flash
 from xiaodian.groupbuy import home as group_buys_home
 from xiaodian.groupbuy import service as group_buys
 from xiaodian.groupbuy.events import GroupFailed, GroupFilled
@@ -76,6 +77,7 @@ def install() -> None:
         return
     # money and channels
     registry.add(OrderClosed, payments.close_payments_of_closed_order, Mode.IN_TRANSACTION)
+    registry.add(OrderClosed, flash.release_closed_order, Mode.IN_TRANSACTION)
     registry.add(OrderClosed, _free_delivery_slot, Mode.IN_TRANSACTION)
     registry.add(RefundSettled, _free_slot_of_refunded, Mode.IN_TRANSACTION)
     registry.add(PrepayClosed, payments.close_prepay_at_channel, Mode.DURABLE)
@@ -110,6 +112,7 @@ def install() -> None:
     registry.add(WebhookDue, webhooks.send, Mode.DURABLE, max_attempts=webhooks.MAX_ATTEMPTS)
     # providers a lower domain asks without knowing who answers
     viewers.register(viewers.Viewer(users.is_favorite, users.record_footprint))
+    promotions.register("flash_sales", flash.home_slot)
     promotions.register("group_buys", group_buys_home.home_slot)
     fulfilment.register(fulfilment.Provider(delivery.plan_fulfilment, delivery.hold_fulfilment))
     registry.installed = True

@@ -4,6 +4,7 @@ const GOODS = '/subpackages/goods'
 const ORDER = '/subpackages/order'
 const USER = '/subpackages/user'
 const COUPON = '/subpackages/coupon'
+const FLASH = '/subpackages/flash'
 const GROUPBUY = '/subpackages/groupbuy'
 
 const TABS = {
@@ -39,6 +40,7 @@ module.exports = {
   profile: () => `${USER}/profile/index`,
   couponCenter: () => `${COUPON}/center/index`,
   myCoupons: (status) => withQuery(`${COUPON}/mine/index`, { status }),
+  flashSales: (tab) => withQuery(`${FLASH}/index/index`, { tab }),
   groupBuyList: () => `${GROUPBUY}/list/index`,
   group: (groupId) => withQuery(`${GROUPBUY}/group/index`, { id: groupId }),
 }

@@ -20,6 +20,7 @@ from xiaodian.models.delivery import (
     DeliverySettings,
     DeliverySlotLoad,
 )
+from xiaodian.models.flash import FlashItem, FlashPurchase, FlashSession
 from xiaodian.models.groupbuy import BuyGroup, GroupBuy, GroupBuyPrice, GroupSeat
 from xiaodian.models.inventory import StockQuota
 from xiaodian.models.orders import IdempotencyKey, Order, OrderEvent, OrderLine
@@ -54,6 +55,9 @@ __all__ = [
     "DeliverySettings",
     "DeliverySlotLoad",
     "Favorite",
+    "FlashItem",
+    "FlashPurchase",
+    "FlashSession",
     "Footprint",
     "Goods",
     "GoodsImage",
