@@ -99,6 +99,10 @@ class Database:
                 **{
                     **kwargs,
                     "pool_pre_ping": False,
+                    # Sized so a burst of reads queues briefly instead of opening (and, on
+                    # return, closing) overflow connections: that churn cost more than a query.
+                    "pool_size": pool_size * 2,
+                    "max_overflow": pool_size // 2,
                     "isolation_level": "AUTOCOMMIT",
                     "pool_reset_on_return": None,
                     "skip_autocommit_rollback": True,
