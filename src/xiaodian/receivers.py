@@ -7,7 +7,7 @@ session that emits an event before `install()` fails loudly instead of losing it
 from __future__ import annotations
 
 from xiaodian.catalog import cache as catalog_cache
-from xiaodian.catalog import viewers
+from xiaodian.catalog import search, viewers
 from xiaodian.context import AppContext
 from xiaodian.events import Mode, registry
 from xiaodian.inventory.events import StockChanged
@@ -50,4 +50,6 @@ def install() -> None:
     registry.add(ShopSettingsChanged, _forget_everything, Mode.AFTER_COMMIT)
     # providers a lower domain asks without knowing who answers
     viewers.register(viewers.Viewer(users.is_favorite, users.record_footprint))
+    # the goods search index follows every ORM write of titles, subtitles and SKU codes
+    search.install()
     registry.installed = True

@@ -15,15 +15,17 @@ from sqlalchemy import Integer, Select, String, Table, bindparam, func, or_, sel
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from xiaodian.catalog.schemas import GoodsCard, GoodsQuery
+from xiaodian.catalog.search import keyword_pieces
 from xiaodian.core import urls
 from xiaodian.core.pagination import offset_of
-from xiaodian.models import Category, Goods, GoodsImage, Sku
+from xiaodian.models import Category, Goods, GoodsImage, GoodsSearchTerm, Sku
 
 CARD_IMAGE_WIDTH = 480
 _goods = cast(Table, Goods.__table__)
 _skus = cast(Table, Sku.__table__)
 _images = cast(Table, GoodsImage.__table__)
 _categories = cast(Table, Category.__table__)
+_terms = cast(Table, GoodsSearchTerm.__table__)
 
 
 def stock_left_subquery() -> Any:
@@ -149,13 +151,28 @@ def _list_conditions(*, category: bool, keyword: bool, low: bool, high: bool) ->
             )
         )
     if keyword:
+        # Candidates from the search index (goods holding every piece of the keyword), then
+        # LIKE on those alone: the exact substring, in the title, subtitle or a SKU code.
+        candidates = (
+            select(_terms.c.goods_id)
+            .where(_terms.c.term.in_(bindparam("terms", expanding=True)))
+            .group_by(_terms.c.goods_id)
+            .having(func.count() == bindparam("term_count", type_=Integer))
+        )
         pattern: Any = bindparam("pattern", type_=String)
-        conditions.append(
+        in_code = (
+            select(_skus.c.id)
+            .where(_skus.c.goods_id == _goods.c.id, _skus.c.code.like(pattern, escape="\\"))
+            .exists()
+        )
+        conditions += [
+            _goods.c.id.in_(candidates),
             or_(
                 _goods.c.title.like(pattern, escape="\\"),
                 _goods.c.subtitle.like(pattern, escape="\\"),
-            )
-        )
+                in_code,
+            ),
+        ]
     if low:
         conditions.append(_goods.c.price_fen >= bindparam("min_price_fen"))
     if high:
@@ -207,15 +224,18 @@ def _page_statement(
 async def goods_page(connection: AsyncConnection, query: GoodsQuery) -> tuple[int, list[int]]:
     """Goods on sale matching the query: the total count and one page of goods ids (one
     round trip)."""
+    terms = sorted(keyword_pieces(query.q)) if query.q else None
     params: dict[str, Any] = {
         "category_id": query.category_id,
         "pattern": like_pattern(query.q) if query.q else None,
+        "terms": terms,
+        "term_count": len(terms) if terms else None,
         "min_price_fen": query.min_price_fen,
         "max_price_fen": query.max_price_fen,
     }
     statement = _page_statement(
         category=query.category_id is not None,
-        keyword=bool(query.q),
+        keyword=bool(terms),
         low=query.min_price_fen is not None,
         high=query.max_price_fen is not None,
         sort=query.sort,

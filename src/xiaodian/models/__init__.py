@@ -3,7 +3,15 @@
 from xiaodian.models.admins import AdminUser
 from xiaodian.models.base import Base
 from xiaodian.models.cart import CartItem
-from xiaodian.models.catalog import Banner, Category, Goods, GoodsImage, GoodsSpec, Sku
+from xiaodian.models.catalog import (
+    Banner,
+    Category,
+    Goods,
+    GoodsImage,
+    GoodsSearchTerm,
+    GoodsSpec,
+    Sku,
+)
 from xiaodian.models.inventory import StockQuota
 from xiaodian.models.orders import IdempotencyKey, Order, OrderEvent, OrderLine
 from xiaodian.models.outbox import OutboxEntry
@@ -30,6 +38,7 @@ __all__ = [
     "Footprint",
     "Goods",
     "GoodsImage",
+    "GoodsSearchTerm",
     "GoodsSpec",
     "IdempotencyKey",
     "Order",

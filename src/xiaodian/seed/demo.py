@@ -11,6 +11,7 @@ from pathlib import Path
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from xiaodian.catalog import search
 from xiaodian.catalog.queries import spec_text
 from xiaodian.config import Settings
 from xiaodian.core import clock
@@ -77,6 +78,7 @@ async def seed_demo(session: AsyncSession, *, settings: Settings, history: bool 
     if history:
         await _seed_history(session, all_goods, media_dir, rng)
     await session.flush()
+    await search.reindex_all(session)  # `xiaodian seed` runs without the app's listeners
     return True
 
 
