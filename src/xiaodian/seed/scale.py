@@ -54,6 +54,15 @@ def _table(model: Any) -> Table:
     return cast(Table, model.__table__)
 
 
+@dataclass(frozen=True)
+class Sizes:
+    """What one unit of `--scale` adds (tests use small ones)."""
+
+    goods: int = GOODS_PER_SCALE
+    shoppers: int = SHOPPERS_PER_SCALE
+    orders: int = ORDERS_PER_SCALE
+
+
 @dataclass
 class ScaleReport:
     goods: int
@@ -86,7 +95,11 @@ async def _insert(connection: AsyncConnection, model: Any, rows: Iterator[dict[s
 
 
 async def seed_scale(
-    database: Database, *, scale: int, say: Callable[[str], None] = lambda _line: None
+    database: Database,
+    *,
+    scale: int,
+    sizes: Sizes = Sizes(),
+    say: Callable[[str], None] = lambda _line: None,
 ) -> ScaleReport:
     """Add `scale` × (1,000 goods, 10,000 shoppers, 50,000 orders) to a seeded demo shop."""
     began = time.monotonic()
@@ -113,7 +126,7 @@ async def seed_scale(
         )
         goods_start = await _next_id(connection, Goods)
         sku_start = await _next_id(connection, Sku)
-        goods_count = scale * GOODS_PER_SCALE
+        goods_count = scale * sizes.goods
 
         goods_rows: list[dict[str, Any]] = []
         skus_of: list[list[tuple[int, int, str]]] = []  # per goods: (sku id, price, size)
@@ -203,7 +216,7 @@ async def seed_scale(
         say(f"search pieces: {terms}")
 
         user_start = await _next_id(connection, User)
-        shoppers = scale * SHOPPERS_PER_SCALE
+        shoppers = scale * sizes.shoppers
         await _insert(
             connection,
             User,
@@ -227,7 +240,7 @@ async def seed_scale(
         say(f"shoppers: {shoppers}")
 
         order_start = await _next_id(connection, Order)
-        orders = scale * ORDERS_PER_SCALE
+        orders = scale * sizes.orders
         statuses = [status for status, weight in STATUSES for _ in range(weight)]
         order_rows: list[dict[str, Any]] = []
         line_rows: list[dict[str, Any]] = []
