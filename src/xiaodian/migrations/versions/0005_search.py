@@ -1,4 +1,5 @@
-"""search: the goods search index (goods_search_terms), filled from the goods already there
+"""search: the goods search index (goods_search_terms), filled from the goods already there;
+an index for the goods list's default order
 
 Revision ID: 0005
 Revises: 0004
@@ -54,6 +55,9 @@ def upgrade() -> None:
     op.create_index(
         op.f("ix_goods_search_terms_goods"), "goods_search_terms", ["goods_id"], unique=False
     )
+    op.create_index(
+        op.f("ix_goods_shelf_sort"), "goods", ["is_on_shelf", "sort_order", "sales"], unique=False
+    )
     bind = op.get_bind()
     codes: dict[int, list[str]] = {}
     for goods_id, code in bind.execute(sa.text("SELECT goods_id, code FROM skus WHERE code <> ''")):
@@ -72,5 +76,6 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_index(op.f("ix_goods_shelf_sort"), table_name="goods")
     op.drop_index(op.f("ix_goods_search_terms_goods"), table_name="goods_search_terms")
     op.drop_table("goods_search_terms")
