@@ -229,7 +229,7 @@ def print_table(results: list[Figures], ceiling: float) -> None:
         )
 
 
-def wait_for(url: str, seconds: float = 20) -> None:
+def wait_for(url: str, seconds: float = 90) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         try:

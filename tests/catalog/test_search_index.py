@@ -42,6 +42,7 @@ async def test_chinese_substrings_one_character_english_words_and_sku_codes_are_
     await factories.make_goods(context, title="新西兰 Apple 苹果", prices=[1290])
     await factories.make_goods(context, title="苹果汁", prices=[590], subtitle="NFC 鲜榨")
     await factories.make_goods(context, title="富士山矿泉水", prices=[290])
+    await factories.make_goods(context, title="果汁苹果", prices=[3990])
     coded = await factories.make_goods(context, title="东北大米", prices=[4990])
     admin = await factories.merchant(client, context)
     detail = (await client.get(f"/api/admin/v1/goods/{coded['id']}", headers=admin)).json()
@@ -57,11 +58,18 @@ async def test_chinese_substrings_one_character_english_words_and_sku_codes_are_
     edited = await client.put(f"/api/admin/v1/goods/{coded['id']}", json=body, headers=admin)
     assert edited.status_code == 200, edited.text
 
-    assert await _titles(client, "苹果") == ["苹果汁", "红富士苹果", "新西兰 Apple 苹果"]
+    assert await _titles(client, "苹果") == [
+        "苹果汁",
+        "红富士苹果",
+        "新西兰 Apple 苹果",
+        "果汁苹果",
+    ]
+    # 果汁苹果 holds both pairs of 苹果汁 (苹果, 果汁) but not the substring
+    assert await _titles(client, "苹果汁") == ["苹果汁"]
     assert await _titles(client, "富士") == ["富士山矿泉水", "红富士苹果"]
     assert await _titles(client, "富士苹") == ["红富士苹果"]
     assert await _titles(client, "士苹果汁") == []  # every pair is there, the substring is not
-    assert await _titles(client, "汁") == ["苹果汁", "红富士苹果"]  # title and subtitle
+    assert await _titles(client, "汁") == ["苹果汁", "红富士苹果", "果汁苹果"]  # and subtitles
     assert await _titles(client, "apple") == ["新西兰 Apple 苹果"]
     assert await _titles(client, "APPLE") == ["新西兰 Apple 苹果"]
     assert await _titles(client, "nfc") == ["苹果汁"]
