@@ -1,5 +1,5 @@
-"""search: the goods search index (goods_search_terms), filled from the goods already there;
-an index for the goods list's default order
+"""speed: the goods search index (goods_search_terms), filled from the goods already there;
+indexes for the goods list's default order and the dashboard's paid orders
 
 Revision ID: 0005
 Revises: 0004
@@ -55,6 +55,7 @@ def upgrade() -> None:
     op.create_index(
         op.f("ix_goods_search_terms_goods"), "goods_search_terms", ["goods_id"], unique=False
     )
+    op.create_index(op.f("ix_orders_paid"), "orders", ["paid_at"], unique=False)
     op.create_index(
         op.f("ix_goods_shelf_sort"), "goods", ["is_on_shelf", "sort_order", "sales"], unique=False
     )
@@ -77,5 +78,6 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_index(op.f("ix_goods_shelf_sort"), table_name="goods")
+    op.drop_index(op.f("ix_orders_paid"), table_name="orders")
     op.drop_index(op.f("ix_goods_search_terms_goods"), table_name="goods_search_terms")
     op.drop_table("goods_search_terms")
