@@ -50,6 +50,8 @@ class Goods(Base):
         Index("ix_goods_shelf_price", "is_on_shelf", "price_fen"),
         # the list's default order (the merchant's, then best sellers): a page reads the index
         Index("ix_goods_shelf_sort", "is_on_shelf", "sort_order", "sales"),
+        # counts the list's matches from the index alone (price filters, not deleted)
+        Index("ix_goods_listed_price", "is_on_shelf", "deleted_at", "price_fen"),
     )
 
     id: Mapped[IdPk]

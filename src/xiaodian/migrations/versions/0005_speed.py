@@ -57,6 +57,12 @@ def upgrade() -> None:
     )
     op.create_index(op.f("ix_orders_paid"), "orders", ["paid_at"], unique=False)
     op.create_index(
+        op.f("ix_goods_listed_price"),
+        "goods",
+        ["is_on_shelf", "deleted_at", "price_fen"],
+        unique=False,
+    )
+    op.create_index(
         op.f("ix_goods_shelf_sort"), "goods", ["is_on_shelf", "sort_order", "sales"], unique=False
     )
     bind = op.get_bind()
@@ -79,5 +85,6 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_index(op.f("ix_goods_shelf_sort"), table_name="goods")
     op.drop_index(op.f("ix_orders_paid"), table_name="orders")
+    op.drop_index(op.f("ix_goods_listed_price"), table_name="goods")
     op.drop_index(op.f("ix_goods_search_terms_goods"), table_name="goods_search_terms")
     op.drop_table("goods_search_terms")
