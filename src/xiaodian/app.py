@@ -23,6 +23,7 @@ from xiaodian.admins import admin_api as admins_admin
 from xiaodian.cart import api as cart_api
 from xiaodian.catalog import admin_api as catalog_admin
 from xiaodian.catalog import api as catalog_api
+from xiaodian.catalog import hints
 from xiaodian.config import Settings
 from xiaodian.console import create_console
 from xiaodian.context import AppContext
@@ -34,8 +35,15 @@ from xiaodian.core.jobs import run_jobs_forever
 from xiaodian.core.logs import configure_logging, register_secret
 from xiaodian.core.outage import RETRY_AFTER_SECONDS, is_connection_lost
 from xiaodian.core.responses import RawJSONResponse
+from xiaodian.delivery import admin_api as delivery_admin
+from xiaodian.delivery import api as delivery_api
+from xiaodian.delivery import rider as delivery_rider
 from xiaodian.events import outbox
+from xiaodian.groupbuy import admin_api as groupbuy_admin
+from xiaodian.groupbuy import api as groupbuy_api
 from xiaodian.jobs import ALL_JOBS
+from xiaodian.live import api as live_api
+from xiaodian.live import merchant as live_merchant
 from xiaodian.media import admin_api as media_admin
 from xiaodian.media import api as media_api
 from xiaodian.media.service import MAX_UPLOAD_BYTES
@@ -47,6 +55,7 @@ from xiaodian.payments import api as payments_api
 from xiaodian.reviews import admin_api as reviews_admin
 from xiaodian.sandbox.app import create_sandbox_app
 from xiaodian.shop import admin_api as shop_admin
+from xiaodian.sync import admin_api as sync_admin
 from xiaodian.users import api as users_api
 
 _PING = b'{"ok":true}'
@@ -58,6 +67,8 @@ BODY_LIMITS = (
     (r"^/(api/v1|api/admin/v1|console)/media/", MAX_UPLOAD_BYTES + 1 * MIB),
     # the goods editor and API (a 50,000-character description, 200 SKUs) and bulk stock
     (r"^/(api/admin/v1|console)/goods(/|$)", LARGE_BODY_LIMIT),
+    # bulk stock from the merchant's systems: up to 1,000 lines named by SKU code
+    (r"^/api/admin/v1/stock(/adjust)?$", LARGE_BODY_LIMIT),
     # up to 50 reviews of one order, each with its pictures
     (r"^/api/v1/orders/[^/]+/reviews$", LARGE_BODY_LIMIT),
     # payment credentials: PEM keys
@@ -82,6 +93,7 @@ def create_app(
     receivers.install()
     register_secret(*settings.secret_values())
     urls.configure(settings.public_base_url)
+    hints.configure(settings.stock_hint_below)
     context = AppContext.create(settings, http=http)
     mounted_sandbox = sandbox or create_sandbox_app(settings)
 
@@ -145,6 +157,9 @@ def create_app(
         orders_api,
         payments_api,
         media_api,
+        live_api,
+        groupbuy_api,
+        delivery_api,
     ):
         shopper.include_router(module.router)
 
@@ -161,10 +176,15 @@ def create_app(
         shop_admin,
         media_admin,
         payments_admin,
+        sync_admin,
+        live_merchant,
+        groupbuy_admin,
+        delivery_admin,
     ):
         merchant.include_router(module.router)
     app.include_router(shopper)
     app.include_router(merchant)
+    app.include_router(delivery_rider.router)
 
     @app.get("/healthz", tags=["health"])
     async def healthz() -> Response:

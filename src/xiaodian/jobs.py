@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from xiaodian.core.jobs import Job
+from xiaodian.delivery import jobs as delivery_jobs
+from xiaodian.groupbuy import jobs as groupbuy_jobs
 from xiaodian.orders import jobs as order_jobs
 from xiaodian.payments import jobs as payment_jobs
 
@@ -11,4 +13,7 @@ ALL_JOBS: list[Job] = [
     Job("auto_confirm_orders", order_jobs.auto_confirm_orders),
     Job("reconcile_payments", payment_jobs.reconcile_payments),
     Job("process_refunds", payment_jobs.process_refunds),
+    Job("expire_groups", groupbuy_jobs.expire_groups),
+    Job("end_group_buys", groupbuy_jobs.end_campaigns),
+    Job("plan_slots_at_cut_off", delivery_jobs.plan_slots_at_cut_off),
 ]

@@ -14,6 +14,7 @@ from typing import Any, cast
 from sqlalchemy import Integer, Select, String, Table, bindparam, func, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
+from xiaodian.catalog.hints import stock_hint
 from xiaodian.catalog.schemas import GoodsCard, GoodsQuery
 from xiaodian.catalog.search import keyword_pieces
 from xiaodian.core import urls
@@ -68,6 +69,7 @@ def card_from_row(goods: Goods, stock_left: int | None, cover: str | None) -> Go
         market_price_fen=goods.market_price_fen,
         sales=goods.sales,
         stock_left=int(stock_left or 0),
+        stock_hint=stock_hint(int(stock_left or 0)),
         unit=goods.unit,
         category_id=goods.category_id,
     )
@@ -304,6 +306,7 @@ async def card_rows(
             "market_price_fen": row.market_price_fen,
             "sales": row.sales,
             "stock_left": int(row.stock_left or 0),
+            "stock_hint": stock_hint(int(row.stock_left or 0)),
             "unit": row.unit,
             "category_id": row.category_id,
         }

@@ -1,6 +1,7 @@
 """Every ORM table, one module per domain. Importing this package registers them all."""
 
 from xiaodian.models.admins import AdminUser
+from xiaodian.models.apikeys import ApiKey, MerchantRequest, WebhookDelivery, WebhookEndpoint
 from xiaodian.models.base import Base
 from xiaodian.models.cart import CartItem
 from xiaodian.models.catalog import (
@@ -12,6 +13,14 @@ from xiaodian.models.catalog import (
     GoodsSpec,
     Sku,
 )
+from xiaodian.models.delivery import (
+    DeliveryBatch,
+    DeliveryOrder,
+    DeliveryRoute,
+    DeliverySettings,
+    DeliverySlotLoad,
+)
+from xiaodian.models.groupbuy import BuyGroup, GroupBuy, GroupBuyPrice, GroupSeat
 from xiaodian.models.inventory import StockQuota
 from xiaodian.models.orders import IdempotencyKey, Order, OrderEvent, OrderLine
 from xiaodian.models.outbox import OutboxEntry
@@ -29,18 +38,29 @@ from xiaodian.models.users import Address, AuthToken, Favorite, Footprint, User
 __all__ = [
     "Address",
     "AdminUser",
+    "ApiKey",
     "AuthToken",
     "Banner",
     "Base",
+    "BuyGroup",
     "CartItem",
     "Category",
+    "DeliveryBatch",
+    "DeliveryOrder",
+    "DeliveryRoute",
+    "DeliverySettings",
+    "DeliverySlotLoad",
     "Favorite",
     "Footprint",
     "Goods",
     "GoodsImage",
     "GoodsSearchTerm",
     "GoodsSpec",
+    "GroupBuy",
+    "GroupBuyPrice",
+    "GroupSeat",
     "IdempotencyKey",
+    "MerchantRequest",
     "Order",
     "OrderEvent",
     "OrderLine",
@@ -55,4 +75,6 @@ __all__ = [
     "Sku",
     "StockQuota",
     "User",
+    "WebhookDelivery",
+    "WebhookEndpoint",
 ]

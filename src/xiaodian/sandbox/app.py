@@ -14,12 +14,14 @@ from fastapi import FastAPI
 
 from xiaodian.config import Settings
 from xiaodian.sandbox.alipay import alipay_router
+from xiaodian.sandbox.amap import SANDBOX_AMAP_KEY, AmapSimulator, amap_router
 from xiaodian.sandbox.keys import demo_payment_settings, load_or_generate_keys
 from xiaodian.sandbox.pay_simulator import (
     PaymentSimulator,
     SimulatorConfig,
     install_payment_simulator,
 )
+from xiaodian.sandbox.webhook_receiver import WebhookReceiver, webhook_receiver_router
 from xiaodian.sandbox.wechat_login import LoginSimulator, login_router
 from xiaodian.sandbox.wechat_pay import wechat_pay_router
 
@@ -39,6 +41,13 @@ def create_sandbox_app(settings: Settings, *, payments: PaymentSimulator | None 
     )
     app.state.login = login
     app.include_router(login_router(login))
+    app.state.webhook_receiver = WebhookReceiver()
+    app.include_router(webhook_receiver_router(app.state.webhook_receiver))
+    amap = AmapSimulator(
+        key=settings.amap_key or SANDBOX_AMAP_KEY, private_key=settings.amap_private_key
+    )
+    app.state.amap = amap
+    app.include_router(amap_router(amap))
     if payments is not None:
         install_payment_simulator(app, payments)
         app.include_router(wechat_pay_router)
