@@ -9,7 +9,7 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from xiaodian.catalog import cache as catalog_cache
-from xiaodian.catalog import promotions, viewers
+from xiaodian.catalog import promotions, search, viewers
 from xiaodian.catalog.events import GoodsEdited
 from xiaodian.context import AppContext
 from xiaodian.coupons import checkout as coupons
@@ -115,4 +115,6 @@ def install() -> None:
     promotions.register("flash_sales", flash.home_slot)
     promotions.register("group_buys", group_buys_home.home_slot)
     fulfilment.register(fulfilment.Provider(delivery.plan_fulfilment, delivery.hold_fulfilment))
+    # the goods search index follows every ORM write of titles, subtitles and SKU codes
+    search.install()
     registry.installed = True

@@ -4,7 +4,15 @@ from xiaodian.models.admins import AdminUser
 from xiaodian.models.apikeys import ApiKey, MerchantRequest, WebhookDelivery, WebhookEndpoint
 from xiaodian.models.base import Base
 from xiaodian.models.cart import CartItem
-from xiaodian.models.catalog import Banner, Category, Goods, GoodsImage, GoodsSpec, Sku
+from xiaodian.models.catalog import (
+    Banner,
+    Category,
+    Goods,
+    GoodsImage,
+    GoodsSearchTerm,
+    GoodsSpec,
+    Sku,
+)
 from xiaodian.models.coupons import (
     Coupon,
     CouponCode,
@@ -61,6 +69,7 @@ __all__ = [
     "Footprint",
     "Goods",
     "GoodsImage",
+    "GoodsSearchTerm",
     "GoodsSpec",
     "GroupBuy",
     "GroupBuyPrice",

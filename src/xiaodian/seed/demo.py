@@ -11,6 +11,7 @@ from pathlib import Path
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from xiaodian.catalog import search
 from xiaodian.catalog.queries import spec_text
 from xiaodian.config import Settings
 from xiaodian.core import clock
@@ -91,6 +92,7 @@ async def seed_demo(session: AsyncSession, *, settings: Settings, history: bool 
     await seed_delivery(session, rng)
     await session.flush()
     await seed_coupons(session, demo_shopper_id=shopper.id)
+    await search.reindex_all(session)  # `xiaodian seed` runs without the app's listeners
     return True
 
 
