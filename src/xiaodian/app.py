@@ -48,6 +48,8 @@ from xiaodian.reviews import admin_api as reviews_admin
 from xiaodian.sandbox.app import create_sandbox_app
 from xiaodian.shop import admin_api as shop_admin
 from xiaodian.users import api as users_api
+from xiaodian.wechat import admin_api as wechat_admin
+from xiaodian.wechat import api as wechat_api
 
 _PING = b'{"ok":true}'
 
@@ -145,6 +147,7 @@ def create_app(
         orders_api,
         payments_api,
         media_api,
+        wechat_api,
     ):
         shopper.include_router(module.router)
 
@@ -161,6 +164,7 @@ def create_app(
         shop_admin,
         media_admin,
         payments_admin,
+        wechat_admin,
     ):
         merchant.include_router(module.router)
     app.include_router(shopper)

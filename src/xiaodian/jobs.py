@@ -5,10 +5,12 @@ from __future__ import annotations
 from xiaodian.core.jobs import Job
 from xiaodian.orders import jobs as order_jobs
 from xiaodian.payments import jobs as payment_jobs
+from xiaodian.wechat import jobs as wechat_jobs
 
 ALL_JOBS: list[Job] = [
     Job("close_unpaid_orders", order_jobs.close_unpaid_orders),
     Job("auto_confirm_orders", order_jobs.auto_confirm_orders),
     Job("reconcile_payments", payment_jobs.reconcile_payments),
     Job("process_refunds", payment_jobs.process_refunds),
+    Job("retry_shipping_uploads", wechat_jobs.retry_shipping_uploads),
 ]

@@ -11,13 +11,15 @@ from xiaodian.catalog import viewers
 from xiaodian.context import AppContext
 from xiaodian.events import Mode, registry
 from xiaodian.inventory.events import StockChanged
-from xiaodian.orders.events import OrderClosed, OrderPaid, RefundSettled
+from xiaodian.orders.events import OrderClosed, OrderPaid, OrderShipped, RefundSettled
 from xiaodian.payments import refund_service
 from xiaodian.payments import service as payments
 from xiaodian.payments.events import PrepayClosed, RefundDue
 from xiaodian.reviews.events import ReviewsChanged
 from xiaodian.shop.events import ShopSettingsChanged
 from xiaodian.users import service as users
+from xiaodian.wechat import shipping as wechat_shipping
+from xiaodian.wechat import subscriptions as wechat_messages
 
 
 async def _forget_restocked_goods(context: AppContext, event: StockChanged) -> None:
@@ -42,6 +44,11 @@ def install() -> None:
     registry.add(OrderClosed, payments.close_payments_of_closed_order, Mode.IN_TRANSACTION)
     registry.add(PrepayClosed, payments.close_prepay_at_channel, Mode.DURABLE)
     registry.add(RefundDue, refund_service.send_due_refund, Mode.DURABLE)
+    # the WeChat platform (shipping-info upload, subscribe messages)
+    registry.add(OrderShipped, wechat_shipping.upload_after_ship, Mode.DURABLE)
+    registry.add(OrderPaid, wechat_messages.on_paid, Mode.DURABLE)
+    registry.add(OrderShipped, wechat_messages.on_shipped, Mode.DURABLE)
+    registry.add(RefundSettled, wechat_messages.on_refund_settled, Mode.DURABLE)
     # caches
     registry.add(StockChanged, _forget_restocked_goods, Mode.AFTER_COMMIT)
     registry.add(OrderPaid, _forget_goods, Mode.AFTER_COMMIT)

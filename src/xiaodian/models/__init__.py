@@ -17,6 +17,12 @@ from xiaodian.models.payments import (
 from xiaodian.models.reviews import Review
 from xiaodian.models.shop import ShopSettings
 from xiaodian.models.users import Address, AuthToken, Favorite, Footprint, User
+from xiaodian.models.wechat import (
+    SubscribeGrant,
+    SubscribeMessage,
+    SubscribeTemplate,
+    WechatShipping,
+)
 
 __all__ = [
     "Address",
@@ -45,5 +51,9 @@ __all__ = [
     "ShopSettings",
     "Sku",
     "StockQuota",
+    "SubscribeGrant",
+    "SubscribeMessage",
+    "SubscribeTemplate",
     "User",
+    "WechatShipping",
 ]
