@@ -35,6 +35,8 @@ UPLOADS = Counter(
 FIRST_RETRY = timedelta(minutes=1)
 MAX_RETRY = timedelta(hours=2)
 BATCH = 50
+CLAIM = timedelta(minutes=2)
+"""An attempt in flight: not tried again before this (a crashed one is, after it)."""
 
 EXPRESS_COMPANIES = {
     "顺丰": "SF",
@@ -178,15 +180,17 @@ async def attempt(context: AppContext, *, order_id: int) -> str:
         if row.status == ShippingStatus.UPLOADED:
             return ShippingStatus.UPLOADED
         logistics_type = row.logistics_type
+        before = row.attempts
+        attempts = before + 1
         # claim this attempt: a concurrent sweep or button press sees the new count and waits
         claimed = await session.execute(
             update(WechatShipping)
-            .where(WechatShipping.id == row.id, WechatShipping.attempts == row.attempts)
-            .values(attempts=row.attempts + 1, next_attempt_at=clock.now() + timedelta(minutes=2))
+            .where(WechatShipping.id == row.id, WechatShipping.attempts == before)
+            .values(attempts=attempts, next_attempt_at=clock.now() + CLAIM)
+            .execution_options(synchronize_session=False)
         )
         if affected(claimed) != 1:
             return str(row.status)
-        attempts = row.attempts + 1
     payment = await _paid_by_wechat(context, order_id)
     error: str | None = None
     if payment is None:

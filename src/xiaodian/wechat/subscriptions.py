@@ -59,10 +59,7 @@ SOURCES = {
 }
 """Values the merchant may put into a template's fields."""
 
-DEFAULT_PAGES = {
-    SubscribeEvent.PAID: "pages/order/detail",
-    SubscribeEvent.SHIPPED: "pages/order/detail",
-}
+ORDER_PAGE = "subpackages/order/detail/index"
 STATUS_WORDS = {
     SubscribeEvent.PAID: "已支付",
     SubscribeEvent.SHIPPED: "已发货",
@@ -380,7 +377,7 @@ async def send_for_order(context: AppContext, *, event: SubscribeEvent, order_id
 
 
 def _page(template: SubscribeTemplate, event: SubscribeEvent, order_id: int) -> str:
-    page = template.page or DEFAULT_PAGES.get(event, "pages/order/detail")
+    page = template.page or ORDER_PAGE
     return f"{page}?id={order_id}"
 
 
