@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterator
 
 import pytest
@@ -17,5 +18,6 @@ def platform(app: FastAPI) -> PlatformSimulator:
 @pytest.fixture(autouse=True)
 def _clean_platform(app: FastAPI) -> Iterator[None]:
     platform(app).clear()
+    shutil.rmtree(app.state.context.settings.media_dir / "wxacode", ignore_errors=True)
     yield
     platform(app).clear()

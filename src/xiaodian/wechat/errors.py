@@ -9,11 +9,6 @@ class ContentRisky(ShopError):
     default_message = "内容含有违规信息，请修改后再提交"
 
 
-class TrackingNotAvailable(NotFound):
-    code = "tracking_not_available"
-    default_message = "订单还没有物流信息"
-
-
 class ShareCodeUnavailable(ShopError):
     status_code = 503
     code = "share_code_unavailable"
@@ -34,9 +29,3 @@ class NicknameUnchecked(ShopError):
     status_code = 422
     code = "nickname_unchecked"
     default_message = "昵称暂时无法通过审核，请稍后再试或换一个"
-
-
-class TooManyTemplates(ShopError):
-    status_code = 422
-    code = "too_many_templates"
-    default_message = "一次最多上报 5 个模板"
