@@ -18,6 +18,7 @@ from xiaodian.console.routes import (
     reviews,
     settings,
     staff,
+    wechat,
 )
 from xiaodian.console.sections import Section
 
@@ -32,6 +33,7 @@ SECTIONS: tuple[Section, ...] = (
     reviews.section,
     staff.section,
     settings.section,
+    wechat.section,
 )
 
 # Routes that are no nav entry of their own.
