@@ -53,7 +53,7 @@ async def _page(
     status_code: int = 200,
 ) -> Response:
     saved = {row.event: row for row in await subscriptions.templates(session)}
-    forms = {
+    forms: dict[str, dict[str, str]] = {
         event: {
             "template_id": saved[event].template_id if event in saved else "",
             "fields": _fields_text(saved[event].fields) if event in saved else "",
