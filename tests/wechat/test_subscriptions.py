@@ -80,7 +80,7 @@ async def test_grants_are_counted_and_one_is_spent_per_message(
     [sent] = platform(app).received["subscribe_send"]
     assert sent["touser"] == "sub-1"
     assert sent["template_id"] == "TPL_PAID"
-    assert sent["page"] == f"subpackages/order/detail/index?id={order['id']}"
+    assert sent["page"] == f"subpackages/order/detail/index?orderId={order['id']}"
     assert sent["data"] == {
         "character_string1": {"value": order["order_no"]},
         "thing2": {"value": "苹果"},

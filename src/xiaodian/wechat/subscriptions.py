@@ -378,7 +378,7 @@ async def send_for_order(context: AppContext, *, event: SubscribeEvent, order_id
 
 def _page(template: SubscribeTemplate, event: SubscribeEvent, order_id: int) -> str:
     page = template.page or ORDER_PAGE
-    return f"{page}?id={order_id}"
+    return f"{page}?orderId={order_id}"
 
 
 async def on_paid(context: AppContext, event: Any) -> None:

@@ -5,6 +5,7 @@ const meService = require('../../../services/me')
 const feedback = require('../../../utils/feedback')
 const nav = require('../../../utils/nav')
 const routes = require('../../../utils/routes')
+const scene = require('../../../utils/scene')
 const { formatCount } = require('../../../utils/format')
 
 const LOW_STOCK = 10
@@ -19,6 +20,7 @@ function stockHint(goods) {
 Component({
   properties: {
     goodsId: { type: String, value: '' },
+    scene: { type: String, value: '' }, // opened from a share code: "g=<goods id>", URI-encoded
   },
   data: {
     goods: null,
@@ -35,6 +37,8 @@ Component({
   },
   methods: {
     onLoad() {
+      const goodsId = scene.idFor('goods', this.data.goodsId, this.data.scene)
+      if (goodsId !== this.data.goodsId) this.setData({ goodsId })
       return this.load()
     },
     onShareAppMessage() {

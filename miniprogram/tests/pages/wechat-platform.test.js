@@ -1,0 +1,126 @@
+// The WeChat platform in the mini program: share-code scenes route to the right page on launch
+// and in the goods page; subscribe grants are asked after paying and reported; the order
+// detail shows the express timeline, or only carrier and number without a provider.
+const path = require('path')
+const { openPage, text, texts, waitFor } = require('../helpers/page')
+const fixtures = require('../helpers/fixtures')
+const scene = require('../../src/utils/scene')
+const wechatService = require('../../src/services/wechat')
+
+const LOGIN = { token: 't', expires_at: '2099-01-01T00:00:00Z', user: { id: 1, nickname: '', avatar_url: '' } }
+
+function launchApp() {
+  let definition = null
+  global.App = (options) => {
+    definition = options
+  }
+  jest.isolateModules(() => require(path.join(__dirname, '../../src/app.js')))
+  return definition
+}
+
+beforeEach(() => wechatService.resetForTests())
+
+test('a scene decodes to the page it belongs to', () => {
+  expect(scene.parse('g%3D12')).toEqual({ kind: 'goods', id: '12', prefix: 'g' })
+  expect(scene.parse('t=34')).toEqual({ kind: 'group', id: '34', prefix: 't' })
+  expect(scene.routeOf(encodeURIComponent('g=12'))).toBe('/subpackages/goods/detail/index?goodsId=12')
+  expect(scene.routeOf('t%3D34')).toBe('/subpackages/group/detail/index?groupId=34')
+  for (const nonsense of ['', 'x=1', 'g=', 'g=1;drop', '%E0%A4%A', 'g=12&t=3']) {
+    expect(scene.parse(nonsense)).toBeNull()
+    expect(scene.routeOf(nonsense)).toBe('')
+  }
+  expect(scene.encode('goods', 5)).toBe('g=5')
+})
+
+test('a share code opened on another page is routed on launch; on its own page it stays', () => {
+  wx.setBackend({ 'POST /auth/wx-login': LOGIN })
+  const app = launchApp()
+  app.onLaunch({ path: 'pages/home/index', query: { scene: 'g%3D12' }, scene: 1047 })
+  expect(wx.calls.redirectTo).toEqual(['/subpackages/goods/detail/index?goodsId=12'])
+  app.onLaunch({ path: 'subpackages/goods/detail/index', query: { scene: 'g%3D12' }, scene: 1047 })
+  app.onLaunch({ path: 'pages/home/index', query: {}, scene: 1001 })
+  expect(wx.calls.redirectTo).toEqual(['/subpackages/goods/detail/index?goodsId=12'])
+})
+
+test('the goods page opened by a share code shows the goods of its scene', async () => {
+  wx.setBackend({ 'POST /auth/wx-login': LOGIN, 'GET /goods/7': fixtures.goodsDetail() })
+  const page = await openPage('subpackages/goods/detail/index', { scene: encodeURIComponent('g=7') })
+  await waitFor(() => text(page, '.goods-detail__title') === '红富士苹果')
+  expect(page.instance.data.goodsId).toBe('7')
+  expect(page.instance.onShareAppMessage().path).toBe('/subpackages/goods/detail/index?goodsId=7')
+})
+
+test('after paying, the shopper is asked for subscribe messages and the answers are reported', async () => {
+  const reported = []
+  wx.setBackend({
+    'POST /auth/wx-login': LOGIN,
+    'GET /me/subscriptions': { grants: {}, templates: { paid: 'TPL_PAID', shipped: 'TPL_SHIP', delivered: 'TPL_DONE' } },
+    'POST /me/subscriptions': (req) => {
+      reported.push(req.data)
+      return { grants: { TPL_SHIP: 1 }, templates: {} }
+    },
+  })
+  const asked = []
+  wx.requestSubscribeMessage = (opts) => {
+    asked.push(opts.tmplIds)
+    setTimeout(() => opts.success({ errMsg: 'requestSubscribeMessage:ok', TPL_SHIP: 'accept', TPL_DONE: 'reject' }), 0)
+  }
+  const answer = await wechatService.afterPay()
+  expect(asked).toEqual([['TPL_SHIP', 'TPL_DONE']])
+  expect(reported).toEqual([{ TPL_SHIP: 'accept', TPL_DONE: 'reject' }])
+  expect(answer.grants).toEqual({ TPL_SHIP: 1 })
+})
+
+test('a shopper who turned subscriptions off is not bothered and nothing is reported', async () => {
+  const reported = []
+  wx.setBackend({
+    'POST /auth/wx-login': LOGIN,
+    'GET /me/subscriptions': { grants: {}, templates: { shipped: 'TPL_SHIP' } },
+    'POST /me/subscriptions': (req) => reported.push(req.data),
+  })
+  wx.requestSubscribeMessage = (opts) => setTimeout(() => opts.fail({ errMsg: 'requestSubscribeMessage:fail', errCode: 20004 }), 0)
+  expect(await wechatService.afterPay()).toEqual({})
+  expect(reported).toEqual([])
+  expect(wx.calls.toasts).toEqual([])
+})
+
+test('the order detail shows the express timeline from the provider', async () => {
+  const order = fixtures.order({ id: 6, status: 'shipped', paid_at: '2024-05-01T04:06:00Z', shipped_at: '2024-05-02T01:00:00Z', carrier: '圆通速递', tracking_no: 'YT9876543210' })
+  wx.setBackend({
+    'POST /auth/wx-login': LOGIN,
+    'GET /orders/6': order,
+    'GET /orders/6/tracking': {
+      carrier: '圆通速递',
+      tracking_no: 'YT9876543210',
+      provider: 'kuaidi100',
+      state: '5',
+      state_text: '派件中',
+      points: [
+        { time: '2026-12-03 10:00:00', context: '【杭州】派件员正在派件' },
+        { time: '2026-12-01 10:00:00', context: '【上海】快件已揽收' },
+      ],
+      error: null,
+    },
+  })
+  const page = await openPage('subpackages/order/detail/index', { orderId: '6' })
+  await waitFor(() => text(page, '.order-detail__track-state') === '派件中')
+  expect(texts(page, '.order-detail__track-text')).toEqual(['【杭州】派件员正在派件', '【上海】快件已揽收'])
+  expect(text(page, '.order-detail__tracking')).toBe('YT9876543210 复制')
+})
+
+test('without a provider the order shows the carrier and number with a copy button', async () => {
+  const order = fixtures.order({ id: 8, status: 'shipped', paid_at: '2024-05-01T04:06:00Z', shipped_at: '2024-05-02T01:00:00Z', carrier: '顺丰速运', tracking_no: 'SF1234567890' })
+  let asked = 0
+  wx.setBackend({
+    'POST /auth/wx-login': LOGIN,
+    'GET /orders/8': order,
+    'GET /orders/8/tracking': () => {
+      asked += 1
+      return { carrier: '顺丰速运', tracking_no: 'SF1234567890', provider: null, state: null, state_text: null, points: [], error: null }
+    },
+  })
+  const page = await openPage('subpackages/order/detail/index', { orderId: '8' })
+  await waitFor(() => asked === 1)
+  expect(texts(page, '.order-detail__track-state')).toEqual([])
+  expect(text(page, '.order-detail__tracking')).toBe('SF1234567890 复制')
+})
