@@ -28,6 +28,7 @@ from xiaodian.models import (
     OrderLine,
     Review,
     Sku,
+    SubscribeTemplate,
     User,
 )
 from xiaodian.orders.numbers import new_order_no
@@ -35,8 +36,30 @@ from xiaodian.orders.state import Status
 from xiaodian.seed import images
 from xiaodian.seed.data import BANNERS, CATALOG, REVIEW_TEXTS, SHOPPERS, DemoCategory, DemoGoods
 from xiaodian.shop.service import current_settings
+from xiaodian.wechat.vocabulary import SubscribeEvent
 
 DEMO_SHOP_NAME = "邻里鲜 · 社区小店"
+
+
+def _demo_templates() -> list[SubscribeTemplate]:
+    """Subscribe templates the simulator accepts (a real shop picks its own in 公众平台)."""
+    return [
+        SubscribeTemplate(
+            event=SubscribeEvent.PAID,
+            template_id="demo-tpl-paid",
+            fields={"character_string1": "order_no", "thing2": "goods_title", "amount3": "total"},
+        ),
+        SubscribeTemplate(
+            event=SubscribeEvent.SHIPPED,
+            template_id="demo-tpl-shipped",
+            fields={
+                "character_string1": "order_no",
+                "thing2": "goods_title",
+                "thing3": "carrier",
+                "character_string4": "tracking_no",
+            },
+        ),
+    ]
 
 
 async def seed_demo(session: AsyncSession, *, settings: Settings, history: bool = True) -> bool:
@@ -57,6 +80,7 @@ async def seed_demo(session: AsyncSession, *, settings: Settings, history: bool 
             session, demo_category, len(CATALOG) - position, media_dir, rng
         )
     await _seed_banners(session, all_goods, media_dir)
+    session.add_all(_demo_templates())
     shopper = User(openid=settings.sandbox_default_openid, nickname="演示买家")
     session.add(shopper)
     await session.flush()
