@@ -1,5 +1,6 @@
 // The WeChat platform around the shop: subscribe-message grants, share codes, express tracking.
 const api = require('../utils/api')
+const config = require('../config')
 
 let templatesCache = null
 
@@ -41,7 +42,20 @@ async function askFor(events) {
   }
 }
 
+/** Download a share code image to a local temp file (the shopper's token authorises it). */
+function downloadShareCode(kind, id) {
+  return new Promise((resolve, reject) => {
+    wx.downloadFile({
+      url: `${config.apiBase()}/share-codes/${kind}/${id}`,
+      header: { Authorization: `Bearer ${api.token()}` },
+      success: (res) => (res.statusCode === 200 ? resolve(res.tempFilePath) : reject(new Error(`share code ${res.statusCode}`))),
+      fail: (err) => reject(new Error((err && err.errMsg) || 'download failed')),
+    })
+  })
+}
+
 module.exports = {
+  downloadShareCode,
   askFor,
   afterPay: () => askFor(['shipped', 'delivering', 'delivered']),
   remindMe: (event) => askFor([event]),

@@ -124,3 +124,48 @@ test('without a provider the order shows the carrier and number with a copy butt
   expect(texts(page, '.order-detail__track-state')).toEqual([])
   expect(text(page, '.order-detail__tracking')).toBe('SF1234567890 复制')
 })
+
+test('the poster lays out picture, title, price and the share code', () => {
+  const poster = require('../../src/utils/poster')
+  const steps = poster.layout({ title: '有机红富士苹果五斤装新鲜当季水果脆甜多汁产地直发包邮', priceFen: 3990, imagePath: 'img', codePath: 'code' })
+  const texts = steps.filter((s) => s.op === 'text').map((s) => s.text)
+  expect(texts).toEqual(['有机红富士苹果五斤装新鲜当季', '水果脆甜多汁产地直发包邮', '¥39.90', '长按识别小程序码'])
+  expect(steps.filter((s) => s.op === 'image').map((s) => s.path)).toEqual(['img', 'code'])
+  expect(poster.wrap('一二三四五六七', 3, 2)).toEqual(['一二三', '四五…'])
+  const painted = []
+  const ctx = {
+    fillRect: (...args) => painted.push(['rect', ...args]),
+    drawImage: (image) => painted.push(['image', image]),
+    fillText: (text) => painted.push(['text', text]),
+  }
+  poster.draw(ctx, steps, { img: 'IMG', code: 'CODE' })
+  expect(painted.map((p) => p[0])).toEqual(['rect', 'image', 'text', 'text', 'text', 'image', 'text'])
+  expect(painted.filter((p) => p[0] === 'image').map((p) => p[1])).toEqual(['IMG', 'CODE'])
+})
+
+test('the goods poster downloads the share code with the shopper token and shows the picture', async () => {
+  wx.setBackend({ 'POST /auth/wx-login': LOGIN, 'GET /goods/7': fixtures.goodsDetail() })
+  const downloads = []
+  wx.downloadFile = (opts) => {
+    downloads.push(opts)
+    setTimeout(() => opts.success({ statusCode: 200, tempFilePath: 'wxfile://tmp/code.png' }), 0)
+  }
+  const page = await openPage('subpackages/goods/detail/index', { goodsId: '7' })
+  await waitFor(() => text(page, '.goods-detail__title') === '红富士苹果')
+  let painted = null
+  page.instance.paint = (steps) => {
+    painted = steps
+    return Promise.resolve('wxfile://tmp/poster.png')
+  }
+  await page.instance.onPoster()
+  expect(downloads).toHaveLength(1)
+  expect(downloads[0].url).toMatch(/\/api\/v1\/share-codes\/goods\/7$/)
+  expect(downloads[0].header.Authorization).toMatch(/^Bearer /)
+  expect(painted.filter((s) => s.op === 'image').map((s) => s.path)[1]).toBe('wxfile://tmp/code.png')
+  expect(page.instance.data.posterPath).toBe('wxfile://tmp/poster.png')
+
+  wx.downloadFile = (opts) => setTimeout(() => opts.success({ statusCode: 503, tempFilePath: '' }), 0)
+  await page.instance.onPoster()
+  expect(page.instance.data.posterVisible).toBe(false)
+  expect(wx.calls.toasts).toEqual(['海报生成失败，请稍后重试'])
+})

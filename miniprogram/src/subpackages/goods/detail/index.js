@@ -6,6 +6,8 @@ const feedback = require('../../../utils/feedback')
 const nav = require('../../../utils/nav')
 const routes = require('../../../utils/routes')
 const scene = require('../../../utils/scene')
+const poster = require('../../../utils/poster')
+const wechatService = require('../../../services/wechat')
 const { formatCount } = require('../../../utils/format')
 
 const LOW_STOCK = 10
@@ -34,6 +36,8 @@ Component({
     favorite: false,
     pickerVisible: false,
     pickerMode: 'select',
+    posterVisible: false,
+    posterPath: '',
   },
   methods: {
     onLoad() {
@@ -41,6 +45,60 @@ Component({
       if (goodsId !== this.data.goodsId) this.setData({ goodsId })
       return this.load()
     },
+    /** 分享海报: the goods picture, title, price and the share code, drawn on a canvas. */
+    async onPoster() {
+      const goods = this.data.goods
+      if (!goods) return
+      this.setData({ posterVisible: true, posterPath: '' })
+      try {
+        const codePath = await wechatService.downloadShareCode('goods', goods.id)
+        const steps = poster.layout({ title: goods.title, priceFen: goods.price_fen, imagePath: goods.images[0], codePath })
+        this.setData({ posterPath: await this.paint(steps) })
+      } catch (err) {
+        this.setData({ posterVisible: false })
+        feedback.toast('海报生成失败，请稍后重试')
+      }
+    },
+    paint(steps) {
+      return new Promise((resolve, reject) => {
+        this.createSelectorQuery()
+          .select('#poster-canvas')
+          .fields({ node: true })
+          .exec(([found]) => {
+            if (!found || !found.node) return reject(new Error('no canvas'))
+            const canvas = found.node
+            canvas.width = poster.WIDTH
+            canvas.height = poster.HEIGHT
+            const paths = steps.filter((step) => step.op === 'image').map((step) => step.path)
+            const images = {}
+            Promise.all(
+              paths.map(
+                (path) =>
+                  new Promise((done) => {
+                    const image = canvas.createImage()
+                    image.onload = () => done((images[path] = image))
+                    image.onerror = () => done(null)
+                    image.src = path
+                  })
+              )
+            ).then(() => {
+              poster.draw(canvas.getContext('2d'), steps, images)
+              wx.canvasToTempFilePath({ canvas, success: (res) => resolve(res.tempFilePath), fail: reject })
+            })
+          })
+      })
+    },
+    onPosterSave() {
+      wx.saveImageToPhotosAlbum({
+        filePath: this.data.posterPath,
+        success: () => feedback.toast('已保存到相册'),
+        fail: () => feedback.toast('保存失败，请允许保存到相册'),
+      })
+    },
+    onPosterClose() {
+      this.setData({ posterVisible: false })
+    },
+    noop() {},
     onShareAppMessage() {
       const goods = this.data.goods
       return { title: goods ? goods.title : '好物推荐', path: routes.goodsDetail(this.data.goodsId) }
