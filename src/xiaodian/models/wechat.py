@@ -37,6 +37,8 @@ class WechatShipping(Base):
     status: Mapped[str] = mapped_column(String(16), default="pending")
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime | None]
+    claimed_until: Mapped[datetime | None]
+    """An attempt is in flight until then (a crashed one is tried again after it)."""
     last_error: Mapped[str | None] = mapped_column(String(255))
     uploaded_at: Mapped[datetime | None]
     created_at: Mapped[CreatedAt]

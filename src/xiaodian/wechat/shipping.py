@@ -183,10 +183,16 @@ async def attempt(context: AppContext, *, order_id: int) -> str:
         before = row.attempts
         attempts = before + 1
         # claim this attempt: a concurrent sweep or button press sees the new count and waits
+        now = clock.now()
         claimed = await session.execute(
             update(WechatShipping)
-            .where(WechatShipping.id == row.id, WechatShipping.attempts == before)
-            .values(attempts=attempts, next_attempt_at=clock.now() + CLAIM)
+            .where(
+                WechatShipping.id == row.id,
+                WechatShipping.attempts == before,
+                WechatShipping.status != ShippingStatus.UPLOADED,
+                WechatShipping.claimed_until.is_(None) | (WechatShipping.claimed_until < now),
+            )
+            .values(attempts=attempts, next_attempt_at=now + CLAIM, claimed_until=now + CLAIM)
             .execution_options(synchronize_session=False)
         )
         if affected(claimed) != 1:
@@ -215,6 +221,7 @@ async def attempt(context: AppContext, *, order_id: int) -> str:
                 status=status,
                 last_error=error,
                 uploaded_at=clock.now() if error is None else None,
+                claimed_until=None,
                 next_attempt_at=None if error is None else clock.now() + backoff(attempts),
             )
         )

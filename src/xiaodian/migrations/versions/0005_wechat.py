@@ -155,6 +155,7 @@ def upgrade() -> None:
         sa.Column("status", sa.String(length=16), nullable=False),
         sa.Column("attempts", sa.Integer(), nullable=False),
         sa.Column("next_attempt_at", xiaodian.core.dbtypes.UTCDateTime(), nullable=True),
+        sa.Column("claimed_until", xiaodian.core.dbtypes.UTCDateTime(), nullable=True),
         sa.Column("last_error", sa.String(length=255), nullable=True),
         sa.Column("uploaded_at", xiaodian.core.dbtypes.UTCDateTime(), nullable=True),
         sa.Column("created_at", xiaodian.core.dbtypes.UTCDateTime(), nullable=False),
