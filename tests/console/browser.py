@@ -29,6 +29,13 @@ class Tab:
     base: str
     errors: list[str] = field(default_factory=list)
     csp_violations: list[str] = field(default_factory=list)
+    dialogs: list[tuple[str, str]] = field(default_factory=list)
+    """(type, message) of every dialog the page opened; answered as `accept_dialogs` says."""
+    accept_dialogs: bool = True
+
+    async def answer(self, dialog: Any) -> None:
+        self.dialogs.append((dialog.type, dialog.message))
+        await (dialog.accept() if self.accept_dialogs else dialog.dismiss())
 
     def violated(self, report: str) -> None:
         self.csp_violations.append(report)
@@ -83,7 +90,7 @@ async def open_tab(browser: Any, base: str, *, phone: bool = False) -> Tab:
     await context.expose_function("reportCspViolation", tab.violated)
     await context.add_init_script(REPORT_CSP_VIOLATIONS)
     page.on("pageerror", lambda error: tab.errors.append(str(error)))
-    page.on("dialog", lambda dialog: dialog.accept())
+    page.on("dialog", tab.answer)
     return tab
 
 

@@ -5,14 +5,15 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import httpx
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from tests import factories
+from tests.console.helpers import signed_in
 from xiaodian.context import AppContext
 from xiaodian.core import clock
 from xiaodian.core.actors import Actor
 from xiaodian.dashboard import service
-from xiaodian.models import Goods, Payment, Refund, Sku
+from xiaodian.models import Goods, OrderLine, Payment, Refund, Sku
 from xiaodian.orders import actions
 from xiaodian.orders import service as orders
 
@@ -162,3 +163,94 @@ async def test_refunds_count_on_the_day_the_money_went_back(
     async with context.db.transaction(write=False) as session:
         today = await service.day_stats(session, day=service.shop_day(LATE_EVENING))
     assert (today.refunds, today.refund_fen, today.sales_fen) == (1, 1000, order["total_fen"])
+
+
+async def test_today_so_far_is_compared_with_yesterday_up_to_the_same_time(
+    client: httpx.AsyncClient, context: AppContext
+) -> None:
+    noon = datetime(2026, 3, 11, 4, 0, tzinfo=UTC)  # 12:00 on 11 March in Shanghai
+    clock.freeze(noon - timedelta(days=2))
+    goods = await factories.make_goods(context, prices=[2000])
+    shopper = await factories.shopper(client, context)
+    sku_id = goods["sku_ids"][0]
+    morning = await _order(
+        client, context, shopper, sku_id=sku_id, paid_at=noon - timedelta(days=1, hours=3)
+    )
+    clock.freeze(noon - timedelta(days=2))
+    await _order(
+        client, context, shopper, sku_id=sku_id, quantity=3, paid_at=noon - timedelta(hours=16)
+    )
+    clock.freeze(noon - timedelta(days=2))
+    today = await _order(client, context, shopper, sku_id=sku_id, paid_at=noon - timedelta(hours=2))
+    async with context.db.transaction(write=False) as session:
+        board = await service.live_board(session, now=noon)
+    assert board.yesterday.paid_orders == 2  # the whole of yesterday, 20:00 included
+    assert (board.yesterday_so_far.paid_orders, board.yesterday_so_far.sales_fen) == (
+        1,
+        morning["total_fen"],
+    )
+    assert board.today.sales_fen == today["total_fen"]
+
+    clock.freeze(noon)
+    await signed_in(client, context)
+    page = await client.get("/console/dashboard/live", headers={"HX-Request": "true"})
+    # 2000 + freight today against yesterday's morning order alone: +0%, not -50%.
+    assert "较昨日同时段 +0%" in page.text
+    assert "今日净销售额" in page.text
+
+
+async def test_every_sales_figure_is_net_of_refunds(
+    client: httpx.AsyncClient, context: AppContext
+) -> None:
+    clock.freeze(LATE_EVENING)
+    eggs = await factories.make_goods(context, title="鸡蛋", prices=[3000])
+    rice = await factories.make_goods(context, title="大米", prices=[10000])
+    shopper = await factories.shopper(client, context)
+    egg_order = await _order(
+        client, context, shopper, sku_id=eggs["sku_ids"][0], quantity=2, paid_at=LATE_EVENING
+    )
+    clock.freeze(LATE_EVENING)
+    await _order(client, context, shopper, sku_id=rice["sku_ids"][0], paid_at=LATE_EVENING)
+    async with context.db.transaction() as session:
+        line_id = (
+            await session.execute(select(OrderLine.id).where(OrderLine.order_id == egg_order["id"]))
+        ).scalar_one()
+        payment = Payment(
+            order_id=egg_order["id"],
+            channel="wechat",
+            api="v3",
+            out_trade_no="NET1",
+            amount_fen=egg_order["total_fen"],
+            status="succeeded",
+            paid_at=LATE_EVENING,
+        )
+        session.add(payment)
+        await session.flush()
+        session.add(
+            Refund(
+                order_id=egg_order["id"],
+                payment_id=payment.id,
+                out_refund_no="NETR1",
+                kind="after_sale",
+                status="succeeded",
+                amount_fen=3000,
+                lines=[{"line_id": line_id, "quantity": 1, "amount_fen": 3000}],
+                refunded_at=LATE_EVENING,
+            )
+        )
+    day = service.shop_day(LATE_EVENING)
+    async with context.db.transaction(write=False) as session:
+        stats = await service.day_stats(session, day=day)
+        series = await service.sales_series(session, today=day)
+        top = await service.top_goods(session, today=day)
+    assert stats.net_fen == stats.sales_fen - 3000
+    assert (series[-1].sales_fen, series[-1].refund_fen, series[-1].net_fen) == (
+        stats.sales_fen,
+        3000,
+        stats.net_fen,
+    )
+    # 鸡蛋 took 6000 and gave 3000 back: 大米's 10000 now ranks first, 鸡蛋 shows 3000.
+    assert [(g.title, g.quantity, g.sales_fen) for g in top] == [
+        ("大米", 1, 10000),
+        ("鸡蛋", 2, 3000),
+    ]

@@ -5,9 +5,11 @@ from __future__ import annotations
 from datetime import timedelta
 
 import httpx
+from fastapi import FastAPI
 
 from tests import factories
 from tests.console.helpers import paid_order, signed_in
+from tests.payments.helpers import paid_order_with_lines, settle
 from xiaodian.context import AppContext
 from xiaodian.core import clock
 
@@ -124,3 +126,52 @@ async def test_payment_anomalies_are_listed(client: httpx.AsyncClient, context: 
     page = await console.get("/payments/anomalies", params={"kind": "stuck"})
     assert page.status_code == 200 and "没有需要处理的支付异常" in page.text
     assert (await console.get("/payments/anomalies", params={"kind": "nope"})).status_code == 200
+
+
+async def test_an_order_after_a_partial_refund_shows_what_was_refunded_and_what_is_left(
+    app: FastAPI, client: httpx.AsyncClient, context: AppContext
+) -> None:
+    console = await signed_in(client, context)
+    _, shopper, order = await paid_order_with_lines(
+        app, client, context, lines=[(1000, 3), (555, 1)]
+    )
+    admin = await factories.merchant(client, context, username="refunds")
+    line = order["lines"][0]
+    asked = await client.post(
+        f"/api/v1/orders/{order['id']}/refund",
+        headers=shopper,
+        json={"reason": "有坏果", "lines": [{"line_id": line["id"], "quantity": 1}]},
+    )
+    assert asked.status_code == 200, asked.text
+    refund = (
+        await client.get("/api/admin/v1/refunds", params={"status": "requested"}, headers=admin)
+    ).json()["items"][0]
+    await client.post(f"/api/admin/v1/refunds/{refund['id']}/approve", headers=admin)
+    await settle(app)
+    page = await console.get(f"/orders/{order['id']}")
+    html = page.text
+    assert f'data-refunded-line="{line["id"]}"' in html
+    assert "已退 1 件 −¥10.00" in html
+    refunded = html.split("data-refunded>", 1)[1].split("</div>", 1)[0]
+    assert "−¥10.00" in refunded
+    net = html.split("data-net>", 1)[1].split("</div>", 1)[0]
+    assert f"¥{(order['total_fen'] - 1000) // 100}.{(order['total_fen'] - 1000) % 100:02d}" in net
+    untouched = order["lines"][1]["id"]
+    assert f'data-refunded-line="{untouched}"' not in html
+
+
+async def test_a_status_has_one_word_and_one_colour_on_every_console_page(
+    client: httpx.AsyncClient, context: AppContext
+) -> None:
+    console = await signed_in(client, context)
+    order, _ = await paid_order(client, context, title="鸡蛋")
+    shipped = await console.post(
+        f"/orders/{order['id']}/ship", {"carrier": "门店配送", "tracking_no": "MD0001"}
+    )
+    assert shipped.status_code == 303, shipped.text
+    listed = await console.get("/orders", params={"status": "shipped"})
+    assert 'class="badge badge-info">已发货</span>' in listed.text  # not 待收货, not red
+    assert ">已发货<" in listed.text.split('class="tabs', 1)[1].split("</nav>", 1)[0]
+    detail = await console.get(f"/orders/{order['id']}")
+    timeline = detail.text.split("data-timeline", 1)[1]
+    assert "已发货" in timeline and "待收货" not in timeline

@@ -87,3 +87,36 @@ async def anomalies(
     )
     assert response.status_code == 200, response.text
     return list(response.json()["items"])
+
+
+async def paid_order_with_lines(
+    app: FastAPI,
+    client: httpx.AsyncClient,
+    context: AppContext,
+    *,
+    lines: list[tuple[int, int]],
+    stock: int = 20,
+) -> tuple[list[dict[str, Any]], dict[str, str], dict[str, Any]]:
+    """An order over several goods (price, quantity per line), paid through the simulator."""
+    goods = [
+        await factories.make_goods(context, title=f"商品{n}", prices=[price], stock=stock)
+        for n, (price, _) in enumerate(lines)
+    ]
+    headers = await factories.shopper(client, context, "refunder")
+    address_id = await factories.address(client, headers)
+    response = await client.post(
+        "/api/v1/orders",
+        headers=headers,
+        json={
+            "items": [
+                {"sku_id": g["sku_ids"][0], "quantity": q}
+                for g, (_, q) in zip(goods, lines, strict=True)
+            ],
+            "address_id": address_id,
+        },
+    )
+    order = response.json()
+    await buyer_confirms(context, await prepay(client, headers, order["id"]))
+    await settle(app)
+    assert await order_status(client, headers, order["id"]) == "paid"
+    return goods, headers, order

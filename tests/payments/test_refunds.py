@@ -7,43 +7,15 @@ import httpx
 from fastapi import FastAPI
 
 from tests import factories
-from tests.payments.helpers import buyer_confirms, order_status, prepay, settle, simulator
+from tests.payments.helpers import (
+    order_status,
+    paid_order_with_lines,
+    settle,
+    simulator,
+)
 from xiaodian.context import AppContext
 from xiaodian.core import clock
 from xiaodian.payments import jobs
-
-
-async def _paid_order(
-    app: FastAPI,
-    client: httpx.AsyncClient,
-    context: AppContext,
-    *,
-    lines: list[tuple[int, int]],
-    stock: int = 20,
-) -> tuple[list[dict[str, Any]], dict[str, str], dict[str, Any]]:
-    """An order over several goods (price, quantity per line), paid through the simulator."""
-    goods = [
-        await factories.make_goods(context, title=f"商品{n}", prices=[price], stock=stock)
-        for n, (price, _) in enumerate(lines)
-    ]
-    headers = await factories.shopper(client, context, "refunder")
-    address_id = await factories.address(client, headers)
-    response = await client.post(
-        "/api/v1/orders",
-        headers=headers,
-        json={
-            "items": [
-                {"sku_id": g["sku_ids"][0], "quantity": q}
-                for g, (_, q) in zip(goods, lines, strict=True)
-            ],
-            "address_id": address_id,
-        },
-    )
-    order = response.json()
-    await buyer_confirms(context, await prepay(client, headers, order["id"]))
-    await settle(app)
-    assert await order_status(client, headers, order["id"]) == "paid"
-    return goods, headers, order
 
 
 async def _stock(client: httpx.AsyncClient, goods: dict[str, Any]) -> int:
@@ -53,7 +25,7 @@ async def _stock(client: httpx.AsyncClient, goods: dict[str, Any]) -> int:
 async def test_a_full_refund_of_an_unshipped_order_returns_money_freight_and_stock(
     app: FastAPI, client: httpx.AsyncClient, context: AppContext
 ) -> None:
-    goods, headers, order = await _paid_order(app, client, context, lines=[(1990, 2)])
+    goods, headers, order = await paid_order_with_lines(app, client, context, lines=[(1990, 2)])
     assert order["freight_fen"] == 800
     assert await _stock(client, goods[0]) == 18
     requested = await client.post(
@@ -81,7 +53,9 @@ async def test_a_full_refund_of_an_unshipped_order_returns_money_freight_and_sto
 async def test_partial_refunds_by_line_add_up_exactly(
     app: FastAPI, client: httpx.AsyncClient, context: AppContext
 ) -> None:
-    goods, headers, order = await _paid_order(app, client, context, lines=[(1000, 3), (555, 1)])
+    goods, headers, order = await paid_order_with_lines(
+        app, client, context, lines=[(1000, 3), (555, 1)]
+    )
     admin = await factories.merchant(client, context)
     await client.post(
         f"/api/admin/v1/orders/{order['id']}/ship",
@@ -130,7 +104,7 @@ async def test_partial_refunds_by_line_add_up_exactly(
 async def test_thirds_of_a_line_are_refunded_without_losing_a_fen(
     app: FastAPI, client: httpx.AsyncClient, context: AppContext
 ) -> None:
-    _, headers, order = await _paid_order(app, client, context, lines=[(333, 3)])
+    _, headers, order = await paid_order_with_lines(app, client, context, lines=[(333, 3)])
     admin = await factories.merchant(client, context)
     line = order["lines"][0]
     amounts = []
@@ -154,7 +128,7 @@ async def test_thirds_of_a_line_are_refunded_without_losing_a_fen(
 async def test_a_rejected_refund_puts_the_order_back(
     app: FastAPI, client: httpx.AsyncClient, context: AppContext
 ) -> None:
-    _, headers, order = await _paid_order(app, client, context, lines=[(990, 1)])
+    _, headers, order = await paid_order_with_lines(app, client, context, lines=[(990, 1)])
     admin = await factories.merchant(client, context)
     await client.post(
         f"/api/v1/orders/{order['id']}/refund", headers=headers, json={"reason": "不想要了"}
@@ -174,7 +148,7 @@ async def test_a_rejected_refund_puts_the_order_back(
 async def test_a_refund_waits_out_a_wechat_outage_and_is_sent_by_the_sweep(
     app: FastAPI, client: httpx.AsyncClient, context: AppContext
 ) -> None:
-    _, headers, order = await _paid_order(app, client, context, lines=[(990, 1)])
+    _, headers, order = await paid_order_with_lines(app, client, context, lines=[(990, 1)])
     admin = await factories.merchant(client, context)
     await client.post(
         f"/api/v1/orders/{order['id']}/refund", headers=headers, json={"reason": "不想要了"}

@@ -81,6 +81,7 @@ const MESSAGES = {
   category_not_empty: '分类下还有子分类或商品，不能删除',
   csrf_failed: '页面已过期，请刷新后重试',
   invalid_category: '分类设置有误',
+  market_price_too_low: '划线价须为 0（不显示）或不低于最高售价',
   invalid_credential: '支付参数格式不正确',
   invalid_credentials: '用户名或密码错误',
   last_owner: '至少要保留一个可用的店主账号',

@@ -5,7 +5,7 @@ Every write queues a catalog cache invalidation that runs after the commit.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -18,6 +18,7 @@ from xiaodian.catalog.errors import (
     CategoryNotFound,
     GoodsNotFound,
     InvalidCategory,
+    MarketPriceTooLow,
     SkuNotFound,
 )
 from xiaodian.catalog.queries import (
@@ -46,6 +47,7 @@ from xiaodian.catalog.schemas import (
 )
 from xiaodian.core import clock, urls
 from xiaodian.core.errors import Conflict
+from xiaodian.core.money import format_yuan
 from xiaodian.core.nearcache import NearCache
 from xiaodian.core.pagination import Page, offset_of
 from xiaodian.inventory import service as inventory
@@ -259,6 +261,24 @@ def _set_specs(goods: Goods, specs: Sequence[SpecIn]) -> None:
     )
 
 
+def highest_price_fen(prices: Iterable[tuple[int, bool]]) -> int:
+    """The highest price among (price, active) pairs: of the active ones if there are any."""
+    listed = list(prices)
+    active = [price for price, is_active in listed if is_active]
+    return max(active or [price for price, _ in listed], default=0)
+
+
+def check_market_price(market_price_fen: int, highest_fen: int) -> None:
+    """A 划线价 is 0 (not shown) or at least the highest price the goods sells for."""
+    if market_price_fen and market_price_fen < highest_fen:
+        raise MarketPriceTooLow(
+            f"划线价 ¥{format_yuan(market_price_fen)} 低于售价 ¥{format_yuan(highest_fen)}："
+            "请填 0（不显示）或不低于最高售价的金额",
+            market_price_fen=market_price_fen,
+            highest_price_fen=highest_fen,
+        )
+
+
 def _fill_sku(sku: Sku, incoming: SkuIn, *, set_stock: bool = True) -> Sku:
     """The merchant's values for one SKU (its spec values are what identify it)."""
     sku.price_fen = incoming.price_fen
@@ -274,6 +294,9 @@ async def create_goods(
     session: AsyncSession, *, data: GoodsIn, near_cache: NearCache
 ) -> AdminGoodsOut:
     category = await _category(session, data.category_id)
+    check_market_price(
+        data.market_price_fen, highest_price_fen((s.price_fen, s.is_active) for s in data.skus)
+    )
     goods = Goods(
         category_id=category.id,
         title=data.title,
@@ -311,6 +334,9 @@ async def replace_goods(
     editor showed) changes by the difference only, in one conditional UPDATE, so units that
     orders took while the editor was open stay taken."""
     goods = await _goods(session, goods_id, lock=True)
+    check_market_price(
+        data.market_price_fen, highest_price_fen((s.price_fen, s.is_active) for s in data.skus)
+    )
     # Its SKUs change below: lock them now, in id order as checkout takes them, so a save and
     # an order never wait for each other's rows in opposite orders.
     await session.execute(
@@ -364,6 +390,11 @@ async def patch_goods(
 ) -> AdminGoodsOut:
     goods = await _goods(session, goods_id)
     changes = patch.model_dump(exclude_unset=True)
+    if changes.get("market_price_fen") is not None:
+        check_market_price(
+            changes["market_price_fen"],
+            highest_price_fen((sku.price_fen, sku.is_active) for sku in goods.skus),
+        )
     if changes.get("category_id") is not None:
         await _category(session, changes["category_id"])
     image_urls = changes.pop("images", None)
@@ -426,6 +457,22 @@ async def patch_sku(
     sku = await session.get(Sku, sku_id)
     if sku is None:
         raise SkuNotFound()
+    if patch.price_fen is not None or patch.is_active is not None:
+        owner = await _goods(session, sku.goods_id)
+        check_market_price(
+            owner.market_price_fen,
+            highest_price_fen(
+                (
+                    patch.price_fen
+                    if other.id == sku_id and patch.price_fen is not None
+                    else other.price_fen,
+                    patch.is_active
+                    if other.id == sku_id and patch.is_active is not None
+                    else other.is_active,
+                )
+                for other in owner.skus
+            ),
+        )
     if patch.stock_delta is not None:
         await _add_stock(session, sku_id=sku_id, units=patch.stock_delta)
     if patch.stock is not None:

@@ -37,3 +37,12 @@ class InvalidCategory(ShopError):
     status_code = 422
     code = "invalid_category"
     default_message = "分类设置有误"
+
+
+class MarketPriceTooLow(ShopError):
+    """A 划线价 below what the goods sells for would show shoppers an "original" price lower
+    than the price."""
+
+    status_code = 422
+    code = "market_price_too_low"
+    default_message = "划线价须为 0（不显示）或不低于最高售价"

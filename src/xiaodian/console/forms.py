@@ -32,6 +32,7 @@ FIELD_OF_ERROR: Mapping[str, str] = {
     "category_not_found": "category_id",
     "invalid_category": "parent_id",
     "invalid_sku_matrix": "skus",
+    "market_price_too_low": "market_price",
 }
 
 FORM_ERROR = "__all__"

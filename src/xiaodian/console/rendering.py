@@ -16,9 +16,9 @@ from starlette.templating import Jinja2Templates
 
 from xiaodian.console.sections import navigation
 from xiaodian.console.security import console_path, csrf_token, is_https
+from xiaodian.console.vocabulary import ORDER_TEXT, ORDER_TONE, REFUND_TEXT, REFUND_TONE
 from xiaodian.core import clock, urls
 from xiaodian.core.money import format_yuan
-from xiaodian.orders.state import STATUS_TEXT
 
 HERE = Path(__file__).parent
 TEMPLATES_DIR = HERE / "templates"
@@ -65,20 +65,6 @@ def media_sized(url: str | None, width: int) -> str:
     return path.replace("-800.webp", f"-{width}.webp") if path.endswith("-800.webp") else path
 
 
-STATUS_TONE = {
-    "pending_payment": "warn",
-    "paid": "info",
-    "grouping": "info",
-    "delivering": "info",
-    "shipped": "primary",
-    "completed": "ok",
-    "closed": "muted",
-    "refund_requested": "danger",
-    "refunding": "danger",
-    "refunded": "muted",
-}
-
-
 def query_string(params: dict[str, Any], **changes: Any) -> str:
     """`params` with `changes` applied, empty values dropped: for pager and filter links."""
     merged = {**params, **changes}
@@ -103,8 +89,10 @@ def _environment() -> Environment:
         query_string=query_string,
         VENDOR=VENDOR,
         STATIC_VERSION=STATIC_VERSION,
-        STATUS_TEXT=STATUS_TEXT,
-        STATUS_TONE=STATUS_TONE,
+        STATUS_TEXT=ORDER_TEXT,
+        REFUND_TEXT=REFUND_TEXT,
+        REFUND_TONE=REFUND_TONE,
+        STATUS_TONE=ORDER_TONE,
     )
     return env
 

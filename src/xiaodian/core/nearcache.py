@@ -96,22 +96,48 @@ class NearCache:
         loader: Callable[[list[str]], Awaitable[Mapping[str, T]]],
     ) -> dict[str, T]:
         """Answers for many keys: the cached ones, and `loader(missing)` for the rest in one
-        call (each stored unless its key was invalidated while loading)."""
+        call (each stored unless its key was invalidated while loading). A key another caller
+        is already loading is awaited, not loaded again, so a hot card forgotten under load
+        costs one query, not one per waiting request."""
         found: dict[str, T] = {}
         missing: list[str] = []
-        for key in keys:
+        waiting: dict[str, asyncio.Future[Any]] = {}
+        for key in dict.fromkeys(keys):
             value = self.get(namespace, key)
-            if value is None:
-                missing.append(key)
-            else:
+            if value is not None:
                 found[key] = value
+            elif (pending := self._loading.get((namespace, key))) is not None:
+                waiting[key] = pending
+            else:
+                missing.append(key)
         if missing:
             generations = {key: self._generation(namespace, key) for key in missing}
-            loaded = await loader(missing)
-            for key, value in loaded.items():
+            loop = asyncio.get_running_loop()
+            futures = {key: loop.create_future() for key in missing}
+            for key, future in futures.items():
+                self._loading[(namespace, key)] = future
+            try:
+                loaded = await loader(missing)
+            except BaseException as error:
+                for future in futures.values():
+                    future.set_exception(error)
+                    future.exception()  # mark retrieved: waiters re-raise it themselves
+                raise
+            else:
+                for key, future in futures.items():
+                    value = loaded.get(key)
+                    future.set_result(value)
+                    if value is not None:
+                        found[key] = value
+                        self._put(namespace, key, value, generations[key])
+            finally:
+                for key, future in futures.items():
+                    if self._loading.get((namespace, key)) is future:
+                        del self._loading[(namespace, key)]
+        for key, pending in waiting.items():
+            value = await asyncio.shield(pending)
+            if value is not None:
                 found[key] = value
-                if key in generations:
-                    self._put(namespace, key, value, generations[key])
         return found
 
     def bump_keys(self, namespace: str, keys: Iterable[str]) -> None:

@@ -15,12 +15,16 @@ class DayStats(BaseModel):
     refunds: int
     """Refunds completed that day (partial ones included)."""
     refund_fen: int
+    net_fen: int
+    """Sales less the refunds completed that day (what the console calls 净销售额)."""
 
 
 class SalesPoint(BaseModel):
     day: date
     sales_fen: int
     paid_orders: int
+    refund_fen: int
+    net_fen: int
 
 
 class TopGoods(BaseModel):
@@ -28,6 +32,7 @@ class TopGoods(BaseModel):
     title: str
     quantity: int
     sales_fen: int
+    """What its lines paid, less what was refunded of them."""
 
 
 class RecentOrder(BaseModel):
@@ -59,6 +64,8 @@ class LiveBoard(BaseModel):
 
     today: DayStats
     yesterday: DayStats
+    yesterday_so_far: DayStats
+    """Yesterday up to the time of day it is now (what today so far is compared with)."""
     todo: ToDo
     recent_orders: list[RecentOrder]
     low_stock: list[LowStock]

@@ -2,7 +2,10 @@
 
 Days are the shop's days (Asia/Shanghai): "today" runs from local midnight, whatever the
 server's clock zone. Sales are counted when an order is paid and refunds when the money has
-gone back, each on its own day, so a refund never rewrites an earlier day's sales.
+gone back, each on its own day, so a refund never rewrites an earlier day's sales. Every sales
+figure the console shows is net of refunds: a day's net is what was paid that day less what was
+refunded that day; a goods item's takings are what its lines paid less what was refunded of
+those lines. Today so far is compared with yesterday up to the same time of day.
 """
 
 from __future__ import annotations
@@ -42,9 +45,12 @@ def day_bounds(day: date) -> tuple[datetime, datetime]:
     return start.astimezone(UTC), end.astimezone(UTC)
 
 
-async def day_stats(session: AsyncSession, *, day: date) -> DayStats:
-    """Sales, paid orders, average order value and refunds of one shop day."""
+async def day_stats(session: AsyncSession, *, day: date, until: datetime | None = None) -> DayStats:
+    """Sales, paid orders, average order value and refunds of one shop day (up to `until`,
+    when given, to compare a day so far with the same hours of another)."""
     start, end = day_bounds(day)
+    if until is not None:
+        end = max(start, min(end, until))
     sales, paid = (
         await session.execute(
             select(func.coalesce(func.sum(Order.total_fen), 0), func.count(Order.id)).where(
@@ -68,47 +74,88 @@ async def day_stats(session: AsyncSession, *, day: date) -> DayStats:
         average_order_fen=(sales + paid // 2) // paid if paid else 0,
         refunds=int(refunds),
         refund_fen=int(refund_fen),
+        net_fen=sales - int(refund_fen),
     )
 
 
 async def sales_series(
     session: AsyncSession, *, today: date, days: int = TREND_DAYS
 ) -> list[SalesPoint]:
-    """Paid sales per shop day for the `days` days ending with `today` (empty days are 0)."""
+    """Paid sales, refunds and net sales per shop day for the `days` days ending with `today`
+    (empty days are 0)."""
     first = today - timedelta(days=days - 1)
     start, _ = day_bounds(first)
     rows = await session.execute(
         select(Order.paid_at, Order.total_fen).where(Order.paid_at >= start)
     )
-    sales = {first + timedelta(days=i): [0, 0] for i in range(days)}
+    sales = {first + timedelta(days=i): [0, 0, 0] for i in range(days)}
     for paid_at, total_fen in rows:
         bucket = sales.get(shop_day(paid_at)) if paid_at is not None else None
         if bucket is not None:
             bucket[0] += total_fen
             bucket[1] += 1
+    refunds = await session.execute(
+        select(Refund.refunded_at, Refund.amount_fen).where(
+            Refund.status == RefundStatus.SUCCEEDED, Refund.refunded_at >= start
+        )
+    )
+    for refunded_at, amount_fen in refunds:
+        bucket = sales.get(shop_day(refunded_at)) if refunded_at is not None else None
+        if bucket is not None:
+            bucket[2] += amount_fen
     return [
-        SalesPoint(day=day, sales_fen=fen, paid_orders=count) for day, (fen, count) in sales.items()
+        SalesPoint(
+            day=day, sales_fen=fen, paid_orders=count, refund_fen=refunded, net_fen=fen - refunded
+        )
+        for day, (fen, count, refunded) in sales.items()
     ]
 
 
 async def top_goods(
     session: AsyncSession, *, today: date, days: int = TREND_DAYS, limit: int = 8
 ) -> list[TopGoods]:
-    """The goods that took the most money in paid orders over the last `days` shop days."""
+    """The goods that took the most money, net of refunds, in orders paid over the last `days`
+    shop days."""
     start, _ = day_bounds(today - timedelta(days=days - 1))
-    takings = func.sum(OrderLine.pay_fen)
-    rows = await session.execute(
-        select(Goods.id, Goods.title, func.sum(OrderLine.quantity), takings)
-        .join(OrderLine, OrderLine.goods_id == Goods.id)
-        .join(Order, Order.id == OrderLine.order_id)
-        .where(Order.paid_at >= start)
-        .group_by(Goods.id, Goods.title)
-        .order_by(takings.desc(), Goods.id)
-        .limit(limit)
-    )
+    rows = (
+        await session.execute(
+            select(OrderLine.id, Goods.id, Goods.title, OrderLine.quantity, OrderLine.pay_fen)
+            .join(OrderLine, OrderLine.goods_id == Goods.id)
+            .join(Order, Order.id == OrderLine.order_id)
+            .where(Order.paid_at >= start)
+        )
+    ).all()
+    refunded: dict[int, int] = {}
+    if rows:
+        order_ids = (
+            select(OrderLine.order_id)
+            .join(Order, Order.id == OrderLine.order_id)
+            .where(Order.paid_at >= start)
+        )
+        for (lines,) in await session.execute(
+            select(Refund.lines).where(
+                Refund.status == RefundStatus.SUCCEEDED, Refund.order_id.in_(order_ids)
+            )
+        ):
+            for item in lines or []:
+                line_id = int(item["line_id"])
+                refunded[line_id] = refunded.get(line_id, 0) + int(item["amount_fen"])
+    titles: dict[int, str] = {}
+    units: dict[int, int] = {}
+    takings: dict[int, int] = {}
+    for line_id, goods_id, title, quantity, pay_fen in rows:
+        titles[goods_id] = title
+        units[goods_id] = units.get(goods_id, 0) + quantity
+        takings[goods_id] = takings.get(goods_id, 0) + pay_fen - refunded.get(line_id, 0)
+    ranked = sorted(takings, key=lambda goods_id: (-takings[goods_id], goods_id))[:limit]
     return [
-        TopGoods(goods_id=goods_id, title=title, quantity=int(quantity), sales_fen=int(fen))
-        for goods_id, title, quantity, fen in rows
+        TopGoods(
+            goods_id=goods_id,
+            title=titles[goods_id],
+            quantity=units[goods_id],
+            sales_fen=takings[goods_id],
+        )
+        for goods_id in ranked
     ]
 
 
@@ -185,6 +232,9 @@ async def live_board(session: AsyncSession, *, now: datetime) -> LiveBoard:
     return LiveBoard(
         today=await day_stats(session, day=today),
         yesterday=await day_stats(session, day=today - timedelta(days=1)),
+        yesterday_so_far=await day_stats(
+            session, day=today - timedelta(days=1), until=now - timedelta(days=1)
+        ),
         todo=await todo(session),
         recent_orders=await recent_orders(session),
         low_stock=await low_stock(session),

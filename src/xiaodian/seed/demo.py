@@ -177,7 +177,7 @@ async def _seed_goods(
         unit=item.unit,
         description=f"{item.title}：{item.subtitle}。\n社区门店当日配送，收货后如有质量问题可申请售后。",
         price_fen=lowest,
-        market_price_fen=lowest * 5 // 4 // 10 * 10,
+        market_price_fen=-(-max(sku.price_fen for sku in skus) * 5 // 4 // 10) * 10,
         sales=item.popularity,
         is_on_shelf=True,
         created_at=clock.now() - timedelta(days=rng.randint(0, 60)),

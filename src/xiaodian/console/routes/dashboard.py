@@ -27,7 +27,9 @@ async def dashboard(request: Request, _admin: ConsoleAdmin, session: SessionDep)
     series = await service.sales_series(session, today=today)
     chart = {
         "days": [point.day.strftime("%m-%d") for point in series],
-        "sales_fen": [point.sales_fen for point in series],
+        "sales_fen": [point.net_fen for point in series],
+        "paid_fen": [point.sales_fen for point in series],
+        "refund_fen": [point.refund_fen for point in series],
         "orders": [point.paid_orders for point in series],
     }
     return render(
@@ -36,7 +38,7 @@ async def dashboard(request: Request, _admin: ConsoleAdmin, session: SessionDep)
         section="dashboard",
         board=await service.live_board(session, now=now),
         chart=chart,
-        month_total_fen=sum(point.sales_fen for point in series),
+        month_total_fen=sum(point.net_fen for point in series),
         month_orders=sum(point.paid_orders for point in series),
         top=await service.top_goods(session, today=today),
         refresh_seconds=LIVE_REFRESH_SECONDS,

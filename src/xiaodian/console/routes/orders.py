@@ -13,12 +13,14 @@ from xiaodian.console.forms import FieldErrors, attempt, lenient, shop_day_start
 from xiaodian.console.rendering import is_htmx, redirect, render
 from xiaodian.console.sections import Section
 from xiaodian.console.security import ConsoleAdmin, read_form
+from xiaodian.console.vocabulary import ORDER_TEXT
 from xiaodian.core.actors import ActorKind
 from xiaodian.deps import IdPath, SessionDep, context_of
 from xiaodian.orders import admin_service as orders
 from xiaodian.orders.schemas import AdminOrderOut, AdminOrderQuery, CloseIn, ShipIn
 from xiaodian.orders.state import Status
 from xiaodian.payments import refund_views
+from xiaodian.payments.vocabulary import RefundStatus
 
 router = APIRouter()
 section = Section(
@@ -27,12 +29,12 @@ section = Section(
 
 TABS = (
     ("all", "全部"),
-    ("pending_payment", "待支付"),
-    ("paid", "待发货"),
-    ("shipped", "已发货"),
-    ("completed", "已完成"),
+    *(
+        (status, ORDER_TEXT[status])
+        for status in (Status.PENDING_PAYMENT, Status.PAID, Status.SHIPPED, Status.COMPLETED)
+    ),
     ("after_sale", "售后"),
-    ("closed", "已关闭"),
+    ("closed", ORDER_TEXT[Status.CLOSED]),
 )
 CARRIERS = (
     "顺丰速运",
@@ -87,8 +89,16 @@ async def _detail(
     status_code: int = 200,
 ) -> Response:
     refunds = await refund_views.list_refunds(
-        session, status=None, page=1, page_size=20, order_id=order.id
+        session, status=None, page=1, page_size=100, order_id=order.id
     )
+    refunded = [refund for refund in refunds.items if refund.status == RefundStatus.SUCCEEDED]
+    refunded_lines: dict[int, list[int]] = {}  # line id -> [units, fen] refunded
+    for refund in refunded:
+        for item in refund.lines:
+            units_fen = refunded_lines.setdefault(item.line_id, [0, 0])
+            units_fen[0] += item.quantity
+            units_fen[1] += item.amount_fen
+    refunded_fen = sum(refund.amount_fen for refund in refunded)
     return render(
         request,
         "orders/detail.html",
@@ -96,6 +106,8 @@ async def _detail(
         section="orders",
         order=order,
         refunds=refunds.items,
+        refunded_fen=refunded_fen,
+        refunded_lines=refunded_lines,
         carriers=CARRIERS,
         actors=ACTORS,
         can_ship=order.status == Status.PAID,

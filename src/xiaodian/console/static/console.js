@@ -47,11 +47,50 @@
   /* ---------- confirmations for plain forms ---------- */
   document.addEventListener('submit', (event) => {
     const form = event.target
-    if (form instanceof HTMLFormElement && form.dataset.confirm && !window.confirm(form.dataset.confirm)) {
+    if (!(form instanceof HTMLFormElement)) return
+    // data-confirm-empty: asked only when the form's text is empty (clearing a published reply).
+    const text = form.querySelector('textarea, input[type="text"]')
+    const clearing = form.dataset.confirmEmpty && text && text.value.trim() === ''
+    const question = form.dataset.confirm || (clearing ? form.dataset.confirmEmpty : '')
+    if (question && !window.confirm(question)) {
       event.preventDefault()
       event.stopImmediatePropagation()
     }
   }, true)
+
+  /* ---------- a refused form: its summary at the top, the first field that needs fixing in view ---------- */
+  window.addEventListener('load', () => {
+    const summary = document.querySelector('[data-error-summary]')
+    if (!summary) return
+    const first = summary.querySelector('a[href^="#"]')
+    const target = first && document.getElementById(first.getAttribute('href').slice(1))
+    requestAnimationFrame(() => {
+      if (target) {
+        target.scrollIntoView({ block: 'center' })
+        if (typeof target.focus === 'function') target.focus({ preventScroll: true })
+      } else {
+        summary.focus()
+      }
+    })
+  })
+
+  /* ---------- unsaved edits: <form data-unsaved-warning> asks before the page is left ---------- */
+  let unsaved = null
+  const markUnsaved = (event) => {
+    const form = event.target instanceof Element ? event.target.closest('form[data-unsaved-warning]') : null
+    if (form && !(event.type === 'click' && !event.target.closest('button[type="button"]'))) unsaved = form
+  }
+  document.addEventListener('input', markUnsaved, true)
+  document.addEventListener('change', markUnsaved, true)
+  document.addEventListener('click', markUnsaved, true)
+  document.addEventListener('submit', (event) => {
+    if (event.target === unsaved && !event.defaultPrevented) unsaved = null
+  })
+  window.addEventListener('beforeunload', (event) => {
+    if (!unsaved || !document.body.contains(unsaved)) return
+    event.preventDefault()
+    event.returnValue = ''  // Chromium shows its own "leave site?" question
+  })
 
   /* ---------- small behaviours, without inline handlers (the page's CSP runs no inline script) ---------- */
   // <select data-autosubmit> submits its form on change ("request": through requestSubmit, so
@@ -59,6 +98,15 @@
   document.addEventListener('change', (event) => {
     const field = event.target
     if (!(field instanceof HTMLElement) || field.dataset.autosubmit === undefined || !field.form) return
+    // data-confirm-change="…{value}…": asked before saving; cancelling puts the old choice back.
+    if (field instanceof HTMLSelectElement && field.dataset.confirmChange) {
+      const chosen = field.options[field.selectedIndex]
+      if (!window.confirm(field.dataset.confirmChange.replace('{value}', chosen ? chosen.text : ''))) {
+        const saved = Array.from(field.options).find((option) => option.defaultSelected)
+        if (saved) field.value = saved.value
+        return
+      }
+    }
     if (field.dataset.autosubmit === 'request') field.form.requestSubmit()
     else field.form.submit()
   })
@@ -261,7 +309,7 @@
         trigger: 'axis',
         formatter: (items) => {
           const index = items[0].dataIndex
-          return `${data.days[index]}<br>销售额 ¥${yuan(data.sales_fen[index])}<br>支付订单 ${data.orders[index]} 单`
+          return `${data.days[index]}<br>净销售额 ¥${yuan(data.sales_fen[index])}<br>支付 ¥${yuan(data.paid_fen[index])} · 退款 ¥${yuan(data.refund_fen[index])}<br>支付订单 ${data.orders[index]} 单`
         },
       },
       xAxis: {
@@ -288,7 +336,7 @@
           itemStyle: { color: 'rgba(47, 111, 237, 0.16)', borderRadius: [3, 3, 0, 0] },
         },
         {
-          name: '销售额', type: 'line', smooth: false, showSymbol: false, symbolSize: 6,
+          name: '净销售额', type: 'line', smooth: false, showSymbol: false, symbolSize: 6,
           data: data.sales_fen.map((fen) => fen / 100),
           lineStyle: { width: 2.5, color: '#ec5e4c' }, itemStyle: { color: '#ec5e4c' },
           areaStyle: {
