@@ -11,7 +11,13 @@ from xiaodian.catalog import viewers
 from xiaodian.context import AppContext
 from xiaodian.events import Mode, registry
 from xiaodian.inventory.events import StockChanged
-from xiaodian.orders.events import OrderClosed, OrderPaid, OrderShipped, RefundSettled
+from xiaodian.orders.events import (
+    OrderClosed,
+    OrderPaid,
+    OrderShipped,
+    RefundRejected,
+    RefundSettled,
+)
 from xiaodian.payments import refund_service
 from xiaodian.payments import service as payments
 from xiaodian.payments.events import PrepayClosed, RefundDue
@@ -49,6 +55,7 @@ def install() -> None:
     registry.add(OrderPaid, wechat_messages.on_paid, Mode.DURABLE)
     registry.add(OrderShipped, wechat_messages.on_shipped, Mode.DURABLE)
     registry.add(RefundSettled, wechat_messages.on_refund_settled, Mode.DURABLE)
+    registry.add(RefundRejected, wechat_messages.on_refund_rejected, Mode.DURABLE)
     # caches
     registry.add(StockChanged, _forget_restocked_goods, Mode.AFTER_COMMIT)
     registry.add(OrderPaid, _forget_goods, Mode.AFTER_COMMIT)

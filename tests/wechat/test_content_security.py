@@ -120,3 +120,14 @@ async def test_nicknames_are_checked(
     scenes = [c["scene"] for c in platform(app).received["msg_sec_check"]]
     assert scenes == [1, 1, 1, 1]
     assert platform(app).received["msg_sec_check"][0]["nickname"] == RISKY_PHRASE
+
+
+async def test_the_minute_quota_holds_reviews_for_the_merchant(
+    app: FastAPI, client: httpx.AsyncClient, context: AppContext
+) -> None:
+    order, headers, _ = await _completed(app, client, context)
+    platform(app).text_checks_per_minute = 0
+    created = await _review(client, headers, order, "好吃")
+    assert created.status_code == 201
+    assert created.json()["held"] == [created.json()["reviews"][0]["id"]]
+    assert await _public(client, order) == []

@@ -214,3 +214,48 @@ def test_values_obey_the_template_rules() -> None:
     assert fit_value("character_string1", "2026120112000000001中") == "2026120112000000001"
     assert fit_value("thing4", "  ") == "-"
     assert len(fit_value("name5", "欧阳" * 8)) == 10
+
+
+async def test_each_refund_result_is_its_own_message(
+    app: FastAPI, client: httpx.AsyncClient, context: AppContext
+) -> None:
+    merchant = await admin(client, context)
+    await _template(client, merchant, "refund_result", "TPL_REFUND")
+    _, headers, order = await ordered(client, context, openid="sub-7")
+    await _pay(app, client, context, headers, order)
+    await _grant(client, headers, TPL_REFUND="accept")
+    await _grant(client, headers, TPL_REFUND="accept")
+    for _ in range(2):
+        asked = await client.post(
+            f"/api/v1/orders/{order['id']}/refund", headers=headers, json={"reason": "不想要了"}
+        )
+        assert asked.status_code in (200, 201), asked.text
+        refund = (await client.get("/api/admin/v1/refunds", headers=merchant)).json()["items"][0]
+        rejected = await client.post(
+            f"/api/admin/v1/refunds/{refund['id']}/reject",
+            headers=merchant,
+            json={"reason": "已发货"},
+        )
+        assert rejected.status_code == 200, rejected.text
+        await settle(app)
+    sent = platform(app).received["subscribe_send"]
+    assert [m["data"]["phrase4"]["value"] for m in sent] == ["退款未通过"] * 2
+    assert await _messages(context) == [("refund_result", "sent")] * 2
+
+
+async def test_the_message_quota_is_waited_out_without_losing_the_grant(
+    app: FastAPI, client: httpx.AsyncClient, context: AppContext
+) -> None:
+    merchant = await admin(client, context)
+    await _template(client, merchant, "paid", "TPL_PAID")
+    _, headers, order = await ordered(client, context, openid="sub-8")
+    await _grant(client, headers, TPL_PAID="accept")
+    platform(app).messages_per_minute = 0
+    await _pay(app, client, context, headers, order)
+    assert await _messages(context) == []
+    platform(app).messages_per_minute = 100
+    clock.freeze(clock.now() + timedelta(minutes=1))
+    await outbox.drain(context)
+    assert await _messages(context) == [("paid", "sent")]
+    grants = (await client.get("/api/v1/me/subscriptions", headers=headers)).json()["grants"]
+    assert grants == {"TPL_PAID": 0}

@@ -84,6 +84,11 @@ class PlatformSimulator:
     kuaidi_last: dict[str, float] = field(default_factory=dict)
     kuaidi_polls: dict[str, int] = field(default_factory=dict)
     unsubscribed: set[tuple[str, str]] = field(default_factory=set)
+    kuaidi_strict: bool = True
+    """Lock a waybill queried again within 30 minutes, as Kuaidi100 does."""
+    text_checks_per_minute: int = 4000
+    messages_per_minute: int = 30_000_000 // (24 * 60)
+    """The daily quota of apps with payment, spread over the day (a test lowers it)."""
 
     def clear(self) -> None:
         self.tokens.clear()
@@ -96,6 +101,9 @@ class PlatformSimulator:
         self.kuaidi_last.clear()
         self.kuaidi_polls.clear()
         self.unsubscribed.clear()
+        self.kuaidi_strict = True
+        self.text_checks_per_minute = 4000
+        self.messages_per_minute = 30_000_000 // (24 * 60)
 
     def _count(self, api: str) -> None:
         self.calls[api] = self.calls.get(api, 0) + 1
@@ -224,6 +232,8 @@ class PlatformSimulator:
         return {"errcode": 0, "errmsg": "ok"}
 
     def subscribe_send(self, body: dict[str, Any]) -> dict[str, Any]:
+        if self.per_minute("subscribe_send", self.messages_per_minute):
+            return {"errcode": 45009, "errmsg": "reach max api daily quota limit"}
         openid = str(body.get("touser", ""))
         template = str(body.get("template_id", ""))
         if not openid:
@@ -247,6 +257,8 @@ class PlatformSimulator:
         return {"errcode": 0, "errmsg": "ok"}
 
     def text_check(self, body: dict[str, Any]) -> dict[str, Any]:
+        if self.per_minute("msg_sec_check", self.text_checks_per_minute):
+            return {"errcode": 45011, "errmsg": "api minute-quota reach limit"}
         if body.get("version") != 2:
             return {"errcode": 47001, "errmsg": "data format error: version"}
         if body.get("scene") not in (1, 2, 3, 4):
@@ -331,8 +343,6 @@ class PlatformSimulator:
             "nu": number,
             "data": data,
         }
-
-    kuaidi_strict: bool = True
 
 
 _ERRMSG = {

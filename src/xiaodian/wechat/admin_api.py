@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from xiaodian.auth.deps import CurrentAdmin, DetachedAdmin
+from xiaodian.auth.deps import CurrentAdmin, DetachedAdmin, OwnerAdmin
 from xiaodian.core.errors import NotFound
 from xiaodian.deps import ContextDep, IdPath, SessionDep
 from xiaodian.models import Order
@@ -47,7 +47,7 @@ async def list_templates(_admin: CurrentAdmin, session: SessionDep) -> list[Temp
 
 @router.put("/wechat/templates/{event}")
 async def save_template(
-    event: SubscribeEvent, body: TemplateIn, _admin: CurrentAdmin, session: SessionDep
+    event: SubscribeEvent, body: TemplateIn, _owner: OwnerAdmin, session: SessionDep
 ) -> TemplateOut:
     row = await subscriptions.save_template(
         session,

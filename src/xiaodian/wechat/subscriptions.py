@@ -211,13 +211,22 @@ def render(
 ) -> dict[str, str]:
     data: dict[str, str] = {}
     for field, source in (template.fields or {}).items():
-        raw = STATUS_WORDS.get(event, "") if source == "status" else values.get(str(source), "")
+        raw = (
+            values.get("status") or STATUS_WORDS.get(event, "")
+            if source == "status"
+            else values.get(str(source), "")
+        )
         data[str(field)] = fit_value(str(field), raw)
     return data
 
 
 async def _start(
-    context: AppContext, *, event: SubscribeEvent, order_id: int
+    context: AppContext,
+    *,
+    event: SubscribeEvent,
+    order_id: int,
+    ref_id: int,
+    status_text: str | None,
 ) -> tuple[SubscribeTemplate, str, dict[str, str], int, int] | None:
     """In one transaction: the template, the recipient, the values; a message row claimed
     (unique per event/order/shopper) and a grant spent. None when nothing is to be sent."""
@@ -236,7 +245,7 @@ async def _start(
         existing = await session.scalar(
             select(SubscribeMessage).where(
                 SubscribeMessage.event == event,
-                SubscribeMessage.ref_id == order_id,
+                SubscribeMessage.ref_id == ref_id,
                 SubscribeMessage.user_id == user.id,
             )
         )
@@ -254,7 +263,7 @@ async def _start(
         status = MessageStatus.SENDING if affected(spent) == 1 else MessageStatus.NO_GRANT
         message = SubscribeMessage(
             event=event,
-            ref_id=order_id,
+            ref_id=ref_id,
             user_id=user.id,
             template_id=template.template_id,
             status=status,
@@ -268,6 +277,8 @@ async def _start(
             MESSAGES.labels(event=event, outcome=status).inc()
             return None
         values = await _order_values(session, order)
+        if status_text is not None:
+            values["status"] = status_text
         return template, user.openid, render(template, values, event), message.id, user.id
 
 
@@ -315,10 +326,24 @@ async def _give_back(
         )
 
 
-async def send_for_order(context: AppContext, *, event: SubscribeEvent, order_id: int) -> str:
+async def send_for_order(
+    context: AppContext,
+    *,
+    event: SubscribeEvent,
+    order_id: int,
+    ref_id: int | None = None,
+    status_text: str | None = None,
+) -> str:
     """Send the event's message for an order if the merchant mapped a template and the
-    shopper has a grant left; returns the outcome."""
-    started = await _start(context, event=event, order_id=order_id)
+    shopper has a grant left; returns the outcome. At most one per (event, `ref_id`, shopper):
+    `ref_id` is the order unless the event can happen more than once (a refund's id)."""
+    started = await _start(
+        context,
+        event=event,
+        order_id=order_id,
+        ref_id=ref_id if ref_id is not None else order_id,
+        status_text=status_text,
+    )
     if started is None:
         return "skipped"
     template, openid, data, message_id, user_id = started
@@ -393,4 +418,21 @@ async def on_shipped(context: AppContext, event: Any) -> None:
 
 async def on_refund_settled(context: AppContext, event: Any) -> None:
     """Durable receiver of `RefundSettled`."""
-    await send_for_order(context, event=SubscribeEvent.REFUND_RESULT, order_id=int(event.order_id))
+    await send_for_order(
+        context,
+        event=SubscribeEvent.REFUND_RESULT,
+        order_id=int(event.order_id),
+        ref_id=int(event.refund_id),
+        status_text="退款成功",
+    )
+
+
+async def on_refund_rejected(context: AppContext, event: Any) -> None:
+    """Durable receiver of `RefundRejected`."""
+    await send_for_order(
+        context,
+        event=SubscribeEvent.REFUND_RESULT,
+        order_id=int(event.order_id),
+        ref_id=int(event.refund_id),
+        status_text="退款未通过",
+    )
