@@ -169,3 +169,18 @@ test('the goods poster downloads the share code with the shopper token and shows
   expect(page.instance.data.posterVisible).toBe(false)
   expect(wx.calls.toasts).toEqual(['海报生成失败，请稍后重试'])
 })
+
+test('goods lists, categories and reviews can be shared', async () => {
+  wx.setBackend({
+    'POST /auth/wx-login': LOGIN,
+    'GET /goods': { items: [], total: 0, page: 1, page_size: 20 },
+    'GET /categories': [],
+    'GET /goods/7/reviews': { items: [], total: 0, page: 1, page_size: 20 },
+  })
+  const list = await openPage('subpackages/goods/list/index', { q: '苹果' })
+  expect(list.instance.onShareAppMessage()).toEqual({ title: '搜索：苹果', path: '/subpackages/goods/list/index?q=%E8%8B%B9%E6%9E%9C' })
+  const reviews = await openPage('subpackages/goods/reviews/index', { goodsId: '7' })
+  expect(reviews.instance.onShareAppMessage().path).toBe('/subpackages/goods/detail/index?goodsId=7')
+  const category = await openPage('pages/category/index')
+  expect(category.instance.onShareAppMessage().path).toBe('/pages/category/index')
+})
