@@ -131,3 +131,18 @@ async def test_the_simulator_keeps_stable_and_plain_tokens_apart(
         }
     )
     assert too_soon["errcode"] == 45011
+
+
+async def test_json_errors_sent_as_text_plain_are_read_as_errors(
+    app: FastAPI, client: httpx.AsyncClient, context: AppContext
+) -> None:
+    platform(app).errors_as_text = True
+    platform(app).faults["getwxacodeunlimit"] = [41030]
+    with pytest.raises(wx.WeChatApiError) as raised:
+        await wx.get_unlimited_code(platform_of(context), scene="g=1", page="p/x")
+    assert raised.value.errcode == 41030
+    # a token refused as text/plain is refreshed and retried too
+    await wx.access_token(platform_of(context))
+    platform(app).expire_current(revoke=True)
+    image = await wx.get_unlimited_code(platform_of(context), scene="g=1", page="p/x")
+    assert image.startswith(b"\x89PNG")

@@ -84,6 +84,7 @@ class PlatformSimulator:
     kuaidi_last: dict[str, float] = field(default_factory=dict)
     kuaidi_polls: dict[str, int] = field(default_factory=dict)
     unsubscribed: set[tuple[str, str]] = field(default_factory=set)
+    errors_as_text: bool = False
     kuaidi_strict: bool = True
     """Lock a waybill queried again within 30 minutes, as Kuaidi100 does."""
     text_checks_per_minute: int = 4000
@@ -102,6 +103,7 @@ class PlatformSimulator:
         self.kuaidi_polls.clear()
         self.unsubscribed.clear()
         self.kuaidi_strict = True
+        self.errors_as_text = False
         self.text_checks_per_minute = 4000
         self.messages_per_minute = 30_000_000 // (24 * 60)
 
@@ -430,6 +432,8 @@ def platform_router(simulator: PlatformSimulator) -> APIRouter:
         answer = body if "errcode" in body else simulator.share_code(body)
         if isinstance(answer, bytes):
             return Response(answer, media_type="image/png")
+        if simulator.errors_as_text:  # WeChat's JSON errors sometimes come as text/plain
+            return Response(json.dumps(answer).encode(), media_type="text/plain")
         return JSONResponse(answer)
 
     @router.post("/poll/query.do")

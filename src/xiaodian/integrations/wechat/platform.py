@@ -98,6 +98,13 @@ def _json(path: str, response: httpx.Response) -> dict[str, Any]:
     return body
 
 
+def _is_json(response: httpx.Response) -> bool:
+    """WeChat's JSON sometimes comes as text/plain: look at the body too (an image never
+    starts with "{")."""
+    kind = response.headers.get("content-type", "")
+    return "json" in kind or response.content.lstrip()[:1] == b"{"
+
+
 def _raise_for_errcode(api: str, body: dict[str, Any]) -> None:
     errcode = int(body.get("errcode") or 0)
     if errcode != 0:
@@ -191,7 +198,7 @@ async def call(platform: Platform, api: str, path: str, body: dict[str, Any]) ->
     token = await access_token(platform)
     for attempt in range(2):
         response = await _post_json(platform, path, body, access_token=token)
-        if response.headers.get("content-type", "").startswith("application/json"):
+        if _is_json(response):
             answer = _json(path, response)
             errcode = int(answer.get("errcode") or 0)
             if errcode in (TOKEN_INVALID, TOKEN_EXPIRED) and attempt == 0:
@@ -284,7 +291,7 @@ async def get_unlimited_code(
             "env_version": env_version,
         },
     )
-    if response.headers.get("content-type", "").startswith("application/json"):
+    if _is_json(response):
         _raise_for_errcode("getwxacodeunlimit", _json(path, response))
         raise WeChatPlatformUnreachable("getwxacodeunlimit answered JSON without an image")
     return response.content
