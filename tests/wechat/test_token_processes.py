@@ -17,9 +17,13 @@ from tests.live.conftest import free_port, server_env, start, stop
 from xiaodian.config import Settings
 from xiaodian.context import AppContext
 
-pytestmark = pytest.mark.skipif(
-    not os.environ.get("XIAODIAN_TEST_REDIS_URL"), reason="needs Redis (XIAODIAN_TEST_REDIS_URL)"
-)
+pytestmark = [
+    pytest.mark.live,
+    pytest.mark.skipif(
+        not os.environ.get("XIAODIAN_TEST_REDIS_URL"),
+        reason="needs Redis (XIAODIAN_TEST_REDIS_URL)",
+    ),
+]
 
 
 async def test_two_server_processes_share_one_access_token(
