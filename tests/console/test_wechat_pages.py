@@ -50,6 +50,27 @@ async def test_a_failed_upload_is_listed_and_the_retry_button_uploads_it(
     assert order["order_no"] not in page.text and "没有上传失败的订单" in page.text
     detail = await console.get(f"/orders/{order['id']}")
     assert 'data-wechat-shipping="uploaded"' in detail.text
+    assert f'hx-get="/console/orders/{order["id"]}/tracking"' in detail.text
+    none = await console.get(f"/orders/{order['id']}/tracking")
+    assert "data-tracking-none" in none.text
+    original = context.settings
+    context.settings = original.model_copy(
+        update={
+            "kuaidi100_base_url": original.wechat_api_base,
+            "kuaidi100_customer": "sandbox-customer",
+            "kuaidi100_key": "sandbox-key",
+        }
+    )
+    try:
+        timeline = await console.get(f"/orders/{order['id']}/tracking")
+    finally:
+        context.settings = original
+    assert "【上海】快件已揽收" in timeline.text and "已揽收" in timeline.text
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://testserver"
+    ) as stranger:
+        refused = await stranger.get(f"/console/orders/{order['id']}/tracking")
+    assert refused.status_code in (303, 401), refused.status_code
 
 
 async def test_templates_are_saved_and_bad_fields_explained(
@@ -115,6 +136,10 @@ async def test_the_merchant_retries_a_failed_upload_in_chromium(
     await expect(row).to_contain_text("10060001")
     await row.locator("button", has_text="重新上传").click()
     await expect(page.locator("[data-empty]")).to_have_text("没有上传失败的订单")
+    await tab.open(f"/orders/{order['id']}")
+    await expect(page.locator("[data-wechat-shipping]")).to_contain_text("已上传")
+    await expect(page.locator("[data-tracking-none]")).to_be_visible()
+    await tab.open("/wechat")
     form = page.locator("form[data-template=paid]")
     await form.locator("input[name=template_id]").fill("TPL-PAID")
     await form.locator("textarea[name=fields]").fill("thing1=nonsense")

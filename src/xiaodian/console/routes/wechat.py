@@ -10,8 +10,10 @@ from xiaodian.console.forms import FieldErrors, text, validate
 from xiaodian.console.rendering import redirect, render
 from xiaodian.console.sections import Section
 from xiaodian.console.security import ConsoleAdmin, ConsoleOwner, read_form
+from xiaodian.core.errors import NotFound
 from xiaodian.deps import IdPath, SessionDep, context_of
-from xiaodian.wechat import shipping, subscriptions
+from xiaodian.models import Order
+from xiaodian.wechat import shipping, subscriptions, tracking
 from xiaodian.wechat.schemas import TemplateIn
 from xiaodian.wechat.vocabulary import ShippingStatus, SubscribeEvent
 
@@ -79,6 +81,20 @@ async def _page(
 @router.get("/wechat")
 async def wechat_page(request: Request, _admin: ConsoleAdmin, session: SessionDep) -> Response:
     return await _page(request, session)
+
+
+@router.get("/orders/{order_id}/tracking")
+async def order_tracking(order_id: IdPath, request: Request, _admin: ConsoleAdmin) -> Response:
+    """The express timeline, loaded into the order detail after it shows (the provider is
+    asked with no transaction open)."""
+    context = context_of(request)
+    async with context.db.transaction(write=False) as session:
+        order = await session.get(Order, order_id)
+    if order is None:
+        raise NotFound("订单不存在")
+    return render(
+        request, "wechat/_tracking.html", tracking=await tracking.timeline(context, order)
+    )
 
 
 @router.post("/wechat/shipping/{order_id}/retry")
