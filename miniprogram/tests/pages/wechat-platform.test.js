@@ -184,3 +184,22 @@ test('goods lists, categories and reviews can be shared', async () => {
   const category = await openPage('pages/category/index')
   expect(category.instance.onShareAppMessage().path).toBe('/pages/category/index')
 })
+
+test('a review held by content security is explained; a risky one is refused with its message', async () => {
+  const { tap, input } = require('../helpers/page')
+  const order = fixtures.order({ id: 4, status: 'completed', completed_at: '2024-05-03T01:00:00Z', can_review: true })
+  let answer = [201, { reviews: [{ id: 9 }], held: [9] }]
+  wx.setBackend({ 'POST /auth/wx-login': LOGIN, 'GET /orders/4': order, 'POST /orders/4/reviews': () => answer })
+  const page = await openPage('subpackages/order/review/index', { orderId: '4' })
+  await input(page, '.review__content', '还行')
+  await tap(page, '.review__submit')
+  await waitFor(() => wx.calls.navigateBack)
+  expect(wx.calls.toasts).toContain('评价已提交，审核通过后展示')
+
+  answer = [422, { error: 'content_risky', message: '内容含有违规信息，请修改后再提交' }]
+  const again = await openPage('subpackages/order/review/index', { orderId: '4' })
+  await input(again, '.review__content', '违禁测试词')
+  await tap(again, '.review__submit')
+  await waitFor(() => wx.calls.toasts.includes('内容含有违规信息，请修改后再提交'))
+  expect(wx.calls.navigateBack).toBe(1)
+})
