@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 from typing import Annotated, Any
 
@@ -111,10 +112,14 @@ async def review(
         order = await service.order_of_user(session, user_id=user.id, order_id=order_id)
     if order.status not in reviews.REVIEWABLE_STATUSES:
         raise NotReviewable("订单完成后才能评价")
-    verdicts = [
-        await security.check_text(context, openid=user.openid, text=item.content)
-        for item in body.reviews
-    ]
+    verdicts = list(
+        await asyncio.gather(
+            *(
+                security.check_text(context, openid=user.openid, text=item.content)
+                for item in body.reviews
+            )
+        )
+    )
     async with context.db.transaction() as session:
         order = await service.order_of_user(session, user_id=user.id, order_id=order_id)
         created = await reviews.write_reviews(
