@@ -60,6 +60,8 @@ SOURCES = {
 """Values the merchant may put into a template's fields."""
 
 ORDER_PAGE = "subpackages/order/detail/index"
+SENT_TODAY = frozenset({SubscribeEvent.PAID, SubscribeEvent.SHIPPED, SubscribeEvent.REFUND_RESULT})
+"""Events something sends a message for; the others wait for delivery, group buys, flash sales."""
 STATUS_WORDS = {
     SubscribeEvent.PAID: "已支付",
     SubscribeEvent.SHIPPED: "已发货",
