@@ -10,6 +10,7 @@ const poster = require('../../../utils/poster')
 const wechatService = require('../../../services/wechat')
 const { formatCount } = require('../../../utils/format')
 const sku = require('../utils/sku')
+const cartBadge = require('../../../utils/cart-badge')
 
 const LOW_STOCK = 10
 
@@ -45,6 +46,7 @@ Component({
     chosenText: '',
     favorite: false,
     pickerVisible: false,
+    cartBadge: '',
     pickerMode: 'select',
     posterVisible: false,
     posterPath: '',
@@ -109,6 +111,9 @@ Component({
       this.setData({ posterVisible: false })
     },
     noop() {},
+    onShow() {
+      this.setData({ cartBadge: cartBadge.badgeText(cartBadge.count()) })
+    },
     onShareAppMessage() {
       const goods = this.data.goods
       return { title: goods ? goods.title : '好物推荐', path: routes.goodsDetail(this.data.goodsId) }
@@ -171,6 +176,7 @@ Component({
       } else if (mode === 'cart') {
         try {
           await cartService.addToCart(skuId, quantity)
+          this.setData({ cartBadge: cartBadge.badgeText(cartBadge.count()) })
           feedback.success('已加入购物车')
         } catch (err) {
           // api already told the shopper why (库存不足, 商品已下架 …).
