@@ -34,7 +34,12 @@ from xiaodian.core.jobs import run_jobs_forever
 from xiaodian.core.logs import configure_logging, register_secret
 from xiaodian.core.outage import RETRY_AFTER_SECONDS, is_connection_lost
 from xiaodian.core.responses import RawJSONResponse
+from xiaodian.delivery import admin_api as delivery_admin
+from xiaodian.delivery import api as delivery_api
+from xiaodian.delivery import rider as delivery_rider
 from xiaodian.events import outbox
+from xiaodian.groupbuy import admin_api as groupbuy_admin
+from xiaodian.groupbuy import api as groupbuy_api
 from xiaodian.jobs import ALL_JOBS
 from xiaodian.media import admin_api as media_admin
 from xiaodian.media import api as media_api
@@ -148,6 +153,8 @@ def create_app(
         payments_api,
         media_api,
         wechat_api,
+        groupbuy_api,
+        delivery_api,
     ):
         shopper.include_router(module.router)
 
@@ -165,10 +172,13 @@ def create_app(
         media_admin,
         payments_admin,
         wechat_admin,
+        groupbuy_admin,
+        delivery_admin,
     ):
         merchant.include_router(module.router)
     app.include_router(shopper)
     app.include_router(merchant)
+    app.include_router(delivery_rider.router)
 
     @app.get("/healthz", tags=["health"])
     async def healthz() -> Response:

@@ -47,6 +47,12 @@ class Settings(BaseSettings):
     """Kuaidi100 locks a waybill queried more than once per 30 minutes."""
     shipping_upload_max_attempts: int = Field(default=8, ge=1, le=50)
 
+    amap_key: str = ""
+    """AMap Web Service key; empty: distances are great-circle x the road factor, no geocoding."""
+    amap_private_key: str = ""
+    amap_base_url: str = "https://restapi.amap.com"
+    delivery_road_factor: float = Field(default=1.3, ge=1.0, le=3.0)
+
     sandbox_enabled: bool = False
     sandbox_lenient_login: bool = False
     sandbox_default_openid: str = "demo-shopper-openid"
@@ -138,6 +144,8 @@ class Settings(BaseSettings):
             self.wechat_pay_v2_key,
             self.alipay_app_private_key_pem,
             self.kuaidi100_key,
+            self.amap_key,
+            self.amap_private_key,
         ]
         for url in (self.database_url, self.redis_url):
             with contextlib.suppress(Exception):  # an unparsable URL fails later, on its own

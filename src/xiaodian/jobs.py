@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from xiaodian.core.jobs import Job
+from xiaodian.delivery import jobs as delivery_jobs
+from xiaodian.groupbuy import jobs as groupbuy_jobs
 from xiaodian.orders import jobs as order_jobs
 from xiaodian.payments import jobs as payment_jobs
 from xiaodian.wechat import jobs as wechat_jobs
@@ -13,4 +15,7 @@ ALL_JOBS: list[Job] = [
     Job("reconcile_payments", payment_jobs.reconcile_payments),
     Job("process_refunds", payment_jobs.process_refunds),
     Job("retry_shipping_uploads", wechat_jobs.retry_shipping_uploads),
+    Job("expire_groups", groupbuy_jobs.expire_groups),
+    Job("end_group_buys", groupbuy_jobs.end_campaigns),
+    Job("plan_slots_at_cut_off", delivery_jobs.plan_slots_at_cut_off),
 ]

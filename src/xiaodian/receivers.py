@@ -6,11 +6,18 @@ session that emits an event before `install()` fails loudly instead of losing it
 
 from __future__ import annotations
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from xiaodian.catalog import cache as catalog_cache
-from xiaodian.catalog import viewers
+from xiaodian.catalog import promotions, viewers
 from xiaodian.context import AppContext
+from xiaodian.delivery import service as delivery
 from xiaodian.events import Mode, registry
+from xiaodian.groupbuy import home as group_buys_home
+from xiaodian.groupbuy import service as group_buys
+from xiaodian.groupbuy.events import GroupFailed, GroupFilled
 from xiaodian.inventory.events import StockChanged
+from xiaodian.orders import fulfilment
 from xiaodian.orders.events import (
     OrderClosed,
     OrderPaid,
@@ -42,12 +49,22 @@ async def _forget_goods(
     await catalog_cache.forget_goods(context, event.goods_ids)
 
 
+async def _free_delivery_slot(session: AsyncSession, event: OrderClosed) -> None:
+    await delivery.give_back_slot(session, order_id=event.order_id)
+
+
+async def _free_slot_of_refunded(session: AsyncSession, event: RefundSettled) -> None:
+    await delivery.give_back_slot_if_refunded(session, order_id=event.order_id)
+
+
 def install() -> None:
     """Register every receiver (idempotent)."""
     if registry.installed:
         return
     # money and channels
     registry.add(OrderClosed, payments.close_payments_of_closed_order, Mode.IN_TRANSACTION)
+    registry.add(OrderClosed, _free_delivery_slot, Mode.IN_TRANSACTION)
+    registry.add(RefundSettled, _free_slot_of_refunded, Mode.IN_TRANSACTION)
     registry.add(PrepayClosed, payments.close_prepay_at_channel, Mode.DURABLE)
     registry.add(RefundDue, refund_service.send_due_refund, Mode.DURABLE)
     # the WeChat platform (shipping-info upload, subscribe messages)
@@ -56,6 +73,13 @@ def install() -> None:
     registry.add(OrderShipped, wechat_messages.on_shipped, Mode.DURABLE)
     registry.add(RefundSettled, wechat_messages.on_refund_settled, Mode.DURABLE)
     registry.add(RefundRejected, wechat_messages.on_refund_rejected, Mode.DURABLE)
+    registry.add(GroupFilled, wechat_messages.on_group_filled, Mode.DURABLE)
+    registry.add(GroupFailed, wechat_messages.on_group_failed, Mode.DURABLE)
+    # group buying: seats follow their orders (in the same transaction)
+    registry.add(OrderPaid, group_buys.on_order_paid, Mode.IN_TRANSACTION)
+    registry.add(OrderClosed, group_buys.on_order_closed, Mode.IN_TRANSACTION)
+    registry.add(GroupFilled, group_buys_home.forget, Mode.AFTER_COMMIT)
+    registry.add(GroupFailed, group_buys_home.forget, Mode.AFTER_COMMIT)
     # caches
     registry.add(StockChanged, _forget_restocked_goods, Mode.AFTER_COMMIT)
     registry.add(OrderPaid, _forget_goods, Mode.AFTER_COMMIT)
@@ -64,4 +88,6 @@ def install() -> None:
     registry.add(ShopSettingsChanged, _forget_everything, Mode.AFTER_COMMIT)
     # providers a lower domain asks without knowing who answers
     viewers.register(viewers.Viewer(users.is_favorite, users.record_footprint))
+    promotions.register("group_buys", group_buys_home.home_slot)
+    fulfilment.register(fulfilment.Provider(delivery.plan_fulfilment, delivery.hold_fulfilment))
     registry.installed = True

@@ -259,3 +259,25 @@ async def test_the_message_quota_is_waited_out_without_losing_the_grant(
     assert await _messages(context) == [("paid", "sent")]
     grants = (await client.get("/api/v1/me/subscriptions", headers=headers)).json()["grants"]
     assert grants == {"TPL_PAID": 0}
+
+
+async def test_group_members_hear_when_their_group_fills_or_fails(
+    app: FastAPI, client: httpx.AsyncClient, context: AppContext
+) -> None:
+    from xiaodian.groupbuy.events import GroupFailed, GroupFilled
+    from xiaodian.wechat import subscriptions
+
+    merchant = await admin(client, context)
+    await _template(client, merchant, "group_filled", "TPL_FILLED")
+    await _template(client, merchant, "group_failed", "TPL_FAILED")
+    _, headers, order = await ordered(client, context, openid="sub-9")
+    await _grant(client, headers, TPL_FILLED="accept", TPL_FAILED="accept")
+    filled = GroupFilled(group_id=1, campaign_id=1, goods_id=1, order_ids=(order["id"],))
+    await subscriptions.on_group_filled(context, filled)
+    await subscriptions.on_group_filled(context, filled)  # delivered twice: sent once
+    failed = GroupFailed(group_id=1, campaign_id=1, goods_id=1, refunded_order_ids=(order["id"],))
+    await subscriptions.on_group_failed(context, failed)
+    sent = platform(app).received["subscribe_send"]
+    assert [m["template_id"] for m in sent] == ["TPL_FILLED", "TPL_FAILED"]
+    assert sent[1]["data"]["phrase4"]["value"] == "拼团失败，"
+    assert sorted(await _messages(context)) == [("group_failed", "sent"), ("group_filled", "sent")]

@@ -69,6 +69,14 @@ const MESSAGES = {
   share_code_unavailable: '小程序码暂时无法生成，请稍后再试',
   share_target_not_found: '要分享的内容不存在',
   wechat_shipping_not_found: '这笔订单没有发货信息上传记录',
+  // Group buying (拼团).
+  group_buy_not_found: '拼团活动不存在',
+  group_not_found: '拼团不存在或已结束',
+  group_full: '这个团已经满员了，去开一个新团吧',
+  group_expired: '这个团已经结束了',
+  group_already_joined: '你已经在这个团里了',
+  group_limit_reached: '你参与这个拼团活动的次数已达上限',
+  campaign_not_running: '拼团活动未开始或已结束',
   // Pictures (reviews, avatar).
   image_too_large: '图片不能超过 10 MB',
   invalid_image: '请上传 JPG、PNG、WebP 或 GIF 图片',
@@ -84,12 +92,27 @@ const MESSAGES = {
   market_price_too_low: '划线价须为 0（不显示）或不低于最高售价',
   invalid_credential: '支付参数格式不正确',
   invalid_credentials: '用户名或密码错误',
+  invalid_group_buy: '拼团活动设置有误',
   last_owner: '至少要保留一个可用的店主账号',
   login_required: '请先登录商家后台',
   owner_only: '只有店主可以进行此操作',
   password_changed: '密码已被修改，请重新登录',
   stock_negative: '库存不能小于 0',
   username_taken: '用户名已被使用',
+  // Community delivery.
+  address_out_of_zone: '您的地址不在配送范围内，可选择到店自提或快递',
+  address_not_located: '无法确定该地址的位置，请在地图上选择收货地址',
+  slot_full: '该配送时段已约满，请选择其他时段',
+  slot_unavailable: '该配送时段已截单，请选择其他时段',
+  slot_required: '请选择配送时段',
+  delivery_method_unavailable: '店铺暂不支持该配送方式',
+  store_not_located: '店铺暂不能配送',
+  geocoding_failed: '地图服务暂时不可用，请在地图上选择位置',
+  delivery_batch_not_found: '配送批次不存在',
+  nothing_to_deliver: '该时段没有待配送的订单',
+  riders_over_capacity: '骑手运力不足，请增加骑手人数',
+  rider_link_invalid: '配送链接无效或已过期',
+  stop_not_in_route: '该订单不在这条配送路线上',
 }
 
 const FALLBACK = '操作失败，请稍后重试'

@@ -4,6 +4,14 @@ from xiaodian.models.admins import AdminUser
 from xiaodian.models.base import Base
 from xiaodian.models.cart import CartItem
 from xiaodian.models.catalog import Banner, Category, Goods, GoodsImage, GoodsSpec, Sku
+from xiaodian.models.delivery import (
+    DeliveryBatch,
+    DeliveryOrder,
+    DeliveryRoute,
+    DeliverySettings,
+    DeliverySlotLoad,
+)
+from xiaodian.models.groupbuy import BuyGroup, GroupBuy, GroupBuyPrice, GroupSeat
 from xiaodian.models.inventory import StockQuota
 from xiaodian.models.orders import IdempotencyKey, Order, OrderEvent, OrderLine
 from xiaodian.models.outbox import OutboxEntry
@@ -30,13 +38,22 @@ __all__ = [
     "AuthToken",
     "Banner",
     "Base",
+    "BuyGroup",
     "CartItem",
     "Category",
+    "DeliveryBatch",
+    "DeliveryOrder",
+    "DeliveryRoute",
+    "DeliverySettings",
+    "DeliverySlotLoad",
     "Favorite",
     "Footprint",
     "Goods",
     "GoodsImage",
     "GoodsSpec",
+    "GroupBuy",
+    "GroupBuyPrice",
+    "GroupSeat",
     "IdempotencyKey",
     "Order",
     "OrderEvent",

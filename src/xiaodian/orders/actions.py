@@ -25,6 +25,8 @@ from xiaodian.inventory.service import Units
 from xiaodian.models import Order, OrderEvent, OrderLine
 from xiaodian.orders.errors import OrderNotPending, OrderStateConflict
 from xiaodian.orders.events import (
+    DeliveryFailed,
+    DeliveryStarted,
     OrderClosed,
     OrderCompleted,
     OrderPaid,
@@ -218,6 +220,49 @@ async def ship(
     )
 
 
+async def start_delivery(session: AsyncSession, *, order: Order, by: Actor, note: str) -> bool:
+    """`paid → delivering`: the order is in a rider's route; False if it was no longer paid
+    (refunded or shipped meanwhile), so the planner leaves it out."""
+    if not await transition(
+        session,
+        order=order,
+        from_statuses=[Status.PAID],
+        to=Status.DELIVERING,
+        actor=by,
+        note=note,
+        values={"shipped_at": clock.now()},
+    ):
+        return False
+    await emit(session, DeliveryStarted(order_id=order.id, user_id=order.user_id, actor=by.ref))
+    return True
+
+
+async def delivered(session: AsyncSession, *, order: Order, by: Actor) -> None:
+    """The rider handed it over: `delivering → completed`."""
+    if order.status != Status.DELIVERING or not await _complete(
+        session, order=order, by=by, note="已送达"
+    ):
+        raise OrderStateConflict("只有配送中的订单可以标记送达")
+
+
+async def delivery_failed(session: AsyncSession, *, order: Order, by: Actor, reason: str) -> None:
+    """The rider could not hand it over: `delivering → paid`, for another round or a refund."""
+    if not await transition(
+        session,
+        order=order,
+        from_statuses=[Status.DELIVERING],
+        to=Status.PAID,
+        actor=by,
+        note=f"配送失败：{reason}",
+        values={"shipped_at": None},
+    ):
+        raise OrderStateConflict("只有配送中的订单可以标记配送失败")
+    await emit(
+        session,
+        DeliveryFailed(order_id=order.id, user_id=order.user_id, reason=reason, actor=by.ref),
+    )
+
+
 async def confirm(session: AsyncSession, *, order: Order, by: Actor) -> None:
     """The buyer has the goods: `shipped | delivering → completed`."""
     if not await _complete(session, order=order, by=by, note="确认收货"):
@@ -340,7 +385,7 @@ async def settle_refund(
         line.refunded_quantity += item.quantity
         line.refunded_fen += item.amount_fen
         if restock:
-            stock.append(Units(sku_id=line.sku_id, quantity=item.quantity))
+            stock.append(Units(sku_id=line.sku_id, quantity=item.quantity, quota_id=line.quota_id))
         goods_sales[line.goods_id] = goods_sales.get(line.goods_id, 0) - item.quantity
         sku_sales[line.sku_id] = sku_sales.get(line.sku_id, 0) - item.quantity
     await session.flush()
@@ -371,4 +416,35 @@ async def settle_refund(
             kind=kind,
             goods_ids=_goods_ids(order),
         ),
+    )
+
+
+# ---- group buying ----
+
+
+async def start_grouping(session: AsyncSession, *, order: Order, by: Actor, note: str) -> bool:
+    """A paid group order waits for its group: `paid → grouping` (it cannot ship from here)."""
+    return await transition(
+        session, order=order, from_statuses=[Status.PAID], to=Status.GROUPING, actor=by, note=note
+    )
+
+
+async def group_filled(session: AsyncSession, *, order: Order, by: Actor, note: str) -> bool:
+    """The order's group filled: `grouping → paid` (待发货), ready to ship."""
+    return await transition(
+        session, order=order, from_statuses=[Status.GROUPING], to=Status.PAID, actor=by, note=note
+    )
+
+
+async def group_failed(session: AsyncSession, *, order: Order, by: Actor, note: str) -> bool:
+    """The order's group failed: `grouping → refunding`; the caller creates the refund (all of
+    it, settled like an after-sale refund once the channel pays back)."""
+    return await transition(
+        session,
+        order=order,
+        from_statuses=[Status.GROUPING],
+        to=Status.REFUNDING,
+        actor=by,
+        note=note,
+        values={"status_before_refund": Status.GROUPING},
     )

@@ -60,7 +60,15 @@ SOURCES = {
 """Values the merchant may put into a template's fields."""
 
 ORDER_PAGE = "subpackages/order/detail/index"
-SENT_TODAY = frozenset({SubscribeEvent.PAID, SubscribeEvent.SHIPPED, SubscribeEvent.REFUND_RESULT})
+SENT_TODAY = frozenset(
+    {
+        SubscribeEvent.PAID,
+        SubscribeEvent.SHIPPED,
+        SubscribeEvent.REFUND_RESULT,
+        SubscribeEvent.GROUP_FILLED,
+        SubscribeEvent.GROUP_FAILED,
+    }
+)
 """Events something sends a message for; the others wait for delivery, group buys, flash sales."""
 STATUS_WORDS = {
     SubscribeEvent.PAID: "已支付",
@@ -438,3 +446,20 @@ async def on_refund_rejected(context: AppContext, event: Any) -> None:
         ref_id=int(event.refund_id),
         status_text="退款未通过",
     )
+
+
+async def on_group_filled(context: AppContext, event: Any) -> None:
+    """Durable receiver of `GroupFilled`: every member hears the group is complete."""
+    for order_id in event.order_ids:
+        await send_for_order(context, event=SubscribeEvent.GROUP_FILLED, order_id=int(order_id))
+
+
+async def on_group_failed(context: AppContext, event: Any) -> None:
+    """Durable receiver of `GroupFailed`: every refunded member hears why."""
+    for order_id in event.refunded_order_ids:
+        await send_for_order(
+            context,
+            event=SubscribeEvent.GROUP_FAILED,
+            order_id=int(order_id),
+            status_text="拼团失败，已退款",
+        )
