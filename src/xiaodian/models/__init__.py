@@ -1,6 +1,7 @@
 """Every ORM table, one module per domain. Importing this package registers them all."""
 
 from xiaodian.models.admins import AdminUser
+from xiaodian.models.apikeys import ApiKey, MerchantRequest, WebhookDelivery, WebhookEndpoint
 from xiaodian.models.base import Base
 from xiaodian.models.cart import CartItem
 from xiaodian.models.catalog import Banner, Category, Goods, GoodsImage, GoodsSpec, Sku
@@ -35,6 +36,7 @@ from xiaodian.models.wechat import (
 __all__ = [
     "Address",
     "AdminUser",
+    "ApiKey",
     "AuthToken",
     "Banner",
     "Base",
@@ -55,6 +57,7 @@ __all__ = [
     "GroupBuyPrice",
     "GroupSeat",
     "IdempotencyKey",
+    "MerchantRequest",
     "Order",
     "OrderEvent",
     "OrderLine",
@@ -72,5 +75,7 @@ __all__ = [
     "SubscribeMessage",
     "SubscribeTemplate",
     "User",
+    "WebhookDelivery",
+    "WebhookEndpoint",
     "WechatShipping",
 ]

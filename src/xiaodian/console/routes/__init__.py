@@ -15,6 +15,7 @@ from xiaodian.console.routes import (
     delivery,
     goods,
     groupbuy,
+    integrations,
     media,
     orders,
     reviews,
@@ -36,6 +37,7 @@ SECTIONS: tuple[Section, ...] = (
     reviews.section,
     groupbuy.section,
     staff.section,
+    integrations.section,
     settings.section,
     wechat.section,
 )
