@@ -35,6 +35,8 @@ from xiaodian.core.jobs import run_jobs_forever
 from xiaodian.core.logs import configure_logging, register_secret
 from xiaodian.core.outage import RETRY_AFTER_SECONDS, is_connection_lost
 from xiaodian.core.responses import RawJSONResponse
+from xiaodian.coupons import admin_api as coupons_admin
+from xiaodian.coupons import api as coupons_api
 from xiaodian.delivery import admin_api as delivery_admin
 from xiaodian.delivery import api as delivery_api
 from xiaodian.delivery import rider as delivery_rider
@@ -160,6 +162,7 @@ def create_app(
         payments_api,
         media_api,
         wechat_api,
+        coupons_api,
         live_api,
         groupbuy_api,
         delivery_api,
@@ -180,6 +183,7 @@ def create_app(
         media_admin,
         payments_admin,
         wechat_admin,
+        coupons_admin,
         sync_admin,
         live_merchant,
         groupbuy_admin,

@@ -12,6 +12,7 @@ from xiaodian.catalog import cache as catalog_cache
 from xiaodian.catalog import promotions, viewers
 from xiaodian.catalog.events import GoodsEdited
 from xiaodian.context import AppContext
+from xiaodian.coupons import checkout as coupons
 from xiaodian.delivery import service as delivery
 from xiaodian.events import Mode, registry
 from xiaodian.groupbuy import home as group_buys_home
@@ -56,6 +57,14 @@ async def _forget_goods(
     await catalog_cache.forget_goods(context, event.goods_ids)
 
 
+async def _release_coupon(session: AsyncSession, event: OrderClosed) -> None:
+    await coupons.release_for_closed_order(session, order_id=event.order_id)
+
+
+async def _use_coupon(session: AsyncSession, event: OrderPaid) -> None:
+    await coupons.use_for_paid_order(session, order_id=event.order_id)
+
+
 async def _free_delivery_slot(session: AsyncSession, event: OrderClosed) -> None:
     await delivery.give_back_slot(session, order_id=event.order_id)
 
@@ -82,6 +91,9 @@ def install() -> None:
     registry.add(RefundRejected, wechat_messages.on_refund_rejected, Mode.DURABLE)
     registry.add(GroupFilled, wechat_messages.on_group_filled, Mode.DURABLE)
     registry.add(GroupFailed, wechat_messages.on_group_failed, Mode.DURABLE)
+    # coupons: held by one order, used when it is paid, released when it closes unpaid
+    registry.add(OrderClosed, _release_coupon, Mode.IN_TRANSACTION)
+    registry.add(OrderPaid, _use_coupon, Mode.IN_TRANSACTION)
     # group buying: seats follow their orders (in the same transaction)
     registry.add(OrderPaid, group_buys.on_order_paid, Mode.IN_TRANSACTION)
     registry.add(OrderClosed, group_buys.on_order_closed, Mode.IN_TRANSACTION)

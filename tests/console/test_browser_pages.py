@@ -94,6 +94,9 @@ PAGES = [
     ("wechat", "/wechat"),
     ("account-password", "/account/password"),
     ("packing-slip", "/orders/{order_id}/slip"),
+    ("coupons", "/coupons"),
+    ("coupon-new", "/coupons/new"),
+    ("promotions", "/promotions"),
 ]
 
 

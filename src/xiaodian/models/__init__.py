@@ -5,6 +5,14 @@ from xiaodian.models.apikeys import ApiKey, MerchantRequest, WebhookDelivery, We
 from xiaodian.models.base import Base
 from xiaodian.models.cart import CartItem
 from xiaodian.models.catalog import Banner, Category, Goods, GoodsImage, GoodsSpec, Sku
+from xiaodian.models.coupons import (
+    Coupon,
+    CouponCode,
+    CouponHolder,
+    OrderDiscount,
+    Promotion,
+    UserCoupon,
+)
 from xiaodian.models.delivery import (
     DeliveryBatch,
     DeliveryOrder,
@@ -43,6 +51,9 @@ __all__ = [
     "BuyGroup",
     "CartItem",
     "Category",
+    "Coupon",
+    "CouponCode",
+    "CouponHolder",
     "DeliveryBatch",
     "DeliveryOrder",
     "DeliveryRoute",
@@ -59,6 +70,7 @@ __all__ = [
     "IdempotencyKey",
     "MerchantRequest",
     "Order",
+    "OrderDiscount",
     "OrderEvent",
     "OrderLine",
     "OutboxEntry",
@@ -66,6 +78,7 @@ __all__ = [
     "PaymentAnomaly",
     "PaymentCredential",
     "PaymentNotification",
+    "Promotion",
     "Refund",
     "Review",
     "ShopSettings",
@@ -75,6 +88,7 @@ __all__ = [
     "SubscribeMessage",
     "SubscribeTemplate",
     "User",
+    "UserCoupon",
     "WebhookDelivery",
     "WebhookEndpoint",
     "WechatShipping",

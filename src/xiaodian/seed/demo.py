@@ -38,6 +38,7 @@ from xiaodian.models import (
 from xiaodian.orders.numbers import new_order_no
 from xiaodian.orders.state import Status
 from xiaodian.seed import images
+from xiaodian.seed.coupons import seed_coupons
 from xiaodian.seed.data import BANNERS, CATALOG, REVIEW_TEXTS, SHOPPERS, DemoCategory, DemoGoods
 from xiaodian.seed.delivery import seed_delivery
 from xiaodian.shop.service import current_settings
@@ -108,6 +109,7 @@ async def seed_demo(session: AsyncSession, *, settings: Settings, history: bool 
     await _seed_group_buys(session, all_goods)
     await seed_delivery(session, rng)
     await session.flush()
+    await seed_coupons(session, demo_shopper_id=shopper.id)
     return True
 
 

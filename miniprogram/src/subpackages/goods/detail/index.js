@@ -10,6 +10,7 @@ const routes = require('../../../utils/routes')
 const scene = require('../../../utils/scene')
 const poster = require('../../../utils/poster')
 const wechatService = require('../../../services/wechat')
+const couponStrip = require('../../../utils/coupon-strip')
 const groupbuy = require('../../../services/groupbuy')
 const { takeSeat } = require('../../../utils/group-seat')
 const { formatCount, formatCountdown, formatPrice } = require('../../../utils/format')
@@ -54,6 +55,7 @@ Component({
     pickerMode: 'select',
     posterVisible: false,
     posterPath: '',
+    couponCards: [],
     campaign: null,
     openGroups: [],
     aloneText: '',
@@ -68,10 +70,14 @@ Component({
     onUnload() {
       this.stopGroupTimer()
     },
-    onLoad() {
+    async onLoad() {
       const goodsId = scene.idFor('goods', this.data.goodsId, this.data.scene)
       if (goodsId !== this.data.goodsId) this.setData({ goodsId })
-      return this.load()
+      await this.load()
+      await couponStrip.load(this, this.data.goodsId)
+    },
+    onCouponClaim(event) {
+      return couponStrip.claim(this, event.detail.id)
     },
     /** 分享海报: the goods picture, title, price and the share code, drawn on a canvas. */
     async onPoster() {
