@@ -56,4 +56,28 @@ function draw(ctx, steps, images) {
   })
 }
 
-module.exports = { WIDTH, HEIGHT, layout, draw, wrap }
+/** Draw `steps` on the page's 2d canvas `selector` and resolve with a temp file of it. */
+function paint(component, selector, steps) {
+  return new Promise((resolve, reject) => {
+    component.createSelectorQuery().select(selector).fields({ node: true }).exec(([found]) => {
+      if (!found || !found.node) return reject(new Error('no canvas'))
+      const canvas = found.node
+      canvas.width = WIDTH
+      canvas.height = HEIGHT
+      const images = {}
+      const paths = steps.filter((step) => step.op === 'image').map((step) => step.path)
+      const loads = paths.map((path) => new Promise((done) => {
+        const image = canvas.createImage()
+        image.onload = () => done((images[path] = image))
+        image.onerror = () => done(null)
+        image.src = path
+      }))
+      Promise.all(loads).then(() => {
+        draw(canvas.getContext('2d'), steps, images)
+        wx.canvasToTempFilePath({ canvas, success: (res) => resolve(res.tempFilePath), fail: reject })
+      })
+    })
+  })
+}
+
+module.exports = { WIDTH, HEIGHT, layout, draw, wrap, paint }

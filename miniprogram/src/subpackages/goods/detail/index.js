@@ -94,33 +94,7 @@ Component({
       }
     },
     paint(steps) {
-      return new Promise((resolve, reject) => {
-        this.createSelectorQuery()
-          .select('#poster-canvas')
-          .fields({ node: true })
-          .exec(([found]) => {
-            if (!found || !found.node) return reject(new Error('no canvas'))
-            const canvas = found.node
-            canvas.width = poster.WIDTH
-            canvas.height = poster.HEIGHT
-            const paths = steps.filter((step) => step.op === 'image').map((step) => step.path)
-            const images = {}
-            Promise.all(
-              paths.map(
-                (path) =>
-                  new Promise((done) => {
-                    const image = canvas.createImage()
-                    image.onload = () => done((images[path] = image))
-                    image.onerror = () => done(null)
-                    image.src = path
-                  })
-              )
-            ).then(() => {
-              poster.draw(canvas.getContext('2d'), steps, images)
-              wx.canvasToTempFilePath({ canvas, success: (res) => resolve(res.tempFilePath), fail: reject })
-            })
-          })
-      })
+      return poster.paint(this, '#poster-canvas', steps)
     },
     onPosterSave() {
       wx.saveImageToPhotosAlbum({
