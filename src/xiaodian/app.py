@@ -61,6 +61,8 @@ from xiaodian.sandbox.app import create_sandbox_app
 from xiaodian.shop import admin_api as shop_admin
 from xiaodian.sync import admin_api as sync_admin
 from xiaodian.users import api as users_api
+from xiaodian.wechat import admin_api as wechat_admin
+from xiaodian.wechat import api as wechat_api
 
 _PING = b'{"ok":true}'
 
@@ -161,6 +163,7 @@ def create_app(
         orders_api,
         payments_api,
         media_api,
+        wechat_api,
         coupons_api,
         flash_api,
         live_api,
@@ -182,6 +185,7 @@ def create_app(
         shop_admin,
         media_admin,
         payments_admin,
+        wechat_admin,
         coupons_admin,
         flash_admin,
         sync_admin,

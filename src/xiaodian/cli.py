@@ -44,6 +44,10 @@ def _demo_settings(data_dir: Path, host: str, port: int, public_url: str | None)
         wechat_appid=os.environ.get("XIAODIAN_WECHAT_APPID", DEMO_APPID),
         wechat_secret=os.environ.get("XIAODIAN_WECHAT_SECRET", "demo-app-secret"),
         wechat_api_base=f"http://{local}:{port}/sandbox",
+        # express tracking through the simulator's Kuaidi100 (the demo's own key)
+        kuaidi100_base_url=f"http://{local}:{port}/sandbox",
+        kuaidi100_customer="sandbox-customer",
+        kuaidi100_key="sandbox-key",
         amap_key=os.environ.get("XIAODIAN_AMAP_KEY", SANDBOX_AMAP_KEY),
         amap_base_url=os.environ.get(
             "XIAODIAN_AMAP_BASE_URL", f"http://{local}:{port}/sandbox/amap"

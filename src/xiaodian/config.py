@@ -37,6 +37,15 @@ class Settings(BaseSettings):
     wechat_secret: str = ""
     wechat_api_base: str = "https://api.weixin.qq.com"
     http_timeout_seconds: float = 5.0
+    wechat_miniprogram_state: Literal["developer", "trial", "formal"] = "formal"
+    """Which version of the mini program subscribe messages open."""
+    kuaidi100_base_url: str = "https://poll.kuaidi100.com"
+    kuaidi100_customer: str = ""
+    kuaidi100_key: str = ""
+    """Express tracking through Kuaidi100; without a key the order shows carrier and number."""
+    tracking_cache_minutes: int = Field(default=30, ge=30, le=24 * 60)
+    """Kuaidi100 locks a waybill queried more than once per 30 minutes."""
+    shipping_upload_max_attempts: int = Field(default=8, ge=1, le=50)
 
     amap_key: str = ""
     """AMap Web Service key; empty: distances are great-circle x the road factor, no geocoding."""
@@ -152,6 +161,7 @@ class Settings(BaseSettings):
             self.wechat_pay_apiv3_key,
             self.wechat_pay_v2_key,
             self.alipay_app_private_key_pem,
+            self.kuaidi100_key,
             self.amap_key,
             self.amap_private_key,
         ]

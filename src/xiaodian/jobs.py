@@ -8,6 +8,7 @@ from xiaodian.flash import jobs as flash_jobs
 from xiaodian.groupbuy import jobs as groupbuy_jobs
 from xiaodian.orders import jobs as order_jobs
 from xiaodian.payments import jobs as payment_jobs
+from xiaodian.wechat import jobs as wechat_jobs
 
 ALL_JOBS: list[Job] = [
     Job("close_unpaid_orders", order_jobs.close_unpaid_orders),
@@ -16,6 +17,7 @@ ALL_JOBS: list[Job] = [
     Job("process_refunds", payment_jobs.process_refunds),
     Job("end_flash_sessions", flash_jobs.end_due_sessions),
     Job("resync_flash_gates", flash_jobs.resync_gates),
+    Job("retry_shipping_uploads", wechat_jobs.retry_shipping_uploads),
     Job("expire_groups", groupbuy_jobs.expire_groups),
     Job("end_group_buys", groupbuy_jobs.end_campaigns),
     Job("plan_slots_at_cut_off", delivery_jobs.plan_slots_at_cut_off),

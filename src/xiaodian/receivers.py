@@ -28,6 +28,7 @@ from xiaodian.orders.events import (
     OrderPaid,
     OrderPlaced,
     OrderShipped,
+    RefundRejected,
     RefundRequested,
     RefundSettled,
 )
@@ -39,6 +40,8 @@ from xiaodian.shop.events import ShopSettingsChanged
 from xiaodian.sync import webhooks
 from xiaodian.sync.events import WebhookDue
 from xiaodian.users import service as users
+from xiaodian.wechat import shipping as wechat_shipping
+from xiaodian.wechat import subscriptions as wechat_messages
 
 
 async def _forget_restocked_goods(context: AppContext, event: StockChanged) -> None:
@@ -82,6 +85,14 @@ def install() -> None:
     registry.add(RefundSettled, _free_slot_of_refunded, Mode.IN_TRANSACTION)
     registry.add(PrepayClosed, payments.close_prepay_at_channel, Mode.DURABLE)
     registry.add(RefundDue, refund_service.send_due_refund, Mode.DURABLE)
+    # the WeChat platform (shipping-info upload, subscribe messages)
+    registry.add(OrderShipped, wechat_shipping.upload_after_ship, Mode.DURABLE)
+    registry.add(OrderPaid, wechat_messages.on_paid, Mode.DURABLE)
+    registry.add(OrderShipped, wechat_messages.on_shipped, Mode.DURABLE)
+    registry.add(RefundSettled, wechat_messages.on_refund_settled, Mode.DURABLE)
+    registry.add(RefundRejected, wechat_messages.on_refund_rejected, Mode.DURABLE)
+    registry.add(GroupFilled, wechat_messages.on_group_filled, Mode.DURABLE)
+    registry.add(GroupFailed, wechat_messages.on_group_failed, Mode.DURABLE)
     # coupons: held by one order, used when it is paid, released when it closes unpaid
     registry.add(OrderClosed, _release_coupon, Mode.IN_TRANSACTION)
     registry.add(OrderPaid, _use_coupon, Mode.IN_TRANSACTION)

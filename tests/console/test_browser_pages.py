@@ -91,6 +91,7 @@ PAGES = [
     ("reviews", "/reviews"),
     ("staff", "/staff"),
     ("settings", "/settings"),
+    ("wechat", "/wechat"),
     ("account-password", "/account/password"),
     ("packing-slip", "/orders/{order_id}/slip"),
     ("coupons", "/coupons"),

@@ -82,6 +82,12 @@ const MESSAGES = {
   not_reviewable: '订单完成后才能评价',
   already_reviewed: '已经评价过了',
   review_not_found: '评价不存在或已删除',
+  // WeChat platform: content security, share codes, shipping uploads.
+  content_risky: '内容含有违规信息，请修改后再提交',
+  nickname_unchecked: '昵称暂时无法通过审核，请稍后再试或换一个',
+  share_code_unavailable: '小程序码暂时无法生成，请稍后再试',
+  share_target_not_found: '要分享的内容不存在',
+  wechat_shipping_not_found: '这笔订单没有发货信息上传记录',
   // Group buying (拼团).
   group_buy_not_found: '拼团活动不存在',
   group_not_found: '拼团不存在或已结束',

@@ -43,6 +43,12 @@ from xiaodian.models.payments import (
 from xiaodian.models.reviews import Review
 from xiaodian.models.shop import ShopSettings
 from xiaodian.models.users import Address, AuthToken, Favorite, Footprint, User
+from xiaodian.models.wechat import (
+    SubscribeGrant,
+    SubscribeMessage,
+    SubscribeTemplate,
+    WechatShipping,
+)
 
 __all__ = [
     "Address",
@@ -91,8 +97,12 @@ __all__ = [
     "ShopSettings",
     "Sku",
     "StockQuota",
+    "SubscribeGrant",
+    "SubscribeMessage",
+    "SubscribeTemplate",
     "User",
     "UserCoupon",
     "WebhookDelivery",
     "WebhookEndpoint",
+    "WechatShipping",
 ]

@@ -40,6 +40,8 @@ class Review(Base):
     content: Mapped[str] = mapped_column(String(500), default="")
     images: Mapped[list[str]] = mapped_column(JSONType, default=list)
     is_hidden: Mapped[bool] = mapped_column(Boolean, default=False)
+    moderation: Mapped[str] = mapped_column(String(16), default="pass", server_default="pass")
+    """Content security: pass, or held for the merchant (review | unchecked) until approved."""
     reply: Mapped[str] = mapped_column(String(500), default="")
     replied_at: Mapped[datetime | None]
     created_at: Mapped[CreatedAt]

@@ -11,7 +11,7 @@ from xiaodian.catalog.queries import like_pattern
 from xiaodian.config import Settings
 from xiaodian.core.actors import Actor
 from xiaodian.core.pagination import Page, offset_of
-from xiaodian.models import Order, User
+from xiaodian.models import Order, User, WechatShipping
 from xiaodian.orders import actions, service
 from xiaodian.orders.errors import OrderNotPending
 from xiaodian.orders.schemas import AdminOrderOut, AdminOrderQuery, ShipIn
@@ -33,9 +33,25 @@ async def _admin_out(session: AsyncSession, orders: list[Order]) -> list[AdminOr
         if orders
         else {}
     )
+    uploads = (
+        {
+            order_id: (status, error)
+            for order_id, status, error in await session.execute(
+                select(
+                    WechatShipping.order_id, WechatShipping.status, WechatShipping.last_error
+                ).where(WechatShipping.order_id.in_([order.id for order in orders]))
+            )
+        }
+        if orders
+        else {}
+    )
     return [
         AdminOrderOut(
-            **out.model_dump(), user_id=order.user_id, user_nickname=users.get(order.user_id, "")
+            **out.model_dump(),
+            user_id=order.user_id,
+            user_nickname=users.get(order.user_id, ""),
+            wechat_shipping_status=uploads.get(order.id, (None, None))[0],
+            wechat_shipping_error=uploads.get(order.id, (None, None))[1],
         )
         for order, out in zip(orders, await orders_out(session, orders), strict=True)
     ]

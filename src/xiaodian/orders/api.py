@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 from typing import Annotated, Any
 
@@ -15,7 +16,10 @@ from xiaodian.orders import checkout, service
 from xiaodian.orders.errors import InvalidIdempotencyKey
 from xiaodian.orders.schemas import CheckoutIn, OrderCreate, OrderOut, OrderTab, PreviewOut
 from xiaodian.reviews import service as reviews
+from xiaodian.reviews.errors import NotReviewable
 from xiaodian.reviews.schemas import ReviewsCreate, ReviewsCreated
+from xiaodian.wechat import security
+from xiaodian.wechat.vocabulary import HELD
 
 router = APIRouter(tags=["orders"])
 _KEY = re.compile(r"^[\x21-\x7e]{1,64}$")
@@ -99,19 +103,33 @@ async def confirm(order_id: IdPath, user: CurrentUser, session: SessionDep) -> O
 
 @router.post("/orders/{order_id}/reviews", status_code=201)
 async def review(
-    order_id: IdPath,
-    body: ReviewsCreate,
-    user: CurrentUser,
-    session: SessionDep,
-    context: ContextDep,
+    order_id: IdPath, body: ReviewsCreate, user: DetachedUser, context: ContextDep
 ) -> ReviewsCreated:
-    order = await service.order_of_user(session, user_id=user.id, order_id=order_id)
-    created = await reviews.write_reviews(
-        session,
-        user=user,
-        order=order,
-        lines=order.lines,
-        reviews=body.reviews,
-        near_cache=context.near_cache,
+    """Texts pass content security first (no transaction open over the call): `risky` is
+    refused (422 `content_risky`), `review` or an unreachable WeChat hold the review for the
+    merchant."""
+    async with context.db.transaction(write=False) as session:
+        order = await service.order_of_user(session, user_id=user.id, order_id=order_id)
+    if order.status not in reviews.REVIEWABLE_STATUSES:
+        raise NotReviewable("订单完成后才能评价")
+    verdicts = list(
+        await asyncio.gather(
+            *(
+                security.check_text(context, openid=user.openid, text=item.content)
+                for item in body.reviews
+            )
+        )
     )
-    return ReviewsCreated(reviews=created)
+    async with context.db.transaction() as session:
+        order = await service.order_of_user(session, user_id=user.id, order_id=order_id)
+        created = await reviews.write_reviews(
+            session,
+            user=user,
+            order=order,
+            lines=order.lines,
+            reviews=body.reviews,
+            near_cache=context.near_cache,
+            moderation=verdicts,
+        )
+    held = [out.id for out, verdict in zip(created, verdicts, strict=True) if verdict in HELD]
+    return ReviewsCreated(reviews=created, held=held)

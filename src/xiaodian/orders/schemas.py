@@ -171,6 +171,9 @@ class OrderOut(BaseModel):
 class AdminOrderOut(OrderOut):
     user_id: int
     user_nickname: str
+    wechat_shipping_status: str | None = None
+    """Shipping-info upload to WeChat: pending | uploaded | failed (None: nothing to upload)."""
+    wechat_shipping_error: str | None = None
 
 
 class AdminOrderQuery(BaseModel):

@@ -45,6 +45,9 @@ class ReviewsCreate(BaseModel):
 
 class ReviewsCreated(BaseModel):
     reviews: list[ReviewOut]
+    held: Annotated[
+        list[int], Field(description="reviews hidden until the merchant approves them")
+    ] = []
 
 
 class ReviewAdminOut(ReviewOut):
@@ -52,6 +55,8 @@ class ReviewAdminOut(ReviewOut):
     goods_title: str
     order_id: int
     is_hidden: bool
+    moderation: str
+    """Content security: pass, review / unchecked (held until approved) or approved."""
     replied_at: datetime | None
 
 
@@ -60,6 +65,7 @@ class AdminReviewQuery(BaseModel):
     score: Annotated[int, Field(ge=1, le=5)] | None = None
     hidden: bool | None = None
     unreplied: bool | None = None
+    held: bool | None = Field(default=None, description="only reviews waiting for approval")
     page: PageNumber = 1
     page_size: PageSize = 20
 

@@ -25,6 +25,7 @@ from xiaodian.reviews.schemas import (
     ReviewSummary,
     ReviewUser,
 )
+from xiaodian.wechat.vocabulary import HELD, Moderation
 
 REVIEWABLE_STATUSES = ("completed",)
 
@@ -101,9 +102,11 @@ async def write_reviews(
     lines: Sequence[OrderLine],
     reviews: Sequence[LineReviewIn],
     near_cache: NearCache,
+    moderation: Sequence[Moderation] | None = None,
 ) -> list[ReviewOut]:
     """Review lines of a completed order; each line at most once, ever (also under races).
-    Photos must be images uploaded to this shop."""
+    Photos must be images uploaded to this shop. `moderation` is content security's verdict
+    per review (in order): anything but PASS is hidden until the merchant approves it."""
     if order.status not in REVIEWABLE_STATUSES:
         raise NotReviewable("订单完成后才能评价")
     by_id = {line.id: line for line in lines}
@@ -115,6 +118,7 @@ async def write_reviews(
             own_image_path(url, field=f"reviews.{position}.images.{index}")
             for index, url in enumerate(item.images)
         ]
+        verdict = moderation[position] if moderation else Moderation.PASS
         line = by_id.get(item.line_id)
         if line is None:
             raise ReviewNotFound("订单中没有这件商品")
@@ -135,6 +139,8 @@ async def write_reviews(
             score=item.score,
             content=item.content,
             images=images,
+            moderation=verdict,
+            is_hidden=verdict != Moderation.PASS,
         )
         session.add(review)
         created.append(review)
@@ -156,6 +162,9 @@ async def admin_list(session: AsyncSession, query: AdminReviewQuery) -> Page[Rev
         conditions.append(Review.is_hidden.is_(query.hidden))
     if query.unreplied:
         conditions.append(Review.reply == "")
+    if query.held is not None:
+        held = Review.moderation.in_(HELD) & Review.is_hidden.is_(True)
+        conditions.append(held if query.held else ~held)
     total = await session.scalar(select(func.count(Review.id)).where(*conditions)) or 0
     rows = await session.execute(
         select(Review, User, Goods.title)
@@ -181,6 +190,7 @@ def _admin_out(review: Review, user: User, goods_title: str) -> ReviewAdminOut:
         goods_title=goods_title,
         order_id=review.order_id,
         is_hidden=review.is_hidden,
+        moderation=review.moderation,
         replied_at=review.replied_at,
     )
 
@@ -216,5 +226,7 @@ async def set_hidden(
     review, user, title = await _get(session, review_id)
     await emit(session, ReviewsChanged(goods_ids=(review.goods_id,)))
     review.is_hidden = hidden
+    if not hidden and review.moderation in HELD:
+        review.moderation = Moderation.APPROVED  # the merchant read it and let it show
     await session.flush()
     return _admin_out(review, user, title)

@@ -24,6 +24,7 @@ from xiaodian.sandbox.pay_simulator import (
 from xiaodian.sandbox.webhook_receiver import WebhookReceiver, webhook_receiver_router
 from xiaodian.sandbox.wechat_login import LoginSimulator, login_router
 from xiaodian.sandbox.wechat_pay import wechat_pay_router
+from xiaodian.sandbox.wechat_platform import PlatformSimulator, platform_router
 
 
 def create_sandbox_app(settings: Settings, *, payments: PaymentSimulator | None = None) -> FastAPI:
@@ -41,6 +42,14 @@ def create_sandbox_app(settings: Settings, *, payments: PaymentSimulator | None 
     )
     app.state.login = login
     app.include_router(login_router(login))
+    platform = PlatformSimulator(
+        appid=settings.wechat_appid,
+        secret=settings.wechat_secret,
+        kuaidi_customer=settings.kuaidi100_customer or "sandbox-customer",
+        kuaidi_key=settings.kuaidi100_key or "sandbox-key",
+    )
+    app.state.platform = platform
+    app.include_router(platform_router(platform))
     app.state.webhook_receiver = WebhookReceiver()
     app.include_router(webhook_receiver_router(app.state.webhook_receiver))
     amap = AmapSimulator(

@@ -37,6 +37,7 @@ from xiaodian.models import (
     Review,
     Sku,
     StockQuota,
+    SubscribeTemplate,
     User,
 )
 from xiaodian.orders.numbers import new_order_no
@@ -46,8 +47,30 @@ from xiaodian.seed.coupons import seed_coupons
 from xiaodian.seed.data import BANNERS, CATALOG, REVIEW_TEXTS, SHOPPERS, DemoCategory, DemoGoods
 from xiaodian.seed.delivery import seed_delivery
 from xiaodian.shop.service import current_settings
+from xiaodian.wechat.vocabulary import SubscribeEvent
 
 DEMO_SHOP_NAME = "邻里鲜 · 社区小店"
+
+
+def _demo_templates() -> list[SubscribeTemplate]:
+    """Subscribe templates the simulator accepts (a real shop picks its own in 公众平台)."""
+    return [
+        SubscribeTemplate(
+            event=SubscribeEvent.PAID,
+            template_id="demo-tpl-paid",
+            fields={"character_string1": "order_no", "thing2": "goods_title", "amount3": "total"},
+        ),
+        SubscribeTemplate(
+            event=SubscribeEvent.SHIPPED,
+            template_id="demo-tpl-shipped",
+            fields={
+                "character_string1": "order_no",
+                "thing2": "goods_title",
+                "thing3": "carrier",
+                "character_string4": "tracking_no",
+            },
+        ),
+    ]
 
 
 async def seed_demo(session: AsyncSession, *, settings: Settings, history: bool = True) -> bool:
@@ -69,6 +92,7 @@ async def seed_demo(session: AsyncSession, *, settings: Settings, history: bool 
         )
     await _seed_banners(session, all_goods, media_dir)
     await _seed_flash_sales(session, all_goods)
+    session.add_all(_demo_templates())
     shopper = User(openid=settings.sandbox_default_openid, nickname="演示买家")
     session.add(shopper)
     await session.flush()

@@ -11,6 +11,9 @@ Component({
     activeIndex: 0,
   },
   methods: {
+    onShareAppMessage() {
+      return { title: '全部分类', path: routes.TABS.category }
+    },
     onLoad() {
       return this.load()
     },

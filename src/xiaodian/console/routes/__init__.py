@@ -23,6 +23,7 @@ from xiaodian.console.routes import (
     reviews,
     settings,
     staff,
+    wechat,
 )
 from xiaodian.console.sections import Section
 
@@ -43,6 +44,7 @@ SECTIONS: tuple[Section, ...] = (
     staff.section,
     integrations.section,
     settings.section,
+    wechat.section,
 )
 
 # Routes that are no nav entry of their own.

@@ -18,7 +18,7 @@ router = APIRouter()
 section = Section(
     key="reviews", title="评价管理", path="/reviews", icon="reviews", group="用户", router=router
 )
-FILTERS = ("score", "hidden", "unreplied", "goods_id", "page")
+FILTERS = ("score", "hidden", "unreplied", "held", "goods_id", "page")
 
 
 @router.get("/reviews")

@@ -7,6 +7,9 @@ const live = require('../../../utils/live')
 const feedback = require('../../../utils/feedback')
 const nav = require('../../../utils/nav')
 const routes = require('../../../utils/routes')
+const scene = require('../../../utils/scene')
+const poster = require('../../../utils/poster')
+const wechatService = require('../../../services/wechat')
 const couponStrip = require('../../../utils/coupon-strip')
 const groupbuy = require('../../../services/groupbuy')
 const { takeSeat } = require('../../../utils/group-seat')
@@ -34,6 +37,7 @@ function preselected(goods) {
 Component({
   properties: {
     goodsId: { type: String, value: '' },
+    scene: { type: String, value: '' }, // opened from a share code: "g=<goods id>", URI-encoded
   },
   data: {
     goods: null,
@@ -49,6 +53,8 @@ Component({
     pickerVisible: false,
     cartBadge: '',
     pickerMode: 'select',
+    posterVisible: false,
+    posterPath: '',
     couponCards: [],
     campaign: null,
     openGroups: [],
@@ -65,12 +71,42 @@ Component({
       this.stopGroupTimer()
     },
     async onLoad() {
+      const goodsId = scene.idFor('goods', this.data.goodsId, this.data.scene)
+      if (goodsId !== this.data.goodsId) this.setData({ goodsId })
       await this.load()
       await couponStrip.load(this, this.data.goodsId)
     },
     onCouponClaim(event) {
       return couponStrip.claim(this, event.detail.id)
     },
+    /** 分享海报: the goods picture, title, price and the share code, drawn on a canvas. */
+    async onPoster() {
+      const goods = this.data.goods
+      if (!goods) return
+      this.setData({ posterVisible: true, posterPath: '' })
+      try {
+        const codePath = await wechatService.downloadShareCode('goods', goods.id)
+        const steps = poster.layout({ title: goods.title, priceFen: goods.price_fen, imagePath: goods.images[0], codePath })
+        this.setData({ posterPath: await this.paint(steps) })
+      } catch (err) {
+        this.setData({ posterVisible: false })
+        feedback.toast('海报生成失败，请稍后重试')
+      }
+    },
+    paint(steps) {
+      return poster.paint(this, '#poster-canvas', steps)
+    },
+    onPosterSave() {
+      wx.saveImageToPhotosAlbum({
+        filePath: this.data.posterPath,
+        success: () => feedback.toast('已保存到相册'),
+        fail: () => feedback.toast('保存失败，请允许保存到相册'),
+      })
+    },
+    onPosterClose() {
+      this.setData({ posterVisible: false })
+    },
+    noop() {},
     onUnload() {
       this.stopLive()
     },

@@ -3,6 +3,7 @@ const goodsService = require('../../../services/goods')
 const feedback = require('../../../utils/feedback')
 const { yuanToFen } = require('../../../utils/format')
 const { Pager } = require('../../../utils/pager')
+const routes = require('../../../utils/routes')
 
 const SORTS = [
   { key: '', text: '综合' },
@@ -34,6 +35,10 @@ Component({
     total: 0,
   },
   methods: {
+    onShareAppMessage() {
+      const { categoryId, q, title } = this.data
+      return { title: title || (q ? `搜索：${q}` : '好物推荐'), path: routes.goodsList({ categoryId, q, title }) }
+    },
     onLoad() {
       if (this.data.title) wx.setNavigationBarTitle({ title: this.data.title })
       this.filters = { minPriceFen: null, maxPriceFen: null }

@@ -1,6 +1,7 @@
 // 订单详情: state with a pay countdown, progress and timeline, logistics, lines, amounts,
 // and the actions the server allows (can_cancel, can_pay, can_confirm, can_refund, can_review).
 const ordersService = require('../../../services/orders')
+const wechatService = require('../../../services/wechat')
 const groupbuy = require('../../../services/groupbuy')
 const deliveryService = require('../../../services/delivery')
 const feedback = require('../../../utils/feedback')
@@ -21,6 +22,7 @@ Component({
     failed: false,
     countdown: '',
     confirmingPayment: false,
+    tracking: null,
     group: null,
     delivery: null,
   },
@@ -55,8 +57,18 @@ Component({
     show(order) {
       this.setData({ order, view: present(order), failed: false })
       this.startCountdown()
+      if (order.tracking_no) this.loadTracking(order.id)
       if (order.kind === 'group') this.loadGroup(order)
       this.loadDelivery(order)
+    },
+    async loadTracking(orderId) {
+      // 物流轨迹 from the shop's provider; without one the carrier and number (with 复制) stay.
+      try {
+        const tracking = await wechatService.tracking(orderId)
+        this.setData({ tracking: tracking && tracking.points && tracking.points.length ? tracking : null })
+      } catch (err) {
+        this.setData({ tracking: null })
+      }
     },
     async loadGroup(order) {
       try {

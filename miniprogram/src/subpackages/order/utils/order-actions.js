@@ -4,6 +4,7 @@
 // shown as a toast by api.request and are passed on to the caller.
 const ordersService = require('../../../services/orders')
 const payments = require('../../../services/payments')
+const wechat = require('../../../services/wechat')
 const feedback = require('../../../utils/feedback')
 
 function ask({ title, content, confirmText, cancelText = '再想想' }) {
@@ -40,7 +41,11 @@ async function confirmReceipt(order) {
  */
 async function pay(order) {
   const result = await payments.payOrder(order.id)
-  if (result.status === 'paid') return 'paid'
+  if (result.status === 'paid') {
+    // Right after the payment callback WeChat lets us ask for subscribe messages (发货/配送提醒).
+    wechat.afterPay()
+    return 'paid'
+  }
   if (result.status === 'cancelled') {
     feedback.toast('已取消支付，可在订单详情中继续支付')
   } else {
