@@ -67,9 +67,6 @@ Component({
     },
   },
   methods: {
-    onUnload() {
-      this.stopGroupTimer()
-    },
     async onLoad() {
       const goodsId = scene.idFor('goods', this.data.goodsId, this.data.scene)
       if (goodsId !== this.data.goodsId) this.setData({ goodsId })
@@ -108,6 +105,8 @@ Component({
     },
     noop() {},
     onUnload() {
+      // Both: one onUnload per page (a second key in the methods object would replace the first).
+      this.stopGroupTimer()
       this.stopLive()
     },
     stopLive() {
