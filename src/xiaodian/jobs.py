@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from xiaodian.core.jobs import Job
+from xiaodian.oplog import jobs as oplog_jobs
 from xiaodian.orders import jobs as order_jobs
 from xiaodian.payments import jobs as payment_jobs
 
@@ -11,4 +12,5 @@ ALL_JOBS: list[Job] = [
     Job("auto_confirm_orders", order_jobs.auto_confirm_orders),
     Job("reconcile_payments", payment_jobs.reconcile_payments),
     Job("process_refunds", payment_jobs.process_refunds),
+    Job("purge_operation_log", oplog_jobs.purge_operation_log),
 ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Literal
@@ -17,6 +18,7 @@ from xiaodian.admins.errors import (
     UsernameTaken,
 )
 from xiaodian.admins.schemas import AdminCreate, AdminOut, AdminPatch, AdminTokenOut
+from xiaodian.auth.permissions import join_permissions
 from xiaodian.auth.service import IssuedToken, issue_token, revoke_all
 from xiaodian.core import clock
 from xiaodian.core.db import Database, affected
@@ -106,6 +108,7 @@ async def create_admin(session: AsyncSession, *, data: AdminCreate) -> AdminOut:
         display_name=data.display_name or data.username,
         password_hash=await hash_password(data.password),
         role=data.role,
+        permissions=join_permissions(set(data.permissions)) if data.role == "custom" else "",
     )
     session.add(admin)
     await session.flush()
@@ -152,6 +155,10 @@ async def update_admin(session: AsyncSession, *, admin_id: int, patch: AdminPatc
         admin.display_name = patch.display_name
     if patch.role is not None:
         admin.role = patch.role
+    if patch.permissions is not None:
+        admin.permissions = join_permissions(set(patch.permissions))
+    if admin.role != "custom":
+        admin.permissions = ""
     if patch.is_active is not None:
         admin.is_active = patch.is_active
     if patch.password is not None:
@@ -171,6 +178,7 @@ async def change_password(
     current_password: str,
     new_password: str,
     new_session_ttl: timedelta | None = None,
+    audit: Callable[[AsyncSession], Awaitable[None]] | None = None,
 ) -> IssuedToken | None:
     """Set a new password once the current one is checked, and end every session and API token
     of the account. With `new_session_ttl`, the caller gets a fresh token (the browser that
@@ -194,6 +202,8 @@ async def change_password(
         if affected(changed) != 1:
             raise PasswordChangedMeanwhile()
         await revoke_all(session, subject="admin", subject_id=admin_id)
+        if audit is not None:
+            await audit(session)
         if new_session_ttl is None:
             return None
         return await issue_token(session, subject="admin", subject_id=admin_id, ttl=new_session_ttl)

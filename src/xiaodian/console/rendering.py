@@ -14,6 +14,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.templating import Jinja2Templates
 
+from xiaodian.auth.permissions import permissions_of
 from xiaodian.console.sections import navigation
 from xiaodian.console.security import console_path, csrf_token, is_https
 from xiaodian.console.vocabulary import ORDER_TEXT, ORDER_TONE, REFUND_TEXT, REFUND_TONE
@@ -117,6 +118,7 @@ def page_context(request: Request) -> dict[str, Any]:
         "admin": admin,
         "shop_name": getattr(request.state, "shop_name", "小店"),
         "nav": navigation(request.app.state.sections, admin),
+        "perms": {p.value for p in permissions_of(admin)} if admin is not None else set(),
         "csrf_token": csrf_token(request),
         "flash": unquote(request.cookies.get(FLASH_COOKIE, "")),
     }

@@ -5,6 +5,7 @@ from xiaodian.models.base import Base
 from xiaodian.models.cart import CartItem
 from xiaodian.models.catalog import Banner, Category, Goods, GoodsImage, GoodsSpec, Sku
 from xiaodian.models.inventory import StockQuota
+from xiaodian.models.oplog import OperationLog
 from xiaodian.models.orders import IdempotencyKey, Order, OrderEvent, OrderLine
 from xiaodian.models.outbox import OutboxEntry
 from xiaodian.models.payments import (
@@ -32,6 +33,7 @@ __all__ = [
     "GoodsImage",
     "GoodsSpec",
     "IdempotencyKey",
+    "OperationLog",
     "Order",
     "OrderEvent",
     "OrderLine",

@@ -9,7 +9,9 @@ from fastapi import APIRouter, Query
 from xiaodian.auth.deps import CurrentAdmin
 from xiaodian.core.pagination import Page
 from xiaodian.deps import ContextDep, IdPath, SessionDep
+from xiaodian.oplog.service import ApiOrigin
 from xiaodian.orders import admin_service as service
+from xiaodian.orders import merchant
 from xiaodian.orders.schemas import AdminOrderOut, AdminOrderQuery, CloseIn, ShipIn
 
 router = APIRouter(tags=["admin: orders"])
@@ -32,11 +34,17 @@ async def ship(
     order_id: IdPath,
     body: ShipIn,
     admin: CurrentAdmin,
+    origin: ApiOrigin,
     session: SessionDep,
     context: ContextDep,
 ) -> AdminOrderOut:
-    return await service.ship(
-        session, order_id=order_id, shipment=body, admin_id=admin.id, defaults=context.settings
+    return await merchant.ship(
+        session,
+        admin=admin,
+        origin=origin,
+        order_id=order_id,
+        shipment=body,
+        defaults=context.settings,
     )
 
 
@@ -45,8 +53,9 @@ async def close(
     order_id: IdPath,
     body: CloseIn,
     admin: CurrentAdmin,
+    origin: ApiOrigin,
     session: SessionDep,
 ) -> AdminOrderOut:
-    return await service.close_unpaid(
-        session, order_id=order_id, reason=body.reason, admin_id=admin.id
+    return await merchant.close_unpaid(
+        session, admin=admin, origin=origin, order_id=order_id, reason=body.reason
     )

@@ -14,6 +14,7 @@ from xiaodian.console.routes import (
     dashboard,
     goods,
     media,
+    oplog,
     orders,
     reviews,
     settings,
@@ -31,6 +32,7 @@ SECTIONS: tuple[Section, ...] = (
     aftersale.anomalies_section,
     reviews.section,
     staff.section,
+    oplog.section,
     settings.section,
 )
 

@@ -6,6 +6,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from xiaodian.catalog import admin_service as catalog
+from xiaodian.catalog import merchant
 from xiaodian.catalog.schemas import AdminGoodsOut, AdminGoodsQuery, GoodsIn
 from xiaodian.console.forms import FieldErrors, attempt, lenient
 from xiaodian.console.goods_form import (
@@ -21,6 +22,7 @@ from xiaodian.console.security import ConsoleAdmin, read_form
 from xiaodian.console.stock import StockForm, parse_stock_form
 from xiaodian.context import AppContext
 from xiaodian.deps import IdPath, SessionDep, context_of
+from xiaodian.oplog.service import ConsoleOrigin
 
 router = APIRouter()
 section = Section(
@@ -83,12 +85,17 @@ async def new_goods(request: Request, _admin: ConsoleAdmin, session: SessionDep)
 
 
 @router.post("/goods/new")
-async def create_goods(request: Request, _admin: ConsoleAdmin, session: SessionDep) -> Response:
+async def create_goods(
+    request: Request, admin: ConsoleAdmin, origin: ConsoleOrigin, session: SessionDep
+) -> Response:
     data, errors, values, state = parse_goods_form(await read_form(request))
     if data is not None:
         near_cache = _context(request).near_cache
         created, errors = await attempt(
-            session, lambda: catalog.create_goods(session, data=data, near_cache=near_cache)
+            session,
+            lambda: merchant.create_goods(
+                session, admin=admin, origin=origin, data=data, near_cache=near_cache
+            ),
         )
         if created is not None:
             return redirect(request, f"/goods/{created.id}", flash="商品已创建")
@@ -114,7 +121,9 @@ async def stock_page(request: Request, _admin: ConsoleAdmin, session: SessionDep
 
 
 @router.post("/goods/stock")
-async def save_stock(request: Request, _admin: ConsoleAdmin, session: SessionDep) -> Response:
+async def save_stock(
+    request: Request, admin: ConsoleAdmin, origin: ConsoleOrigin, session: SessionDep
+) -> Response:
     form: StockForm = parse_stock_form(await read_form(request))
     back = "/goods/stock" + (f"?{form.query}" if form.query else "")
     if not form.errors and not form.items:
@@ -123,7 +132,9 @@ async def save_stock(request: Request, _admin: ConsoleAdmin, session: SessionDep
         near_cache = _context(request).near_cache
         saved, errors = await attempt(
             session,
-            lambda: catalog.set_stock_bulk(session, items=form.items, near_cache=near_cache),
+            lambda: merchant.set_stock_bulk(
+                session, admin=admin, origin=origin, items=form.items, near_cache=near_cache
+            ),
         )
         if saved is not None:
             return redirect(request, back, flash=f"已更新 {len(saved)} 个规格的库存")
@@ -154,7 +165,11 @@ async def edit_goods(
 
 @router.post("/goods/{goods_id}")
 async def save_goods(
-    goods_id: IdPath, request: Request, _admin: ConsoleAdmin, session: SessionDep
+    goods_id: IdPath,
+    request: Request,
+    admin: ConsoleAdmin,
+    origin: ConsoleOrigin,
+    session: SessionDep,
 ) -> Response:
     goods = await catalog.get_goods(session, goods_id=goods_id)
     data, errors, values, state = parse_goods_form(await read_form(request))
@@ -162,8 +177,13 @@ async def save_goods(
         near_cache = _context(request).near_cache
         saved, errors = await attempt(
             session,
-            lambda: catalog.replace_goods(
-                session, goods_id=goods_id, data=data, near_cache=near_cache
+            lambda: merchant.replace_goods(
+                session,
+                admin=admin,
+                origin=origin,
+                goods_id=goods_id,
+                data=data,
+                near_cache=near_cache,
             ),
         )
         if saved is not None:
@@ -187,11 +207,20 @@ def _saved_message(data: GoodsIn, saved: AdminGoodsOut) -> str:
 
 @router.post("/goods/{goods_id}/shelf")
 async def set_shelf(
-    goods_id: IdPath, request: Request, _admin: ConsoleAdmin, session: SessionDep
+    goods_id: IdPath,
+    request: Request,
+    admin: ConsoleAdmin,
+    origin: ConsoleOrigin,
+    session: SessionDep,
 ) -> Response:
     on_shelf = (await read_form(request)).get("on_shelf") == "true"
-    goods = await catalog.set_shelf(
-        session, goods_id=goods_id, on_shelf=on_shelf, near_cache=_context(request).near_cache
+    goods = await merchant.set_shelf(
+        session,
+        admin=admin,
+        origin=origin,
+        goods_id=goods_id,
+        on_shelf=on_shelf,
+        near_cache=_context(request).near_cache,
     )
     response = render(request, "goods/_row.html", goods=goods)
     return toast(response, "已上架" if on_shelf else "已下架")
@@ -199,9 +228,19 @@ async def set_shelf(
 
 @router.post("/goods/{goods_id}/delete")
 async def delete_goods(
-    goods_id: IdPath, request: Request, _admin: ConsoleAdmin, session: SessionDep
+    goods_id: IdPath,
+    request: Request,
+    admin: ConsoleAdmin,
+    origin: ConsoleOrigin,
+    session: SessionDep,
 ) -> Response:
-    await catalog.delete_goods(session, goods_id=goods_id, near_cache=_context(request).near_cache)
+    await merchant.delete_goods(
+        session,
+        admin=admin,
+        origin=origin,
+        goods_id=goods_id,
+        near_cache=_context(request).near_cache,
+    )
     if is_htmx(request):
         return toast(Response(status_code=200), "商品已删除")
     return redirect(request, "/goods", flash="商品已删除")

@@ -16,7 +16,9 @@ from xiaodian.console.security import ConsoleAdmin, read_form
 from xiaodian.console.vocabulary import ORDER_TEXT
 from xiaodian.core.actors import ActorKind
 from xiaodian.deps import IdPath, SessionDep, context_of
+from xiaodian.oplog.service import ConsoleOrigin
 from xiaodian.orders import admin_service as orders
+from xiaodian.orders import merchant as order_merchant
 from xiaodian.orders.schemas import AdminOrderOut, AdminOrderQuery, CloseIn, ShipIn
 from xiaodian.orders.state import Status
 from xiaodian.payments import refund_views
@@ -126,7 +128,11 @@ async def order_detail(
 
 @router.post("/orders/{order_id}/ship")
 async def ship(
-    order_id: IdPath, request: Request, admin: ConsoleAdmin, session: SessionDep
+    order_id: IdPath,
+    request: Request,
+    admin: ConsoleAdmin,
+    origin: ConsoleOrigin,
+    session: SessionDep,
 ) -> Response:
     form = await read_form(request)
     values = {"carrier": text(form, "carrier"), "tracking_no": text(form, "tracking_no")}
@@ -135,11 +141,12 @@ async def ship(
         context = context_of(request)
         shipped, errors = await attempt(
             session,
-            lambda: orders.ship(
+            lambda: order_merchant.ship(
                 session,
+                admin=admin,
+                origin=origin,
                 order_id=order_id,
                 shipment=shipment,
-                admin_id=admin.id,
                 defaults=context.settings,
             ),
         )
@@ -153,14 +160,18 @@ async def ship(
 
 @router.post("/orders/{order_id}/close")
 async def close(
-    order_id: IdPath, request: Request, admin: ConsoleAdmin, session: SessionDep
+    order_id: IdPath,
+    request: Request,
+    admin: ConsoleAdmin,
+    origin: ConsoleOrigin,
+    session: SessionDep,
 ) -> Response:
     reason, errors = validate(CloseIn, {"reason": text(await read_form(request), "reason")})
     if reason is not None:
         closed, errors = await attempt(
             session,
-            lambda: orders.close_unpaid(
-                session, order_id=order_id, reason=reason.reason, admin_id=admin.id
+            lambda: order_merchant.close_unpaid(
+                session, admin=admin, origin=origin, order_id=order_id, reason=reason.reason
             ),
         )
         if closed is not None:
