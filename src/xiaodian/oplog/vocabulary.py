@@ -25,6 +25,7 @@ class Action(StrEnum):
     BANNER_DELETE = "banner.delete"
     ORDER_SHIP = "order.ship"
     ORDER_CLOSE = "order.close"
+    ORDER_TRACKING = "order.tracking"
     REFUND_APPROVE = "refund.approve"
     REFUND_REJECT = "refund.reject"
     REFUND_RETRY = "refund.retry"
@@ -52,6 +53,7 @@ ACTION_TEXT: dict[Action, str] = {
     Action.BANNER_DELETE: "删除轮播图",
     Action.ORDER_SHIP: "发货",
     Action.ORDER_CLOSE: "关闭订单",
+    Action.ORDER_TRACKING: "修改运单号",
     Action.REFUND_APPROVE: "同意退款",
     Action.REFUND_REJECT: "拒绝退款",
     Action.REFUND_RETRY: "重试退款",

@@ -64,3 +64,25 @@ async def close_unpaid(
         changes=[{"field": "status", "old": before.status, "new": after.status}],
     )
     return after
+
+
+async def change_tracking(
+    session: AsyncSession, *, admin: AdminUser, origin: Origin, order_id: int, shipment: ShipIn
+) -> AdminOrderOut:
+    require(admin, Permission.SHIP)
+    before = await service.get_order(session, order_id=order_id)
+    after = await service.change_tracking(
+        session, order_id=order_id, shipment=shipment, admin_id=admin.id
+    )
+    await oplog.record(
+        session,
+        admin=admin,
+        origin=origin,
+        action=Action.ORDER_TRACKING,
+        target_type="order",
+        target_id=after.order_no,
+        summary=f"{shipment.carrier} {shipment.tracking_no}",
+        before=_shipping(before),
+        after=_shipping(after),
+    )
+    return after

@@ -131,6 +131,27 @@
     }
   })
 
+  /* ---------- orders in bulk: row checkboxes for the print bar ---------- */
+  const bulkBoxes = () => [...document.querySelectorAll('input[type=checkbox][name=ids][form=bulk]')]
+  const showPicked = () => {
+    const label = document.querySelector('[data-selected-count]')
+    const picked = bulkBoxes().filter((box) => box.checked).length
+    if (label) label.textContent = picked ? `已选 ${picked} 单：` : '勾选订单后：'
+  }
+  document.addEventListener('change', (event) => {
+    const field = event.target
+    if (!(field instanceof HTMLInputElement)) return
+    if (field.dataset.pickAll !== undefined) bulkBoxes().forEach((box) => { box.checked = field.checked })
+    if (field.dataset.pickAll !== undefined || field.getAttribute('form') === 'bulk') showPicked()
+  })
+  document.addEventListener('submit', (event) => {
+    const form = event.target
+    if (form instanceof HTMLFormElement && form.dataset.bulk !== undefined && !bulkBoxes().some((box) => box.checked)) {
+      event.preventDefault()
+      window.alert('请先勾选要打印的订单')
+    }
+  })
+
   /* ---------- Alpine components ---------- */
   document.addEventListener('alpine:init', () => {
     const Alpine = window.Alpine
