@@ -34,6 +34,7 @@ from xiaodian.core.jobs import run_jobs_forever
 from xiaodian.core.logs import configure_logging, register_secret
 from xiaodian.core.outage import RETRY_AFTER_SECONDS, is_connection_lost
 from xiaodian.core.responses import RawJSONResponse
+from xiaodian.dashboard import admin_api as dashboard_admin
 from xiaodian.events import outbox
 from xiaodian.jobs import ALL_JOBS
 from xiaodian.media import admin_api as media_admin
@@ -161,6 +162,7 @@ def create_app(
         shop_admin,
         media_admin,
         payments_admin,
+        dashboard_admin,
     ):
         merchant.include_router(module.router)
     app.include_router(shopper)

@@ -16,6 +16,7 @@ from xiaodian.console.routes import (
     media,
     oplog,
     orders,
+    reports,
     reviews,
     settings,
     staff,
@@ -24,6 +25,7 @@ from xiaodian.console.sections import Section
 
 SECTIONS: tuple[Section, ...] = (
     dashboard.section,
+    reports.section,
     goods.section,
     categories.section,
     banners.section,
@@ -31,6 +33,7 @@ SECTIONS: tuple[Section, ...] = (
     aftersale.refunds_section,
     aftersale.anomalies_section,
     reviews.section,
+    reports.customers_section,
     staff.section,
     oplog.section,
     settings.section,

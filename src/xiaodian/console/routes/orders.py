@@ -65,6 +65,7 @@ def _query(filters: dict[str, str]) -> AdminOrderQuery:
         "status": filters["status"],
         "q": filters["q"],
         "page": filters["page"],
+        "user_id": filters.get("user_id", ""),
     }
     start = shop_day_start(filters["date_from"])
     end = shop_day_start(filters["date_to"])
@@ -75,7 +76,7 @@ def _query(filters: dict[str, str]) -> AdminOrderQuery:
 
 @router.get("/orders")
 async def order_list(request: Request, _admin: ConsoleAdmin, session: SessionDep) -> Response:
-    names = ("status", "q", "date_from", "date_to", "page")
+    names = ("status", "q", "date_from", "date_to", "page", "user_id")
     filters = {name: request.query_params.get(name, "") for name in names}
     filters["status"] = filters["status"] or "all"
     page = await orders.list_orders(session, _query(filters))
@@ -211,7 +212,7 @@ async def ship_import_apply(
 
 @router.get("/orders/export.csv")
 async def export_csv(request: Request, _admin: ConsoleAdmin, session: SessionDep) -> Response:
-    names = ("status", "q", "date_from", "date_to")
+    names = ("status", "q", "date_from", "date_to", "user_id")
     filters = {name: request.query_params.get(name, "") for name in names}
     filters["status"] = filters["status"] or "all"
     filters["page"] = ""

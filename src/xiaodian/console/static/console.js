@@ -375,4 +375,40 @@
   }
 
   document.addEventListener('DOMContentLoaded', drawSalesChart)
+
+  /* ---------- report chart: net sales per row (days as a line, goods and SKUs as bars) ---------- */
+  function drawReportChart() {
+    const element = document.querySelector('[data-report-chart]')
+    const source = document.getElementById('report-chart-data')
+    if (!element || !source || !window.echarts) return
+    const data = JSON.parse(source.textContent)
+    const chart = window.echarts.init(element, null, { renderer: 'canvas' })
+    const muted = '#86909c'
+    const byDay = data.by === 'day'
+    chart.setOption({
+      animationDuration: 300,
+      textStyle: { fontFamily: getComputedStyle(document.body).fontFamily },
+      grid: { left: 4, right: 8, top: 24, bottom: 0, containLabel: true },
+      tooltip: {
+        trigger: 'axis',
+        formatter: (items) => {
+          const i = items[0].dataIndex
+          return `${data.labels[i]}<br>净销售额 ¥${yuan(data.net_fen[i])}<br>订单 ${data.orders[i]} · 件数 ${data.units[i]}`
+        },
+      },
+      xAxis: {
+        type: 'category', data: data.labels, axisTick: { show: false },
+        axisLabel: { color: muted, hideOverlap: true, overflow: 'truncate', width: 80 },
+      },
+      yAxis: { type: 'value', name: '元', axisLabel: { color: muted }, splitLine: { lineStyle: { color: '#f0f1f4' } } },
+      series: [{
+        name: '净销售额', type: byDay ? 'line' : 'bar', data: data.net_fen.map((fen) => fen / 100),
+        showSymbol: false, barMaxWidth: 28, lineStyle: { width: 2.5, color: '#ec5e4c' }, itemStyle: { color: '#ec5e4c' },
+      }],
+    })
+    chart.on('finished', () => element.setAttribute('data-drawn', ''))
+    window.addEventListener('resize', () => chart.resize())
+  }
+
+  document.addEventListener('DOMContentLoaded', drawReportChart)
 })()
