@@ -8,6 +8,7 @@ from fastapi import APIRouter
 from xiaodian.console.routes import (
     account,
     aftersale,
+    alerts,
     auth,
     banners,
     categories,
@@ -40,4 +41,9 @@ SECTIONS: tuple[Section, ...] = (
 )
 
 # Routes that are no nav entry of their own.
-EXTRA_ROUTERS: tuple[APIRouter, ...] = (auth.router, account.router, media.router)
+EXTRA_ROUTERS: tuple[APIRouter, ...] = (
+    auth.router,
+    account.router,
+    media.router,
+    alerts.router,
+)
