@@ -411,3 +411,42 @@ async def test_the_log_keeps_at_least_180_days(
     await purge_operation_log(context)
     kept = sorted(int(e.target_id) for e in await _logs(context))
     assert kept == [1, 179, 200]
+
+
+async def test_copy_goods_and_batch_shelf(client: httpx.AsyncClient, context: AppContext) -> None:
+    owner = await factories.merchant(client, context)
+    category = (
+        await client.post("/api/admin/v1/categories", json={"name": "水果"}, headers=owner)
+    ).json()
+    goods = (
+        await client.post("/api/admin/v1/goods", json=goods_body(category["id"]), headers=owner)
+    ).json()
+    copied = await client.post(f"/api/admin/v1/goods/{goods['id']}/copy", headers=owner)
+    assert copied.status_code == 201, copied.text
+    copy = copied.json()
+    assert (copy["title"], copy["is_on_shelf"], copy["stock_left"]) == (
+        "阳光玫瑰（副本）",
+        False,
+        0,
+    )
+    assert [s["price_fen"] for s in copy["skus"]] == [s["price_fen"] for s in goods["skus"]]
+    assert copy["images"] == goods["images"]
+    kefu = await _account(client, context, "kefu", "service")
+    refused = await client.post(f"/api/admin/v1/goods/{goods['id']}/copy", headers=kefu)
+    assert refused.status_code == 403
+    off = await client.post(
+        "/api/admin/v1/goods-shelf",
+        json={"goods_ids": [goods["id"], copy["id"]], "on_shelf": False},
+        headers=owner,
+    )
+    assert [g["is_on_shelf"] for g in off.json()] == [False, False]
+    missing = await client.post(
+        "/api/admin/v1/goods-shelf",
+        json={"goods_ids": [goods["id"], GONE], "on_shelf": True},
+        headers=owner,
+    )
+    assert missing.status_code == 404
+    again = (await client.get(f"/api/admin/v1/goods/{goods['id']}", headers=owner)).json()
+    assert again["is_on_shelf"] is False  # the batch is all or nothing
+    actions = [e.action for e in await _logs(context)]
+    assert actions.count("goods.copy") == 1 and actions.count("goods.shelf") == 2

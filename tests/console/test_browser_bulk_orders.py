@@ -3,6 +3,7 @@ ship a batch from a CSV after its preview, read the operation log (desktop and p
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -120,3 +121,29 @@ def _artifact(name: str) -> Any:
     from tests.console.conftest import ARTIFACTS
 
     return ARTIFACTS / f"{name}.png"
+
+
+async def test_the_reports_page_draws_its_chart_in_chromium(
+    client: httpx.AsyncClient, context: AppContext, live_url: str, browser: Any
+) -> None:
+    await make_admin(context)
+    orders = await _orders(client, context, 2)
+    tab = await open_tab(browser, live_url)
+    await tab.login("owner")
+    await tab.open("/reports")
+    await expect(tab.page.locator("[data-report-chart][data-drawn]")).to_have_count(1)
+    net = sum(order["total_fen"] for order in orders)
+    await expect(tab.page.locator("[data-total-net]")).to_have_text(
+        f"¥{net // 100}.{net % 100:02d}"
+    )
+    await tab.screenshot("reports-by-day")
+    await tab.page.click("[data-report-tab='sku']")
+    await expect(tab.page.locator("[data-report='sku'] tbody tr")).to_have_count(1)
+    await expect(tab.page.locator("[data-report-chart][data-drawn]")).to_have_count(1)
+    await tab.screenshot("reports-by-sku")
+    async with tab.page.expect_download() as download:
+        await tab.page.click("[data-report-export]")
+    saved = await (await download.value).path()
+    assert saved is not None
+    assert "GRAPE-500" in Path(saved).read_text(encoding="utf-8-sig")
+    assert not tab.errors

@@ -78,3 +78,27 @@ async def test_the_owner_builds_a_custom_role_and_reads_the_log(
         ("goods.shelf", "console", "owner"),
     ]
     assert entries[2].changes == [{"field": "is_on_shelf", "old": True, "new": False}]
+
+
+async def test_goods_are_copied_and_shelved_in_batches_in_the_console(
+    client: httpx.AsyncClient, context: AppContext
+) -> None:
+    console = await signed_in(client, context)
+    apple = await factories.make_goods(context, title="苹果")
+    pear = await factories.make_goods(context, title="梨")
+    listing = await console.get("/goods")
+    assert "data-pick-all" in listing.text and "data-copy" in listing.text
+    off = await console.post(
+        "/goods/shelf-batch",
+        [("ids", str(apple["id"])), ("ids", str(pear["id"])), ("on_shelf", "false")],
+    )
+    assert off.status_code == 303
+    copied = await console.post(f"/goods/{apple['id']}/copy")
+    assert copied.status_code == 303
+    async with context.db.transaction(write=False) as session:
+        rows = (await session.scalars(select(Goods).order_by(Goods.id))).all()
+    assert [(g.title, g.is_on_shelf) for g in rows] == [
+        ("苹果", False),
+        ("梨", False),
+        ("苹果（副本）", False),
+    ]

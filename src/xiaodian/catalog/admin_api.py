@@ -23,6 +23,7 @@ from xiaodian.catalog.schemas import (
     GoodsIn,
     GoodsPatch,
     ShelfIn,
+    ShelfManyIn,
     SkuPatch,
 )
 from xiaodian.core.pagination import Page
@@ -156,6 +157,39 @@ async def set_shelf(
         admin=admin,
         origin=origin,
         goods_id=goods_id,
+        on_shelf=body.on_shelf,
+        near_cache=context.near_cache,
+    )
+
+
+@router.post("/goods/{goods_id}/copy", status_code=201)
+async def copy_goods(
+    goods_id: IdPath,
+    admin: CurrentAdmin,
+    origin: ApiOrigin,
+    session: SessionDep,
+    context: ContextDep,
+) -> AdminGoodsOut:
+    """复制商品: a copy off the shelf, without stock or SKU codes."""
+    return await merchant.copy_goods(
+        session, admin=admin, origin=origin, goods_id=goods_id, near_cache=context.near_cache
+    )
+
+
+@router.post("/goods-shelf")
+async def set_shelf_many(
+    body: ShelfManyIn,
+    admin: CurrentAdmin,
+    origin: ApiOrigin,
+    session: SessionDep,
+    context: ContextDep,
+) -> list[AdminGoodsOut]:
+    """Batch on/off shelf: all of them or none."""
+    return await merchant.set_shelf_many(
+        session,
+        admin=admin,
+        origin=origin,
+        goods_ids=body.goods_ids,
         on_shelf=body.on_shelf,
         near_cache=context.near_cache,
     )

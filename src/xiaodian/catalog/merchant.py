@@ -395,3 +395,75 @@ async def delete_banner(
         summary=before.title,
         changes=[{"field": "deleted", "old": False, "new": True}],
     )
+
+
+COPY_SUFFIX = "（副本）"
+
+
+async def copy_goods(
+    session: AsyncSession, *, admin: AdminUser, origin: Origin, goods_id: int, near_cache: NearCache
+) -> AdminGoodsOut:
+    """复制商品: the same details, pictures, specs and prices, off the shelf, no stock and no SKU
+    codes (the merchant fills those in), so nothing is sold before it is checked."""
+    require(admin, Permission.GOODS)
+    source = await service.get_goods(session, goods_id=goods_id)
+    title = source.title[: 60 - len(COPY_SUFFIX)] + COPY_SUFFIX
+    data = GoodsIn.model_validate(
+        {
+            "category_id": source.category_id,
+            "title": title,
+            "subtitle": source.subtitle,
+            "unit": source.unit,
+            "description": source.description,
+            "market_price_fen": source.market_price_fen,
+            "is_on_shelf": False,
+            "sort_order": source.sort_order,
+            "images": source.images,
+            "specs": [spec.model_dump() for spec in source.specs],
+            "skus": [
+                {
+                    "spec_values": sku.spec_values,
+                    "price_fen": sku.price_fen,
+                    "stock": 0,
+                    "image_url": sku.image_url,
+                    "is_active": sku.is_active,
+                }
+                for sku in source.skus
+            ],
+        }
+    )
+    created = await service.create_goods(session, data=data, near_cache=near_cache)
+    await oplog.record(
+        session,
+        admin=admin,
+        origin=origin,
+        action=Action.GOODS_COPY,
+        target_type="goods",
+        target_id=created.id,
+        summary=f"{source.title} → {created.title}",
+        changes=[{"field": "copied_from", "old": None, "new": goods_id}],
+    )
+    return created
+
+
+async def set_shelf_many(
+    session: AsyncSession,
+    *,
+    admin: AdminUser,
+    origin: Origin,
+    goods_ids: Sequence[int],
+    on_shelf: bool,
+    near_cache: NearCache,
+) -> list[AdminGoodsOut]:
+    """Batch on/off shelf: every item or none (one refusal rolls the whole batch back)."""
+    return [
+        await set_shelf(
+            session,
+            admin=admin,
+            origin=origin,
+            goods_id=goods_id,
+            on_shelf=on_shelf,
+            near_cache=near_cache,
+        )
+        for goods_id in dict.fromkeys(goods_ids)
+    ]

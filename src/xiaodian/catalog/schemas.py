@@ -305,6 +305,11 @@ class ShelfIn(BaseModel):
     on_shelf: bool
 
 
+class ShelfManyIn(BaseModel):
+    goods_ids: Annotated[list[Id], Field(min_length=1, max_length=200)]
+    on_shelf: bool
+
+
 class BannerIn(BaseModel):
     title: Annotated[ShortText, Field(max_length=64)] = ""
     image_url: Url

@@ -14,6 +14,7 @@ class Action(StrEnum):
     GOODS_CREATE = "goods.create"
     GOODS_UPDATE = "goods.update"
     GOODS_SHELF = "goods.shelf"
+    GOODS_COPY = "goods.copy"
     GOODS_DELETE = "goods.delete"
     SKU_UPDATE = "sku.update"
     STOCK_BULK = "stock.bulk"
@@ -42,6 +43,7 @@ ACTION_TEXT: dict[Action, str] = {
     Action.GOODS_CREATE: "新建商品",
     Action.GOODS_UPDATE: "编辑商品",
     Action.GOODS_SHELF: "上下架",
+    Action.GOODS_COPY: "复制商品",
     Action.GOODS_DELETE: "删除商品",
     Action.SKU_UPDATE: "改规格价格/库存",
     Action.STOCK_BULK: "批量改库存",

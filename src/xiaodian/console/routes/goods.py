@@ -29,6 +29,7 @@ section = Section(
     key="goods", title="商品管理", path="/goods", icon="goods", group="商品", router=router
 )
 FILTERS = ("q", "category_id", "on_shelf", "low_stock")
+COPIED = "已复制：副本未上架、库存为 0，请检查后保存"
 
 
 def _context(request: Request) -> AppContext:
@@ -151,6 +152,56 @@ async def save_stock(
         entered=form.entered,
         errors=form.errors,
         categories=category_options(await catalog.category_tree(session)),
+    )
+
+
+@router.post("/goods/shelf-batch")
+async def shelf_batch(
+    request: Request, admin: ConsoleAdmin, origin: ConsoleOrigin, session: SessionDep
+) -> Response:
+    """Batch on/off shelf of the ticked goods: all of them or none (the first refusal, e.g. a
+    goods item without a SKU on sale, is shown and nothing changes)."""
+    form = await read_form(request)
+    ids = [int(v) for v in form.getlist("ids") if isinstance(v, str) and v.isdigit()][:200]
+    on_shelf = form.get("on_shelf") == "true"
+    if not ids:
+        return redirect(request, "/goods", flash="请先勾选商品")
+    near_cache = _context(request).near_cache
+    done, errors = await attempt(
+        session,
+        lambda: merchant.set_shelf_many(
+            session,
+            admin=admin,
+            origin=origin,
+            goods_ids=ids,
+            on_shelf=on_shelf,
+            near_cache=near_cache,
+        ),
+    )
+    if done is None:
+        return redirect(request, "/goods", flash=next(iter(errors.values()), "操作失败"))
+    return redirect(
+        request, "/goods", flash=f"已{'上架' if on_shelf else '下架'} {len(done)} 件商品"
+    )
+
+
+@router.post("/goods/{goods_id}/copy")
+async def copy_goods(
+    goods_id: IdPath,
+    request: Request,
+    admin: ConsoleAdmin,
+    origin: ConsoleOrigin,
+    session: SessionDep,
+) -> Response:
+    copied = await merchant.copy_goods(
+        session,
+        admin=admin,
+        origin=origin,
+        goods_id=goods_id,
+        near_cache=_context(request).near_cache,
+    )
+    return redirect(
+        request, f"/goods/{copied.id}", flash="已复制：副本未上架、库存为 0，请检查后保存"
     )
 
 

@@ -148,7 +148,7 @@
     const form = event.target
     if (form instanceof HTMLFormElement && form.dataset.bulk !== undefined && !bulkBoxes().some((box) => box.checked)) {
       event.preventDefault()
-      window.alert('请先勾选要打印的订单')
+      window.alert('请先勾选')
     }
   })
 
