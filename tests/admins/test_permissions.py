@@ -3,6 +3,8 @@ write that succeeds leaves exactly one operation-log entry (who, what changed, f
 
 from __future__ import annotations
 
+import csv
+import io
 from dataclasses import dataclass
 from typing import Any
 
@@ -450,3 +452,58 @@ async def test_copy_goods_and_batch_shelf(client: httpx.AsyncClient, context: Ap
     assert again["is_on_shelf"] is False  # the batch is all or nothing
     actions = [e.action for e in await _logs(context)]
     assert actions.count("goods.copy") == 1 and actions.count("goods.shelf") == 2
+
+
+async def test_goods_export_and_batch_prices(
+    client: httpx.AsyncClient, context: AppContext
+) -> None:
+    owner = await factories.merchant(client, context)
+    category = (
+        await client.post("/api/admin/v1/categories", json={"name": "水果"}, headers=owner)
+    ).json()
+    goods = (
+        await client.post(
+            "/api/admin/v1/goods",
+            json=goods_body(category["id"], market_price_fen=6000),
+            headers=owner,
+        )
+    ).json()
+    exported = await client.get("/api/admin/v1/goods/export.csv", headers=owner)
+    rows = list(csv.reader(io.StringIO(exported.text.lstrip("\ufeff"))))
+    assert rows[0][:5] == ["商品ID", "商品名称", "分类", "规格", "SKU ID"]
+    assert sorted(int(row[4]) for row in rows[1:]) == sorted(s["id"] for s in goods["skus"])
+    assert {row[6] for row in rows[1:]} == {"25.80", "26.80", "49.80", "51.80"}
+    first, second = goods["skus"][0], goods["skus"][1]
+    too_dear = await client.post(
+        "/api/admin/v1/skus/prices",
+        json={
+            "items": [
+                {"sku_id": first["id"], "price_fen": 1990},
+                {"sku_id": second["id"], "price_fen": 6100},
+            ]
+        },
+        headers=owner,
+    )
+    assert (too_dear.status_code, too_dear.json()["error"]) == (422, "market_price_too_low")
+    after = (await client.get(f"/api/admin/v1/goods/{goods['id']}", headers=owner)).json()
+    assert after["skus"][0]["price_fen"] == first["price_fen"]  # all or nothing
+    cheaper = await client.post(
+        "/api/admin/v1/skus/prices",
+        json={
+            "items": [
+                {"sku_id": first["id"], "price_fen": 1990},
+                {"sku_id": second["id"], "price_fen": 2090},
+            ]
+        },
+        headers=owner,
+    )
+    assert [s["price_fen"] for s in cheaper.json()] == [1990, 2090]
+    (entry,) = await _logs(context, action="price.bulk")
+    assert {"field": f"sku[{first['id']}].price_fen", "old": 2580, "new": 1990} in entry.changes
+    packer = await _account(client, context, "packer", "custom", ["goods"])
+    refused = await client.post(
+        "/api/admin/v1/skus/prices",
+        json={"items": [{"sku_id": first["id"], "price_fen": 100}]},
+        headers=packer,
+    )
+    assert refused.status_code == 403

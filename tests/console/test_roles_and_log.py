@@ -88,6 +88,8 @@ async def test_goods_are_copied_and_shelved_in_batches_in_the_console(
     pear = await factories.make_goods(context, title="梨")
     listing = await console.get("/goods")
     assert "data-pick-all" in listing.text and "data-copy" in listing.text
+    exported = await console.get("/goods/export.csv")
+    assert exported.text.lstrip("\ufeff").startswith("商品ID,商品名称") and "苹果" in exported.text
     off = await console.post(
         "/goods/shelf-batch",
         [("ids", str(apple["id"])), ("ids", str(pear["id"])), ("on_shelf", "false")],

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query, Response
 
 from xiaodian.auth.deps import CurrentAdmin
 from xiaodian.catalog import admin_service as service
-from xiaodian.catalog import merchant
+from xiaodian.catalog import export, merchant
 from xiaodian.catalog.schemas import (
     AdminBannerOut,
     AdminCategoryOut,
@@ -17,6 +17,7 @@ from xiaodian.catalog.schemas import (
     AdminSkuOut,
     BannerIn,
     BannerPatch,
+    BulkPriceIn,
     BulkStockIn,
     CategoryIn,
     CategoryPatch,
@@ -89,6 +90,18 @@ async def list_goods(
     _admin: CurrentAdmin, session: SessionDep, query: Annotated[AdminGoodsQuery, Query()]
 ) -> Page[AdminGoodsOut]:
     return await service.list_goods(session, query)
+
+
+@router.get("/goods/export.csv", response_class=Response)
+async def export_goods(
+    _admin: CurrentAdmin, session: SessionDep, query: Annotated[AdminGoodsQuery, Query()]
+) -> Response:
+    """Every goods item matching the list's filters, one row per SKU, as CSV."""
+    return Response(
+        await export.goods_csv(session, query),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": 'attachment; filename="goods.csv"'},
+    )
 
 
 @router.post("/goods", status_code=201)
@@ -238,6 +251,24 @@ async def bulk_stock(
 ) -> list[AdminSkuOut]:
     return await merchant.set_stock_bulk(
         session, admin=admin, origin=origin, items=body.items, near_cache=context.near_cache
+    )
+
+
+@router.post("/skus/prices")
+async def bulk_prices(
+    body: BulkPriceIn,
+    admin: CurrentAdmin,
+    origin: ApiOrigin,
+    session: SessionDep,
+    context: ContextDep,
+) -> list[AdminSkuOut]:
+    """Batch price change: every SKU or none (a price that breaks the 划线价 rule refuses all)."""
+    return await merchant.set_prices(
+        session,
+        admin=admin,
+        origin=origin,
+        items=[(item.sku_id, item.price_fen) for item in body.items],
+        near_cache=context.near_cache,
     )
 
 

@@ -467,3 +467,40 @@ async def set_shelf_many(
         )
         for goods_id in dict.fromkeys(goods_ids)
     ]
+
+
+async def set_prices(
+    session: AsyncSession,
+    *,
+    admin: AdminUser,
+    origin: Origin,
+    items: Sequence[tuple[int, int]],
+    near_cache: NearCache,
+) -> list[AdminSkuOut]:
+    """Batch price change: (sku_id, price_fen) pairs, all or none (the 划线价 rule holds for
+    each), one log entry with every old → new price."""
+    require(admin, Permission.PRICES_STOCK)
+    wanted = dict(items)
+    rows = await session.execute(select(Sku.id, Sku.price_fen).where(Sku.id.in_(wanted)))
+    old = {sku_id: price for sku_id, price in rows}
+    changed = [
+        await service.patch_sku(
+            session, sku_id=sku_id, patch=SkuPatch(price_fen=price_fen), near_cache=near_cache
+        )
+        for sku_id, price_fen in sorted(wanted.items())
+    ]
+    await oplog.record(
+        session,
+        admin=admin,
+        origin=origin,
+        action=Action.PRICE_BULK,
+        target_type="sku",
+        target_id=",".join(str(i) for i in sorted(wanted))[:64],
+        summary=f"{len(changed)} 个规格改了价格",
+        changes=[
+            {"field": f"sku[{sku.id}].price_fen", "old": old.get(sku.id), "new": sku.price_fen}
+            for sku in changed
+            if old.get(sku.id) != sku.price_fen
+        ],
+    )
+    return changed

@@ -297,6 +297,15 @@ class StockEdit(BaseModel):
     stock: Stock
 
 
+class PriceEdit(BaseModel):
+    sku_id: Id
+    price_fen: Annotated[int, Field(ge=1, le=100_000_000)]
+
+
+class BulkPriceIn(BaseModel):
+    items: Annotated[list[PriceEdit], Field(min_length=1, max_length=500)]
+
+
 class BulkStockIn(BaseModel):
     items: Annotated[list[StockEdit], Field(min_length=1, max_length=500)]
 

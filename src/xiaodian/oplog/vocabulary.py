@@ -18,6 +18,7 @@ class Action(StrEnum):
     GOODS_DELETE = "goods.delete"
     SKU_UPDATE = "sku.update"
     STOCK_BULK = "stock.bulk"
+    PRICE_BULK = "price.bulk"
     CATEGORY_CREATE = "category.create"
     CATEGORY_UPDATE = "category.update"
     CATEGORY_DELETE = "category.delete"
@@ -47,6 +48,7 @@ ACTION_TEXT: dict[Action, str] = {
     Action.GOODS_DELETE: "删除商品",
     Action.SKU_UPDATE: "改规格价格/库存",
     Action.STOCK_BULK: "批量改库存",
+    Action.PRICE_BULK: "批量改价",
     Action.CATEGORY_CREATE: "新建分类",
     Action.CATEGORY_UPDATE: "编辑分类",
     Action.CATEGORY_DELETE: "删除分类",

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from xiaodian.catalog import admin_service as catalog
-from xiaodian.catalog import merchant
+from xiaodian.catalog import export, merchant
 from xiaodian.catalog.schemas import AdminGoodsOut, AdminGoodsQuery, GoodsIn
 from xiaodian.console.forms import FieldErrors, attempt, lenient
 from xiaodian.console.goods_form import (
@@ -76,6 +76,17 @@ async def _editor(
         editor={**state, "errors": errors},
         errors=errors,
         categories=category_options(await catalog.category_tree(session)),
+    )
+
+
+@router.get("/goods/export.csv")
+async def export_csv(request: Request, _admin: ConsoleAdmin, session: SessionDep) -> Response:
+    filters = _filters(request)
+    filters["page"] = ""
+    return Response(
+        await export.goods_csv(session, lenient(AdminGoodsQuery, filters)),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": 'attachment; filename="goods.csv"'},
     )
 
 
