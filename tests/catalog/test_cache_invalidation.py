@@ -110,3 +110,15 @@ async def test_saving_the_shop_settings_forgets_home_and_every_goods_page_at_onc
     assert cache.get(NAMESPACE, "home") is None
     assert cache.get(GOODS, f"detail:{goods['id']}") is None
     assert (await client.get("/api/v1/home")).json()["shop"]["name"] == "陈记果园"
+
+
+async def test_home_tells_the_cart_the_free_freight_threshold_the_merchant_set(
+    client: httpx.AsyncClient, context: AppContext
+) -> None:
+    assert (await client.get("/api/v1/home")).json()["shop"]["free_freight_threshold_fen"] == 9900
+    owner = await factories.merchant(client, context)
+    saved = await client.patch(
+        "/api/admin/v1/shop", headers=owner, json={"free_freight_threshold_fen": 5900}
+    )
+    assert saved.status_code == 200, saved.text
+    assert (await client.get("/api/v1/home")).json()["shop"]["free_freight_threshold_fen"] == 5900

@@ -6,8 +6,9 @@ const HOME_TTL_SECONDS = 300
 const CATEGORIES_TTL_SECONDS = 600
 
 module.exports = {
-  getHome: ({ refresh = false } = {}) =>
-    storage.cached('home', HOME_TTL_SECONDS, () => api.request({ url: '/home', auth: 'optional' }), { refresh }),
+  /** `silent` for a page that only borrows a detail of it (the shop's phone, the free-freight line). */
+  getHome: ({ refresh = false, silent = false } = {}) =>
+    storage.cached('home', HOME_TTL_SECONDS, () => api.request({ url: '/home', auth: 'optional', silent }), { refresh }),
   getCategories: ({ refresh = false } = {}) =>
     storage.cached('categories', CATEGORIES_TTL_SECONDS, () => api.request({ url: '/categories', auth: 'optional' }), {
       refresh,

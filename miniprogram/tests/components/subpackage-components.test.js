@@ -8,15 +8,18 @@ function picker(props) {
   return { comp, confirmed }
 }
 
-test('sku-picker: sold-out combinations are disabled and the price follows the choice', async () => {
+test('sku-picker: opens on the first SKU in stock; sold-out combinations are disabled and the price follows the choice', async () => {
   const { comp, confirmed } = picker({ goods: fixtures.goodsDetail() })
   await settle()
   expect(texts(comp, '.sku-picker__spec-name')).toEqual(['规格', '果径', '数量'])
-  expect(text(comp, '.sku-picker__price')).toBe('¥39.90起')
+  expect(texts(comp, '.sku-picker__value--chosen')).toEqual(['5斤装', '75mm'])
+  expect(text(comp, '.sku-picker__price')).toBe('¥39.90')
   expect(comp.querySelectorAll('.sku-picker__value')[3].dom.className).toMatch(/--disabled/) // 85mm: no stock at all
 
+  await tap(comp, '.sku-picker__value', 2) // 75mm again: unchosen
+  expect(text(comp, '.sku-picker__price')).toBe('¥39.90起') // 5斤装: ¥39.90 or ¥45.90
   await tap(comp, '.sku-picker__confirm')
-  expect(wx.calls.toasts).toEqual(['请选择规格、果径'])
+  expect(wx.calls.toasts).toEqual(['请选择果径'])
 
   await tap(comp, '.sku-picker__value', 1) // 10斤装
   await tap(comp, '.sku-picker__value', 2) // 75mm
@@ -50,7 +53,7 @@ test('review-item shows the review with stars, date, photos and the shop reply',
 test('order-card shows lines and totals, and only the buttons the order allows', async () => {
   const card = mount('subpackages/order/components/order-card/index', { order: fixtures.order({ status: 'pending_payment' }) })
   expect(text(card, '.order-card__status')).toBe('待支付')
-  expect(text(card, '.order-card__total')).toBe('共1件 实付¥47.90')
+  expect(text(card, '.order-card__total')).toBe('共1件 需付款¥47.90') // not paid yet: not 实付
   expect(texts(card, '.order-card__action')).toEqual(['取消订单', '去支付'])
   const actions = []
   card.addEventListener('action', (event) => actions.push(event.detail))
@@ -61,6 +64,7 @@ test('order-card shows lines and totals, and only the buttons the order allows',
 
   const shipped = mount('subpackages/order/components/order-card/index', { order: fixtures.order({ status: 'shipped' }) })
   expect(texts(shipped, '.order-card__action')).toEqual(['确认收货'])
+  expect(text(shipped, '.order-card__total')).toBe('共1件 实付¥47.90')
   const closed = mount('subpackages/order/components/order-card/index', { order: fixtures.order({ status: 'closed' }) })
   expect(all(closed, '.order-card__actions')).toHaveLength(0)
 })

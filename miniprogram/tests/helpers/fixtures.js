@@ -23,7 +23,7 @@ function goodsCard(overrides = {}) {
 function home(overrides = {}) {
   return Object.assign(
     {
-      shop: { name: '小店演示', logo_url: 'https://cdn.test/logo.png', notice: '满 99 元包邮' },
+      shop: { name: '小店演示', logo_url: 'https://cdn.test/logo.png', notice: '满 99 元包邮', service_phone: '400-000-0000', free_freight_threshold_fen: 9900 },
       banners: [
         { id: 1, title: '春季上新', image_url: 'https://cdn.test/b1.webp', link_type: 'goods', link_value: '7' },
         { id: 2, title: '水果', image_url: 'https://cdn.test/b2.webp', link_type: 'category', link_value: '3' },

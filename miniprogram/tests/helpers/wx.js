@@ -40,6 +40,8 @@ function createWx(options = {}) {
     payments: [],
     clipboard: [],
     titles: [],
+    phoneCalls: [],
+    tabBarBadges: [], // {index, text} set, or {index, text: ''} removed
     ui: [], // loading and toasts in the order they happened
     logins: 0,
   }
@@ -167,6 +169,16 @@ function createWx(options = {}) {
       later(() => opts.success && opts.success({}))
     },
     previewImage() {},
+    makePhoneCall(opts) {
+      calls.phoneCalls.push(opts.phoneNumber)
+      later(() => opts.success && opts.success({}))
+    },
+    setTabBarBadge(opts) {
+      calls.tabBarBadges.push({ index: opts.index, text: opts.text })
+    },
+    removeTabBarBadge(opts) {
+      calls.tabBarBadges.push({ index: opts.index, text: '' })
+    },
     pageScrollTo() {},
     chooseLocation(opts) {
       const result = options.location || { name: '', address: '', latitude: 0, longitude: 0 }

@@ -30,7 +30,9 @@ test('shows photos, price, stock hint, reviews preview and description', async (
   expect(text(page, '.goods-detail__price')).toBe('¥39.90')
   expect(text(page, '.goods-detail__market-price')).toBe('¥49.90')
   expect(text(page, '.goods-detail__title')).toBe('红富士苹果')
-  expect(text(page, '.goods-detail__stock')).toBe('仅剩8箱，欲购从速')
+  expect(text(page, '.goods-detail__price-from')).toBe('起') // its SKUs cost ¥39.90 to ¥79.90
+  // Of the SKU the sheet opens with (the first in stock, 5斤装 / 75mm), not of all 8.
+  expect(text(page, '.goods-detail__stock')).toBe('仅剩5箱，欲购从速')
   expect(text(page, '.goods-detail__reviews .panel__title')).toBe('评价 (2)')
   expect(text(page, '.goods-detail__review >>> .review-item__content')).toBe('很甜，孩子爱吃')
   expect(text(page, '.goods-detail__description-text')).toBe('产地直发 坏果包赔')
@@ -38,13 +40,12 @@ test('shows photos, price, stock hint, reviews preview and description', async (
   expect(wx.calls.navigateTo).toEqual(['/subpackages/goods/reviews/index?goodsId=7'])
 })
 
-test('加入购物车 opens the SKU picker and adds the chosen SKU', async () => {
+test('加入购物车 opens the SKU picker with the first SKU in stock chosen, and adds it', async () => {
   const calls = detailBackend()
   const page = await openPage('subpackages/goods/detail/index', { goodsId: '7' })
   expect(all(page, '.goods-detail__picker >>> .sku-picker__sheet')).toHaveLength(0)
   await tap(page, '.goods-detail__add-cart')
-  await tap(page, '.goods-detail__picker >>> .sku-picker__value', 0)
-  await tap(page, '.goods-detail__picker >>> .sku-picker__value', 2)
+  expect(texts(page, '.goods-detail__picker >>> .sku-picker__value--chosen')).toEqual(['5斤装', '75mm'])
   await tap(page, '.goods-detail__picker >>> .sku-picker__confirm')
   await waitFor(() => wx.calls.toasts.includes('已加入购物车'))
   expect(calls.cart).toEqual([{ sku_id: 71, quantity: 1 }])
@@ -56,8 +57,7 @@ test('the quantity stops at the chosen SKU\'s stock', async () => {
   detailBackend()
   const page = await openPage('subpackages/goods/detail/index', { goodsId: '7' })
   await tap(page, '.goods-detail__add-cart')
-  await tap(page, '.goods-detail__picker >>> .sku-picker__value', 1)
-  await tap(page, '.goods-detail__picker >>> .sku-picker__value', 2)
+  await tap(page, '.goods-detail__picker >>> .sku-picker__value', 1) // 10斤装 / 75mm: 3 left
   for (let i = 0; i < 4; i += 1) await tap(page, '.goods-detail__picker >>> .sku-picker__stepper >>> .quantity-stepper__plus')
   expect(text(page, '.goods-detail__picker >>> .sku-picker__stepper >>> .quantity-stepper__value')).toBe('3')
   expect(wx.calls.toasts).toEqual(['库存不足'])
@@ -68,21 +68,31 @@ test('an add the server refuses shows the reason from the error table after the 
   const page = await openPage('subpackages/goods/detail/index', { goodsId: '7' })
   await tap(page, '.goods-detail__add-cart')
   await tap(page, '.goods-detail__picker >>> .sku-picker__value', 1)
-  await tap(page, '.goods-detail__picker >>> .sku-picker__value', 2)
   await tap(page, '.goods-detail__picker >>> .sku-picker__confirm')
   await waitFor(() => wx.calls.toasts.length)
   expect(calls.cart).toEqual([{ sku_id: 73, quantity: 1 }])
   expect(wx.calls.ui).toEqual(['loading:加入中', 'hide', 'toast:库存不足'])
 })
 
-test('立即购买 goes to checkout with the SKU and quantity', async () => {
+test('立即购买 twice goes to checkout with the preselected SKU', async () => {
   detailBackend()
   const page = await openPage('subpackages/goods/detail/index', { goodsId: '7' })
   await tap(page, '.goods-detail__buy-now')
-  await tap(page, '.goods-detail__picker >>> .sku-picker__value', 0)
-  await tap(page, '.goods-detail__picker >>> .sku-picker__value', 2)
   await tap(page, '.goods-detail__picker >>> .sku-picker__confirm')
   expect(wx.calls.navigateTo).toEqual(['/subpackages/order/checkout/index?skuId=71&quantity=1'])
+})
+
+test('a goods item with one SKU is bought with one tap, no sheet', async () => {
+  const single = fixtures.goodsDetail({
+    specs: [],
+    skus: [{ id: 75, spec_values: [], price_fen: 3990, stock: 8, image_url: '' }],
+  })
+  detailBackend(single)
+  const page = await openPage('subpackages/goods/detail/index', { goodsId: '7' })
+  expect(all(page, '.goods-detail__price-from')).toHaveLength(0)
+  await tap(page, '.goods-detail__buy-now')
+  expect(all(page, '.goods-detail__picker >>> .sku-picker__sheet')).toHaveLength(0)
+  expect(wx.calls.navigateTo).toEqual(['/subpackages/order/checkout/index?skuId=75&quantity=1'])
 })
 
 test('the favorite toggle saves and removes the favorite', async () => {

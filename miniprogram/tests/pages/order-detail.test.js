@@ -18,6 +18,7 @@ test('a pending order shows a countdown and lets the shopper pay or cancel', asy
   jest.advanceTimersByTime(61000)
   expect(text(page, '.order-detail__countdown')).toBe('剩余支付时间 13:59，超时自动关闭')
   expect(texts(page, '.order-detail__action')).toEqual(['取消订单', '继续支付'])
+  expect(text(page, '.order-detail__total')).toBe('需付款¥47.90') // not paid yet: not 实付款
   page.instance.onUnload()
 })
 

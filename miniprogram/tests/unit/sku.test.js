@@ -19,15 +19,24 @@ test('values that lead only to sold-out SKUs are disabled, given the other choic
   expect(chosen[1].find((o) => o.value === '85mm').disabled).toBe(true)
 })
 
-test('single-value specs are chosen up front, and so is the only SKU in stock', () => {
+test('the first SKU in stock is chosen up front; with none in stock, single-value specs', () => {
   const specs = [{ name: '规格', values: ['500g'] }, { name: '产地', values: ['山东', '陕西'] }]
   const skus = [
-    { id: 1, spec_values: ['500g', '山东'], price_fen: 100, stock: 1 },
+    { id: 1, spec_values: ['500g', '山东'], price_fen: 100, stock: 0 },
     { id: 2, spec_values: ['500g', '陕西'], price_fen: 120, stock: 2 },
   ]
-  expect(sku.initialChoice(specs, skus)).toEqual(['500g', ''])
-  skus[1].stock = 0
+  expect(sku.initialChoice(specs, skus)).toEqual(['500g', '陕西'])
+  skus[0].stock = 1
   expect(sku.initialChoice(specs, skus)).toEqual(['500g', '山东'])
+  skus[0].stock = 0
+  skus[1].stock = 0
+  expect(sku.initialChoice(specs, skus)).toEqual(['500g', ''])
+})
+
+test('only a goods item with one SKU in stock is bought without the sheet', () => {
+  expect(sku.soleSku([{ id: 7, spec_values: [], stock: 3 }])).toEqual({ id: 7, spec_values: [], stock: 3 })
+  expect(sku.soleSku([{ id: 7, spec_values: [], stock: 0 }])).toBe(null)
+  expect(sku.soleSku([{ id: 7, stock: 3 }, { id: 8, stock: 3 }])).toBe(null)
 })
 
 test('tapping a chosen value clears it, another value replaces it', () => {

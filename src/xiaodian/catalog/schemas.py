@@ -96,6 +96,8 @@ class ShopBrief(BaseModel):
     logo_url: str
     notice: str
     service_phone: str
+    free_freight_threshold_fen: int
+    """Orders of at least this much (after discounts) ship free; the cart shows what is left."""
 
 
 class Promotions(BaseModel):

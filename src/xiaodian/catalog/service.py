@@ -187,6 +187,7 @@ async def home(session: AsyncSession, context: AppContext) -> tuple[HomeOut, lis
             logo_url=urls.absolute(shop.logo_url),
             notice=shop.notice,
             service_phone=shop.service_phone,
+            free_freight_threshold_fen=shop.free_freight_threshold_fen,
         ),
         banners=[
             BannerOut(

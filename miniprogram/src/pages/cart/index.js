@@ -4,6 +4,8 @@ const cartService = require('../../services/cart')
 const feedback = require('../../utils/feedback')
 const nav = require('../../utils/nav')
 const routes = require('../../utils/routes')
+const shopService = require('../../services/shop')
+const { formatPrice } = require('../../utils/format')
 
 // is_available is false when the goods went off the shelf or the SKU was withdrawn.
 function warningFor(item) {
@@ -21,6 +23,8 @@ Component({
     selectedQuantity: 0,
     selectedTotalFen: 0,
     hasProblem: false,
+    freightHint: '',
+    freightFree: false,
   },
   methods: {
     onShow() {
@@ -30,6 +34,13 @@ Component({
       return this.refresh().then(() => wx.stopPullDownRefresh())
     },
     async refresh() {
+      shopService
+        .getHome({ silent: true })
+        .then((home) => {
+          this.threshold = (home && home.shop && home.shop.free_freight_threshold_fen) || 0
+          this.showFreight()
+        })
+        .catch(() => {})
       const version = this.nextVersion()
       try {
         this.apply(await cartService.getCart(), version)
@@ -53,6 +64,21 @@ Component({
         selectedQuantity: cart.selected_quantity || 0,
         selectedTotalFen: cart.selected_total_fen || 0,
         hasProblem: items.some((item) => item.selected && item.warning),
+      })
+      this.showFreight()
+    },
+    /** 满 ¥99 免运费，还差 ¥x (on the selected lines, as checkout counts them before discounts). */
+    showFreight() {
+      const threshold = this.threshold || 0
+      const total = this.data.selectedTotalFen
+      if (!threshold || !this.data.selectedQuantity) {
+        this.setData({ freightHint: '', freightFree: false })
+        return
+      }
+      const free = total >= threshold
+      this.setData({
+        freightFree: free,
+        freightHint: free ? `已满 ¥${formatPrice(threshold)}，免运费` : `满 ¥${formatPrice(threshold)} 免运费，还差 ¥${formatPrice(threshold - total)}`,
       })
     },
     async change(call) {

@@ -6,14 +6,24 @@ const feedback = require('../../../utils/feedback')
 const nav = require('../../../utils/nav')
 const routes = require('../../../utils/routes')
 const { formatCount } = require('../../../utils/format')
+const sku = require('../utils/sku')
+const cartBadge = require('../../../utils/cart-badge')
 
 const LOW_STOCK = 10
 
-function stockHint(goods) {
+/** What the page says about stock: of the SKU chosen (or preselected), else of the goods item. */
+function stockHint(goods, chosenSku) {
   if (!goods.is_on_shelf) return '商品已下架'
   if (goods.stock_left <= 0) return '已售罄'
-  if (goods.stock_left <= LOW_STOCK) return `仅剩${goods.stock_left}${goods.unit || '件'}，欲购从速`
+  const left = chosenSku ? chosenSku.stock : goods.stock_left
+  if (left <= 0) return '该规格已售罄'
+  if (left <= LOW_STOCK) return `仅剩${left}${goods.unit || '件'}，欲购从速`
   return `库存充足`
+}
+
+/** The preselected SKU (the first in stock), as the picker opens with it. */
+function preselected(goods) {
+  return sku.findSku(goods.skus || [], sku.initialChoice(goods.specs || [], goods.skus || []))
 }
 
 Component({
@@ -25,17 +35,22 @@ Component({
     failed: false,
     currentImage: 0,
     stockHint: '',
+    priceFrom: false,
     buyable: false,
     salesText: '',
     specSummary: '',
     chosenText: '',
     favorite: false,
     pickerVisible: false,
+    cartBadge: '',
     pickerMode: 'select',
   },
   methods: {
     onLoad() {
       return this.load()
+    },
+    onShow() {
+      this.setData({ cartBadge: cartBadge.badgeText(cartBadge.count()) })
     },
     onShareAppMessage() {
       const goods = this.data.goods
@@ -44,11 +59,13 @@ Component({
     async load() {
       try {
         const goods = await goodsService.getGoods(this.data.goodsId)
+        const prices = (goods.skus || []).filter((item) => item.is_active !== false).map((item) => item.price_fen)
         this.setData({
           goods,
           failed: false,
           favorite: !!goods.is_favorite,
-          stockHint: stockHint(goods),
+          priceFrom: prices.length > 1 && Math.max(...prices) > Math.min(...prices),
+          stockHint: stockHint(goods, preselected(goods)),
           buyable: goods.is_on_shelf && goods.stock_left > 0,
           salesText: `已售${formatCount(goods.sales)}`,
           specSummary: (goods.specs || []).map((spec) => spec.name).join(' / '),
@@ -72,19 +89,32 @@ Component({
         feedback.toast(this.data.stockHint)
         return
       }
-      this.setData({ pickerVisible: true, pickerMode: event.currentTarget.dataset.mode || 'select' })
+      const mode = event.currentTarget.dataset.mode || 'select'
+      const only = sku.soleSku(this.data.goods.skus || [])
+      if (only && mode !== 'select') {
+        // Nothing to choose: one tap buys it (or puts it in the cart).
+        this.onPickerConfirm({ detail: { skuId: only.id, quantity: 1, specText: '', mode } })
+        return
+      }
+      this.setData({ pickerVisible: true, pickerMode: mode })
     },
     onPickerClose() {
       this.setData({ pickerVisible: false })
     },
     async onPickerConfirm(event) {
       const { skuId, quantity, specText, mode } = event.detail
-      this.setData({ pickerVisible: false, chosenText: `${specText ? `${specText}，` : ''}${quantity}${this.data.goods.unit || '件'}` })
+      const chosen = (this.data.goods.skus || []).find((item) => item.id === skuId)
+      this.setData({
+        pickerVisible: false,
+        chosenText: `${specText ? `${specText}，` : ''}${quantity}${this.data.goods.unit || '件'}`,
+        stockHint: stockHint(this.data.goods, chosen),
+      })
       if (mode === 'buy') {
         nav.go(routes.checkout({ skuId, quantity }))
       } else if (mode === 'cart') {
         try {
           await cartService.addToCart(skuId, quantity)
+          this.setData({ cartBadge: cartBadge.badgeText(cartBadge.count()) })
           feedback.success('已加入购物车')
         } catch (err) {
           // api already told the shopper why (库存不足, 商品已下架 …).

@@ -22,11 +22,19 @@ function optionStates(specs, skus, chosen) {
   )
 }
 
-/** Pre-chosen values: specs with a single value, or everything when only one SKU can be bought. */
+/**
+ * Pre-chosen values: the first SKU in stock, in the merchant's order, so "立即购买 → 立即购买"
+ * buys it without a choice to make; with nothing in stock, the specs that have one value.
+ */
 function initialChoice(specs, skus) {
-  const inStock = skus.filter((sku) => sku.stock > 0)
-  if (inStock.length === 1) return inStock[0].spec_values.slice()
+  const first = skus.find((sku) => sku.stock > 0)
+  if (first) return first.spec_values.slice()
   return specs.map((spec) => (spec.values.length === 1 ? spec.values[0] : ''))
+}
+
+/** The SKU bought without opening the sheet: the goods item's only SKU, when it is in stock. */
+function soleSku(skus) {
+  return skus.length === 1 && skus[0].stock > 0 ? skus[0] : null
 }
 
 /** Choosing a value again clears it; choosing another replaces the old one. */
@@ -49,4 +57,4 @@ function specText(chosen) {
   return chosen.filter(Boolean).join(' / ')
 }
 
-module.exports = { findSku, optionStates, initialChoice, toggle, missingSpecNames, priceRange, specText }
+module.exports = { findSku, optionStates, initialChoice, soleSku, toggle, missingSpecNames, priceRange, specText }
