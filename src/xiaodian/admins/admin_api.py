@@ -47,11 +47,14 @@ async def login(body: AdminLoginIn, context: ContextDep) -> AdminTokenOut:
         username=body.username,
         password=body.password,
         ttl=timedelta(hours=context.settings.admin_token_ttl_hours),
+        cache=context.cache,
     )
     if result.outcome == "locked":
         raise AccountLocked()
     if result.token is None:
-        raise InvalidCredentials()
+        if result.tries_left is None:
+            raise InvalidCredentials()
+        raise InvalidCredentials(tries_left=result.tries_left)
     return result.token
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
@@ -21,6 +22,7 @@ from xiaodian.admins.schemas import AdminCreate, AdminOut, AdminPatch, AdminToke
 from xiaodian.auth.permissions import join_permissions
 from xiaodian.auth.service import IssuedToken, issue_token, revoke_all
 from xiaodian.core import clock
+from xiaodian.core.cache import Cache
 from xiaodian.core.db import Database, affected
 from xiaodian.core.security import DUMMY_PASSWORD_HASH, hash_password, verify_password
 from xiaodian.models import AdminUser
@@ -36,9 +38,30 @@ LOGIN_RATE_LIMIT = "admin-login"
 class LoginResult:
     outcome: Literal["ok", "invalid", "locked"]
     token: AdminTokenOut | None = None
+    tries_left: int | None = None
+    """After a wrong password: how many more before the lockout (0: locked now)."""
 
 
-async def login(db: Database, *, username: str, password: str, ttl: timedelta) -> LoginResult:
+async def _unknown_tries_left(cache: Cache | None, username: str) -> LoginResult:
+    """An unknown username counts down like a real account (in the cache, for the lockout's
+    time), so the answer never tells whether the account exists."""
+    if cache is None:
+        return LoginResult("invalid")
+    key = "admin-login-unknown:" + hashlib.sha256(username.encode()).hexdigest()
+    failures = await cache.incr(key, ttl_seconds=LOCKOUT.total_seconds())
+    if failures > MAX_FAILED_LOGINS:
+        return LoginResult("locked")
+    return LoginResult("invalid", tries_left=MAX_FAILED_LOGINS - failures)
+
+
+async def login(
+    db: Database,
+    *,
+    username: str,
+    password: str,
+    ttl: timedelta,
+    cache: Cache | None = None,
+) -> LoginResult:
     """Check the password; count failures and lock the account after five in a row.
 
     The slow password check runs outside any transaction (read the account, verify, then a
@@ -50,7 +73,7 @@ async def login(db: Database, *, username: str, password: str, ttl: timedelta) -
         admin = await session.scalar(select(AdminUser).where(AdminUser.username == username))
     if admin is None:
         await verify_password(DUMMY_PASSWORD_HASH, password)  # same time as a real check
-        return LoginResult("invalid")
+        return await _unknown_tries_left(cache, username)
     if _is_locked(admin):
         return LoginResult("locked")
     verified_hash = admin.password_hash
@@ -82,11 +105,12 @@ async def _record_login(
         return LoginResult("locked")
     if not verified_hash or verified_hash != admin.password_hash or not admin.is_active:
         admin.failed_logins += 1
+        tries_left = max(0, MAX_FAILED_LOGINS - admin.failed_logins)
         if admin.failed_logins >= MAX_FAILED_LOGINS:
             admin.locked_until = clock.now() + LOCKOUT
             admin.failed_logins = 0
         await session.flush()
-        return LoginResult("invalid")
+        return LoginResult("invalid", tries_left=tries_left)
     admin.failed_logins = 0
     admin.locked_until = None
     admin.last_login_at = clock.now()
