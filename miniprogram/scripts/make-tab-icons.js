@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-// Draws the eight tab-bar icons (81×81 PNG, grey and active red) from simple strokes, so the
-// main package carries a few hundred bytes of icons instead of image files from a designer.
+// Draws the eight tab-bar icons (81×81 PNG, grey and active red) and the order-state icons of
+// 我的 (dark grey, in images/icons/) from simple strokes, so the main package carries a few
+// hundred bytes of icons instead of image files from a designer.
 // Run once after changing a shape or a colour: `node scripts/make-tab-icons.js`.
 const fs = require('fs')
 const path = require('path')
@@ -70,6 +71,17 @@ const ICONS = {
   me: [ring(40.5, 26, 13), arc(40.5, 72, 27, 190, 350), seg(14, 67.5, 67, 67.5)],
 }
 
+// 我的 → 我的订单: one icon per state (待支付, 待发货, 待收货, 待评价, 售后).
+const ORDER_ICONS = {
+  'order-pending': [...box(10, 20, 71, 66, 7), seg(10, 34, 71, 34), disc(56, 50, 4.5)],
+  'order-paid': [seg(40.5, 10, 71, 24), seg(40.5, 10, 10, 24), seg(10, 24, 10, 58), seg(71, 24, 71, 58), seg(10, 58, 40.5, 72), seg(71, 58, 40.5, 72), seg(10, 24, 40.5, 38), seg(71, 24, 40.5, 38), seg(40.5, 38, 40.5, 72)],
+  'order-shipped': [...box(8, 22, 48, 56, 4), seg(48, 32, 62, 32), seg(62, 32, 72, 44), seg(72, 44, 72, 56), seg(48, 56, 72, 56), ring(22, 60, 6), ring(60, 60, 6)],
+  'order-review': [...box(10, 14, 71, 56, 8), seg(24, 56, 18, 70), seg(18, 70, 36, 56), disc(28, 35, 3.5), disc(40.5, 35, 3.5), disc(53, 35, 3.5)],
+  'order-after-sale': [arc(40.5, 42, 26, 200, 360), arc(40.5, 42, 26, 0, 160), seg(16, 33, 14, 50), seg(16, 33, 30, 40), seg(30, 42, 51, 42), seg(30, 52, 51, 52), seg(40.5, 42, 40.5, 62)],
+}
+const ICON_COLOR = [0x33, 0x33, 0x33]
+const ICONS_OUT = path.join(__dirname, '..', 'src', 'images', 'icons')
+
 function crc32(buf) {
   let c
   const table = []
@@ -129,4 +141,11 @@ for (const [name, shapes] of Object.entries(ICONS)) {
     fs.writeFileSync(file, data)
     console.log(`${path.relative(process.cwd(), file)} ${data.length} bytes`)
   }
+}
+fs.mkdirSync(ICONS_OUT, { recursive: true })
+for (const [name, shapes] of Object.entries(ORDER_ICONS)) {
+  const file = path.join(ICONS_OUT, `${name}.png`)
+  const data = png(shapes, ICON_COLOR)
+  fs.writeFileSync(file, data)
+  console.log(`${path.relative(process.cwd(), file)} ${data.length} bytes`)
 }

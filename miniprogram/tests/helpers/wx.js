@@ -181,8 +181,23 @@ function createWx(options = {}) {
     },
     pageScrollTo() {},
     chooseLocation(opts) {
+      if (state.locationDenied) {
+        later(() => opts.fail && opts.fail({ errMsg: 'chooseLocation:fail auth deny' }))
+        return
+      }
       const result = options.location || { name: '', address: '', latitude: 0, longitude: 0 }
       later(() => opts.success && opts.success(result))
+    },
+    chooseAddress(opts) {
+      const picked = options.wechatAddress || {
+        userName: '张三', telNumber: '13800138000', provinceName: '广东省', cityName: '深圳市',
+        countyName: '南山区', detailInfo: '科苑路15号', postalCode: '518057',
+      }
+      later(() => opts.success && opts.success(picked))
+    },
+    openSetting(opts) {
+      calls.openSetting = (calls.openSetting || 0) + 1
+      later(() => opts.success && opts.success({ authSetting: { 'scope.userLocation': true } }))
     },
     chooseMedia(opts) {
       later(() => opts.success && opts.success({ tempFiles: [{ tempFilePath: 'wxfile://tmp/photo.jpg', size: 1000 }] }))

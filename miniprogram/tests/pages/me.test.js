@@ -19,7 +19,21 @@ test('shows who I am and how many orders wait in each state', async () => {
   const page = await openPage('pages/me/index')
   expect(text(page, '.me__nickname')).toBe('演示买家')
   expect(texts(page, '.me__order-text')).toEqual(['待支付', '待发货', '待收货', '待评价', '售后'])
-  expect(texts(page, '.me__order-count')).toEqual(['2', '0', '1', '3', '0'])
+  // A badge on the states that hold orders, none on the empty ones; an icon for every state.
+  expect(texts(page, '.me__order-count')).toEqual(['2', '1', '3'])
+  expect(page.querySelectorAll('.me__order-icon')).toHaveLength(5)
+  expect(page.querySelectorAll('.me__avatar--default')).toHaveLength(0)
+})
+
+test('a shopper without a picture gets the default avatar, not a blank circle', async () => {
+  ME.avatar_url = ''
+  try {
+    useMe()
+    const page = await openPage('pages/me/index')
+    expect(page.querySelectorAll('.me__avatar--default')).toHaveLength(1)
+  } finally {
+    ME.avatar_url = 'https://cdn.test/a.png'
+  }
 })
 
 test('order entries open the order list on their tab', async () => {

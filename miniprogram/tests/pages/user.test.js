@@ -59,6 +59,25 @@ test('address-edit: a new address is checked, can be located on the map, and is 
   ])
 })
 
+test('address-edit: a WeChat address is imported in one tap', async () => {
+  wx.setBackend({ 'POST /auth/wx-login': LOGIN })
+  const page = await openPage('subpackages/user/address-edit/index')
+  await tap(page, '.address-edit__import')
+  await waitFor(() => text(page, '.address-edit__region') === '广东省 深圳市 南山区')
+  expect(page.instance.data.form).toMatchObject({ name: '张三', phone: '13800138000', detail: '科苑路15号' })
+})
+
+test('address-edit: after the location was refused, the shopper is offered the settings page', async () => {
+  wx.setBackend({ 'POST /auth/wx-login': LOGIN })
+  wx.state.locationDenied = true
+  const page = await openPage('subpackages/user/address-edit/index')
+  await tap(page, '.address-edit__locate')
+  await waitFor(() => wx.calls.modals.length, { message: 'the explanation' })
+  expect(wx.calls.modals[0]).toMatchObject({ title: '需要位置权限', confirmText: '去设置' })
+  await waitFor(() => wx.calls.openSetting === 1, { message: 'the settings page' })
+  expect(wx.calls.toasts).toEqual([])
+})
+
 test('address-edit: an existing address is loaded, changed with the region picker, and can be deleted', async () => {
   const patches = []
   let deleted = false
@@ -82,6 +101,7 @@ test('address-edit: an existing address is loaded, changed with the region picke
   expect(patches[0]).toMatchObject({ province: '上海市', city: '上海市', district: '浦东新区', name: '张三' })
   await tap(page, '.address-edit__delete')
   await waitFor(() => deleted)
+  await waitFor(() => wx.calls.toasts.includes('已删除'), { message: 'the page to say so' })
 })
 
 test('favorites: listed as goods cards and removable', async () => {
@@ -146,6 +166,9 @@ test('profile: a new nickname and avatar are uploaded and saved', async () => {
   await tap(page, '.profile__save')
   await waitFor(() => patches.length)
   expect(patches).toEqual([{ nickname: '新名字', avatar_url: 'https://cdn.test/photo.webp' }])
+  // The page is done only when it has said so and gone back (else its toast lands in the next test).
+  await waitFor(() => wx.calls.navigateBack === 1, { message: 'the page to go back' })
+  expect(wx.calls.toasts).toEqual(['已保存'])
 })
 
 test('profile: when the avatar cannot be uploaded the nickname is still saved and the shopper told', async () => {

@@ -6,11 +6,11 @@ const routes = require('../../utils/routes')
 
 // Each entry opens the order list on the tab that holds those orders.
 const ORDER_ENTRIES = [
-  { key: 'pending_payment', text: '待支付', status: 'pending_payment' },
-  { key: 'paid', text: '待发货', status: 'paid' },
-  { key: 'shipped', text: '待收货', status: 'shipped' },
-  { key: 'to_review', text: '待评价', status: 'completed' },
-  { key: 'after_sale', text: '售后', status: 'after_sale' },
+  { key: 'pending_payment', text: '待支付', status: 'pending_payment', icon: '/images/icons/order-pending.png' },
+  { key: 'paid', text: '待发货', status: 'paid', icon: '/images/icons/order-paid.png' },
+  { key: 'shipped', text: '待收货', status: 'shipped', icon: '/images/icons/order-shipped.png' },
+  { key: 'to_review', text: '待评价', status: 'completed', icon: '/images/icons/order-review.png' },
+  { key: 'after_sale', text: '售后', status: 'after_sale', icon: '/images/icons/order-after-sale.png' },
 ]
 
 const SERVICE_ENTRIES = [

@@ -3,6 +3,7 @@ const meService = require('../../../services/me')
 const feedback = require('../../../utils/feedback')
 const nav = require('../../../utils/nav')
 const { validate, splitAddress } = require('../utils/address-form')
+const permission = require('../../../utils/permission')
 
 const EMPTY = { name: '', phone: '', province: '', city: '', district: '', detail: '', lat: null, lng: null, is_default: false }
 
@@ -55,7 +56,33 @@ Component({
           this.fill(form)
         },
         fail: (err) => {
-          if (!/cancel/.test((err && err.errMsg) || '')) feedback.toast('无法打开地图，请检查定位权限')
+          if (permission.denied(err)) {
+            permission.offerSettings('需要位置权限', '在地图上选择收货地址，需要允许小程序使用你的位置。可在设置中打开。')
+          } else if (!/cancel/.test((err && err.errMsg) || '')) {
+            feedback.toast('无法打开地图，请稍后再试')
+          }
+        },
+      })
+    },
+    /** 导入微信地址: the address book WeChat keeps for the shopper. */
+    onImportWechat() {
+      wx.chooseAddress({
+        success: (picked) => {
+          this.fill(
+            Object.assign({}, this.data.form, {
+              name: picked.userName || this.data.form.name,
+              phone: picked.telNumber || this.data.form.phone,
+              province: picked.provinceName || '',
+              city: picked.cityName || '',
+              district: picked.countyName || '',
+              detail: picked.detailInfo || '',
+            })
+          )
+        },
+        fail: (err) => {
+          if (permission.denied(err)) {
+            permission.offerSettings('需要通讯地址权限', '导入微信收货地址，需要允许小程序读取你的通讯地址。可在设置中打开。')
+          }
         },
       })
     },
