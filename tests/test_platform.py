@@ -66,6 +66,10 @@ async def test_the_demo_seed_builds_a_believable_shop_once(
     assert len(home["banners"]) == 3 and len(home["hot"]) == 10 and len(home["categories"]) == 6
     sales = [card["sales"] for card in home["hot"]]
     assert sales == sorted(sales, reverse=True)
+    group_buys = (await client.get("/api/v1/group-buys")).json()
+    assert sorted(c["group_size"] for c in group_buys) == [2, 3]
+    assert all(c["group_price_fen"] < c["price_fen"] for c in group_buys)
+    assert len(home["promotions"]["group_buys"]) == 2
 
 
 @pytest.mark.parametrize(

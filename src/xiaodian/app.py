@@ -36,6 +36,8 @@ from xiaodian.core.outage import RETRY_AFTER_SECONDS, is_connection_lost
 from xiaodian.core.responses import RawJSONResponse
 from xiaodian.dashboard import admin_api as dashboard_admin
 from xiaodian.events import outbox
+from xiaodian.groupbuy import admin_api as groupbuy_admin
+from xiaodian.groupbuy import api as groupbuy_api
 from xiaodian.jobs import ALL_JOBS
 from xiaodian.media import admin_api as media_admin
 from xiaodian.media import api as media_api
@@ -146,6 +148,7 @@ def create_app(
         orders_api,
         payments_api,
         media_api,
+        groupbuy_api,
     ):
         shopper.include_router(module.router)
 
@@ -163,6 +166,7 @@ def create_app(
         media_admin,
         payments_admin,
         dashboard_admin,
+        groupbuy_admin,
     ):
         merchant.include_router(module.router)
     app.include_router(shopper)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from xiaodian.core.jobs import Job
+from xiaodian.groupbuy import jobs as groupbuy_jobs
 from xiaodian.oplog import jobs as oplog_jobs
 from xiaodian.orders import jobs as order_jobs
 from xiaodian.payments import jobs as payment_jobs
@@ -13,4 +14,6 @@ ALL_JOBS: list[Job] = [
     Job("reconcile_payments", payment_jobs.reconcile_payments),
     Job("process_refunds", payment_jobs.process_refunds),
     Job("purge_operation_log", oplog_jobs.purge_operation_log),
+    Job("expire_groups", groupbuy_jobs.expire_groups),
+    Job("end_group_buys", groupbuy_jobs.end_campaigns),
 ]

@@ -7,9 +7,12 @@ session that emits an event before `install()` fails loudly instead of losing it
 from __future__ import annotations
 
 from xiaodian.catalog import cache as catalog_cache
-from xiaodian.catalog import viewers
+from xiaodian.catalog import promotions, viewers
 from xiaodian.context import AppContext
 from xiaodian.events import Mode, registry
+from xiaodian.groupbuy import home as group_buys_home
+from xiaodian.groupbuy import service as group_buys
+from xiaodian.groupbuy.events import GroupFailed, GroupFilled
 from xiaodian.inventory.events import StockChanged
 from xiaodian.orders.events import OrderClosed, OrderPaid, RefundSettled
 from xiaodian.payments import refund_service
@@ -42,6 +45,11 @@ def install() -> None:
     registry.add(OrderClosed, payments.close_payments_of_closed_order, Mode.IN_TRANSACTION)
     registry.add(PrepayClosed, payments.close_prepay_at_channel, Mode.DURABLE)
     registry.add(RefundDue, refund_service.send_due_refund, Mode.DURABLE)
+    # group buying: seats follow their orders (in the same transaction)
+    registry.add(OrderPaid, group_buys.on_order_paid, Mode.IN_TRANSACTION)
+    registry.add(OrderClosed, group_buys.on_order_closed, Mode.IN_TRANSACTION)
+    registry.add(GroupFilled, group_buys_home.forget, Mode.AFTER_COMMIT)
+    registry.add(GroupFailed, group_buys_home.forget, Mode.AFTER_COMMIT)
     # caches
     registry.add(StockChanged, _forget_restocked_goods, Mode.AFTER_COMMIT)
     registry.add(OrderPaid, _forget_goods, Mode.AFTER_COMMIT)
@@ -50,4 +58,5 @@ def install() -> None:
     registry.add(ShopSettingsChanged, _forget_everything, Mode.AFTER_COMMIT)
     # providers a lower domain asks without knowing who answers
     viewers.register(viewers.Viewer(users.is_favorite, users.record_footprint))
+    promotions.register("group_buys", group_buys_home.home_slot)
     registry.installed = True

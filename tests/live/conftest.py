@@ -55,7 +55,8 @@ def server_env(settings: Settings, *, sandbox_url: str, base_url: str) -> dict[s
     return env
 
 
-def wait_until_up(url: str, process: subprocess.Popen[bytes], timeout: float = 60) -> None:
+# A deadline, not a wait: a first demo run seeds pictures and may take minutes on a busy machine.
+def wait_until_up(url: str, process: subprocess.Popen[bytes], timeout: float = 180) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:

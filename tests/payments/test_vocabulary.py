@@ -24,7 +24,7 @@ def test_stored_and_sent_values_never_change() -> None:
         "succeeded",
         "failed",
     ]
-    assert [k.value for k in RefundKind] == ["after_sale", "auto"]
+    assert [k.value for k in RefundKind] == ["after_sale", "auto", "group_failed"]
     assert [k.value for k in AnomalyKind] == [
         "stuck",
         "failed",

@@ -63,6 +63,14 @@ const MESSAGES = {
   not_reviewable: '订单完成后才能评价',
   already_reviewed: '已经评价过了',
   review_not_found: '评价不存在或已删除',
+  // Group buying (拼团).
+  group_buy_not_found: '拼团活动不存在',
+  group_not_found: '拼团不存在或已结束',
+  group_full: '这个团已经满员了，去开一个新团吧',
+  group_expired: '这个团已经结束了',
+  group_already_joined: '你已经在这个团里了',
+  group_limit_reached: '你参与这个拼团活动的次数已达上限',
+  campaign_not_running: '拼团活动未开始或已结束',
   // Pictures (reviews, avatar).
   image_too_large: '图片不能超过 10 MB',
   invalid_image: '请上传 JPG、PNG、WebP 或 GIF 图片',
@@ -78,6 +86,7 @@ const MESSAGES = {
   market_price_too_low: '划线价须为 0（不显示）或不低于最高售价',
   invalid_credential: '支付参数格式不正确',
   invalid_credentials: '用户名或密码错误',
+  invalid_group_buy: '拼团活动设置有误',
   last_owner: '至少要保留一个可用的店主账号',
   login_required: '请先登录商家后台',
   owner_only: '只有店主可以进行此操作',

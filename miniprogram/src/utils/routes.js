@@ -3,6 +3,7 @@
 const GOODS = '/subpackages/goods'
 const ORDER = '/subpackages/order'
 const USER = '/subpackages/user'
+const GROUPBUY = '/subpackages/groupbuy'
 
 const TABS = {
   home: '/pages/home/index',
@@ -35,4 +36,6 @@ module.exports = {
   favorites: () => `${USER}/favorites/index`,
   footprints: () => `${USER}/footprints/index`,
   profile: () => `${USER}/profile/index`,
+  groupBuyList: () => `${GROUPBUY}/list/index`,
+  group: (groupId) => withQuery(`${GROUPBUY}/group/index`, { id: groupId }),
 }

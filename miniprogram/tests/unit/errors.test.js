@@ -10,8 +10,8 @@ test('known codes have their own Chinese message', () => {
 })
 
 test('unknown codes fall back to the server message, then to a generic one', () => {
-  expect(messageFor('group_full', '拼团人数已满')).toBe('拼团人数已满')
-  expect(messageFor('group_full')).toBe(FALLBACK)
+  expect(messageFor('some_future_code', '将来的提示')).toBe('将来的提示')
+  expect(messageFor('some_future_code')).toBe(FALLBACK)
   expect(FALLBACK).toBe('操作失败，请稍后重试')
 })
 

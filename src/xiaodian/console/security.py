@@ -203,4 +203,5 @@ def console_permitted(permission: Permission) -> Any:
 ConsoleAdmin = Annotated[AdminUser, Depends(_console_admin)]
 ConsoleShip = Annotated[AdminUser, console_permitted(Permission.SHIP)]
 ConsoleRevenue = Annotated[AdminUser, console_permitted(Permission.REVENUE)]
+ConsoleMarketing = Annotated[AdminUser, console_permitted(Permission.MARKETING)]
 ConsoleOwner = Annotated[AdminUser, Depends(_console_owner)]

@@ -4,6 +4,7 @@ from xiaodian.models.admins import AdminUser
 from xiaodian.models.base import Base
 from xiaodian.models.cart import CartItem
 from xiaodian.models.catalog import Banner, Category, Goods, GoodsImage, GoodsSpec, Sku
+from xiaodian.models.groupbuy import BuyGroup, GroupBuy, GroupBuyPrice, GroupSeat
 from xiaodian.models.inventory import StockQuota
 from xiaodian.models.oplog import OperationLog
 from xiaodian.models.orders import IdempotencyKey, Order, OrderEvent, OrderLine
@@ -25,6 +26,7 @@ __all__ = [
     "AuthToken",
     "Banner",
     "Base",
+    "BuyGroup",
     "CartItem",
     "Category",
     "Favorite",
@@ -32,6 +34,9 @@ __all__ = [
     "Goods",
     "GoodsImage",
     "GoodsSpec",
+    "GroupBuy",
+    "GroupBuyPrice",
+    "GroupSeat",
     "IdempotencyKey",
     "OperationLog",
     "Order",

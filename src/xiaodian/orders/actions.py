@@ -374,7 +374,7 @@ async def settle_refund(
         line.refunded_quantity += item.quantity
         line.refunded_fen += item.amount_fen
         if restock:
-            stock.append(Units(sku_id=line.sku_id, quantity=item.quantity))
+            stock.append(Units(sku_id=line.sku_id, quantity=item.quantity, quota_id=line.quota_id))
         goods_sales[line.goods_id] = goods_sales.get(line.goods_id, 0) - item.quantity
         sku_sales[line.sku_id] = sku_sales.get(line.sku_id, 0) - item.quantity
     await session.flush()
@@ -405,4 +405,35 @@ async def settle_refund(
             kind=kind,
             goods_ids=_goods_ids(order),
         ),
+    )
+
+
+# ---- group buying ----
+
+
+async def start_grouping(session: AsyncSession, *, order: Order, by: Actor, note: str) -> bool:
+    """A paid group order waits for its group: `paid → grouping` (it cannot ship from here)."""
+    return await transition(
+        session, order=order, from_statuses=[Status.PAID], to=Status.GROUPING, actor=by, note=note
+    )
+
+
+async def group_filled(session: AsyncSession, *, order: Order, by: Actor, note: str) -> bool:
+    """The order's group filled: `grouping → paid` (待发货), ready to ship."""
+    return await transition(
+        session, order=order, from_statuses=[Status.GROUPING], to=Status.PAID, actor=by, note=note
+    )
+
+
+async def group_failed(session: AsyncSession, *, order: Order, by: Actor, note: str) -> bool:
+    """The order's group failed: `grouping → refunding`; the caller creates the refund (all of
+    it, settled like an after-sale refund once the channel pays back)."""
+    return await transition(
+        session,
+        order=order,
+        from_statuses=[Status.GROUPING],
+        to=Status.REFUNDING,
+        actor=by,
+        note=note,
+        values={"status_before_refund": Status.GROUPING},
     )

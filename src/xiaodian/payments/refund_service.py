@@ -47,6 +47,9 @@ InTransaction = Callable[[AsyncSession, Refund], Awaitable[None]]
 
 log = logging.getLogger(__name__)
 
+SETTLES_ORDER: frozenset[str] = frozenset({RefundKind.AFTER_SALE, RefundKind.GROUP_FAILED})
+"""Refunds whose settlement moves the order (lines marked, units back, `refunded`)."""
+
 
 async def _paid_payment(session: AsyncSession, order_id: int) -> Payment | None:
     return await session.scalar(
@@ -153,6 +156,44 @@ async def request_refund(
         reason=data.reason,
     )
     return await orders.get_order(session, user_id=user.id, order_id=order.id)
+
+
+async def refund_in_full(session: AsyncSession, *, order: Order, reason: str) -> int | None:
+    """Give back everything an unshipped order paid, at once and without the merchant (a
+    failed group): an approved refund of every line, restocked, sent after the commit through
+    the outbox (`RefundDue`). The order must already be in `refunding` (the caller's action
+    won that move, so this runs once per order; the unique `out_refund_no` guards it too).
+    None if the order has no succeeded payment."""
+    payment = await _paid_payment(session, order.id)
+    if payment is None:
+        return None
+    left = payment.amount_fen - await _refunded_so_far(session, payment.id)
+    if left <= 0:
+        return None
+    items, _ = _line_amounts(
+        order,
+        {
+            line.id: line.quantity - line.refunded_quantity
+            for line in order.lines
+            if line.quantity > line.refunded_quantity
+        },
+    )
+    refund = Refund(
+        order_id=order.id,
+        payment_id=payment.id,
+        out_refund_no=f"G{order.order_no}",
+        kind=RefundKind.GROUP_FAILED,
+        status=RefundStatus.APPROVED,
+        amount_fen=left,
+        reason=reason,
+        lines=items,
+        restock=True,
+        decided_at=clock.now(),
+    )
+    session.add(refund)
+    await session.flush()
+    await emit(session, RefundDue(refund_id=refund.id))
+    return refund.id
 
 
 async def _refund(session: AsyncSession, refund_id: int) -> Refund:
@@ -355,7 +396,7 @@ async def finish(session: AsyncSession, *, refund_id: int, channel_refund_id: st
     payment = await session.get(Payment, refund.payment_id)
     assert payment is not None
     monitor.REFUNDS.labels(payment.channel, RefundStatus.SUCCEEDED).inc()
-    if refund.kind != RefundKind.AFTER_SALE:
+    if refund.kind not in SETTLES_ORDER:
         return True
     order = await orders.order_for_update(session, order_id=refund.order_id)
     await actions.settle_refund(

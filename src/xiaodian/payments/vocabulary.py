@@ -54,6 +54,9 @@ class RefundKind(StrEnum):
     """The shopper asked for it (by lines); settling it moves the order."""
     AUTO = "auto"
     """Money that arrived for an order no longer waiting for it, sent back at once."""
+    GROUP_FAILED = "group_failed"
+    """A paid member of a group that failed (or filled without it), refunded in full at once;
+    settling it moves the order to refunded like an after-sale refund."""
 
 
 class AnomalyKind(StrEnum):

@@ -16,6 +16,8 @@ from xiaodian.config import Settings
 from xiaodian.core import clock
 from xiaodian.core.actors import ActorKind
 from xiaodian.core.security import hash_password
+from xiaodian.groupbuy.admin_service import percent_of
+from xiaodian.groupbuy.vocabulary import CampaignStatus
 from xiaodian.media.service import store_image_sync
 from xiaodian.models import (
     Address,
@@ -25,6 +27,8 @@ from xiaodian.models import (
     Goods,
     GoodsImage,
     GoodsSpec,
+    GroupBuy,
+    GroupBuyPrice,
     Order,
     OrderEvent,
     OrderLine,
@@ -79,6 +83,7 @@ async def seed_demo(session: AsyncSession, *, settings: Settings, history: bool 
     )
     if history:
         await _seed_history(session, all_goods, media_dir, rng)
+    await _seed_group_buys(session, all_goods)
     await session.flush()
     return True
 
@@ -99,6 +104,44 @@ async def _seed_staff(session: AsyncSession) -> None:
             session.add(
                 AdminUser(
                     username=username, display_name=name, role=role, password_hash=password_hash
+                )
+            )
+
+
+async def _seed_group_buys(session: AsyncSession, goods: list[Goods]) -> None:
+    """The reference shop lives on 拼团: 三人拼团享8折 (10 minutes to fill, so a demo sees both
+    endings; two paid members succeed anyway), and a two-person group with a leader discount.
+    On goods just below the best sellers (home lists them in its 拼团 slot; the best sellers
+    keep their plain 加入购物车 / 立即购买). Group orders sell the SKUs' normal stock."""
+    now = clock.now()
+    ranked = sorted(goods, key=lambda item: (-item.sales, item.id))
+    first, second = ranked[12:14] if len(ranked) >= 14 else ranked[:2]
+    for item, size, percent, minutes, leader_fen, simulated in (
+        (first, 3, 80, 10, 0, 2),
+        (second, 2, 85, 60, 100, None),
+    ):
+        campaign = GroupBuy(
+            goods_id=item.id,
+            group_size=size,
+            price_percent=percent,
+            fill_minutes=minutes,
+            starts_at=now - timedelta(minutes=1),
+            ends_at=now + timedelta(days=30),
+            leader_discount_fen=leader_fen,
+            simulated_fill_min_members=simulated,
+            allow_coupons=False,
+            status=CampaignStatus.RUNNING,
+            groups_filled=0,
+            groups_failed=0,
+        )
+        session.add(campaign)
+        await session.flush()
+        for sku in item.skus:
+            session.add(
+                GroupBuyPrice(
+                    campaign_id=campaign.id,
+                    sku_id=sku.id,
+                    group_price_fen=percent_of(sku.price_fen, percent),
                 )
             )
 

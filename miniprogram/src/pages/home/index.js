@@ -22,6 +22,9 @@ Component({
     onPullDownRefresh() {
       return this.load({ refresh: true }).then(() => wx.stopPullDownRefresh())
     },
+    onPromotionMoreTap(event) {
+      nav.go(event.currentTarget.dataset.url)
+    },
     onShareAppMessage() {
       return { title: (this.data.shop && this.data.shop.name) || '小店', path: routes.TABS.home }
     },

@@ -1,6 +1,13 @@
 // Promotion slots on the home page come from whatever the home API lists under `promotions`
 // (flash sales, group buys, later more). Each entry is shown as a goods card; an activity
 // subpackage can later give a slot its own page without changing this shape.
+const routes = require('../../utils/routes')
+
+// A slot whose activity has its own list page links to it (更多 ›).
+const MORE = {
+  group_buys: routes.groupBuyList(),
+}
+
 const TITLES = {
   flash_sales: '限时秒杀',
   group_buys: '拼团优惠',
@@ -26,7 +33,7 @@ function toCard(entry) {
 function promotionSlots(promotions) {
   return Object.keys(promotions || {})
     .filter((key) => Array.isArray(promotions[key]) && promotions[key].length > 0)
-    .map((key) => ({ key, title: TITLES[key] || '活动专区', items: promotions[key].map(toCard) }))
+    .map((key) => ({ key, title: TITLES[key] || '活动专区', more: MORE[key] || '', items: promotions[key].map(toCard) }))
 }
 
 module.exports = { promotionSlots }

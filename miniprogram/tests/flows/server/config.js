@@ -7,5 +7,5 @@ const REPO_ROOT = path.resolve(__dirname, '..', '..', '..', '..')
 module.exports = {
   REPO_ROOT,
   XIAODIAN_BIN: process.env.XIAODIAN_BIN || path.join(REPO_ROOT, '.venv', 'bin', 'xiaodian'),
-  READY_TIMEOUT_MS: Number(process.env.XIAODIAN_READY_TIMEOUT_MS || 90000),
+  READY_TIMEOUT_MS: Number(process.env.XIAODIAN_READY_TIMEOUT_MS || 240000),
 }

@@ -1,11 +1,14 @@
-// 商品详情: photos, price, stock, spec picker, reviews preview, favorite, add to cart / buy now.
+// 商品详情: photos, price, stock, spec picker, reviews preview, favorite, add to cart / buy now;
+// with a running 拼团: 单独购买 ¥x / 发起拼团 ¥y and the open groups nearby (还差 N 人, 去参团).
 const goodsService = require('../../../services/goods')
 const cartService = require('../../../services/cart')
 const meService = require('../../../services/me')
 const feedback = require('../../../utils/feedback')
 const nav = require('../../../utils/nav')
 const routes = require('../../../utils/routes')
-const { formatCount } = require('../../../utils/format')
+const groupbuy = require('../../../services/groupbuy')
+const { takeSeat } = require('../../../utils/group-seat')
+const { formatCount, formatCountdown, formatPrice } = require('../../../utils/format')
 const sku = require('../utils/sku')
 const cartBadge = require('../../../utils/cart-badge')
 
@@ -44,8 +47,20 @@ Component({
     pickerVisible: false,
     cartBadge: '',
     pickerMode: 'select',
+    campaign: null,
+    openGroups: [],
+    aloneText: '',
+    groupText: '',
+  },
+  lifetimes: {
+    detached() {
+      this.stopGroupTimer()
+    },
   },
   methods: {
+    onUnload() {
+      this.stopGroupTimer()
+    },
     onLoad() {
       return this.load()
     },
@@ -72,7 +87,55 @@ Component({
         })
       } catch (err) {
         this.setData({ failed: true })
+        return
       }
+      await this.loadCampaign()
+    },
+    async loadCampaign() {
+      try {
+        const [card] = await groupbuy.listCampaigns(this.data.goodsId, { silent: true })
+        if (!card) {
+          this.setData({ campaign: null, openGroups: [] })
+          return
+        }
+        const campaign = await groupbuy.getCampaign(card.id, { silent: true })
+        this.clockOffset = Date.parse(campaign.server_time) - Date.now()
+        this.setData({
+          campaign,
+          aloneText: `¥${formatPrice(this.data.goods.price_fen)}`,
+          groupText: `¥${formatPrice(campaign.group_price_fen)}`,
+        })
+        this.tickGroups()
+        this.stopGroupTimer()
+        if (campaign.open_groups.length) this.groupTimer = setInterval(() => this.tickGroups(), 1000)
+      } catch (err) {
+        // No campaign shown: the goods can still be bought alone.
+        this.setData({ campaign: null, openGroups: [] })
+      }
+    },
+    tickGroups() {
+      const now = Date.now() + (this.clockOffset || 0)
+      const openGroups = this.data.campaign.open_groups
+        .map((group) => Object.assign({}, group, { left: Date.parse(group.expires_at) - now }))
+        .filter((group) => group.left > 0)
+        .map((group) => Object.assign(group, { countdown: formatCountdown(group.left) }))
+      this.setData({ openGroups })
+    },
+    stopGroupTimer() {
+      if (this.groupTimer) clearInterval(this.groupTimer)
+      this.groupTimer = null
+    },
+    async onOpenGroupTap() {
+      const campaign = this.data.campaign
+      try {
+        const seat = await takeSeat({ campaignId: campaign.id, skus: campaign.skus })
+        if (seat) nav.go(routes.group(seat.group.id))
+      } catch (err) {
+        // api.request already told the shopper why.
+      }
+    },
+    onJoinGroupTap(event) {
+      nav.go(routes.group(event.currentTarget.dataset.groupId))
     },
     onRetry() {
       this.load()

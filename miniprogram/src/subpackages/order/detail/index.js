@@ -1,6 +1,7 @@
 // 订单详情: state with a pay countdown, progress and timeline, logistics, lines, amounts,
 // and the actions the server allows (can_cancel, can_pay, can_confirm, can_refund, can_review).
 const ordersService = require('../../../services/orders')
+const groupbuy = require('../../../services/groupbuy')
 const feedback = require('../../../utils/feedback')
 const nav = require('../../../utils/nav')
 const routes = require('../../../utils/routes')
@@ -19,6 +20,7 @@ Component({
     failed: false,
     countdown: '',
     confirmingPayment: false,
+    group: null,
   },
   lifetimes: {
     detached() {
@@ -51,6 +53,17 @@ Component({
     show(order) {
       this.setData({ order, view: present(order), failed: false })
       this.startCountdown()
+      if (order.kind === 'group') this.loadGroup(order)
+    },
+    async loadGroup(order) {
+      try {
+        this.setData({ group: await groupbuy.groupOfOrder(order.id, { silent: true }) })
+      } catch (err) {
+        this.setData({ group: null })
+      }
+    },
+    onGroupTap() {
+      nav.go(routes.group(this.data.group.id))
     },
     async confirmPayment() {
       this.setData({ confirmingPayment: true })

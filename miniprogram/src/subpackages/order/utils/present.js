@@ -11,6 +11,7 @@ const PROGRESS = [
 const TIPS = {
   pending_payment: '请尽快完成支付，超时订单将自动关闭',
   paid: '商家正在备货，请耐心等待',
+  grouping: '拼团中，邀请好友参团，成团后商家发货；未成团将自动退款',
   shipped: '商品已发出，请注意查收',
   completed: '交易已完成，感谢您的支持',
   closed: '订单已关闭',

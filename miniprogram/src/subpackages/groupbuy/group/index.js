@@ -1,0 +1,119 @@
+// 拼团详情 (/subpackages/groupbuy/group/index?id=): reached from an order and from a share
+// card. Members' avatars with the empty seats, the countdown, 邀请好友 / 参与拼团 / 查看订单,
+// and the result (拼团成功 / 拼团失败，已退款).
+const groupbuy = require('../../../services/groupbuy')
+const nav = require('../../../utils/nav')
+const routes = require('../../../utils/routes')
+const { formatCountdown, formatPrice } = require('../../../utils/format')
+const { takeSeat } = require('../../../utils/group-seat')
+const { present, millisLeft } = require('./present')
+
+// After WeChat says paid, the shop hears of it a moment later: look again a few times.
+const CONFIRM_TRIES = 20
+const CONFIRM_INTERVAL_MS = 500
+
+function paidCount(group) {
+  return group.members.filter((member) => member.paid).length
+}
+
+Component({
+  // The group's id comes as `?id=` (from a share card or an order); read in onLoad, since
+  // `id` is every component's own attribute and cannot be a property.
+  data: {
+    group: null,
+    view: null,
+    countdown: '',
+    failed: false,
+  },
+  lifetimes: {
+    detached() {
+      this.stopCountdown()
+    },
+  },
+  methods: {
+    onLoad(query) {
+      this.groupId = (query && query.id) || ''
+      // Opened right after the leader paid: wait for the group to open.
+      this.tries = CONFIRM_TRIES
+      return this.load()
+    },
+    onUnload() {
+      this.stopCountdown()
+      this.tries = 0
+      if (this.retry) clearTimeout(this.retry)
+    },
+    onPullDownRefresh() {
+      return this.load().then(() => wx.stopPullDownRefresh())
+    },
+    onShareAppMessage() {
+      const group = this.data.group
+      if (!group) return { title: '一起拼团更优惠', path: routes.group(this.groupId) }
+      const price = formatPrice(group.campaign.group_price_fen)
+      const left = group.seats_left > 0 ? `还差${group.seats_left}人，` : ''
+      return {
+        title: `${left}¥${price} 拼「${group.goods.title}」`,
+        path: routes.group(group.id),
+        imageUrl: group.goods.cover_url,
+      }
+    },
+    async load() {
+      try {
+        const group = await groupbuy.getGroup(this.groupId)
+        this.receivedAt = Date.now()
+        this.setData({ group, view: present(group), failed: false })
+        this.startCountdown()
+        this.confirmAgainIfWaiting(group)
+      } catch (err) {
+        this.setData({ failed: !this.data.group })
+      }
+    },
+    confirmAgainIfWaiting(group) {
+      const waiting = (group.status === 'pending' && group.my_order_id) || (this.paidAtLeast && paidCount(group) < this.paidAtLeast)
+      if (!waiting || !this.tries) return
+      this.tries -= 1
+      this.retry = setTimeout(() => this.load(), CONFIRM_INTERVAL_MS)
+    },
+    startCountdown() {
+      this.stopCountdown()
+      if (this.data.group.status !== 'forming') {
+        this.setData({ countdown: '' })
+        return
+      }
+      const tick = () => {
+        const left = millisLeft(this.data.group, this.receivedAt)
+        this.setData({ countdown: left > 0 ? formatCountdown(left) : '' })
+        if (left <= 0) {
+          this.stopCountdown()
+          this.load()
+        }
+      }
+      tick()
+      if (this.data.countdown) this.timer = setInterval(tick, 1000)
+    },
+    stopCountdown() {
+      if (this.timer) clearInterval(this.timer)
+      this.timer = null
+    },
+    async onJoinTap() {
+      const group = this.data.group
+      try {
+        const campaign = await groupbuy.getCampaign(group.campaign.id)
+        const seat = await takeSeat({ groupId: group.id, skus: campaign.skus })
+        if (seat && seat.paid) {
+          this.paidAtLeast = paidCount(group) + 1
+          this.tries = CONFIRM_TRIES
+        }
+        if (seat) await this.load()
+      } catch (err) {
+        // api.request already said why (已满员, 已结束 …); show the group as it is now.
+        await this.load()
+      }
+    },
+    onOrderTap() {
+      nav.go(routes.orderDetail(this.data.group.my_order_id))
+    },
+    onGoodsTap() {
+      nav.go(routes.goodsDetail(this.data.group.goods.id))
+    },
+  },
+})
