@@ -35,6 +35,9 @@ from xiaodian.core.logs import configure_logging, register_secret
 from xiaodian.core.outage import RETRY_AFTER_SECONDS, is_connection_lost
 from xiaodian.core.responses import RawJSONResponse
 from xiaodian.dashboard import admin_api as dashboard_admin
+from xiaodian.delivery import admin_api as delivery_admin
+from xiaodian.delivery import api as delivery_api
+from xiaodian.delivery import rider as delivery_rider
 from xiaodian.events import outbox
 from xiaodian.groupbuy import admin_api as groupbuy_admin
 from xiaodian.groupbuy import api as groupbuy_api
@@ -149,6 +152,7 @@ def create_app(
         payments_api,
         media_api,
         groupbuy_api,
+        delivery_api,
     ):
         shopper.include_router(module.router)
 
@@ -167,10 +171,12 @@ def create_app(
         payments_admin,
         dashboard_admin,
         groupbuy_admin,
+        delivery_admin,
     ):
         merchant.include_router(module.router)
     app.include_router(shopper)
     app.include_router(merchant)
+    app.include_router(delivery_rider.router)
 
     @app.get("/healthz", tags=["health"])
     async def healthz() -> Response:

@@ -26,6 +26,8 @@ DEMO_APPID = "wxd0000000000demo"
 
 
 def _demo_settings(data_dir: Path, host: str, port: int, public_url: str | None) -> Settings:
+    from xiaodian.sandbox.amap import SANDBOX_AMAP_KEY
+
     data_dir.mkdir(parents=True, exist_ok=True)
     secret_file = data_dir / "secret_key"
     if not secret_file.exists():
@@ -42,6 +44,10 @@ def _demo_settings(data_dir: Path, host: str, port: int, public_url: str | None)
         wechat_appid=os.environ.get("XIAODIAN_WECHAT_APPID", DEMO_APPID),
         wechat_secret=os.environ.get("XIAODIAN_WECHAT_SECRET", "demo-app-secret"),
         wechat_api_base=f"http://{local}:{port}/sandbox",
+        amap_key=os.environ.get("XIAODIAN_AMAP_KEY", SANDBOX_AMAP_KEY),
+        amap_base_url=os.environ.get(
+            "XIAODIAN_AMAP_BASE_URL", f"http://{local}:{port}/sandbox/amap"
+        ),
         sandbox_enabled=True,
         sandbox_lenient_login=True,
         run_jobs_in_process=True,

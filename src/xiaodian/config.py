@@ -38,6 +38,12 @@ class Settings(BaseSettings):
     wechat_api_base: str = "https://api.weixin.qq.com"
     http_timeout_seconds: float = 5.0
 
+    amap_key: str = ""
+    """AMap Web Service key; empty: distances are great-circle x the road factor, no geocoding."""
+    amap_private_key: str = ""
+    amap_base_url: str = "https://restapi.amap.com"
+    delivery_road_factor: float = Field(default=1.3, ge=1.0, le=3.0)
+
     sandbox_enabled: bool = False
     sandbox_lenient_login: bool = False
     sandbox_default_openid: str = "demo-shopper-openid"
@@ -129,6 +135,8 @@ class Settings(BaseSettings):
             self.wechat_pay_apiv3_key,
             self.wechat_pay_v2_key,
             self.alipay_app_private_key_pem,
+            self.amap_key,
+            self.amap_private_key,
         ]
         for url in (self.database_url, self.redis_url):
             with contextlib.suppress(Exception):  # an unparsable URL fails later, on its own

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from xiaodian.core.jobs import Job
+from xiaodian.delivery import jobs as delivery_jobs
 from xiaodian.groupbuy import jobs as groupbuy_jobs
 from xiaodian.oplog import jobs as oplog_jobs
 from xiaodian.orders import jobs as order_jobs
@@ -16,4 +17,5 @@ ALL_JOBS: list[Job] = [
     Job("purge_operation_log", oplog_jobs.purge_operation_log),
     Job("expire_groups", groupbuy_jobs.expire_groups),
     Job("end_group_buys", groupbuy_jobs.end_campaigns),
+    Job("plan_slots_at_cut_off", delivery_jobs.plan_slots_at_cut_off),
 ]

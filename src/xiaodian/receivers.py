@@ -6,14 +6,18 @@ session that emits an event before `install()` fails loudly instead of losing it
 
 from __future__ import annotations
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from xiaodian.catalog import cache as catalog_cache
 from xiaodian.catalog import promotions, viewers
 from xiaodian.context import AppContext
+from xiaodian.delivery import service as delivery
 from xiaodian.events import Mode, registry
 from xiaodian.groupbuy import home as group_buys_home
 from xiaodian.groupbuy import service as group_buys
 from xiaodian.groupbuy.events import GroupFailed, GroupFilled
 from xiaodian.inventory.events import StockChanged
+from xiaodian.orders import fulfilment
 from xiaodian.orders.events import OrderClosed, OrderPaid, RefundSettled
 from xiaodian.payments import refund_service
 from xiaodian.payments import service as payments
@@ -37,12 +41,22 @@ async def _forget_goods(
     await catalog_cache.forget_goods(context, event.goods_ids)
 
 
+async def _free_delivery_slot(session: AsyncSession, event: OrderClosed) -> None:
+    await delivery.give_back_slot(session, order_id=event.order_id)
+
+
+async def _free_slot_of_refunded(session: AsyncSession, event: RefundSettled) -> None:
+    await delivery.give_back_slot_if_refunded(session, order_id=event.order_id)
+
+
 def install() -> None:
     """Register every receiver (idempotent)."""
     if registry.installed:
         return
     # money and channels
     registry.add(OrderClosed, payments.close_payments_of_closed_order, Mode.IN_TRANSACTION)
+    registry.add(OrderClosed, _free_delivery_slot, Mode.IN_TRANSACTION)
+    registry.add(RefundSettled, _free_slot_of_refunded, Mode.IN_TRANSACTION)
     registry.add(PrepayClosed, payments.close_prepay_at_channel, Mode.DURABLE)
     registry.add(RefundDue, refund_service.send_due_refund, Mode.DURABLE)
     # group buying: seats follow their orders (in the same transaction)
@@ -59,4 +73,5 @@ def install() -> None:
     # providers a lower domain asks without knowing who answers
     viewers.register(viewers.Viewer(users.is_favorite, users.record_footprint))
     promotions.register("group_buys", group_buys_home.home_slot)
+    fulfilment.register(fulfilment.Provider(delivery.plan_fulfilment, delivery.hold_fulfilment))
     registry.installed = True

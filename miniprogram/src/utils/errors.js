@@ -95,6 +95,20 @@ const MESSAGES = {
   password_changed: '密码已被修改，请重新登录',
   stock_negative: '库存不能小于 0',
   username_taken: '用户名已被使用',
+  // Community delivery.
+  address_out_of_zone: '您的地址不在配送范围内，可选择到店自提或快递',
+  address_not_located: '无法确定该地址的位置，请在地图上选择收货地址',
+  slot_full: '该配送时段已约满，请选择其他时段',
+  slot_unavailable: '该配送时段已截单，请选择其他时段',
+  slot_required: '请选择配送时段',
+  delivery_method_unavailable: '店铺暂不支持该配送方式',
+  store_not_located: '店铺暂不能配送',
+  geocoding_failed: '地图服务暂时不可用，请在地图上选择位置',
+  delivery_batch_not_found: '配送批次不存在',
+  nothing_to_deliver: '该时段没有待配送的订单',
+  riders_over_capacity: '骑手运力不足，请增加骑手人数',
+  rider_link_invalid: '配送链接无效或已过期',
+  stop_not_in_route: '该订单不在这条配送路线上',
 }
 
 const FALLBACK = '操作失败，请稍后重试'

@@ -4,6 +4,13 @@ from xiaodian.models.admins import AdminUser
 from xiaodian.models.base import Base
 from xiaodian.models.cart import CartItem
 from xiaodian.models.catalog import Banner, Category, Goods, GoodsImage, GoodsSpec, Sku
+from xiaodian.models.delivery import (
+    DeliveryBatch,
+    DeliveryOrder,
+    DeliveryRoute,
+    DeliverySettings,
+    DeliverySlotLoad,
+)
 from xiaodian.models.groupbuy import BuyGroup, GroupBuy, GroupBuyPrice, GroupSeat
 from xiaodian.models.inventory import StockQuota
 from xiaodian.models.oplog import OperationLog
@@ -29,6 +36,11 @@ __all__ = [
     "BuyGroup",
     "CartItem",
     "Category",
+    "DeliveryBatch",
+    "DeliveryOrder",
+    "DeliveryRoute",
+    "DeliverySettings",
+    "DeliverySlotLoad",
     "Favorite",
     "Footprint",
     "Goods",

@@ -26,6 +26,8 @@ from xiaodian.inventory.service import Units
 from xiaodian.models import Order, OrderEvent, OrderLine
 from xiaodian.orders.errors import OrderNotPending, OrderStateConflict
 from xiaodian.orders.events import (
+    DeliveryFailed,
+    DeliveryStarted,
     OrderClosed,
     OrderCompleted,
     OrderPaid,
@@ -250,6 +252,49 @@ async def change_tracking(
     await session.flush()
     await session.refresh(order)
     return old
+
+
+async def start_delivery(session: AsyncSession, *, order: Order, by: Actor, note: str) -> bool:
+    """`paid → delivering`: the order is in a rider's route; False if it was no longer paid
+    (refunded or shipped meanwhile), so the planner leaves it out."""
+    if not await transition(
+        session,
+        order=order,
+        from_statuses=[Status.PAID],
+        to=Status.DELIVERING,
+        actor=by,
+        note=note,
+        values={"shipped_at": clock.now()},
+    ):
+        return False
+    await emit(session, DeliveryStarted(order_id=order.id, user_id=order.user_id, actor=by.ref))
+    return True
+
+
+async def delivered(session: AsyncSession, *, order: Order, by: Actor) -> None:
+    """The rider handed it over: `delivering → completed`."""
+    if order.status != Status.DELIVERING or not await _complete(
+        session, order=order, by=by, note="已送达"
+    ):
+        raise OrderStateConflict("只有配送中的订单可以标记送达")
+
+
+async def delivery_failed(session: AsyncSession, *, order: Order, by: Actor, reason: str) -> None:
+    """The rider could not hand it over: `delivering → paid`, for another round or a refund."""
+    if not await transition(
+        session,
+        order=order,
+        from_statuses=[Status.DELIVERING],
+        to=Status.PAID,
+        actor=by,
+        note=f"配送失败：{reason}",
+        values={"shipped_at": None},
+    ):
+        raise OrderStateConflict("只有配送中的订单可以标记配送失败")
+    await emit(
+        session,
+        DeliveryFailed(order_id=order.id, user_id=order.user_id, reason=reason, actor=by.ref),
+    )
 
 
 async def confirm(session: AsyncSession, *, order: Order, by: Actor) -> None:

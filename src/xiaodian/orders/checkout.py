@@ -28,7 +28,7 @@ from xiaodian.config import Settings
 from xiaodian.core import clock, urls
 from xiaodian.core.actors import Actor
 from xiaodian.models import Address, IdempotencyKey, Order, OrderLine, Sku, User
-from xiaodian.orders import actions
+from xiaodian.orders import actions, fulfilment
 from xiaodian.orders.errors import (
     AddressRequired,
     EmptyCheckout,
@@ -130,16 +130,16 @@ async def price_lines(
     lines: Sequence[CheckoutLine],
     defaults: Settings,
     adjustments: Sequence[pricing.Adjustment] = (),
+    freight: pricing.FreightRule | None = None,
 ) -> Priced:
-    """Price the lines with the shop's freight rule and the given adjustments."""
-    shop = await current_settings(session, defaults=defaults)
+    """Price the lines with the given adjustments and `freight` (default: the shop's rule)."""
+    if freight is None:
+        freight = freight_rule(await current_settings(session, defaults=defaults))
     quote = pricing.price(
-        [line.for_pricing() for line in lines],
-        freight=freight_rule(shop),
-        adjustments=adjustments,
+        [line.for_pricing() for line in lines], freight=freight, adjustments=adjustments
     )
     return Priced(
-        lines=list(lines), quote=quote, free_freight_threshold_fen=shop.free_freight_threshold_fen
+        lines=list(lines), quote=quote, free_freight_threshold_fen=freight.free_threshold_fen
     )
 
 
@@ -158,12 +158,16 @@ async def preview(
     """What the order would cost, without writing anything (no stock is held)."""
     quantities = await _requested_quantities(session, user_id=user.id, request=request)
     check_units_per_sku(quantities, settings=defaults)
-    priced = await price_lines(
-        session, lines=await checkout_lines(session, quantities), defaults=defaults
-    )
     address = None
     if request.address_id is not None:
         address = await _own_address(session, user.id, request.address_id)
+    plan = await _plan_fulfilment(session, address=address, request=request)
+    priced = await price_lines(
+        session,
+        lines=await checkout_lines(session, quantities),
+        defaults=defaults,
+        freight=plan.freight if plan else None,
+    )
     quote = priced.quote
     return PreviewOut(
         lines=[
@@ -187,7 +191,18 @@ async def preview(
         item_count=sum(line.quantity for line in priced.lines),
         free_freight_threshold_fen=priced.free_freight_threshold_fen,
         address=AddressOut.model_validate(address) if address else None,
+        delivery=plan.preview.model_copy(update={"fee_fen": quote.freight_fen}) if plan else None,
     )
+
+
+async def _plan_fulfilment(
+    session: AsyncSession, *, address: Address | None, request: CheckoutIn
+) -> fulfilment.Fulfilment | None:
+    """The registered provider's price for the request's `delivery` choice, if any."""
+    provider = fulfilment.provider()
+    if request.delivery is None or provider is None:
+        return None
+    return await provider.plan(session, address=address, choice=request.delivery)
 
 
 def request_fingerprint(request: OrderCreate) -> str:
@@ -307,7 +322,10 @@ async def place_order(
     await check_unpaid_orders(session, user_id=user.id, settings=defaults)
     lines = await checkout_lines(session, quantities)
     address = await _own_address(session, user.id, request.address_id)
-    priced = await price_lines(session, lines=lines, defaults=defaults)
+    plan = await _plan_fulfilment(session, address=address, request=request)
+    priced = await price_lines(
+        session, lines=lines, defaults=defaults, freight=plan.freight if plan else None
+    )
     shop = await current_settings(session, defaults=defaults)
     order = build_order(
         user=user,
@@ -318,6 +336,9 @@ async def place_order(
         kind="normal",
     )
     await actions.place(session, order=order, by=Actor.buyer(user.id))
+    provider = fulfilment.provider()
+    if plan is not None and provider is not None and request.delivery is not None:
+        await provider.hold(session, order=order, choice=request.delivery, plan=plan)
     if request.from_cart:
         await cart.remove_skus(session, user_id=user.id, sku_ids=quantities)
     if claim is not None:

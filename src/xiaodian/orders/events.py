@@ -35,6 +35,25 @@ class OrderShipped(Event):
 
 
 @dataclass(frozen=True)
+class DeliveryStarted(Event):
+    """A rider took the order out (`paid → delivering`)."""
+
+    order_id: int
+    user_id: int
+    actor: str
+
+
+@dataclass(frozen=True)
+class DeliveryFailed(Event):
+    """The rider could not hand it over; the order is `paid` again (re-deliver or refund)."""
+
+    order_id: int
+    user_id: int
+    reason: str
+    actor: str
+
+
+@dataclass(frozen=True)
 class OrderCompleted(Event):
     order_id: int
     user_id: int

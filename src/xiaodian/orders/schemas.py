@@ -28,12 +28,30 @@ class OrderItemIn(BaseModel):
     quantity: Quantity
 
 
+class DeliveryChoice(BaseModel):
+    """Community delivery in a time slot, pickup at the store, or express shipping."""
+
+    method: Literal["delivery", "pickup", "express"]
+    slot_date: Annotated[str, Field(pattern=r"^\d{4}-\d{2}-\d{2}$")] | None = None
+    slot_start: Annotated[str, Field(pattern=r"^\d{2}:\d{2}$")] | None = None
+
+
+class DeliveryPreview(BaseModel):
+    method: str
+    fee_fen: int
+    distance_m: int | None = None
+    slot_date: str | None = None
+    slot_start: str | None = None
+    slot_end: str | None = None
+
+
 class CheckoutIn(BaseModel):
     """Either a buy-now `items` list or `from_cart: true` (the selected cart lines)."""
 
     items: Annotated[list[OrderItemIn], Field(min_length=1, max_length=50)] | None = None
     from_cart: bool = False
     address_id: Id | None = None
+    delivery: DeliveryChoice | None = None
 
     @model_validator(mode="after")
     def _one_source(self) -> CheckoutIn:
@@ -67,6 +85,7 @@ class PreviewOut(BaseModel):
     item_count: int
     free_freight_threshold_fen: int
     address: AddressOut | None
+    delivery: DeliveryPreview | None = None
 
 
 class OrderAddress(BaseModel):

@@ -59,6 +59,7 @@ ALLOWED: frozenset[tuple[str, str]] = frozenset(
         (S.GROUPING, S.REFUNDING),
         (S.SHIPPED, S.COMPLETED),
         (S.DELIVERING, S.COMPLETED),
+        (S.DELIVERING, S.PAID),
         (S.PAID, S.REFUND_REQUESTED),
         (S.SHIPPED, S.REFUND_REQUESTED),
         (S.DELIVERING, S.REFUND_REQUESTED),

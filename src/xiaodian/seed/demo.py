@@ -40,6 +40,7 @@ from xiaodian.orders.numbers import new_order_no
 from xiaodian.orders.state import Status
 from xiaodian.seed import images
 from xiaodian.seed.data import BANNERS, CATALOG, REVIEW_TEXTS, SHOPPERS, DemoCategory, DemoGoods
+from xiaodian.seed.delivery import seed_delivery
 from xiaodian.shop.service import current_settings
 
 DEMO_SHOP_NAME = "邻里鲜 · 社区小店"
@@ -84,6 +85,7 @@ async def seed_demo(session: AsyncSession, *, settings: Settings, history: bool 
     if history:
         await _seed_history(session, all_goods, media_dir, rng)
     await _seed_group_buys(session, all_goods)
+    await seed_delivery(session, rng)
     await session.flush()
     return True
 

@@ -23,6 +23,7 @@ Component({
     failed: false,
     submitting: false,
     freightHint: '',
+    delivery: null,
   },
   methods: {
     async onLoad() {
@@ -47,6 +48,7 @@ Component({
     async loadPreview() {
       const body = this.itemsBody()
       if (this.data.address) body.address_id = this.data.address.id
+      if (this.data.delivery) body.delivery = this.data.delivery
       try {
         const preview = await ordersService.previewOrder(body)
         const short = preview.free_freight_threshold_fen - preview.goods_total_fen
@@ -75,6 +77,12 @@ Component({
         },
       })
     },
+    // 配送 / 自提 / 快递 and the slot change the freight: price again, as a new order attempt.
+    onDeliveryChange(event) {
+      this.idempotencyKey = uuid4()
+      this.setData({ delivery: event.detail.delivery })
+      this.loadPreview()
+    },
     onNoteInput(event) {
       this.setData({ note: event.detail.value })
     },
@@ -86,6 +94,7 @@ Component({
       }
       this.setData({ submitting: true })
       const body = Object.assign(this.itemsBody(), { address_id: this.data.address.id, note: this.data.note.trim() })
+      if (this.data.delivery) body.delivery = this.data.delivery
       let order
       try {
         order = await ordersService.createOrder(body, this.idempotencyKey)
@@ -94,6 +103,8 @@ Component({
         // network failure it may exist, so the same key is kept to find it instead.
         if (err.httpStatus >= 400 && err.httpStatus < 500) {
           this.idempotencyKey = uuid4()
+          const picker = this.selectComponent('.checkout__delivery')
+          if (picker) picker.refresh()
           this.loadPreview()
         }
         this.setData({ submitting: false })

@@ -2,6 +2,7 @@
 // and the actions the server allows (can_cancel, can_pay, can_confirm, can_refund, can_review).
 const ordersService = require('../../../services/orders')
 const groupbuy = require('../../../services/groupbuy')
+const deliveryService = require('../../../services/delivery')
 const feedback = require('../../../utils/feedback')
 const nav = require('../../../utils/nav')
 const routes = require('../../../utils/routes')
@@ -21,6 +22,7 @@ Component({
     countdown: '',
     confirmingPayment: false,
     group: null,
+    delivery: null,
   },
   lifetimes: {
     detached() {
@@ -54,6 +56,7 @@ Component({
       this.setData({ order, view: present(order), failed: false })
       this.startCountdown()
       if (order.kind === 'group') this.loadGroup(order)
+      this.loadDelivery(order)
     },
     async loadGroup(order) {
       try {
@@ -64,6 +67,24 @@ Component({
     },
     onGroupTap() {
       nav.go(routes.group(this.data.group.id))
+    },
+    // Community delivery: the slot, 配送中 with the stop number, 已送达 (none for other orders).
+    async loadDelivery(order) {
+      let info
+      try {
+        info = await deliveryService.orderDelivery(order.id)
+      } catch (err) {
+        return
+      }
+      const lines = []
+      if (info.method === 'pickup') lines.push('到店自提')
+      if (info.method === 'express') lines.push('快递配送')
+      if (info.method === 'delivery' && info.slot_date) lines.push(`送达时段 ${info.slot_date.slice(5)} ${info.slot_start}-${info.slot_end}`)
+      let stage = ''
+      if (info.outcome === 'delivered') stage = '已送达'
+      else if (info.outcome === 'failed') stage = `未能送达：${info.fail_reason}，商家会联系您`
+      else if (order.status === 'delivering' && info.stop_seq) stage = `配送中 · 您是第 ${info.stop_seq} 站`
+      this.setData({ delivery: { lines, stage } })
     },
     async confirmPayment() {
       this.setData({ confirmingPayment: true })

@@ -1,5 +1,6 @@
 // 新增/编辑收货地址, with the region picker or a place picked on the map (wx.chooseLocation).
 const meService = require('../../../services/me')
+const deliveryService = require('../../../services/delivery')
 const feedback = require('../../../utils/feedback')
 const nav = require('../../../utils/nav')
 const { validate, splitAddress } = require('../utils/address-form')
@@ -105,6 +106,16 @@ Component({
         is_default: !!form.is_default,
       }
       this.setData({ saving: true })
+      if (body.lat === null || body.lat === undefined) {
+        // No point picked: ask the shop to geocode the typed address (community delivery
+        // needs it); without a map service the address is saved as it is.
+        try {
+          const point = await deliveryService.geocode(`${body.province}${body.city}${body.district}${body.detail}`, body.city)
+          Object.assign(body, { lat: point.lat, lng: point.lng })
+        } catch (err) {
+          // the checkout asks for a map pick when delivery needs one
+        }
+      }
       try {
         if (this.data.addressId) await meService.updateAddress(this.data.addressId, body)
         else await meService.createAddress(body)

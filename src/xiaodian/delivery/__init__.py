@@ -1,0 +1,1 @@
+"""Community delivery: zone, fees by distance, time slots, rider routes."""

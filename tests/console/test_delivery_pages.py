@@ -1,0 +1,126 @@
+"""配送 in the console (settings form, slots, planning, routes with maps, rider sheet) over
+HTTP, and the rider page and the console page in Chromium at 375 px."""
+
+from __future__ import annotations
+
+from html import unescape
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+from fastapi import FastAPI
+from playwright.async_api import expect
+
+from tests import factories
+from tests.console.browser import open_tab
+from tests.console.helpers import signed_in
+from tests.delivery.helpers import MORNING, TODAY, paid_delivery_order
+from xiaodian.context import AppContext
+from xiaodian.core import clock
+from xiaodian.sandbox.amap import DEMO_STORE_LAT, DEMO_STORE_LNG
+
+FORM = {
+    "enabled": "on",
+    "store_address": "张杨路 1000 号",
+    "store_lat": str(DEMO_STORE_LAT),
+    "store_lng": str(DEMO_STORE_LNG),
+    "radius_m": "3000",
+    "base_fee": "3.00",
+    "base_distance_m": "1000",
+    "per_km_fee": "1.00",
+    "free_above": "0",
+    "slots_text": "09:00-11:00 30 60\n16:00-18:00 20",
+    "slot_days_ahead": "2",
+    "rider_capacity": "20",
+    "service_minutes": "3",
+    "auto_batch_riders": "0",
+    "pickup_enabled": "on",
+    "pickup_address": "门店",
+    "pickup_hours": "09:00-21:00",
+    "express_fee": "12.00",
+}
+
+
+async def _planned(app: FastAPI, client: httpx.AsyncClient, context: AppContext) -> Any:
+    clock.freeze(MORNING)
+    console = await signed_in(client, context)
+    saved = await console.post("/delivery/settings", FORM)
+    assert saved.status_code == 303, saved.text
+    sku_id = (await factories.make_goods(context, title="青菜"))["sku_ids"][0]
+    for n, (road_m, bearing) in enumerate([(900, 20), (1700, 150), (2400, 260)]):
+        await paid_delivery_order(
+            app,
+            client,
+            context,
+            sku_id=sku_id,
+            road_m=road_m,
+            bearing_deg=bearing,
+            openid=f"console-{n}",
+        )
+    planned = await console.post(
+        "/delivery/batches", {"date": TODAY, "slot_start": "09:00", "riders": "1"}
+    )
+    assert planned.status_code == 303
+    return console
+
+
+async def test_settings_slots_and_a_planned_batch_over_http(
+    app: FastAPI, client: httpx.AsyncClient, context: AppContext
+) -> None:
+    console = await _planned(app, client, context)
+    page = await console.get(f"/delivery?date={TODAY}")
+    assert page.status_code == 200
+    html = page.text
+    assert 'data-slot="09:00"' in html and 'data-slot="16:00"' in html
+    assert html.count("data-stop=") == 3 and "1 号骑手" in html and "/rider/routes/" in html
+    assert 'class="zone"' in html  # the radius preview
+    owner_api = await factories.merchant(client, context, username="api-owner")
+    settings = (await client.get("/api/admin/v1/delivery/settings", headers=owner_api)).json()
+    assert settings["base_fee_fen"] == 300 and settings["express_fee_fen"] == 1200
+    assert [(s["start"], s["capacity"], s["cutoff_minutes"]) for s in settings["slots"]] == [
+        ("09:00", 30, 60),
+        ("16:00", 20, 60),
+    ]
+    slots = (
+        await client.get(f"/api/admin/v1/delivery/slots?date={TODAY}", headers=owner_api)
+    ).json()
+    assert [(s["start"], s["taken"], s["left"]) for s in slots] == [
+        ("09:00", 3, 27),
+        ("16:00", 0, 20),
+    ]
+    bad = await console.post("/delivery/settings", FORM | {"slots_text": "9点到11点"})
+    assert bad.status_code == 422 and "格式应为" in bad.text
+    batch_id = int(html.split('data-batch="')[1].split('"')[0])
+    sheet = await console.get(f"/delivery/batches/{batch_id}/sheet")
+    assert sheet.status_code == 200 and sheet.text.count("<tr><td>") == 3
+    route_id = int(html.split('data-route="')[1].split('"')[0])
+    svg = await console.get(f"/delivery/routes/{route_id}/map.svg")
+    assert svg.headers["content-type"] == "image/svg+xml"
+
+
+async def test_rider_page_and_console_page_fit_a_375_px_phone(
+    app: FastAPI, client: httpx.AsyncClient, context: AppContext, live_url: str, browser: Any
+) -> None:
+    console = await _planned(app, client, context)
+    html = (await console.get(f"/delivery?date={TODAY}")).text
+    rider_url = unescape(html.split("data-rider-link>")[1].split("<")[0])
+    parts = urlsplit(rider_url)
+    tab = await open_tab(browser, live_url, phone=True)
+    await tab.page.goto(f"{live_url}{parts.path}?{parts.query}")
+    stops = tab.page.locator("li.stop")
+    await expect(stops).to_have_count(3)
+    await expect(stops.first.locator("a[href^='tel:']")).to_be_visible()
+    assert await tab.horizontal_overflow() == 0
+    await tab.screenshot("delivery-rider-375")
+    await stops.first.get_by_role("button", name="已送达").click()
+    await tab.page.wait_for_load_state()
+    await expect(tab.page.locator("li.stop.done")).to_have_count(1)
+    await expect(tab.page.locator(".outcome").first).to_have_text("✓ 已送达")
+    assert tab.errors == []
+
+    desk = await open_tab(browser, live_url, phone=True)
+    await desk.login("owner")
+    await desk.open(f"/delivery?date={TODAY}")
+    await expect(desk.page.locator("[data-route]")).to_have_count(1)
+    await desk.screenshot("delivery-console-375")
+    assert desk.errors == []
