@@ -23,6 +23,7 @@ from xiaodian.admins import admin_api as admins_admin
 from xiaodian.cart import api as cart_api
 from xiaodian.catalog import admin_api as catalog_admin
 from xiaodian.catalog import api as catalog_api
+from xiaodian.catalog import hints
 from xiaodian.config import Settings
 from xiaodian.console import create_console
 from xiaodian.context import AppContext
@@ -42,6 +43,8 @@ from xiaodian.events import outbox
 from xiaodian.groupbuy import admin_api as groupbuy_admin
 from xiaodian.groupbuy import api as groupbuy_api
 from xiaodian.jobs import ALL_JOBS
+from xiaodian.live import api as live_api
+from xiaodian.live import merchant as live_merchant
 from xiaodian.media import admin_api as media_admin
 from xiaodian.media import api as media_api
 from xiaodian.media.service import MAX_UPLOAD_BYTES
@@ -53,6 +56,7 @@ from xiaodian.payments import api as payments_api
 from xiaodian.reviews import admin_api as reviews_admin
 from xiaodian.sandbox.app import create_sandbox_app
 from xiaodian.shop import admin_api as shop_admin
+from xiaodian.sync import admin_api as sync_admin
 from xiaodian.users import api as users_api
 
 _PING = b'{"ok":true}'
@@ -64,6 +68,8 @@ BODY_LIMITS = (
     (r"^/(api/v1|api/admin/v1|console)/media/", MAX_UPLOAD_BYTES + 1 * MIB),
     # the goods editor and API (a 50,000-character description, 200 SKUs) and bulk stock
     (r"^/(api/admin/v1|console)/goods(/|$)", LARGE_BODY_LIMIT),
+    # bulk stock from the merchant's systems: up to 1,000 lines named by SKU code
+    (r"^/api/admin/v1/stock(/adjust)?$", LARGE_BODY_LIMIT),
     # up to 50 reviews of one order, each with its pictures
     (r"^/api/v1/orders/[^/]+/reviews$", LARGE_BODY_LIMIT),
     # payment credentials: PEM keys
@@ -88,6 +94,7 @@ def create_app(
     receivers.install()
     register_secret(*settings.secret_values())
     urls.configure(settings.public_base_url)
+    hints.configure(settings.stock_hint_below)
     context = AppContext.create(settings, http=http)
     mounted_sandbox = sandbox or create_sandbox_app(settings)
 
@@ -151,6 +158,7 @@ def create_app(
         orders_api,
         payments_api,
         media_api,
+        live_api,
         groupbuy_api,
         delivery_api,
     ):
@@ -170,6 +178,8 @@ def create_app(
         media_admin,
         payments_admin,
         dashboard_admin,
+        sync_admin,
+        live_merchant,
         groupbuy_admin,
         delivery_admin,
     ):

@@ -167,6 +167,10 @@ def serve(
         timeout_keep_alive=30,
         log_level=settings.log_level.lower(),
         log_config=None,  # uvicorn's records go through our handler (and its redaction)
+        # the live channel (/api/v1/ws): the sans-I/O implementation costs less per frame;
+        # frames above 64 KiB close the socket, smaller oversized ones get an error frame
+        ws="websockets-sansio",
+        ws_max_size=64 * 1024,
     )
 
 

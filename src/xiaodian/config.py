@@ -68,6 +68,20 @@ class Settings(BaseSettings):
     freight_fen: int = Field(default=800, ge=0)
     free_freight_threshold_fen: int = Field(default=9900, ge=0)
     catalog_cache_seconds: int = 60
+    stock_hint_below: int = Field(default=10, ge=0, le=100_000)
+    """Shoppers read "仅剩 N 件" when a SKU or goods item has fewer than this left (0: never)."""
+
+    # Live stock over WebSocket (/api/v1/ws)
+    live_coalesce_ms: int = Field(default=50, ge=0, le=5000)
+    """Changes to one SKU closer together than this are pushed as one (the last value)."""
+    live_max_goods_per_connection: int = Field(default=200, ge=1, le=10_000)
+    live_max_connections_per_ip: int = Field(default=20, ge=1, le=1_000_000)
+    """Per server process."""
+    live_idle_seconds: float = Field(default=75, gt=0)
+    """Closed (4000) when the client sent nothing for this long; clients ping every 25 s."""
+    live_max_message_bytes: int = Field(default=8192, ge=256)
+    live_queue_frames: int = Field(default=256, ge=8)
+    """Frames waiting for a slow client before it is dropped (4008)."""
 
     # Abuse limits. Rates are written "10/minute", "5/10s", "100/hour" or "off"; their counters
     # live in the cache (Redis when configured), so every server process shares them.

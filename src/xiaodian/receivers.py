@@ -10,20 +10,32 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from xiaodian.catalog import cache as catalog_cache
 from xiaodian.catalog import promotions, viewers
+from xiaodian.catalog.events import GoodsEdited
 from xiaodian.context import AppContext
 from xiaodian.delivery import service as delivery
 from xiaodian.events import Mode, registry
 from xiaodian.groupbuy import home as group_buys_home
 from xiaodian.groupbuy import service as group_buys
 from xiaodian.groupbuy.events import GroupFailed, GroupFilled
-from xiaodian.inventory.events import StockChanged
+from xiaodian.inventory.events import QuotaChanged, StockChanged
+from xiaodian.live import merchant as live_merchant
+from xiaodian.live import service as live
 from xiaodian.orders import fulfilment
-from xiaodian.orders.events import OrderClosed, OrderPaid, RefundSettled
+from xiaodian.orders.events import (
+    OrderClosed,
+    OrderPaid,
+    OrderPlaced,
+    OrderShipped,
+    RefundRequested,
+    RefundSettled,
+)
 from xiaodian.payments import refund_service
 from xiaodian.payments import service as payments
 from xiaodian.payments.events import PrepayClosed, RefundDue
 from xiaodian.reviews.events import ReviewsChanged
 from xiaodian.shop.events import ShopSettingsChanged
+from xiaodian.sync import webhooks
+from xiaodian.sync.events import WebhookDue
 from xiaodian.users import service as users
 
 
@@ -70,6 +82,20 @@ def install() -> None:
     registry.add(RefundSettled, _forget_goods, Mode.AFTER_COMMIT)
     registry.add(ReviewsChanged, _forget_goods, Mode.AFTER_COMMIT)
     registry.add(ShopSettingsChanged, _forget_everything, Mode.AFTER_COMMIT)
+    # live pushes to shoppers' sockets (every process, through the bus)
+    registry.add(StockChanged, live.push_stock, Mode.AFTER_COMMIT)
+    registry.add(QuotaChanged, live.push_pool, Mode.AFTER_COMMIT)
+    registry.add(GoodsEdited, live.push_goods_edit, Mode.AFTER_COMMIT)
+    registry.add(OrderPlaced, live_merchant.on_order_placed, Mode.AFTER_COMMIT)
+    registry.add(OrderPaid, live_merchant.on_order_paid, Mode.AFTER_COMMIT)
+    registry.add(RefundRequested, live_merchant.on_refund_requested, Mode.AFTER_COMMIT)
+    registry.add(StockChanged, live_merchant.on_stock_changed, Mode.AFTER_COMMIT)
+    # webhooks to the merchant's own systems (queued with the change, sent by the outbox)
+    registry.add(OrderPaid, webhooks.on_order_paid, Mode.IN_TRANSACTION)
+    registry.add(OrderShipped, webhooks.on_order_shipped, Mode.IN_TRANSACTION)
+    registry.add(RefundSettled, webhooks.on_refund_settled, Mode.IN_TRANSACTION)
+    registry.add(StockChanged, webhooks.on_stock_changed, Mode.IN_TRANSACTION)
+    registry.add(WebhookDue, webhooks.send, Mode.DURABLE, max_attempts=webhooks.MAX_ATTEMPTS)
     # providers a lower domain asks without knowing who answers
     viewers.register(viewers.Viewer(users.is_favorite, users.record_footprint))
     promotions.register("group_buys", group_buys_home.home_slot)

@@ -95,6 +95,14 @@ const MESSAGES = {
   password_changed: '密码已被修改，请重新登录',
   stock_negative: '库存不能小于 0',
   username_taken: '用户名已被使用',
+  // Merchant systems (API keys, bulk stock): merchant API only.
+  scope_missing: 'API 密钥没有这项权限',
+  api_key_not_found: 'API 密钥不存在',
+  stock_lines_invalid: '库存明细有误，未做任何修改',
+  stock_lines_negative: '部分 SKU 库存不够扣减，未做任何修改',
+  stock_request_reused: '同一个 Idempotency-Key 不能用于不同的库存请求',
+  stock_request_key_invalid: 'Idempotency-Key 应为 1–64 个可见 ASCII 字符',
+  webhook_not_found: '没有这个推送地址',
   // Community delivery.
   address_out_of_zone: '您的地址不在配送范围内，可选择到店自提或快递',
   address_not_located: '无法确定该地址的位置，请在地图上选择收货地址',

@@ -4,4 +4,5 @@ const { createWx } = require('./wx')
 beforeEach(() => {
   global.wx = createWx()
   require('../../src/utils/feedback').reset()
+  require('../../src/utils/live').reset()
 })

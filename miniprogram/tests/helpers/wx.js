@@ -26,6 +26,39 @@ function routeBackend(routes) {
   }
 }
 
+/**
+ * A fake SocketTask (wx.connectSocket): the test plays the server with `serverOpen()`,
+ * `serverSend(frame)` and `serverClose(code)`; what the page sent is in `sent` (parsed).
+ */
+function createSocketTask(opts) {
+  const handlers = { open: [], message: [], close: [], error: [] }
+  const task = {
+    url: opts.url,
+    sent: [],
+    closed: false,
+    onOpen: (fn) => handlers.open.push(fn),
+    onMessage: (fn) => handlers.message.push(fn),
+    onClose: (fn) => handlers.close.push(fn),
+    onError: (fn) => handlers.error.push(fn),
+    send({ data }) {
+      if (task.closed) throw new Error('send on a closed socket')
+      task.sent.push(JSON.parse(data))
+    },
+    close({ code = 1000 } = {}) {
+      if (task.closed) return
+      task.closed = true
+      handlers.close.forEach((fn) => fn({ code, reason: '' }))
+    },
+    serverOpen: () => handlers.open.forEach((fn) => fn({})),
+    serverSend: (frame) => handlers.message.forEach((fn) => fn({ data: JSON.stringify(frame) })),
+    serverClose(code = 1006) {
+      task.closed = true
+      handlers.close.forEach((fn) => fn({ code, reason: '' }))
+    },
+  }
+  return task
+}
+
 function createWx(options = {}) {
   const storage = new Map()
   const calls = {
@@ -44,6 +77,7 @@ function createWx(options = {}) {
     tabBarBadges: [], // {index, text} set, or {index, text: ''} removed
     ui: [], // loading and toasts in the order they happened
     logins: 0,
+    sockets: [], // fake SocketTasks from wx.connectSocket, newest last
   }
   const state = {
     backend: options.backend || routeBackend({}),
@@ -169,6 +203,11 @@ function createWx(options = {}) {
       later(() => opts.success && opts.success({}))
     },
     previewImage() {},
+    connectSocket(opts) {
+      const task = createSocketTask(opts)
+      calls.sockets.push(task)
+      return task
+    },
     makePhoneCall(opts) {
       calls.phoneCalls.push(opts.phoneNumber)
       later(() => opts.success && opts.success({}))
@@ -215,4 +254,4 @@ function createWx(options = {}) {
   return wx
 }
 
-module.exports = { createWx, routeBackend, DEVELOP_API }
+module.exports = { createWx, createSocketTask, routeBackend, DEVELOP_API }

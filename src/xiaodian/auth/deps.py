@@ -9,6 +9,7 @@ from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from xiaodian.auth.permissions import Permission, require
+from xiaodian.auth.scopes import Merchant, Scope, is_api_key, record_use, resolve_key
 from xiaodian.auth.service import resolve_token
 from xiaodian.core.errors import Forbidden, Unauthorized
 from xiaodian.deps import SessionDep, context_of
@@ -115,3 +116,31 @@ RefundAdmin = Annotated[AdminUser, Depends(permitted(Permission.REFUNDS))]
 DetachedRefundAdmin = Annotated[AdminUser, Depends(permitted(Permission.REFUNDS, detached=True))]
 MarketingAdmin = Annotated[AdminUser, Depends(permitted(Permission.MARKETING))]
 ReviewsAdmin = Annotated[AdminUser, Depends(permitted(Permission.REVIEWS))]
+
+
+def merchant_with(scope: Scope) -> Any:
+    """A dependency: a merchant account (any role), or an API key (`Bearer xdk_…`) that has
+    `scope` (403 `scope_missing` when it has not). Looked up in a short read of its own."""
+
+    async def resolve(request: Request) -> Merchant:
+        context = context_of(request)
+        token = bearer_token(request)
+        if token is not None and is_api_key(token):
+            async with context.db.transaction(write=False) as session:
+                key = await resolve_key(session, token)
+            if key is None:
+                raise Unauthorized("API 密钥无效或已吊销", reason="token_invalid")
+            record_use(context, key)
+            merchant = Merchant(admin_id=None, key_id=key.id, scopes=frozenset(key.scopes))
+            merchant.require(scope)
+            return merchant
+        admin = await _detached_admin(request)
+        return Merchant(admin_id=admin.id, key_id=None, scopes=frozenset(Scope))
+
+    return Depends(resolve)
+
+
+OrdersReader = Annotated[Merchant, merchant_with(Scope.ORDERS_READ)]
+"""A merchant account, or an API key with `orders:read`."""
+CatalogReader = Annotated[Merchant, merchant_with(Scope.CATALOG_READ)]
+"""A merchant account, or an API key with `catalog:read`."""

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 
-from xiaodian.auth.deps import CurrentAdmin
+from xiaodian.auth.deps import CatalogReader, CurrentAdmin
 from xiaodian.catalog import admin_service as service
 from xiaodian.catalog import export, merchant
 from xiaodian.catalog.schemas import (
@@ -35,7 +35,7 @@ router = APIRouter(tags=["admin: catalog"])
 
 
 @router.get("/categories")
-async def categories(_admin: CurrentAdmin, session: SessionDep) -> list[AdminCategoryOut]:
+async def categories(_reader: CatalogReader, session: SessionDep) -> list[AdminCategoryOut]:
     return await service.category_tree(session)
 
 
@@ -87,7 +87,7 @@ async def delete_category(
 
 @router.get("/goods")
 async def list_goods(
-    _admin: CurrentAdmin, session: SessionDep, query: Annotated[AdminGoodsQuery, Query()]
+    _reader: CatalogReader, session: SessionDep, query: Annotated[AdminGoodsQuery, Query()]
 ) -> Page[AdminGoodsOut]:
     return await service.list_goods(session, query)
 
@@ -114,7 +114,7 @@ async def create_goods(
 
 
 @router.get("/goods/{goods_id}")
-async def get_goods(goods_id: IdPath, _admin: CurrentAdmin, session: SessionDep) -> AdminGoodsOut:
+async def get_goods(goods_id: IdPath, _reader: CatalogReader, session: SessionDep) -> AdminGoodsOut:
     return await service.get_goods(session, goods_id=goods_id)
 
 

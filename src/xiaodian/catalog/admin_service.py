@@ -21,6 +21,7 @@ from xiaodian.catalog.errors import (
     MarketPriceTooLow,
     SkuNotFound,
 )
+from xiaodian.catalog.events import GoodsEdited
 from xiaodian.catalog.queries import (
     category_with_children,
     like_pattern,
@@ -50,6 +51,7 @@ from xiaodian.core.errors import Conflict
 from xiaodian.core.money import format_yuan
 from xiaodian.core.nearcache import NearCache
 from xiaodian.core.pagination import Page, offset_of
+from xiaodian.events import emit
 from xiaodian.inventory import service as inventory
 from xiaodian.inventory.errors import StockNegative
 from xiaodian.models import Banner, Category, Goods, GoodsImage, GoodsSpec, Sku
@@ -318,7 +320,7 @@ async def create_goods(
     )
     session.add(goods)
     await session.flush()
-    inventory.announce(session, [sku.id for sku in goods.skus])
+    await inventory.announce(session, [sku.id for sku in goods.skus])
     invalidate_after_commit(session, near_cache)
     return await get_goods(session, goods_id=goods.id)
 
@@ -380,7 +382,8 @@ async def replace_goods(
         )
     await refresh_goods_price(session, goods)
     await session.flush()
-    inventory.announce(session, [sku.id for sku in goods.skus])
+    await inventory.announce(session, [sku.id for sku in goods.skus])
+    await emit(session, GoodsEdited(goods_id=goods.id))
     invalidate_after_commit(session, near_cache)
     return await get_goods(session, goods_id=goods.id)
 
@@ -404,6 +407,7 @@ async def patch_goods(
         if value is not None:
             setattr(goods, field, value)
     await session.flush()
+    await emit(session, GoodsEdited(goods_id=goods.id))
     invalidate_after_commit(session, near_cache)
     return await get_goods(session, goods_id=goods.id)
 
@@ -416,6 +420,7 @@ async def set_shelf(
         raise Conflict("没有可售的规格，不能上架", reason="no_active_sku")
     goods.is_on_shelf = on_shelf
     await session.flush()
+    await emit(session, GoodsEdited(goods_id=goods.id))
     invalidate_after_commit(session, near_cache)
     return await get_goods(session, goods_id=goods.id)
 
@@ -426,6 +431,7 @@ async def delete_goods(session: AsyncSession, *, goods_id: int, near_cache: Near
     goods.is_on_shelf = False
     goods.deleted_at = clock.now()
     await session.flush()
+    await emit(session, GoodsEdited(goods_id=goods.id))
     invalidate_after_commit(session, near_cache)
 
 
@@ -490,6 +496,7 @@ async def patch_sku(
         await refresh_goods_price(session, goods)
     await session.flush()
     if values:
+        await emit(session, GoodsEdited(goods_id=sku.goods_id))
         invalidate_after_commit(session, near_cache, goods_ids=[sku.goods_id])
     return AdminSkuOut.model_validate(sku, from_attributes=True)
 
@@ -513,6 +520,15 @@ async def set_stock_bulk(
         )
     ).scalars()
     return [AdminSkuOut.model_validate(sku, from_attributes=True) for sku in rows]
+
+
+async def set_low_stock_alerts(session: AsyncSession, thresholds: dict[int, int | None]) -> int:
+    """Each SKU's low-stock alert threshold (None: the shop's default); how many were set."""
+    for sku_id in sorted(thresholds):
+        await session.execute(
+            update(Sku).where(Sku.id == sku_id).values(low_stock_below=thresholds[sku_id])
+        )
+    return len(thresholds)
 
 
 # ---- banners ----

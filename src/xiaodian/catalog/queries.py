@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from xiaodian.catalog.hints import stock_hint
 from xiaodian.catalog.schemas import GoodsCard
 from xiaodian.core import urls
 from xiaodian.models import Category, Goods, GoodsImage, Sku
@@ -55,6 +56,7 @@ def card_from_row(goods: Goods, stock_left: int | None, cover: str | None) -> Go
         market_price_fen=goods.market_price_fen,
         sales=goods.sales,
         stock_left=int(stock_left or 0),
+        stock_hint=stock_hint(int(stock_left or 0)),
         unit=goods.unit,
         category_id=goods.category_id,
     )

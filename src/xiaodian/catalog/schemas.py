@@ -45,6 +45,8 @@ class GoodsCard(BaseModel):
     market_price_fen: int
     sales: int
     stock_left: int
+    stock_hint: str = ""
+    """"仅剩 N 件" below the shop's threshold, "已售罄" at 0 (`catalog.hints`)."""
     unit: str
     category_id: int
 
@@ -59,6 +61,7 @@ class SkuOut(BaseModel):
     spec_values: list[str]
     price_fen: int
     stock: int
+    stock_hint: str = ""
     image_url: str
 
 
@@ -75,6 +78,7 @@ class GoodsDetail(BaseModel):
     market_price_fen: int
     sales: int
     stock_left: int
+    stock_hint: str = ""
     is_on_shelf: bool
     specs: list[SpecOut]
     skus: list[SkuOut]
@@ -248,6 +252,8 @@ class AdminSkuOut(BaseModel):
     code: str
     image_url: str
     is_active: bool
+    low_stock_below: int | None = None
+    """Low-stock alert threshold of this SKU (None: the shop's `XIAODIAN_STOCK_HINT_BELOW`)."""
 
 
 class AdminGoodsOut(BaseModel):

@@ -16,6 +16,7 @@ from sqlalchemy.orm import selectinload
 from xiaodian.catalog import promotions
 from xiaodian.catalog.cache import GOODS, NAMESPACE
 from xiaodian.catalog.errors import GoodsNotFound
+from xiaodian.catalog.hints import stock_hint
 from xiaodian.catalog.queries import (
     cards_by_id,
     category_with_children,
@@ -135,6 +136,7 @@ async def goods_detail(session: AsyncSession, *, goods_id: int) -> GoodsDetail:
         market_price_fen=goods.market_price_fen,
         sales=goods.sales,
         stock_left=sum(sku.stock for sku in skus),
+        stock_hint=stock_hint(sum(sku.stock for sku in skus)),
         is_on_shelf=goods.is_on_shelf,
         specs=[SpecOut(name=spec.name, values=list(spec.values)) for spec in goods.specs],
         skus=[
@@ -143,6 +145,7 @@ async def goods_detail(session: AsyncSession, *, goods_id: int) -> GoodsDetail:
                 spec_values=list(sku.spec_values),
                 price_fen=sku.price_fen,
                 stock=sku.stock,
+                stock_hint=stock_hint(sku.stock),
                 image_url=urls.absolute(sku.image_url),
             )
             for sku in skus

@@ -15,7 +15,7 @@ from starlette.types import Scope
 
 from xiaodian.console.errors import install_error_pages
 from xiaodian.console.rendering import STATIC_DIR
-from xiaodian.console.routes import EXTRA_ROUTERS, SECTIONS
+from xiaodian.console.routes import EXTRA_ROUTERS, SECTIONS, dashboard
 from xiaodian.console.security import CsrfCookieMiddleware, verify_csrf
 from xiaodian.context import AppContext
 from xiaodian.core.headers import SecurityHeaders
@@ -78,4 +78,6 @@ def create_console(context: AppContext) -> FastAPI:
         console.include_router(router, dependencies=csrf)
     for section in SECTIONS:
         console.include_router(section.router, dependencies=csrf)
+    # a WebSocket takes no CSRF dependency (it checks its Origin instead)
+    console.add_api_websocket_route("/dashboard/socket", dashboard.live_socket)
     return console

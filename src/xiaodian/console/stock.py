@@ -13,6 +13,7 @@ from xiaodian.catalog.schemas import StockEdit
 from xiaodian.console.forms import FieldErrors, text
 
 _STOCK = re.compile(r"^stock\.(\d+)$")
+_LOW = re.compile(r"^low\.(\d+)$")
 FILTER_FIELDS = ("q", "category_id", "on_shelf", "low_stock", "page")
 MAX_STOCK = 10_000_000  # the `Stock` type's bound
 
@@ -20,6 +21,8 @@ MAX_STOCK = 10_000_000  # the `Stock` type's bound
 @dataclass
 class StockForm:
     items: list[StockEdit] = field(default_factory=list)
+    alerts: dict[int, int | None] = field(default_factory=dict)
+    """Low-stock alert thresholds that changed (None: back to the shop's default)."""
     errors: FieldErrors = field(default_factory=dict)
     entered: dict[str, str] = field(default_factory=dict)
     filters: dict[str, str] = field(default_factory=dict)
@@ -32,6 +35,16 @@ class StockForm:
 def parse_stock_form(form: FormData) -> StockForm:
     parsed = StockForm(filters={name: text(form, name) for name in FILTER_FIELDS})
     for key in form:
+        low = _LOW.match(key)
+        if low is not None:
+            raw = text(form, key)
+            if raw == text(form, f"lowwas.{low.group(1)}"):
+                continue
+            if raw and (not raw.isdigit() or int(raw) > MAX_STOCK):
+                parsed.errors[key] = "请输入 0 到 10000000 之间的整数，留空用店铺默认"
+                continue
+            parsed.alerts[int(low.group(1))] = int(raw) if raw else None
+            continue
         match = _STOCK.match(key)
         if match is None:
             continue

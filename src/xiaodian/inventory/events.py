@@ -14,6 +14,10 @@ class StockChanged(Event):
     sku_id: int
     goods_id: int
     stock: int
+    version: int = 0
+    """`skus.stock_version` after the change: of two events for a SKU the higher is newer."""
+    low_below: int | None = None
+    """The SKU's low-stock alert threshold (`skus.low_stock_below`; None: the shop's)."""
 
 
 @dataclass(frozen=True)

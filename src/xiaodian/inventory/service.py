@@ -40,10 +40,15 @@ async def _announce(session: AsyncSession) -> None:
     quota_ids = sorted(session.info.pop(_TOUCHED_QUOTAS, set()))
     if sku_ids:
         rows = await session.execute(
-            select(Sku.id, Sku.goods_id, Sku.stock).where(Sku.id.in_(sku_ids)).order_by(Sku.id)
+            select(Sku.id, Sku.goods_id, Sku.stock, Sku.stock_version, Sku.low_stock_below)
+            .where(Sku.id.in_(sku_ids))
+            .order_by(Sku.id)
         )
-        for sku_id, goods_id, stock in rows:
-            await emit(session, StockChanged(sku_id=sku_id, goods_id=goods_id, stock=stock))
+        for sku_id, goods_id, stock, version, low_below in rows:
+            changed = StockChanged(
+                sku_id=sku_id, goods_id=goods_id, stock=stock, version=version, low_below=low_below
+            )
+            await emit(session, changed)
     if quota_ids:
         pools = await session.execute(
             select(StockQuota, Sku.goods_id)
@@ -92,7 +97,7 @@ async def take(session: AsyncSession, items: Sequence[Units]) -> None:
         result = await session.execute(
             update(Sku)
             .where(Sku.id == sku_id, Sku.is_active.is_(True), Sku.stock >= quantity)
-            .values(stock=Sku.stock - quantity)
+            .values(stock=Sku.stock - quantity, stock_version=Sku.stock_version + 1)
             .execution_options(synchronize_session=False)
         )
         if affected(result) != 1:
@@ -143,7 +148,7 @@ async def give_back(session: AsyncSession, items: Sequence[Units]) -> None:
         await session.execute(
             update(Sku)
             .where(Sku.id == sku_id)
-            .values(stock=Sku.stock + to_stock[sku_id])
+            .values(stock=Sku.stock + to_stock[sku_id], stock_version=Sku.stock_version + 1)
             .execution_options(synchronize_session=False)
         )
     _touch(session, skus=to_stock, quotas=touched_pools)
@@ -159,7 +164,7 @@ async def adjust(session: AsyncSession, deltas: Mapping[int, int]) -> None:
         result = await session.execute(
             update(Sku)
             .where(Sku.id == sku_id, Sku.stock + delta >= 0)
-            .values(stock=Sku.stock + delta)
+            .values(stock=Sku.stock + delta, stock_version=Sku.stock_version + 1)
             .execution_options(synchronize_session=False)
         )
         if affected(result) != 1:
@@ -176,16 +181,24 @@ async def set_available(session: AsyncSession, stock: Mapping[int, int]) -> None
         await session.execute(
             update(Sku)
             .where(Sku.id == sku_id)
-            .values(stock=stock[sku_id])
+            .values(stock=stock[sku_id], stock_version=Sku.stock_version + 1)
             .execution_options(synchronize_session=False)
         )
     _touch(session, skus=stock)
 
 
-def announce(session: AsyncSession, sku_ids: Iterable[int]) -> None:
+async def announce(session: AsyncSession, sku_ids: Iterable[int]) -> None:
     """SKUs whose stock was written as part of creating them (a new goods item): announce
-    their stock like any change."""
-    _touch(session, skus=sku_ids)
+    their stock like any change (their `stock_version` moves on like any write's)."""
+    wanted = sorted(set(sku_ids))
+    if wanted:
+        await session.execute(
+            update(Sku)
+            .where(Sku.id.in_(wanted))
+            .values(stock_version=Sku.stock_version + 1)
+            .execution_options(synchronize_session=False)
+        )
+    _touch(session, skus=wanted)
 
 
 # ---- activity pools ----

@@ -1,6 +1,7 @@
 """Every ORM table, one module per domain. Importing this package registers them all."""
 
 from xiaodian.models.admins import AdminUser
+from xiaodian.models.apikeys import ApiKey, MerchantRequest, WebhookDelivery, WebhookEndpoint
 from xiaodian.models.base import Base
 from xiaodian.models.cart import CartItem
 from xiaodian.models.catalog import Banner, Category, Goods, GoodsImage, GoodsSpec, Sku
@@ -30,6 +31,7 @@ from xiaodian.models.users import Address, AuthToken, Favorite, Footprint, User
 __all__ = [
     "Address",
     "AdminUser",
+    "ApiKey",
     "AuthToken",
     "Banner",
     "Base",
@@ -50,6 +52,7 @@ __all__ = [
     "GroupBuyPrice",
     "GroupSeat",
     "IdempotencyKey",
+    "MerchantRequest",
     "OperationLog",
     "Order",
     "OrderEvent",
@@ -65,4 +68,6 @@ __all__ = [
     "Sku",
     "StockQuota",
     "User",
+    "WebhookDelivery",
+    "WebhookEndpoint",
 ]

@@ -116,6 +116,10 @@ class Sku(Base):
     spec_values: Mapped[list[str]] = mapped_column(JSONType)
     price_fen: Mapped[int] = mapped_column(Integer)
     stock: Mapped[int] = mapped_column(Integer, default=0)
+    stock_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    """Bumped by every write of `stock` (inventory): live pushes keep the newest value."""
+    low_stock_below: Mapped[int | None] = mapped_column(Integer)
+    """Alert the merchant (channel, `stock.low` webhook) below this; None: the shop's default."""
     sales: Mapped[int] = mapped_column(Integer, default=0)
     code: Mapped[str] = mapped_column(String(64), default="")
     image_url: Mapped[str] = mapped_column(String(500), default="")

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 
-from xiaodian.auth.deps import CurrentAdmin
+from xiaodian.auth.deps import CurrentAdmin, OrdersReader
 from xiaodian.core.pagination import Page
 from xiaodian.deps import ContextDep, IdPath, SessionDep
 from xiaodian.oplog.service import ApiOrigin
@@ -26,7 +26,7 @@ router = APIRouter(tags=["admin: orders"])
 
 @router.get("/orders")
 async def list_orders(
-    _admin: CurrentAdmin, session: SessionDep, query: Annotated[AdminOrderQuery, Query()]
+    _reader: OrdersReader, session: SessionDep, query: Annotated[AdminOrderQuery, Query()]
 ) -> Page[AdminOrderOut]:
     return await service.list_orders(session, query)
 
@@ -44,7 +44,7 @@ async def export_orders(
 
 
 @router.get("/orders/{order_id}")
-async def get_order(order_id: IdPath, _admin: CurrentAdmin, session: SessionDep) -> AdminOrderOut:
+async def get_order(order_id: IdPath, _reader: OrdersReader, session: SessionDep) -> AdminOrderOut:
     return await service.get_order(session, order_id=order_id)
 
 

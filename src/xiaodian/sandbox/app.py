@@ -21,6 +21,7 @@ from xiaodian.sandbox.pay_simulator import (
     SimulatorConfig,
     install_payment_simulator,
 )
+from xiaodian.sandbox.webhook_receiver import WebhookReceiver, webhook_receiver_router
 from xiaodian.sandbox.wechat_login import LoginSimulator, login_router
 from xiaodian.sandbox.wechat_pay import wechat_pay_router
 
@@ -40,6 +41,8 @@ def create_sandbox_app(settings: Settings, *, payments: PaymentSimulator | None 
     )
     app.state.login = login
     app.include_router(login_router(login))
+    app.state.webhook_receiver = WebhookReceiver()
+    app.include_router(webhook_receiver_router(app.state.webhook_receiver))
     amap = AmapSimulator(
         key=settings.amap_key or SANDBOX_AMAP_KEY, private_key=settings.amap_private_key
     )

@@ -2,6 +2,7 @@
 // shows what the server says (totals, stock warnings, lines that can no longer be bought).
 const cartService = require('../../services/cart')
 const feedback = require('../../utils/feedback')
+const live = require('../../utils/live')
 const nav = require('../../utils/nav')
 const routes = require('../../utils/routes')
 const shopService = require('../../services/shop')
@@ -29,6 +30,51 @@ Component({
   methods: {
     onShow() {
       return this.refresh()
+    },
+    onHide() {
+      this.stopLive()
+    },
+    onUnload() {
+      this.stopLive()
+    },
+    stopLive() {
+      if (this.unsubscribeLive) this.unsubscribeLive()
+      this.unsubscribeLive = null
+      this.liveKey = ''
+    },
+    // Live stock: lines that went short while the cart is open are flagged at once.
+    watchLive(items) {
+      const ids = Array.from(new Set(items.map((item) => item.goods_id))).sort((a, b) => a - b)
+      const key = ids.join(',')
+      if (key === this.liveKey) return
+      this.stopLive()
+      if (!ids.length) return
+      this.liveKey = key
+      this.unsubscribeLive = live.subscribe(ids, {
+        onFrame: (frame) => this.applyLive(frame),
+        onStale: () => this.refresh(),
+      })
+    },
+    applyLive(frame) {
+      const stocks = new Map()
+      if (frame.type === 'stock') stocks.set(frame.sku_id, frame.stock)
+      if (frame.type === 'snapshot') frame.skus.forEach((sku) => stocks.set(sku.sku_id, sku.stock))
+      const gone = frame.type === 'off_shelf' || (frame.type === 'snapshot' && !frame.on_sale)
+      let changed = false
+      const items = this.data.items.map((item) => {
+        if (item.goods_id !== frame.goods_id) return item
+        const next = Object.assign({}, item)
+        if (gone) next.is_available = false
+        if (stocks.has(item.sku_id)) {
+          next.stock = stocks.get(item.sku_id)
+          next.stock_short = next.stock < item.quantity
+        }
+        next.warning = warningFor(next)
+        changed = changed || next.warning !== item.warning || next.stock !== item.stock
+        return next
+      })
+      if (!changed) return
+      this.setData({ items, hasProblem: items.some((item) => item.selected && item.warning) })
     },
     onPullDownRefresh() {
       return this.refresh().then(() => wx.stopPullDownRefresh())
@@ -65,6 +111,7 @@ Component({
         selectedTotalFen: cart.selected_total_fen || 0,
         hasProblem: items.some((item) => item.selected && item.warning),
       })
+      this.watchLive(items)
       this.showFreight()
     },
     /** 满 ¥99 免运费，还差 ¥x (on the selected lines, as checkout counts them before discounts). */

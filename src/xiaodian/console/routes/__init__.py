@@ -16,6 +16,7 @@ from xiaodian.console.routes import (
     delivery,
     goods,
     groupbuy,
+    integrations,
     media,
     oplog,
     orders,
@@ -41,6 +42,7 @@ SECTIONS: tuple[Section, ...] = (
     groupbuy.section,
     staff.section,
     oplog.section,
+    integrations.section,
     settings.section,
 )
 

@@ -1,16 +1,22 @@
-"""The dashboard: today's numbers, the month's sales, top goods; the live part polls itself."""
+"""The dashboard: today's numbers, the month's sales, top goods; the live part refreshes on
+pushes from the merchant channel, polling while it is down."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from urllib.parse import urlsplit
+
+from fastapi import APIRouter, Request, WebSocket
 from fastapi.responses import Response
 
+from xiaodian.auth.deps import ADMIN_COOKIE
 from xiaodian.console.rendering import render
 from xiaodian.console.sections import Section
 from xiaodian.console.security import ConsoleAdmin
 from xiaodian.core import clock
 from xiaodian.dashboard import service
-from xiaodian.deps import SessionDep
+from xiaodian.deps import SessionDep, context_of
+from xiaodian.live import merchant
+from xiaodian.live.frames import CloseCode
 
 router = APIRouter()
 section = Section(
@@ -53,3 +59,18 @@ async def live(request: Request, _admin: ConsoleAdmin, session: SessionDep) -> R
         board=await service.live_board(session, now=clock.now()),
         refresh_seconds=LIVE_REFRESH_SECONDS,
     )
+
+
+async def live_socket(websocket: WebSocket) -> None:
+    """The dashboard's push channel (the console session; same origin only): the live part
+    refreshes when an order, a payment, a refund request or low stock arrives, and falls back
+    to polling while this socket is down."""
+    context = context_of(websocket)
+    origin = websocket.headers.get("origin", "")
+    same_origin = urlsplit(origin).netloc == websocket.headers.get("host", "")
+    await websocket.accept()
+    token = websocket.cookies.get(ADMIN_COOKIE)
+    if not same_origin or await merchant.admin_of(context, token) is None:
+        await websocket.close(code=CloseCode.TOKEN_INVALID, reason="login_required")
+        return
+    await merchant.serve(websocket, context)

@@ -138,7 +138,7 @@ async def save_stock(
 ) -> Response:
     form: StockForm = parse_stock_form(await read_form(request))
     back = "/goods/stock" + (f"?{form.query}" if form.query else "")
-    if not form.errors and not form.items:
+    if not form.errors and not form.items and not form.alerts:
         return redirect(request, back, flash="库存没有变化")
     if not form.errors:
         near_cache = _context(request).near_cache
@@ -149,7 +149,9 @@ async def save_stock(
             ),
         )
         if saved is not None:
-            return redirect(request, back, flash=f"已更新 {len(saved)} 个规格的库存")
+            alerts = await catalog.set_low_stock_alerts(session, form.alerts)
+            flash = f"已更新 {len(saved)} 个规格的库存" + (f"，{alerts} 个预警值" if alerts else "")
+            return redirect(request, back, flash=flash)
         form.errors.update(errors)
     filters = _filters(request) | form.filters
     page = await catalog.list_goods(session, lenient(AdminGoodsQuery, filters))

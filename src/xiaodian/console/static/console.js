@@ -501,4 +501,46 @@
   }
 
   document.addEventListener('DOMContentLoaded', drawReportChart)
+
+  /* ---------- the dashboard's push channel ---------- */
+  // While the merchant channel is open the live numbers refresh when something happens (a new
+  // order, a payment, a refund request, low stock) instead of every few seconds; while it is
+  // down `data-live-socket` on <body> is unset and the panel polls again; it reconnects with
+  // backoff.
+  function connectDashboardSocket(attempt) {
+    const panel = document.getElementById('live-stats')
+    if (!panel || !window.WebSocket) return
+    const url = `${location.protocol === 'https:' ? 'wss:' : 'ws:'}//${location.host}${panel.dataset.liveSocket}`
+    let socket
+    try {
+      socket = new WebSocket(url)
+    } catch (err) {
+      return
+    }
+    let ping = null
+    socket.addEventListener('open', () => {
+      attempt = 0
+      document.body.dataset.liveSocket = 'open'
+      ping = setInterval(() => socket.send('{"op":"ping"}'), 25000)
+    })
+    socket.addEventListener('message', (event) => {
+      let frame = {}
+      try {
+        frame = JSON.parse(event.data)
+      } catch (err) {
+        return
+      }
+      if (frame.type === 'pong') return
+      document.body.dataset.liveEvents = String(Number(document.body.dataset.liveEvents || 0) + 1)
+      const live = document.getElementById('live-stats')
+      if (live && window.htmx) window.htmx.trigger(live, 'xd-refresh')
+    })
+    socket.addEventListener('close', () => {
+      if (ping) clearInterval(ping)
+      delete document.body.dataset.liveSocket
+      const wait = [1000, 2000, 5000, 10000, 30000][Math.min(attempt, 4)]
+      setTimeout(() => connectDashboardSocket(attempt + 1), wait)
+    })
+  }
+  document.addEventListener('DOMContentLoaded', () => connectDashboardSocket(0))
 })()

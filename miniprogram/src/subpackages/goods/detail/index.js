@@ -3,6 +3,7 @@
 const goodsService = require('../../../services/goods')
 const cartService = require('../../../services/cart')
 const meService = require('../../../services/me')
+const live = require('../../../utils/live')
 const feedback = require('../../../utils/feedback')
 const nav = require('../../../utils/nav')
 const routes = require('../../../utils/routes')
@@ -64,6 +65,32 @@ Component({
     onLoad() {
       return this.load()
     },
+    onUnload() {
+      this.stopLive()
+    },
+    stopLive() {
+      if (this.unsubscribeLive) this.unsubscribeLive()
+      this.unsubscribeLive = null
+    },
+    // Live stock: a SKU that sells out while the page is open greys out at once.
+    startLive(goodsId) {
+      if (this.unsubscribeLive) return
+      this.unsubscribeLive = live.subscribe([goodsId], {
+        onFrame: (frame) => this.applyLive(frame),
+        onStale: () => this.load(),
+      })
+    },
+    applyLive(frame) {
+      const goods = live.applyToGoods(this.data.goods, frame)
+      if (goods) this.show(goods)
+    },
+    show(goods) {
+      this.setData({
+        goods,
+        stockHint: stockHint(goods),
+        buyable: goods.is_on_shelf && goods.stock_left > 0,
+      })
+    },
     onShow() {
       this.setData({ cartBadge: cartBadge.badgeText(cartBadge.count()) })
     },
@@ -85,6 +112,7 @@ Component({
           salesText: `已售${formatCount(goods.sales)}`,
           specSummary: (goods.specs || []).map((spec) => spec.name).join(' / '),
         })
+        this.startLive(goods.id)
       } catch (err) {
         this.setData({ failed: true })
         return

@@ -1,0 +1,1 @@
+"""Live stock: shoppers' WebSockets hear of stock, price and shelf changes as they commit."""

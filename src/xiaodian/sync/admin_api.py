@@ -1,0 +1,123 @@
+"""Merchant routes for machine clients: API keys (owner only), bulk stock (`stock:write`)."""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Header, Query
+
+from xiaodian.auth.deps import OwnerAdmin, merchant_with
+from xiaodian.auth.scopes import Merchant, Scope
+from xiaodian.core.responses import RawJSONResponse
+from xiaodian.deps import IdPath, SessionDep
+from xiaodian.sync import service, webhooks
+from xiaodian.sync.errors import StockRequestKeyInvalid
+from xiaodian.sync.schemas import (
+    ApiKeyCreated,
+    ApiKeyIn,
+    ApiKeyOut,
+    DeliveryOut,
+    StockAdjustIn,
+    StockResult,
+    StockSetIn,
+    WebhookCreated,
+    WebhookIn,
+    WebhookOut,
+)
+
+router = APIRouter(tags=["sync"])
+_KEY = re.compile(r"^[\x21-\x7e]{1,64}$")
+StockWriter = Annotated[Merchant, merchant_with(Scope.STOCK_WRITE)]
+IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key")]
+
+
+@router.get("/api-keys")
+async def api_keys(_owner: OwnerAdmin, session: SessionDep) -> list[ApiKeyOut]:
+    return await service.list_keys(session)
+
+
+@router.post("/api-keys", status_code=201)
+async def create_api_key(body: ApiKeyIn, owner: OwnerAdmin, session: SessionDep) -> ApiKeyCreated:
+    return await service.create_key(session, data=body, admin_id=owner.id)
+
+
+@router.delete("/api-keys/{key_id}")
+async def revoke_api_key(key_id: IdPath, _owner: OwnerAdmin, session: SessionDep) -> ApiKeyOut:
+    return await service.revoke_key(session, key_id=key_id)
+
+
+def _answer(result: StockResult, replayed: bool) -> Any:
+    headers = {"Idempotent-Replayed": "true"} if replayed else {}
+    return RawJSONResponse(result.model_dump_json().encode(), headers=headers)
+
+
+def _checked(key: str | None) -> str | None:
+    if key is not None and not _KEY.match(key):
+        raise StockRequestKeyInvalid()
+    return key
+
+
+@router.put("/stock", response_model=StockResult)
+async def set_stock(
+    body: StockSetIn,
+    caller: StockWriter,
+    session: SessionDep,
+    idempotency_key: IdempotencyKey = None,
+) -> Any:
+    """Set what each SKU can sell from now (units held by unpaid orders stay held)."""
+    result, replayed = await service.idempotent(
+        session,
+        principal=caller.principal,
+        key=_checked(idempotency_key),
+        request_hash=service.fingerprint("set", body.model_dump(mode="json")),
+        run=lambda: service.set_stock(session, body.items),
+    )
+    return _answer(result, replayed)
+
+
+@router.post("/stock/adjust", response_model=StockResult)
+async def adjust_stock(
+    body: StockAdjustIn,
+    caller: StockWriter,
+    session: SessionDep,
+    idempotency_key: IdempotencyKey = None,
+) -> Any:
+    """Add or remove units relative to now; refused whole if any SKU would go below 0."""
+    result, replayed = await service.idempotent(
+        session,
+        principal=caller.principal,
+        key=_checked(idempotency_key),
+        request_hash=service.fingerprint("adjust", body.model_dump(mode="json")),
+        run=lambda: service.adjust_stock(session, body.items),
+    )
+    return _answer(result, replayed)
+
+
+@router.get("/webhooks")
+async def webhooks_list(_owner: OwnerAdmin, session: SessionDep) -> list[WebhookOut]:
+    return await webhooks.list_endpoints(session)
+
+
+@router.post("/webhooks", status_code=201)
+async def webhook_create(
+    body: WebhookIn, _owner: OwnerAdmin, session: SessionDep
+) -> WebhookCreated:
+    return await webhooks.create_endpoint(session, body)
+
+
+@router.delete("/webhooks/{endpoint_id}", status_code=204)
+async def webhook_delete(endpoint_id: IdPath, _owner: OwnerAdmin, session: SessionDep) -> None:
+    await webhooks.delete_endpoint(session, endpoint_id=endpoint_id)
+
+
+@router.get("/webhook-deliveries")
+async def deliveries(
+    _owner: OwnerAdmin, session: SessionDep, endpoint_id: Annotated[int | None, Query(ge=1)] = None
+) -> list[DeliveryOut]:
+    return await webhooks.list_deliveries(session, endpoint_id=endpoint_id)
+
+
+@router.post("/webhook-deliveries/{delivery_id}/resend")
+async def resend(delivery_id: IdPath, _owner: OwnerAdmin, session: SessionDep) -> DeliveryOut:
+    return await webhooks.resend(session, delivery_id=delivery_id)

@@ -1,0 +1,249 @@
+"""Outbound webhooks: the merchant's systems hear of orders and stock, signed, retried, listed.
+
+A delivery row per (event, endpoint) is written in the transaction that caused it (an
+in-transaction receiver), with a durable `WebhookDue` for the outbox; the outbox sends it after
+the commit (never inside the request), retrying with its backoff (1 s, 2 s, 4 s … capped at an
+hour; `MAX_ATTEMPTS` reach a day). Each request carries
+
+    X-Xiaodian-Event: order.paid
+    X-Xiaodian-Delivery: <delivery id>
+    X-Xiaodian-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>." + body)>
+
+The receiver recomputes the HMAC over the timestamp, a dot and the raw body, compares in
+constant time, and refuses timestamps older than a few minutes (replays).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import secrets
+import time
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from xiaodian.catalog.hints import threshold
+from xiaodian.context import AppContext
+from xiaodian.core import clock
+from xiaodian.events import emit
+from xiaodian.inventory.events import StockChanged
+from xiaodian.models import WebhookDelivery, WebhookEndpoint
+from xiaodian.orders.events import OrderPaid, OrderShipped, RefundSettled
+from xiaodian.sync.errors import WebhookNotFound
+from xiaodian.sync.events import WebhookDue
+from xiaodian.sync.schemas import DeliveryOut, WebhookCreated, WebhookIn, WebhookOut
+from xiaodian.sync.vocabulary import DeliveryStatus, WebhookEvent
+
+MAX_ATTEMPTS = 35
+"""12 doubling retries (about an hour in all), then hourly: about a day."""
+TIMEOUT_SECONDS = 10
+_ENDPOINTS = "sync_webhook_endpoints"
+
+
+class DeliveryFailed(Exception):
+    """The endpoint did not answer 2xx (the outbox retries)."""
+
+
+def sign(secret: str, timestamp: int, body: bytes) -> str:
+    mac = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256)
+    return f"t={timestamp},v1={mac.hexdigest()}"
+
+
+# ---- endpoints ----
+
+
+async def create_endpoint(session: AsyncSession, data: WebhookIn) -> WebhookCreated:
+    endpoint = WebhookEndpoint(
+        url=str(data.url),
+        events=sorted({str(event) for event in data.events}),
+        secret="whsec_" + secrets.token_hex(24),
+        is_active=True,
+    )
+    session.add(endpoint)
+    await session.flush()
+    out = WebhookOut.model_validate(endpoint, from_attributes=True)
+    return WebhookCreated(**out.model_dump(), secret=endpoint.secret)
+
+
+async def list_endpoints(session: AsyncSession) -> list[WebhookOut]:
+    rows = await session.scalars(select(WebhookEndpoint).order_by(WebhookEndpoint.id))
+    return [WebhookOut.model_validate(row, from_attributes=True) for row in rows]
+
+
+async def delete_endpoint(session: AsyncSession, *, endpoint_id: int) -> None:
+    endpoint = await session.get(WebhookEndpoint, endpoint_id)
+    if endpoint is None:
+        raise WebhookNotFound()
+    endpoint.is_active = False
+    await session.flush()
+
+
+async def list_deliveries(
+    session: AsyncSession, *, endpoint_id: int | None, limit: int = 100
+) -> list[DeliveryOut]:
+    statement = select(WebhookDelivery).order_by(WebhookDelivery.id.desc()).limit(limit)
+    if endpoint_id is not None:
+        statement = statement.where(WebhookDelivery.endpoint_id == endpoint_id)
+    rows = await session.scalars(statement)
+    return [DeliveryOut.model_validate(row, from_attributes=True) for row in rows]
+
+
+async def resend(session: AsyncSession, *, delivery_id: int) -> DeliveryOut:
+    """Send it again (whatever happened before), through the outbox."""
+    delivery = await session.get(WebhookDelivery, delivery_id)
+    if delivery is None:
+        raise WebhookNotFound("没有这次推送")
+    delivery.status = DeliveryStatus.PENDING
+    await session.flush()
+    await emit(session, WebhookDue(delivery_id=delivery.id))
+    return DeliveryOut.model_validate(delivery, from_attributes=True)
+
+
+# ---- queueing (in the transaction of the change) ----
+
+
+async def _endpoints(session: AsyncSession) -> list[tuple[int, list[str]]]:
+    cached: list[tuple[int, list[str]]] | None = session.info.get(_ENDPOINTS)
+    if cached is None:
+        rows = await session.execute(
+            select(WebhookEndpoint.id, WebhookEndpoint.events).where(
+                WebhookEndpoint.is_active.is_(True)
+            )
+        )
+        cached = session.info[_ENDPOINTS] = [(row[0], list(row[1])) for row in rows]
+    return cached
+
+
+async def _queue(
+    session: AsyncSession, event: WebhookEvent, key: str, payload: dict[str, Any]
+) -> None:
+    for endpoint_id, events in await _endpoints(session):
+        if event not in events:
+            continue
+        delivery = WebhookDelivery(
+            endpoint_id=endpoint_id,
+            event_type=event,
+            event_key=key,
+            payload=payload,
+            status=DeliveryStatus.PENDING,
+            attempts=0,
+        )
+        session.add(delivery)
+        await session.flush()
+        await emit(session, WebhookDue(delivery_id=delivery.id))
+
+
+async def on_order_paid(session: AsyncSession, event: OrderPaid) -> None:
+    await _queue(
+        session,
+        WebhookEvent.ORDER_PAID,
+        f"order.paid:{event.order_id}",
+        {"order_id": event.order_id, "total_fen": event.total_fen, "kind": event.kind},
+    )
+
+
+async def on_order_shipped(session: AsyncSession, event: OrderShipped) -> None:
+    await _queue(
+        session,
+        WebhookEvent.ORDER_SHIPPED,
+        f"order.shipped:{event.order_id}:{event.tracking_no}",
+        {"order_id": event.order_id, "carrier": event.carrier, "tracking_no": event.tracking_no},
+    )
+
+
+async def on_refund_settled(session: AsyncSession, event: RefundSettled) -> None:
+    await _queue(
+        session,
+        WebhookEvent.ORDER_REFUNDED,
+        f"order.refunded:{event.refund_id}",
+        {"order_id": event.order_id, "refund_id": event.refund_id, "amount_fen": event.amount_fen},
+    )
+
+
+async def on_stock_changed(session: AsyncSession, event: StockChanged) -> None:
+    data = {"sku_id": event.sku_id, "goods_id": event.goods_id, "stock": event.stock}
+    await _queue(
+        session, WebhookEvent.STOCK_CHANGED, f"stock.changed:{event.sku_id}:{event.version}", data
+    )
+    below = event.low_below if event.low_below is not None else threshold()
+    if event.stock < below:  # every change while it stays below, each with its stock
+        await _queue(
+            session,
+            WebhookEvent.STOCK_LOW,
+            f"stock.low:{event.sku_id}:{event.version}",
+            {**data, "below": below},
+        )
+
+
+# ---- sending (the outbox, after the commit) ----
+
+
+async def send(context: AppContext, event: WebhookDue) -> None:
+    """POST one delivery; record what the endpoint answered; raise to be retried."""
+    async with context.db.transaction(write=False) as session:
+        row = (
+            await session.execute(
+                select(WebhookDelivery, WebhookEndpoint)
+                .join(WebhookEndpoint, WebhookEndpoint.id == WebhookDelivery.endpoint_id)
+                .where(WebhookDelivery.id == event.delivery_id)
+            )
+        ).one_or_none()
+    if row is None:
+        return
+    delivery, endpoint = row
+    if delivery.status == DeliveryStatus.DELIVERED or not endpoint.is_active:
+        return
+    body = json.dumps(
+        {
+            "id": delivery.id,
+            "type": delivery.event_type,
+            "created_at": delivery.created_at.isoformat(),
+            "data": delivery.payload,
+        },
+        ensure_ascii=False,
+        separators=(",", ":"),
+    ).encode()
+    timestamp = int(time.time())
+    headers = {
+        "Content-Type": "application/json",
+        "User-Agent": "xiaodian-webhooks/1",
+        "X-Xiaodian-Event": delivery.event_type,
+        "X-Xiaodian-Delivery": str(delivery.id),
+        "X-Xiaodian-Signature": sign(endpoint.secret, timestamp, body),
+    }
+    status_code: int | None = None
+    answer = ""
+    error = ""
+    try:
+        response = await context.http.post(
+            endpoint.url, content=body, headers=headers, timeout=TIMEOUT_SECONDS
+        )
+        status_code, answer = response.status_code, response.text[:500]
+    except Exception as failure:  # an endpoint that is down: connection refused, timeout
+        error = f"{type(failure).__name__}: {failure}"[:200]
+    delivered = status_code is not None and 200 <= status_code < 300
+    attempts = delivery.attempts + 1
+    if delivered:
+        status = DeliveryStatus.DELIVERED
+    elif attempts >= MAX_ATTEMPTS:
+        status = DeliveryStatus.FAILED
+    else:
+        status = DeliveryStatus.PENDING
+    async with context.db.transaction() as session:
+        await session.execute(
+            update(WebhookDelivery)
+            .where(WebhookDelivery.id == delivery.id)
+            .values(
+                attempts=WebhookDelivery.attempts + 1,
+                status=status,
+                last_status_code=status_code,
+                last_response=answer,
+                last_error=error,
+                delivered_at=clock.now() if delivered else None,
+            )
+        )
+    if not delivered:
+        raise DeliveryFailed(error or f"HTTP {status_code}")
