@@ -3,7 +3,10 @@
 Starts `xiaodian serve --workers 2` on MariaDB + Redis with the demo shop, then drives
 GET /api/v1/home, GET /api/v1/goods?sort=sales and GET /api/v1/goods/{id} (ids spread over
 the catalog) with wrk at 50 connections, and the trivial GET /api/v1/ping as the ceiling, in
-interleaved rounds so each endpoint gets DURATION seconds in all. Prints req/s (mean of the
+interleaved rounds so each endpoint gets DURATION seconds in all. Two runs miss the near cache
+on purpose, a different query every request: the goods list with a varied `max_price_fen`,
+sort and page ("list (cache-busted)"), and a keyword search (Chinese keywords from the demo
+titles, varied price ceiling and page: "search (cache-busted)"). Prints req/s (mean of the
 rounds), p50 (median) and p99 (worst round) per endpoint, and each catalog figure as a ratio
 of the ceiling measured in the same run.
 
@@ -15,6 +18,8 @@ the catalog): what a busy checkout costs the cached reads. Shoppers log in throu
 simulator run as its own process (`xiaodian sandbox`); the server's abuse limits (unpaid orders
 per shopper, order rates) are lifted for the run so they do not refuse the steady orders.
 `--python PATH` runs the server with another checkout's interpreter (to measure "before").
+`--database` / `--redis` pick where the shop lives (each engineer on a shared machine their
+own); `--no-seed` keeps a shop that is already there (`bench/scale.py` seeds a large one).
 
 Needs wrk (`apt-get install -y wrk`), MariaDB and Redis on 127.0.0.1 (scripts/services.sh).
 """
@@ -34,11 +39,35 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import quote
 
 import httpx
 
 DATABASE = "mysql+asyncmy://root@127.0.0.1:3306/xiaodian_bench"
 REDIS = "redis://127.0.0.1:6379/14"
+# A different query each request (the counter starts at random, so rounds differ too): the
+# near cache cannot answer, every request reaches the database.
+BUSTED_LIST_SCRIPT = """
+math.randomseed(os.time() + math.floor(os.clock() * 1000000))
+local n = math.random(1, 100000000)
+local sorts = {"default", "sales", "price", "new"}
+request = function()
+  n = n + 1
+  return wrk.format("GET", "/api/v1/goods?max_price_fen=" .. (300 + (n * 7919) % 1000000)
+    .. "&sort=" .. sorts[(n % 4) + 1] .. "&page=" .. (1 + n % 3))
+end
+"""
+BUSTED_SEARCH_SCRIPT = """
+math.randomseed(os.time() + math.floor(os.clock() * 1000000))
+local n = math.random(1, 100000000)
+local words = {%s}
+request = function()
+  n = n + 1
+  return wrk.format("GET", "/api/v1/goods?q=" .. words[(n %% #words) + 1]
+    .. "&max_price_fen=" .. (300 + (n * 7919) %% 1000000) .. "&page=" .. (1 + n %% 2))
+end
+"""
+SEARCH_WORDS = ["苹果", "牛", "奶", "鸡蛋", "大米", "青", "面包", "油", "纸", "肉", "果"]
 DETAIL_SCRIPT = """
 local ids = {%s}
 local n = 0
@@ -200,7 +229,7 @@ def print_table(results: list[Figures], ceiling: float) -> None:
         )
 
 
-def wait_for(url: str, seconds: float = 20) -> None:
+def wait_for(url: str, seconds: float = 90) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         try:
@@ -226,6 +255,12 @@ def main() -> None:
     parser.add_argument("--orders-per-second", type=float, default=20.0)
     parser.add_argument("--shoppers", type=int, default=40)
     parser.add_argument("--python", default=sys.executable, help="the server's interpreter")
+    parser.add_argument("--database", default=DATABASE, help="a MariaDB URL (dropped first)")
+    parser.add_argument("--redis", default=REDIS)
+    parser.add_argument("--no-seed", action="store_true", help="keep the shop in --database")
+    parser.add_argument(
+        "--only", default="", help="comma-separated target names to keep (ping always runs)"
+    )
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         sys.exit("wrk is not installed: apt-get install -y wrk")
@@ -237,8 +272,8 @@ def main() -> None:
     env.update(
         {
             "XIAODIAN_ENV": "production",
-            "XIAODIAN_DATABASE_URL": DATABASE,
-            "XIAODIAN_REDIS_URL": REDIS,
+            "XIAODIAN_DATABASE_URL": args.database,
+            "XIAODIAN_REDIS_URL": args.redis,
             "XIAODIAN_SECRET_KEY": "bench-secret-key-0123456789abcdefgh",
             "XIAODIAN_MEDIA_DIR": str(workdir / "media"),
             "XIAODIAN_PUBLIC_BASE_URL": base,
@@ -253,12 +288,14 @@ def main() -> None:
         }
     )
     xiaodian = [args.python, "-m", "xiaodian"]
-    subprocess.run(
-        ["mysql", "-h127.0.0.1", "-uroot", "-e", "DROP DATABASE IF EXISTS xiaodian_bench"],
-        check=True,
-    )
-    subprocess.run([*xiaodian, "migrate"], env=env, check=True, capture_output=True)
-    subprocess.run([*xiaodian, "seed"], env=env, check=True, capture_output=True)
+    if not args.no_seed:
+        name = args.database.rsplit("/", 1)[1].split("?")[0]
+        subprocess.run(
+            ["mysql", "-h127.0.0.1", "-uroot", "-e", f"DROP DATABASE IF EXISTS `{name}`"],
+            check=True,
+        )
+        subprocess.run([*xiaodian, "migrate"], env=env, check=True, capture_output=True)
+        subprocess.run([*xiaodian, "seed"], env=env, check=True, capture_output=True)
     simulator = subprocess.Popen(
         [*xiaodian, "sandbox", "--port", str(sandbox_port), "--keys-dir", str(workdir / "keys")],
         env=env,
@@ -282,12 +319,22 @@ def main() -> None:
         ]
         script = workdir / "detail.lua"
         script.write_text(DETAIL_SCRIPT % ",".join(str(i) for i in ids))
+        busted_list = workdir / "busted_list.lua"
+        busted_list.write_text(BUSTED_LIST_SCRIPT)
+        busted_search = workdir / "busted_search.lua"
+        words = ",".join(f'"{quote(word)}"' for word in SEARCH_WORDS)
+        busted_search.write_text(BUSTED_SEARCH_SCRIPT % words)
         targets: list[tuple[str, str, Path | None]] = [
             ("ping (ceiling)", f"{base}/api/v1/ping", None),
             ("GET /home", f"{base}/api/v1/home", None),
             ("GET /goods?sort=sales", f"{base}/api/v1/goods?sort=sales", None),
             ("GET /goods/{id}", f"{base}/api/v1/goods/{ids[0]}", script),
+            ("list (cache-busted)", f"{base}/api/v1/goods", busted_list),
+            ("search (cache-busted)", f"{base}/api/v1/goods", busted_search),
         ]
+        if args.only:
+            keep = {name.strip() for name in args.only.split(",")}
+            targets = [t for t in targets if t[0] == "ping (ceiling)" or t[0] in keep]
         for _name, url, warm_script in targets:  # warm every worker's caches and connections
             run_wrk("warm-up", url, duration=2, connections=args.connections, script=warm_script)
         results = measure(
@@ -322,7 +369,8 @@ def main() -> None:
 
     ceiling = results[0].requests_per_second
     print(
-        f"\nxiaodian catalog benchmark: {args.workers} workers, MariaDB + Redis, demo shop, "
+        f"\nxiaodian catalog benchmark: {args.workers} workers, MariaDB + Redis, "
+        f"{'the shop already in ' + args.database if args.no_seed else 'demo shop'}, "
         f"{args.connections} connections, {args.rounds} interleaved rounds x {per_round}s per "
         "endpoint, wrk (1 thread) on the same machine\n"
     )

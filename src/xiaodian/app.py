@@ -35,11 +35,15 @@ from xiaodian.core.jobs import run_jobs_forever
 from xiaodian.core.logs import configure_logging, register_secret
 from xiaodian.core.outage import RETRY_AFTER_SECONDS, is_connection_lost
 from xiaodian.core.responses import RawJSONResponse
+from xiaodian.coupons import admin_api as coupons_admin
+from xiaodian.coupons import api as coupons_api
 from xiaodian.dashboard import admin_api as dashboard_admin
 from xiaodian.delivery import admin_api as delivery_admin
 from xiaodian.delivery import api as delivery_api
 from xiaodian.delivery import rider as delivery_rider
 from xiaodian.events import outbox
+from xiaodian.flash import admin_api as flash_admin
+from xiaodian.flash import api as flash_api
 from xiaodian.groupbuy import admin_api as groupbuy_admin
 from xiaodian.groupbuy import api as groupbuy_api
 from xiaodian.jobs import ALL_JOBS
@@ -158,6 +162,8 @@ def create_app(
         orders_api,
         payments_api,
         media_api,
+        coupons_api,
+        flash_api,
         live_api,
         groupbuy_api,
         delivery_api,
@@ -178,6 +184,8 @@ def create_app(
         media_admin,
         payments_admin,
         dashboard_admin,
+        coupons_admin,
+        flash_admin,
         sync_admin,
         live_merchant,
         groupbuy_admin,

@@ -183,10 +183,21 @@ def migrate() -> None:
 
 
 @cli.command()
-def seed() -> None:
+def seed(
+    scale: Annotated[
+        int,
+        typer.Option(
+            min=0,
+            max=200,
+            help="also add N × (1,000 goods, 10,000 shoppers, 50,000 past orders) in bulk, "
+            "for benchmarks (20 = 20,000 goods, 200,000 shoppers, 1,000,000 orders)",
+        ),
+    ] = 0,
+) -> None:
     """Load the demo shop into the configured database (only if it has no goods yet)."""
     from xiaodian.core.db import Database
     from xiaodian.seed.demo import seed_demo
+    from xiaodian.seed.scale import seed_scale
 
     settings = Settings()
 
@@ -194,7 +205,15 @@ def seed() -> None:
         database = Database(settings.database_url)
         try:
             async with database.transaction() as session:
-                return await seed_demo(session, settings=settings)
+                seeded = await seed_demo(session, settings=settings)
+            if seeded and scale:
+                report = await seed_scale(database, scale=scale, say=typer.echo)
+                typer.echo(
+                    f"large shop seeded in {report.seconds:.1f} s: {report.goods} goods, "
+                    f"{report.skus} SKUs, {report.shoppers} shoppers, {report.orders} orders "
+                    f"({report.lines} lines)"
+                )
+            return seeded
         finally:
             await database.dispose()
 

@@ -90,6 +90,10 @@ class Settings(BaseSettings):
     order_rate_per_shopper: RateSetting = Rate(limit=10, per_seconds=60)
     order_rate_per_ip: RateSetting = Rate(limit=60, per_seconds=60)
     login_rate_per_ip: RateSetting = Rate(limit=10, per_seconds=60)
+    flash_rate_per_shopper: RateSetting = Rate(limit=5, per_seconds=10)
+    flash_rate_per_ip: RateSetting = Rate(limit=600, per_seconds=10)
+    """Flash orders: a crowd behind one NAT shares an address, so the address's allowance is
+    wide; one shopper's is narrow (the gate answers their repeats without the database)."""
 
     log_json: bool = True
     log_level: str = "INFO"

@@ -39,7 +39,13 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
         yield session
 
 
-ContextDep = Annotated[AppContext, Depends(context_of)]
+async def _request_context(request: Request) -> AppContext:
+    # `async`, so FastAPI calls it on the event loop: a plain `def` dependency would be run in
+    # the thread pool, a thread hop on every request that costs more than the route itself.
+    return context_of(request)
+
+
+ContextDep = Annotated[AppContext, Depends(_request_context)]
 SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
 IdPath = Annotated[int, Path(ge=1, le=MAX_ID)]
 

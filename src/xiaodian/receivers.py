@@ -9,11 +9,13 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from xiaodian.catalog import cache as catalog_cache
-from xiaodian.catalog import promotions, viewers
+from xiaodian.catalog import promotions, search, viewers
 from xiaodian.catalog.events import GoodsEdited
 from xiaodian.context import AppContext
+from xiaodian.coupons import checkout as coupons
 from xiaodian.delivery import service as delivery
 from xiaodian.events import Mode, registry
+from xiaodian.flash import service as flash
 from xiaodian.groupbuy import home as group_buys_home
 from xiaodian.groupbuy import service as group_buys
 from xiaodian.groupbuy.events import GroupFailed, GroupFilled
@@ -53,6 +55,14 @@ async def _forget_goods(
     await catalog_cache.forget_goods(context, event.goods_ids)
 
 
+async def _release_coupon(session: AsyncSession, event: OrderClosed) -> None:
+    await coupons.release_for_closed_order(session, order_id=event.order_id)
+
+
+async def _use_coupon(session: AsyncSession, event: OrderPaid) -> None:
+    await coupons.use_for_paid_order(session, order_id=event.order_id)
+
+
 async def _free_delivery_slot(session: AsyncSession, event: OrderClosed) -> None:
     await delivery.give_back_slot(session, order_id=event.order_id)
 
@@ -67,10 +77,14 @@ def install() -> None:
         return
     # money and channels
     registry.add(OrderClosed, payments.close_payments_of_closed_order, Mode.IN_TRANSACTION)
+    registry.add(OrderClosed, flash.release_closed_order, Mode.IN_TRANSACTION)
     registry.add(OrderClosed, _free_delivery_slot, Mode.IN_TRANSACTION)
     registry.add(RefundSettled, _free_slot_of_refunded, Mode.IN_TRANSACTION)
     registry.add(PrepayClosed, payments.close_prepay_at_channel, Mode.DURABLE)
     registry.add(RefundDue, refund_service.send_due_refund, Mode.DURABLE)
+    # coupons: held by one order, used when it is paid, released when it closes unpaid
+    registry.add(OrderClosed, _release_coupon, Mode.IN_TRANSACTION)
+    registry.add(OrderPaid, _use_coupon, Mode.IN_TRANSACTION)
     # group buying: seats follow their orders (in the same transaction)
     registry.add(OrderPaid, group_buys.on_order_paid, Mode.IN_TRANSACTION)
     registry.add(OrderClosed, group_buys.on_order_closed, Mode.IN_TRANSACTION)
@@ -98,6 +112,9 @@ def install() -> None:
     registry.add(WebhookDue, webhooks.send, Mode.DURABLE, max_attempts=webhooks.MAX_ATTEMPTS)
     # providers a lower domain asks without knowing who answers
     viewers.register(viewers.Viewer(users.is_favorite, users.record_footprint))
+    promotions.register("flash_sales", flash.home_slot)
     promotions.register("group_buys", group_buys_home.home_slot)
     fulfilment.register(fulfilment.Provider(delivery.plan_fulfilment, delivery.hold_fulfilment))
+    # the goods search index follows every ORM write of titles, subtitles and SKU codes
+    search.install()
     registry.installed = True

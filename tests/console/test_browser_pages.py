@@ -97,6 +97,9 @@ PAGES = [
     ("settings", "/settings"),
     ("account-password", "/account/password"),
     ("packing-slip", "/orders/{order_id}/slip"),
+    ("coupons", "/coupons"),
+    ("coupon-new", "/coupons/new"),
+    ("promotions", "/promotions"),
 ]
 
 

@@ -3,6 +3,8 @@
 const GOODS = '/subpackages/goods'
 const ORDER = '/subpackages/order'
 const USER = '/subpackages/user'
+const COUPON = '/subpackages/coupon'
+const FLASH = '/subpackages/flash'
 const GROUPBUY = '/subpackages/groupbuy'
 
 const TABS = {
@@ -36,6 +38,9 @@ module.exports = {
   favorites: () => `${USER}/favorites/index`,
   footprints: () => `${USER}/footprints/index`,
   profile: () => `${USER}/profile/index`,
+  couponCenter: () => `${COUPON}/center/index`,
+  myCoupons: (status) => withQuery(`${COUPON}/mine/index`, { status }),
+  flashSales: (tab) => withQuery(`${FLASH}/index/index`, { tab }),
   groupBuyList: () => `${GROUPBUY}/list/index`,
   group: (groupId) => withQuery(`${GROUPBUY}/group/index`, { id: groupId }),
 }

@@ -223,6 +223,10 @@ function preview(overrides = {}) {
       item_count: 2,
       free_freight_threshold_fen: 9900,
       address: address(),
+      promotion_discount_fen: 0,
+      coupon_discount_fen: 0,
+      coupon_id: null,
+      coupons: [],
     },
     overrides
   )

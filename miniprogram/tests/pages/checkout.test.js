@@ -56,7 +56,7 @@ test('from the cart, submitting creates the order with an idempotency key and pa
   await tap(page, '.checkout__submit')
   await waitFor(() => wx.calls.redirectTo.length)
   expect(seen.creates).toHaveLength(1)
-  expect(seen.creates[0].body).toEqual({ from_cart: true, address_id: 1, note: '放门口' })
+  expect(seen.creates[0].body).toEqual({ from_cart: true, address_id: 1, note: '放门口', coupon_id: null })
   expect(seen.creates[0].key).toMatch(/^[0-9a-f-]{36}$/)
   expect(seen.pays).toEqual([{ channel: 'wechat' }])
   expect(wx.calls.payments[0]).toMatchObject({ package: 'prepay_id=wx123', signType: 'RSA', paySign: 's' })
@@ -120,4 +120,71 @@ test('a failed payment explains what to check and how to pay again', async () =>
   await waitFor(() => wx.calls.redirectTo.length)
   expect(wx.calls.modals[0].title).toBe('支付未完成')
   expect(wx.calls.modals[0].content).toMatch(/余额.*网络.*继续支付/)
+})
+
+describe('coupons at checkout', () => {
+  const withCoupons = (overrides = {}) =>
+    fixtures.preview(
+      Object.assign(
+        {
+          goods_total_fen: 11998,
+          promotion_discount_fen: 1200,
+          coupon_discount_fen: 1079,
+          discount_fen: 2279,
+          freight_fen: 800,
+          total_fen: 10519,
+          coupon_id: 31,
+          coupons: [
+            { id: 31, name: '九折券', usable: true, reason: '', discount_fen: 1079, expires_at: '2099-01-01T00:00:00Z' },
+            { id: 32, name: '满99减10', usable: true, reason: '', discount_fen: 1000, expires_at: '2099-01-01T00:00:00Z' },
+            { id: 33, name: '茶券', usable: false, reason: '不适用于该商品', discount_fen: 0, expires_at: null },
+          ],
+        },
+        overrides
+      )
+    )
+
+  test('the price lines show 商品金额, 满减, 优惠券, 运费 and 实付 with the best coupon chosen', async () => {
+    checkoutBackend({ preview: withCoupons() })
+    const page = await openPage('subpackages/order/checkout/index', { fromCart: '1' })
+    expect(text(page, '.checkout__goods-total')).toBe('商品金额¥119.98')
+    expect(text(page, '.checkout__promotion')).toBe('满减-¥12.00')
+    expect(text(page, '.checkout__coupon')).toBe('优惠券-¥10.79 ›')
+    expect(text(page, '.checkout__freight')).toBe('运费¥8.00')
+    expect(text(page, '.checkout__paid')).toBe('实付¥105.19')
+  })
+
+  test('the sheet lists usable coupons with their discount and unusable ones with why; picking asks again', async () => {
+    const seen = checkoutBackend({
+      preview: (req) => (req.data.coupon_id === 32 ? withCoupons({ coupon_id: 32, coupon_discount_fen: 1000 }) : req.data.coupon_id === null ? withCoupons({ coupon_id: null, coupon_discount_fen: 0 }) : withCoupons()),
+    })
+    const page = await openPage('subpackages/order/checkout/index', { fromCart: '1' })
+    await tap(page, '.checkout__coupon')
+    expect(texts(page, '.coupon-sheet__name')).toEqual(['九折券', '满99减10', '茶券'])
+    expect(texts(page, '.coupon-sheet__reason')).toEqual(['不适用于该商品'])
+    expect(texts(page, '.coupon-sheet__amount')).toEqual(['-¥10.79', '-¥10.00'])
+    await tap(page, '.coupon-sheet__option', 2) // unusable: nothing happens
+    expect(seen.previews).toHaveLength(1)
+    await tap(page, '.coupon-sheet__option', 1)
+    await waitFor(() => seen.previews.length === 2)
+    expect(seen.previews[1]).toEqual({ from_cart: true, address_id: 1, coupon_id: 32 })
+    await waitFor(() => page.instance.data.preview.coupon_id === 32)
+    expect(text(page, '.checkout__coupon')).toBe('优惠券-¥10.00 ›')
+    await tap(page, '.checkout__submit')
+    await waitFor(() => wx.calls.redirectTo.length)
+    expect(seen.creates[0].body.coupon_id).toBe(32)
+  })
+
+  test('不使用优惠券 sends coupon_id null and the row counts what is usable', async () => {
+    const seen = checkoutBackend({
+      preview: (req) => (req.data.coupon_id === null ? withCoupons({ coupon_id: null, coupon_discount_fen: 0 }) : withCoupons()),
+    })
+    const page = await openPage('subpackages/order/checkout/index', { fromCart: '1' })
+    await tap(page, '.checkout__coupon')
+    await tap(page, '.coupon-sheet__none')
+    await waitFor(() => seen.previews.length === 2)
+    expect(seen.previews[1].coupon_id).toBeNull()
+    await waitFor(() => page.instance.data.preview.coupon_id === null)
+    expect(text(page, '.checkout__coupon')).toBe('优惠券2 张可用 ›')
+  })
 })

@@ -51,7 +51,7 @@ test('order entries open the order list on their tab', async () => {
   ])
 })
 
-test('favorites, footprints, addresses and profile have entries; coupons are announced', async () => {
+test('favorites, footprints, addresses, coupons and profile have entries', async () => {
   useMe()
   const page = await openPage('pages/me/index')
   expect(texts(page, '.me__service-text')).toEqual(['我的收藏', '浏览足迹', '收货地址', '优惠券'])
@@ -61,8 +61,9 @@ test('favorites, footprints, addresses and profile have entries; coupons are ann
     '/subpackages/user/favorites/index',
     '/subpackages/user/footprints/index',
     '/subpackages/user/addresses/index',
+    '/subpackages/coupon/mine/index',
     '/subpackages/user/profile/index',
   ])
-  expect(wx.calls.toasts).toEqual(['优惠券功能敬请期待'])
-  expect(text(page, '.me__service--coupons')).toContain('敬请期待')
+  expect(wx.calls.toasts).toEqual([])
+  expect(text(page, '.me__service--coupons')).toBe('优惠券›')
 })

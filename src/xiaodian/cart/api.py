@@ -1,45 +1,49 @@
-"""Shopper cart routes; every change answers with the whole cart as it now is."""
+"""Shopper cart routes; every change answers with the whole cart as it now is (built from one
+Core query straight to JSON bytes: `service.cart_json`)."""
 
 from __future__ import annotations
+
+from typing import Any
 
 from fastapi import APIRouter
 
 from xiaodian.auth.deps import CurrentUser
 from xiaodian.cart import service
 from xiaodian.cart.schemas import CartItemIn, CartItemPatch, CartOut, CartSelectIn
+from xiaodian.core.responses import RawJSONResponse
 from xiaodian.deps import IdPath, SessionDep
 
 router = APIRouter(tags=["cart"])
 
 
-@router.get("/cart")
-async def get_cart(user: CurrentUser, session: SessionDep) -> CartOut:
-    return await service.get_cart(session, user_id=user.id)
+@router.get("/cart", response_model=CartOut)
+async def get_cart(user: CurrentUser, session: SessionDep) -> Any:
+    return RawJSONResponse(await service.cart_json(session, user_id=user.id))
 
 
-@router.post("/cart/items", status_code=201)
-async def add_item(body: CartItemIn, user: CurrentUser, session: SessionDep) -> CartOut:
+@router.post("/cart/items", status_code=201, response_model=CartOut)
+async def add_item(body: CartItemIn, user: CurrentUser, session: SessionDep) -> Any:
     await service.add_item(session, user_id=user.id, sku_id=body.sku_id, quantity=body.quantity)
-    return await service.get_cart(session, user_id=user.id)
+    return RawJSONResponse(await service.cart_json(session, user_id=user.id), status_code=201)
 
 
-@router.patch("/cart/items/{item_id}")
+@router.patch("/cart/items/{item_id}", response_model=CartOut)
 async def update_item(
     item_id: IdPath, body: CartItemPatch, user: CurrentUser, session: SessionDep
-) -> CartOut:
+) -> Any:
     await service.update_item(
         session, user_id=user.id, item_id=item_id, quantity=body.quantity, selected=body.selected
     )
-    return await service.get_cart(session, user_id=user.id)
+    return RawJSONResponse(await service.cart_json(session, user_id=user.id))
 
 
-@router.delete("/cart/items/{item_id}")
-async def delete_item(item_id: IdPath, user: CurrentUser, session: SessionDep) -> CartOut:
+@router.delete("/cart/items/{item_id}", response_model=CartOut)
+async def delete_item(item_id: IdPath, user: CurrentUser, session: SessionDep) -> Any:
     await service.delete_item(session, user_id=user.id, item_id=item_id)
-    return await service.get_cart(session, user_id=user.id)
+    return RawJSONResponse(await service.cart_json(session, user_id=user.id))
 
 
-@router.post("/cart/select")
-async def select_all(body: CartSelectIn, user: CurrentUser, session: SessionDep) -> CartOut:
+@router.post("/cart/select", response_model=CartOut)
+async def select_all(body: CartSelectIn, user: CurrentUser, session: SessionDep) -> Any:
     await service.select_all(session, user_id=user.id, selected=body.selected)
-    return await service.get_cart(session, user_id=user.id)
+    return RawJSONResponse(await service.cart_json(session, user_id=user.id))

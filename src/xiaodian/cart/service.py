@@ -3,102 +3,103 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
-from sqlalchemy import delete, func, select, update
+import orjson
+from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from xiaodian.cart.errors import CartFull, CartItemNotFound, CartQuantityLimit
-from xiaodian.cart.schemas import CartLineOut, CartOut
+from xiaodian.cart.queries import add_lookup_statement, cart_rows_statement, line_lookup_statement
+from xiaodian.cart.schemas import CartOut
 from xiaodian.catalog.errors import GoodsOffShelf, SkuNotFound
-from xiaodian.catalog.queries import (
-    CARD_IMAGE_WIDTH,
-    is_purchasable,
-    sku_rows_select,
-    spec_text,
-)
+from xiaodian.catalog.queries import CARD_IMAGE_WIDTH, spec_text
 from xiaodian.core import urls
+from xiaodian.core.db import affected
 from xiaodian.inventory.errors import OutOfStock
-from xiaodian.models import CartItem, Goods, Sku
+from xiaodian.models import CartItem
 
 MAX_LINES = 100
 MAX_QUANTITY = 999
 
 
 async def get_cart(session: AsyncSession, *, user_id: int) -> CartOut:
-    rows = await session.execute(
-        sku_rows_select()
-        .add_columns(CartItem)
-        .join(CartItem, CartItem.sku_id == Sku.id)
-        .where(CartItem.user_id == user_id)
-        .order_by(CartItem.updated_at.desc(), CartItem.id.desc())
-    )
-    lines: list[CartLineOut] = []
-    for sku, goods, cover, item in rows:
-        image = sku.image_url or cover or ""
+    return CartOut.model_validate(await cart_answer(session, user_id=user_id))
+
+
+async def cart_answer(session: AsyncSession, *, user_id: int) -> dict[str, Any]:
+    """The whole cart as `CartOut` has it, from one Core query (no ORM objects): what every
+    cart change answers with, so it must be cheap."""
+    lines: list[dict[str, Any]] = []
+    for row in await session.execute(cart_rows_statement(), {"user_id": user_id}):
+        image = row.image_url or row.cover or ""
         lines.append(
-            CartLineOut(
-                id=item.id,
-                sku_id=sku.id,
-                goods_id=goods.id,
-                title=goods.title,
-                spec_text=spec_text(sku.spec_values),
-                image_url=urls.sized(image, CARD_IMAGE_WIDTH) if image else "",
-                price_fen=sku.price_fen,
-                quantity=item.quantity,
-                selected=item.selected,
-                stock=sku.stock,
-                is_available=is_purchasable(sku, goods),
-                stock_short=item.quantity > sku.stock,
-                line_total_fen=sku.price_fen * item.quantity,
-            )
+            {
+                "id": row.id,
+                "sku_id": row.sku_id,
+                "goods_id": row.goods_id,
+                "title": row.title,
+                "spec_text": spec_text(row.spec_values),
+                "image_url": urls.sized(image, CARD_IMAGE_WIDTH) if image else "",
+                "price_fen": row.price_fen,
+                "quantity": row.quantity,
+                "selected": bool(row.selected),
+                "stock": row.stock,
+                "is_available": bool(row.is_active and row.is_on_shelf and row.deleted_at is None),
+                "stock_short": row.quantity > row.stock,
+                "line_total_fen": row.price_fen * row.quantity,
+            }
         )
-    chosen = [line for line in lines if line.selected and line.is_available]
-    available = [line for line in lines if line.is_available]
-    return CartOut(
-        items=lines,
-        selected_quantity=sum(line.quantity for line in chosen),
-        selected_total_fen=sum(line.line_total_fen for line in chosen),
-        all_selected=bool(available) and all(line.selected for line in available),
-    )
+    chosen = [line for line in lines if line["selected"] and line["is_available"]]
+    available = [line for line in lines if line["is_available"]]
+    return {
+        "items": lines,
+        "selected_quantity": sum(line["quantity"] for line in chosen),
+        "selected_total_fen": sum(line["line_total_fen"] for line in chosen),
+        "all_selected": bool(available) and all(line["selected"] for line in available),
+    }
 
 
-async def _purchasable_sku(session: AsyncSession, sku_id: int) -> Sku:
-    row = (
-        await session.execute(
-            select(Sku, Goods).join(Goods, Goods.id == Sku.goods_id).where(Sku.id == sku_id)
-        )
-    ).first()
-    if row is None or row[1].deleted_at is not None:
-        raise SkuNotFound()
-    sku, goods = row
-    if not is_purchasable(sku, goods):
-        raise GoodsOffShelf()
-    return sku
+async def cart_json(session: AsyncSession, *, user_id: int) -> bytes:
+    return orjson.dumps(await cart_answer(session, user_id=user_id))
 
 
-def _check_stock(sku: Sku, quantity: int) -> None:
-    if quantity > sku.stock:
-        raise OutOfStock(f"库存不足，仅剩 {sku.stock} 件", sku_id=sku.id, stock=sku.stock)
+def _check_stock(sku_id: int, stock: int, quantity: int) -> None:
+    if quantity > stock:
+        raise OutOfStock(f"库存不足，仅剩 {stock} 件", sku_id=sku_id, stock=stock)
 
 
 async def add_item(session: AsyncSession, *, user_id: int, sku_id: int, quantity: int) -> None:
-    """Add units of a SKU (joining an existing line), within stock and cart limits."""
-    sku = await _purchasable_sku(session, sku_id)
-    item = await session.scalar(
-        select(CartItem).where(CartItem.user_id == user_id, CartItem.sku_id == sku_id)
-    )
-    total = quantity + (item.quantity if item else 0)
+    """Add units of a SKU (joining an existing line), within stock and cart limits.
+
+    One read (the SKU, its goods, the shopper's line for it and their line count), then one
+    write: an increment guarded in its WHERE, so two adds at once both count."""
+    found = (
+        await session.execute(add_lookup_statement(), {"user_id": user_id, "sku_id": sku_id})
+    ).first()
+    if found is None or found.deleted_at is not None:
+        raise SkuNotFound()
+    if not (found.is_active and found.is_on_shelf):
+        raise GoodsOffShelf()
+    total = quantity + (found.line_quantity or 0)
     if total > MAX_QUANTITY:
         raise CartQuantityLimit()
-    _check_stock(sku, total)
-    if item is not None:
-        item.quantity = total
-        item.selected = True
-        await session.flush()
+    _check_stock(sku_id, found.stock, total)
+    if found.line_id is not None:
+        cap = min(MAX_QUANTITY, found.stock)
+        changed = await session.execute(
+            update(CartItem)
+            .where(CartItem.id == found.line_id, CartItem.quantity + quantity <= cap)
+            .values(quantity=CartItem.quantity + quantity, selected=True)
+            .execution_options(synchronize_session=False)
+        )
+        if affected(changed) == 0:  # another add to this line came first and used it up
+            if cap == found.stock:
+                _check_stock(sku_id, found.stock, cap + 1)
+            raise CartQuantityLimit()
         return
-    lines = await session.scalar(select(func.count(CartItem.id)).where(CartItem.user_id == user_id))
-    if (lines or 0) >= MAX_LINES:
+    if (found.line_count or 0) >= MAX_LINES:
         raise CartFull()
     try:
         async with session.begin_nested():
@@ -110,7 +111,7 @@ async def add_item(session: AsyncSession, *, user_id: int, sku_id: int, quantity
         )
         if existing is None:
             raise
-        existing.quantity = min(existing.quantity + quantity, MAX_QUANTITY, sku.stock)
+        existing.quantity = min(existing.quantity + quantity, MAX_QUANTITY, found.stock)
         await session.flush()
 
 
@@ -131,15 +132,30 @@ async def update_item(
     quantity: int | None,
     selected: bool | None,
 ) -> None:
-    item = await _own_item(session, user_id, item_id)
-    if quantity is not None and quantity > item.quantity:
-        sku = await _purchasable_sku(session, item.sku_id)
-        _check_stock(sku, quantity)
+    """Set a line's quantity and/or selection: one read (the line with its SKU and goods) and
+    one UPDATE. More units than before must still be on sale and in stock."""
+    line = (
+        await session.execute(line_lookup_statement(), {"user_id": user_id, "line_id": item_id})
+    ).first()
+    if line is None:
+        raise CartItemNotFound()
+    if quantity is not None and quantity > line.quantity:
+        if line.deleted_at is not None:
+            raise SkuNotFound()
+        if not (line.is_active and line.is_on_shelf):
+            raise GoodsOffShelf()
+        _check_stock(line.sku_id, line.stock, quantity)
+    values: dict[str, Any] = {}
     if quantity is not None:
-        item.quantity = quantity
+        values["quantity"] = quantity
     if selected is not None:
-        item.selected = selected
-    await session.flush()
+        values["selected"] = selected
+    await session.execute(
+        update(CartItem)
+        .where(CartItem.id == item_id, CartItem.user_id == user_id)
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
 
 
 async def delete_item(session: AsyncSession, *, user_id: int, item_id: int) -> None:

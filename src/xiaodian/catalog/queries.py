@@ -1,19 +1,32 @@
-"""Catalog query pieces shared by the shopper and merchant sides."""
+"""Catalog query pieces shared by the shopper and merchant sides.
+
+The shopper's hot reads (`goods_page`, `card_rows`) are Core statements built once per shape
+with bound parameters and run on a plain connection (`Database.read`): no ORM objects, one
+round trip, and SQLAlchemy's compiled-statement cache is hit without rebuilding the clauses.
+"""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Select, func, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import Integer, Select, String, Table, bindparam, func, or_, select, true
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from xiaodian.catalog.hints import stock_hint
-from xiaodian.catalog.schemas import GoodsCard
+from xiaodian.catalog.schemas import GoodsCard, GoodsQuery
+from xiaodian.catalog.search import keyword_pieces
 from xiaodian.core import urls
-from xiaodian.models import Category, Goods, GoodsImage, Sku
+from xiaodian.core.pagination import offset_of
+from xiaodian.models import Category, Goods, GoodsImage, GoodsSearchTerm, Sku
 
 CARD_IMAGE_WIDTH = 480
+_goods = cast(Table, Goods.__table__)
+_skus = cast(Table, Sku.__table__)
+_images = cast(Table, GoodsImage.__table__)
+_categories = cast(Table, Category.__table__)
+_terms = cast(Table, GoodsSearchTerm.__table__)
 
 
 def stock_left_subquery() -> Any:
@@ -110,3 +123,191 @@ def sku_rows_select() -> Select[Any]:
 
 def is_purchasable(sku: Sku, goods: Goods) -> bool:
     return sku.is_active and goods.is_on_shelf and goods.deleted_at is None
+
+
+# ---- the shopper's goods list and search (Core, one statement) ----
+
+_SORT_COLUMNS = {
+    "sales": _goods.c.sales,
+    "price": _goods.c.price_fen,
+    "new": _goods.c.created_at,
+    "default": _goods.c.sort_order,
+}
+
+
+def is_descending(query: GoodsQuery) -> bool:
+    return (query.order or ("asc" if query.sort == "price" else "desc")) == "desc"
+
+
+def _list_conditions(*, category: bool, keyword: bool, low: bool, high: bool) -> list[Any]:
+    conditions: list[Any] = [_goods.c.is_on_shelf == true(), _goods.c.deleted_at.is_(None)]
+    if category:  # the category and its children
+        conditions.append(
+            _goods.c.category_id.in_(
+                select(_categories.c.id).where(
+                    or_(
+                        _categories.c.id == bindparam("category_id"),
+                        _categories.c.parent_id == bindparam("category_id"),
+                    )
+                )
+            )
+        )
+    if keyword:
+        # Candidates from the search index (goods holding every piece of the keyword), then
+        # LIKE on those alone: the exact substring, in the title, subtitle or a SKU code.
+        candidates = (
+            select(_terms.c.goods_id)
+            .where(_terms.c.term.in_(bindparam("terms", expanding=True)))
+            .group_by(_terms.c.goods_id)
+            .having(func.count() == bindparam("term_count", type_=Integer))
+        )
+        pattern: Any = bindparam("pattern", type_=String)
+        in_code = (
+            select(_skus.c.id)
+            .where(_skus.c.goods_id == _goods.c.id, _skus.c.code.like(pattern, escape="\\"))
+            .exists()
+        )
+        conditions += [
+            _goods.c.id.in_(candidates),
+            or_(
+                _goods.c.title.like(pattern, escape="\\"),
+                _goods.c.subtitle.like(pattern, escape="\\"),
+                in_code,
+            ),
+        ]
+    if low:
+        conditions.append(_goods.c.price_fen >= bindparam("min_price_fen"))
+    if high:
+        conditions.append(_goods.c.price_fen <= bindparam("max_price_fen"))
+    return conditions
+
+
+def _ordered(keys: Sequence[Any], descending: Sequence[bool]) -> list[Any]:
+    return [key.desc() if down else key.asc() for key, down in zip(keys, descending, strict=True)]
+
+
+@functools.cache
+def _page_statement(
+    *, category: bool, keyword: bool, low: bool, high: bool, sort: str, descending: bool
+) -> Select[Any]:
+    """The total of all matches and one page of goods ids, in one statement: a one-row count
+    LEFT JOINed to the page, so a page past the end still carries the total (its one row has
+    a NULL id). Each side uses its own index; the page stops at LIMIT."""
+    column = _SORT_COLUMNS[sort]
+    keys: list[Any] = [column]
+    if sort == "default":
+        keys.append(_goods.c.sales)
+    keys.append(_goods.c.id)
+    directions = [descending] * len(keys)
+    if sort == "default":
+        directions[1] = True  # ties on the merchant's order go to the best sellers
+    count = (
+        select(func.count().label("total"))
+        .select_from(_goods)
+        .where(*_list_conditions(category=category, keyword=keyword, low=low, high=high))
+        .subquery("matching")
+    )
+    page = (
+        select(*keys)
+        .where(*_list_conditions(category=category, keyword=keyword, low=low, high=high))
+        .order_by(*_ordered(keys, directions))
+        .limit(bindparam("limit", type_=Integer))
+        .offset(bindparam("offset", type_=Integer))
+        .subquery("page")
+    )
+    page_keys = [page.c[key.name] for key in keys]
+    return (
+        select(count.c.total, page.c.id)
+        .select_from(count.outerjoin(page, true()))
+        .order_by(*_ordered(page_keys, directions))
+    )
+
+
+async def goods_page(connection: AsyncConnection, query: GoodsQuery) -> tuple[int, list[int]]:
+    """Goods on sale matching the query: the total count and one page of goods ids (one
+    round trip)."""
+    terms = sorted(keyword_pieces(query.q)) if query.q else None
+    params: dict[str, Any] = {
+        "category_id": query.category_id,
+        "pattern": like_pattern(query.q) if query.q else None,
+        "terms": terms,
+        "term_count": len(terms) if terms else None,
+        "min_price_fen": query.min_price_fen,
+        "max_price_fen": query.max_price_fen,
+    }
+    statement = _page_statement(
+        category=query.category_id is not None,
+        keyword=bool(terms),
+        low=query.min_price_fen is not None,
+        high=query.max_price_fen is not None,
+        sort=query.sort,
+        descending=is_descending(query),
+    )
+    rows = (
+        await connection.execute(
+            statement,
+            {
+                **{key: value for key, value in params.items() if value is not None},
+                "limit": query.page_size,
+                "offset": offset_of(query.page, query.page_size),
+            },
+        )
+    ).all()
+    return int(rows[0][0]), [int(row[1]) for row in rows if row[1] is not None]
+
+
+@functools.cache
+def _card_statement() -> Select[Any]:
+    stock_left = (
+        select(func.coalesce(func.sum(_skus.c.stock), 0))
+        .where(_skus.c.goods_id == _goods.c.id, _skus.c.is_active.is_(True))
+        .correlate(_goods)
+        .scalar_subquery()
+    )
+    cover = (
+        select(_images.c.url)
+        .where(_images.c.goods_id == _goods.c.id)
+        .order_by(_images.c.sort_order, _images.c.id)
+        .limit(1)
+        .correlate(_goods)
+        .scalar_subquery()
+    )
+    return select(
+        _goods.c.id,
+        _goods.c.title,
+        _goods.c.subtitle,
+        cover.label("cover"),
+        _goods.c.price_fen,
+        _goods.c.market_price_fen,
+        _goods.c.sales,
+        stock_left.label("stock_left"),
+        _goods.c.unit,
+        _goods.c.category_id,
+    ).where(_goods.c.id.in_(bindparam("ids", expanding=True)))
+
+
+async def card_rows(
+    connection: AsyncConnection, goods_ids: Iterable[int]
+) -> dict[int, dict[str, Any]]:
+    """What a goods card shows (the fields of `GoodsCard`), for these goods (deleted ones
+    included, so history still shows what it was)."""
+    wanted = sorted(set(goods_ids))
+    if not wanted:
+        return {}
+    rows = await connection.execute(_card_statement(), {"ids": wanted})
+    cards: dict[int, dict[str, Any]] = {}
+    for row in rows:
+        cards[row.id] = {
+            "id": row.id,
+            "title": row.title,
+            "subtitle": row.subtitle,
+            "cover_url": urls.sized(row.cover, CARD_IMAGE_WIDTH) if row.cover else "",
+            "price_fen": row.price_fen,
+            "market_price_fen": row.market_price_fen,
+            "sales": row.sales,
+            "stock_left": int(row.stock_left or 0),
+            "stock_hint": stock_hint(int(row.stock_left or 0)),
+            "unit": row.unit,
+            "category_id": row.category_id,
+        }
+    return cards

@@ -7,9 +7,8 @@ are cached and invalidated on their own, so a sale forgets one goods item, not t
 
 from __future__ import annotations
 
-from typing import Any
-
-from sqlalchemy import func, or_, select
+import orjson
+from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
@@ -17,12 +16,7 @@ from xiaodian.catalog import promotions
 from xiaodian.catalog.cache import GOODS, NAMESPACE
 from xiaodian.catalog.errors import GoodsNotFound
 from xiaodian.catalog.hints import stock_hint
-from xiaodian.catalog.queries import (
-    cards_by_id,
-    category_with_children,
-    like_pattern,
-    on_sale,
-)
+from xiaodian.catalog.queries import card_rows, goods_page, on_sale
 from xiaodian.catalog.schemas import (
     BannerOut,
     CategoryOut,
@@ -36,7 +30,6 @@ from xiaodian.catalog.schemas import (
 )
 from xiaodian.context import AppContext
 from xiaodian.core import clock, urls
-from xiaodian.core.pagination import offset_of
 from xiaodian.models import Banner, Category, Goods
 from xiaodian.reviews import service as reviews
 from xiaodian.shop.service import current_settings
@@ -71,45 +64,6 @@ async def category_tree(session: AsyncSession) -> list[CategoryOut]:
         )
 
     return [node(category) for category in by_parent.get(None, [])]
-
-
-async def search_goods(session: AsyncSession, query: GoodsQuery) -> tuple[int, list[int]]:
-    """Goods on sale matching the query: the total count and one page of goods ids."""
-    conditions = [on_sale()]
-    if query.category_id is not None:
-        conditions.append(
-            Goods.category_id.in_(await category_with_children(session, query.category_id))
-        )
-    if query.q:
-        pattern = like_pattern(query.q)
-        conditions.append(
-            or_(Goods.title.like(pattern, escape="\\"), Goods.subtitle.like(pattern, escape="\\"))
-        )
-    if query.min_price_fen is not None:
-        conditions.append(Goods.price_fen >= query.min_price_fen)
-    if query.max_price_fen is not None:
-        conditions.append(Goods.price_fen <= query.max_price_fen)
-    total = await session.scalar(select(func.count(Goods.id)).where(*conditions)) or 0
-
-    descending = (query.order or ("asc" if query.sort == "price" else "desc")) == "desc"
-    column = {
-        "sales": Goods.sales,
-        "price": Goods.price_fen,
-        "new": Goods.created_at,
-        "default": Goods.sort_order,
-    }[query.sort]
-    ordering: list[Any] = [column.desc() if descending else column.asc()]
-    if query.sort == "default":
-        ordering.append(Goods.sales.desc())
-    ordering.append(Goods.id.desc() if descending else Goods.id.asc())
-    rows = await session.execute(
-        select(Goods.id)
-        .where(*conditions)
-        .order_by(*ordering)
-        .offset(offset_of(query.page, query.page_size))
-        .limit(query.page_size)
-    )
-    return total, list(rows.scalars())
 
 
 async def goods_detail(session: AsyncSession, *, goods_id: int) -> GoodsDetail:
@@ -217,11 +171,9 @@ async def cards_json(context: AppContext, goods_ids: list[int]) -> bytes:
     """The cards of these goods as one JSON array, each card from the near cache."""
 
     async def load(missing: list[str]) -> dict[str, bytes]:
-        async with context.db.transaction(write=False) as session:
-            cards = await cards_by_id(session, [int(key[5:]) for key in missing])
-        return {
-            f"card:{goods_id}": card.model_dump_json().encode() for goods_id, card in cards.items()
-        }
+        wanted = [int(key[5:]) for key in missing]
+        cards = await context.db.read(lambda connection: card_rows(connection, wanted))
+        return {f"card:{goods_id}": orjson.dumps(card) for goods_id, card in cards.items()}
 
     keys = [f"card:{goods_id}" for goods_id in goods_ids]
     found = await context.near_cache.load_many(GOODS, keys, load)
@@ -258,8 +210,7 @@ async def categories_json(context: AppContext) -> bytes:
 
 async def goods_page_json(context: AppContext, query: GoodsQuery) -> bytes:
     async def load() -> tuple[int, list[int]]:
-        async with context.db.transaction(write=False) as session:
-            return await search_goods(session, query)
+        return await context.db.read(lambda connection: goods_page(connection, query))
 
     total, goods_ids = await context.near_cache.get_or_load(
         NAMESPACE, "goods:" + query.cache_key(), load

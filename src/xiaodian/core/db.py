@@ -15,11 +15,12 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 from sqlalchemy import CursorResult, Result, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
     AsyncEngine,
     AsyncSession,
     async_sessionmaker,
@@ -30,6 +31,7 @@ from xiaodian.core.outage import DatabaseOutage, is_connection_lost
 
 log = logging.getLogger(__name__)
 
+T = TypeVar("T")
 AfterCommit = Callable[[], Awaitable[None]]
 BeforeCommit = Callable[[AsyncSession], Awaitable[None]]
 _HOOKS_KEY = "after_commit"
@@ -87,6 +89,25 @@ class Database:
             kwargs["connect_args"] = {"charset": "utf8mb4"}
             kwargs["isolation_level"] = "READ COMMITTED"
         self.engine: AsyncEngine = create_async_engine(url, **kwargs)
+        self.read_engine: AsyncEngine = self.engine
+        """Single-statement reads (`read()`); a server database gets a pool of its own."""
+        if self.dialect != "sqlite":
+            # Autocommit connections without a ping: a read is one round trip (no ping, no
+            # COMMIT, no ROLLBACK on return); a connection that went stale is retried once.
+            self.read_engine = create_async_engine(
+                url,
+                **{
+                    **kwargs,
+                    "pool_pre_ping": False,
+                    # Sized so a burst of reads queues briefly instead of opening (and, on
+                    # return, closing) overflow connections: that churn cost more than a query.
+                    "pool_size": pool_size * 2,
+                    "max_overflow": pool_size // 2,
+                    "isolation_level": "AUTOCOMMIT",
+                    "pool_reset_on_return": None,
+                    "skip_autocommit_rollback": True,
+                },
+            )
         self.write_engine: AsyncEngine = self.engine
         self._write_lock: asyncio.Lock | None = None
         self._lock_owner: asyncio.Task[object] | None = None
@@ -102,6 +123,10 @@ class Database:
         """Whether the database answers, as this process last saw it (one log line a change)."""
         # A connection handed out of the pool (after its pre-ping) means the database answers.
         event.listen(self.engine.sync_engine, "checkout", lambda *_: self.outage.succeeded())
+        if self.read_engine is not self.engine:
+            event.listen(
+                self.read_engine.sync_engine, "checkout", lambda *_: self.outage.succeeded()
+            )
 
     @property
     def supports_skip_locked(self) -> bool:
@@ -141,8 +166,27 @@ class Database:
                 lock.release()
         await _run_after_commit(hooks)
 
+    async def read(self, work: Callable[[AsyncConnection], Awaitable[T]]) -> T:
+        """`work(connection)` for a hot read that needs no ORM and no transaction: one SELECT
+        (each statement sees committed data; use `transaction(write=False)` when several
+        statements must agree). Run again once on a fresh connection if the pooled one was
+        lost (the server restarted): a read may simply be repeated."""
+        for attempt in (1, 2):
+            try:
+                async with self.read_engine.connect() as connection:
+                    return await work(connection)
+            except Exception as error:
+                if not is_connection_lost(error):
+                    raise
+                if attempt == 2:
+                    self.outage.failed(error)
+                    raise
+        raise AssertionError("unreachable")
+
     async def dispose(self) -> None:
         await self.engine.dispose()
+        if self.read_engine is not self.engine:
+            await self.read_engine.dispose()
 
 
 def _configure_sqlite(engine: AsyncEngine) -> None:

@@ -4,7 +4,23 @@ from xiaodian.models.admins import AdminUser
 from xiaodian.models.apikeys import ApiKey, MerchantRequest, WebhookDelivery, WebhookEndpoint
 from xiaodian.models.base import Base
 from xiaodian.models.cart import CartItem
-from xiaodian.models.catalog import Banner, Category, Goods, GoodsImage, GoodsSpec, Sku
+from xiaodian.models.catalog import (
+    Banner,
+    Category,
+    Goods,
+    GoodsImage,
+    GoodsSearchTerm,
+    GoodsSpec,
+    Sku,
+)
+from xiaodian.models.coupons import (
+    Coupon,
+    CouponCode,
+    CouponHolder,
+    OrderDiscount,
+    Promotion,
+    UserCoupon,
+)
 from xiaodian.models.delivery import (
     DeliveryBatch,
     DeliveryOrder,
@@ -12,6 +28,7 @@ from xiaodian.models.delivery import (
     DeliverySettings,
     DeliverySlotLoad,
 )
+from xiaodian.models.flash import FlashItem, FlashPurchase, FlashSession
 from xiaodian.models.groupbuy import BuyGroup, GroupBuy, GroupBuyPrice, GroupSeat
 from xiaodian.models.inventory import StockQuota
 from xiaodian.models.oplog import OperationLog
@@ -38,15 +55,22 @@ __all__ = [
     "BuyGroup",
     "CartItem",
     "Category",
+    "Coupon",
+    "CouponCode",
+    "CouponHolder",
     "DeliveryBatch",
     "DeliveryOrder",
     "DeliveryRoute",
     "DeliverySettings",
     "DeliverySlotLoad",
     "Favorite",
+    "FlashItem",
+    "FlashPurchase",
+    "FlashSession",
     "Footprint",
     "Goods",
     "GoodsImage",
+    "GoodsSearchTerm",
     "GoodsSpec",
     "GroupBuy",
     "GroupBuyPrice",
@@ -55,6 +79,7 @@ __all__ = [
     "MerchantRequest",
     "OperationLog",
     "Order",
+    "OrderDiscount",
     "OrderEvent",
     "OrderLine",
     "OutboxEntry",
@@ -62,12 +87,14 @@ __all__ = [
     "PaymentAnomaly",
     "PaymentCredential",
     "PaymentNotification",
+    "Promotion",
     "Refund",
     "Review",
     "ShopSettings",
     "Sku",
     "StockQuota",
     "User",
+    "UserCoupon",
     "WebhookDelivery",
     "WebhookEndpoint",
 ]

@@ -15,7 +15,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from xiaodian.core.dbtypes import BigId, JSONType
+from xiaodian.core.dbtypes import BigId, JSONType, case_sensitive_string
 from xiaodian.models.base import Base, CreatedAt, IdPk, UpdatedAt, table_args
 
 
@@ -48,6 +48,10 @@ class Goods(Base):
         Index("ix_goods_shelf_sales", "is_on_shelf", "sales"),
         Index("ix_goods_shelf_created", "is_on_shelf", "created_at"),
         Index("ix_goods_shelf_price", "is_on_shelf", "price_fen"),
+        # the list's default order (the merchant's, then best sellers): a page reads the index
+        Index("ix_goods_shelf_sort", "is_on_shelf", "sort_order", "sales"),
+        # counts the list's matches from the index alone (price filters, not deleted)
+        Index("ix_goods_listed_price", "is_on_shelf", "deleted_at", "price_fen"),
     )
 
     id: Mapped[IdPk]
@@ -144,3 +148,21 @@ class Banner(Base):
     ends_at: Mapped[datetime | None]
     created_at: Mapped[CreatedAt]
     updated_at: Mapped[UpdatedAt]
+
+
+class GoodsSearchTerm(Base):
+    """The search index: every one- and two-character piece (casefolded) of a goods item's
+    title, subtitle and SKU codes, kept by `catalog.search` whenever those change.
+
+    A keyword is looked up by its pieces here (an index seek per piece), and only the goods
+    that have all of them are checked with LIKE, so a substring search over a large catalog
+    is not a full scan; Chinese needs no word segmentation this way.
+    """
+
+    __tablename__ = "goods_search_terms"
+    __table_args__ = table_args(Index("ix_goods_search_terms_goods", "goods_id"))
+
+    term: Mapped[str] = mapped_column(case_sensitive_string(2), primary_key=True)
+    goods_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("goods.id", ondelete="CASCADE"), primary_key=True
+    )

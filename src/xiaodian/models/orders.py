@@ -30,6 +30,7 @@ class Order(Base):
         Index("ix_orders_status_expires", "status", "expires_at"),
         Index("ix_orders_status_confirm", "status", "auto_confirm_at"),
         Index("ix_orders_created", "created_at"),
+        Index("ix_orders_paid", "paid_at"),  # the dashboard's takings over days
         CheckConstraint("total_fen >= 0", name="total_not_negative"),
     )
 

@@ -27,6 +27,7 @@ from xiaodian.catalog.queries import is_purchasable, sku_rows_select, spec_text
 from xiaodian.config import Settings
 from xiaodian.core import clock, urls
 from xiaodian.core.actors import Actor
+from xiaodian.coupons import checkout as coupons
 from xiaodian.models import Address, IdempotencyKey, Order, OrderLine, Sku, User
 from xiaodian.orders import actions, fulfilment
 from xiaodian.orders.errors import (
@@ -158,14 +159,22 @@ async def preview(
     """What the order would cost, without writing anything (no stock is held)."""
     quantities = await _requested_quantities(session, user_id=user.id, request=request)
     check_units_per_sku(quantities, settings=defaults)
+    lines = await checkout_lines(session, quantities)
+    offer = await coupons.offer_for(
+        session,
+        user_id=user.id,
+        lines=[line.for_pricing() for line in lines],
+        choice=request.coupon_choice,
+    )
     address = None
     if request.address_id is not None:
         address = await _own_address(session, user.id, request.address_id)
     plan = await _plan_fulfilment(session, address=address, request=request)
     priced = await price_lines(
         session,
-        lines=await checkout_lines(session, quantities),
+        lines=lines,
         defaults=defaults,
+        adjustments=offer.adjustments,
         freight=plan.freight if plan else None,
     )
     quote = priced.quote
@@ -181,6 +190,8 @@ async def preview(
                 quantity=line.quantity,
                 goods_total_fen=line.goods_total_fen,
                 stock=line.stock,
+                discount_fen=quote.line(line.sku_id).discount_fen,
+                pay_fen=quote.line(line.sku_id).pay_fen,
             )
             for line in priced.lines
         ],
@@ -191,6 +202,10 @@ async def preview(
         item_count=sum(line.quantity for line in priced.lines),
         free_freight_threshold_fen=priced.free_freight_threshold_fen,
         address=AddressOut.model_validate(address) if address else None,
+        promotion_discount_fen=quote.discount_of(pricing.AdjustmentKind.PROMOTION),
+        coupon_discount_fen=quote.discount_of(pricing.AdjustmentKind.COUPON),
+        coupon_id=offer.coupon_id,
+        coupons=offer.coupons,
         delivery=plan.preview.model_copy(update={"fee_fen": quote.freight_fen}) if plan else None,
     )
 
@@ -322,9 +337,19 @@ async def place_order(
     await check_unpaid_orders(session, user_id=user.id, settings=defaults)
     lines = await checkout_lines(session, quantities)
     address = await _own_address(session, user.id, request.address_id)
+    offer = await coupons.offer_for(
+        session,
+        user_id=user.id,
+        lines=[line.for_pricing() for line in lines],
+        choice=request.coupon_choice,
+    )
     plan = await _plan_fulfilment(session, address=address, request=request)
     priced = await price_lines(
-        session, lines=lines, defaults=defaults, freight=plan.freight if plan else None
+        session,
+        lines=lines,
+        defaults=defaults,
+        adjustments=offer.adjustments,
+        freight=plan.freight if plan else None,
     )
     shop = await current_settings(session, defaults=defaults)
     order = build_order(
@@ -336,6 +361,9 @@ async def place_order(
         kind="normal",
     )
     await actions.place(session, order=order, by=Actor.buyer(user.id))
+    await coupons.hold_for_order(
+        session, order_id=order.id, user_id=user.id, offer=offer, quote=priced.quote
+    )
     provider = fulfilment.provider()
     if plan is not None and provider is not None and request.delivery is not None:
         await provider.hold(session, order=order, choice=request.delivery, plan=plan)

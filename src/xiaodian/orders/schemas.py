@@ -10,6 +10,8 @@ from pydantic import BaseModel, Field, model_validator
 from xiaodian.addresses.schemas import AddressOut
 from xiaodian.core.pagination import PageNumber, PageSize
 from xiaodian.core.types import Id, Keyword, Name, Quantity, ShortText
+from xiaodian.coupons.checkout import BEST as BEST_COUPON
+from xiaodian.coupons.schemas import CheckoutCouponOut
 
 OrderTab = Literal[
     "all",
@@ -51,7 +53,15 @@ class CheckoutIn(BaseModel):
     items: Annotated[list[OrderItemIn], Field(min_length=1, max_length=50)] | None = None
     from_cart: bool = False
     address_id: Id | None = None
+    coupon_id: Id | None = Field(
+        default=None, description="a user coupon id; null for none; omitted for the best one"
+    )
     delivery: DeliveryChoice | None = None
+
+    @property
+    def coupon_choice(self) -> int | None:
+        """The user coupon chosen, None for none, `coupons.checkout.BEST` when omitted."""
+        return self.coupon_id if "coupon_id" in self.model_fields_set else BEST_COUPON
 
     @model_validator(mode="after")
     def _one_source(self) -> CheckoutIn:
@@ -74,6 +84,8 @@ class PreviewLine(BaseModel):
     quantity: int
     goods_total_fen: int
     stock: int
+    discount_fen: int = 0
+    pay_fen: int = 0
 
 
 class PreviewOut(BaseModel):
@@ -85,6 +97,10 @@ class PreviewOut(BaseModel):
     item_count: int
     free_freight_threshold_fen: int
     address: AddressOut | None
+    promotion_discount_fen: int = 0
+    coupon_discount_fen: int = 0
+    coupon_id: int | None = None
+    coupons: list[CheckoutCouponOut] = []
     delivery: DeliveryPreview | None = None
 
 

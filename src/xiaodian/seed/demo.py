@@ -11,11 +11,13 @@ from pathlib import Path
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from xiaodian.catalog import search
 from xiaodian.catalog.queries import spec_text
 from xiaodian.config import Settings
 from xiaodian.core import clock
 from xiaodian.core.actors import ActorKind
 from xiaodian.core.security import hash_password
+from xiaodian.flash.vocabulary import ACTIVITY as FLASH_ACTIVITY
 from xiaodian.groupbuy.admin_service import percent_of
 from xiaodian.groupbuy.vocabulary import CampaignStatus
 from xiaodian.media.service import store_image_sync
@@ -24,6 +26,8 @@ from xiaodian.models import (
     AdminUser,
     Banner,
     Category,
+    FlashItem,
+    FlashSession,
     Goods,
     GoodsImage,
     GoodsSpec,
@@ -34,11 +38,13 @@ from xiaodian.models import (
     OrderLine,
     Review,
     Sku,
+    StockQuota,
     User,
 )
 from xiaodian.orders.numbers import new_order_no
 from xiaodian.orders.state import Status
 from xiaodian.seed import images
+from xiaodian.seed.coupons import seed_coupons
 from xiaodian.seed.data import BANNERS, CATALOG, REVIEW_TEXTS, SHOPPERS, DemoCategory, DemoGoods
 from xiaodian.seed.delivery import seed_delivery
 from xiaodian.shop.service import current_settings
@@ -65,6 +71,7 @@ async def seed_demo(session: AsyncSession, *, settings: Settings, history: bool 
         )
     await _seed_banners(session, all_goods, media_dir)
     await _seed_staff(session)
+    await _seed_flash_sales(session, all_goods)
     shopper = User(openid=settings.sandbox_default_openid, nickname="演示买家")
     session.add(shopper)
     await session.flush()
@@ -87,6 +94,8 @@ async def seed_demo(session: AsyncSession, *, settings: Settings, history: bool 
     await _seed_group_buys(session, all_goods)
     await seed_delivery(session, rng)
     await session.flush()
+    await seed_coupons(session, demo_shopper_id=shopper.id)
+    await search.reindex_all(session)  # `xiaodian seed` runs without the app's listeners
     return True
 
 
@@ -251,6 +260,47 @@ async def _seed_banners(session: AsyncSession, goods: list[Goods], media_dir: Pa
             )
         )
     await session.flush()
+
+
+async def _seed_flash_sales(session: AsyncSession, goods: list[Goods]) -> None:
+    """限时1元购 running for a week from now, and an evening session tomorrow: each item's
+    flash stock moved out of its SKU into the item's own pool, as the merchant API does."""
+    now = clock.now().replace(second=0, microsecond=0)
+    tomorrow_evening = clock.to_shop_time(now + timedelta(days=1)).replace(hour=20, minute=0)
+    windows = [
+        ("限时1元购", now - timedelta(minutes=5), now + timedelta(days=7), goods[:3], 100),
+        ("晚八点秒杀", tomorrow_evening, tomorrow_evening + timedelta(hours=2), goods[3:5], 990),
+    ]
+    for title, starts_at, ends_at, picked, price_fen in windows:
+        flash = FlashSession(title=title, starts_at=starts_at, ends_at=ends_at, unpaid_minutes=5)
+        session.add(flash)
+        await session.flush()
+        for item in picked:
+            sku = min(item.skus, key=lambda s: s.price_fen)
+            units = min(20, sku.stock)
+            row = FlashItem(
+                session_id=flash.id,
+                sku_id=sku.id,
+                goods_id=item.id,
+                flash_price_fen=min(price_fen, sku.price_fen),
+                flash_stock=units,
+                per_user_limit=1,
+                participants=0,
+            )
+            session.add(row)
+            await session.flush()
+            sku.stock -= units
+            pool = StockQuota(
+                activity=FLASH_ACTIVITY,
+                activity_id=row.id,
+                sku_id=sku.id,
+                allocated=units,
+                units_left=units,
+                status="open",
+            )
+            session.add(pool)
+            await session.flush()
+            row.quota_id = pool.id
 
 
 async def _seed_history(

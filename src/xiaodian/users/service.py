@@ -17,6 +17,7 @@ from xiaodian.context import AppContext
 from xiaodian.core import clock, urls
 from xiaodian.core.db import affected
 from xiaodian.core.pagination import Page, offset_of
+from xiaodian.coupons import service as coupons
 from xiaodian.integrations.wechat import login as wechat_login
 from xiaodian.media.errors import own_image_path
 from xiaodian.models import Favorite, Footprint, Goods, User
@@ -76,6 +77,7 @@ async def login_with_wechat(context: AppContext, *, code: str) -> LoginOut:
         user = await _user_by_openid(session, wechat.openid)
         if user is None:
             user = await _create_user(session, wechat.openid)
+            await coupons.grant_new_user_coupons(session, user_id=user.id)
         if user.is_blocked:
             raise LoginBlocked("账号已被停用")
         user.session_key = wechat.session_key

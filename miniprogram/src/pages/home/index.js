@@ -3,6 +3,8 @@ const shop = require('../../services/shop')
 const nav = require('../../utils/nav')
 const routes = require('../../utils/routes')
 const { promotionSlots } = require('./promotions')
+const couponStrip = require('../../utils/coupon-strip')
+const storage = require('../../utils/storage')
 
 Component({
   data: {
@@ -14,10 +16,29 @@ Component({
     hot: [],
     fresh: [],
     promotions: [],
+    couponCards: [],
+    newcomerCoupons: [],
   },
   methods: {
-    onLoad() {
-      return this.load()
+    async onLoad() {
+      await this.load()
+      await couponStrip.load(this)
+      const newcomer = await couponStrip.newcomerCoupons(storage)
+      if (newcomer.length) this.setData({ newcomerCoupons: newcomer })
+    },
+    onCouponClaim(event) {
+      return couponStrip.claim(this, event.detail.id)
+    },
+    onCouponCenterTap() {
+      nav.go(routes.couponCenter())
+    },
+    onNewcomerClose() {
+      storage.set(couponStrip.NEWCOMER_SEEN, true)
+      this.setData({ newcomerCoupons: [] })
+    },
+    onNewcomerView() {
+      this.onNewcomerClose()
+      nav.go(routes.myCoupons())
     },
     onPullDownRefresh() {
       return this.load({ refresh: true }).then(() => wx.stopPullDownRefresh())

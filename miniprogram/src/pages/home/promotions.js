@@ -6,6 +6,7 @@ const routes = require('../../utils/routes')
 // A slot whose activity has its own list page links to it (更多 ›).
 const MORE = {
   group_buys: routes.groupBuyList(),
+  flash_sales: routes.flashSales(),
 }
 
 const TITLES = {

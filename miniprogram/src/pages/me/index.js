@@ -1,6 +1,5 @@
 // 我的: who I am, how many orders wait in each state, and the doors to my other pages.
 const meService = require('../../services/me')
-const feedback = require('../../utils/feedback')
 const nav = require('../../utils/nav')
 const routes = require('../../utils/routes')
 
@@ -17,7 +16,7 @@ const SERVICE_ENTRIES = [
   { key: 'favorites', text: '我的收藏' },
   { key: 'footprints', text: '浏览足迹' },
   { key: 'addresses', text: '收货地址' },
-  { key: 'coupons', text: '优惠券', note: '敬请期待' },
+  { key: 'coupons', text: '优惠券' },
 ]
 
 Component({
@@ -61,7 +60,7 @@ Component({
       if (key === 'favorites') nav.go(routes.favorites())
       else if (key === 'footprints') nav.go(routes.footprints())
       else if (key === 'addresses') nav.go(routes.addresses())
-      else feedback.toast('优惠券功能敬请期待')
+      else if (key === 'coupons') nav.go(routes.myCoupons())
     },
   },
 })

@@ -13,6 +13,7 @@ from xiaodian.console.rendering import render
 from xiaodian.console.sections import Section
 from xiaodian.console.security import ConsoleAdmin
 from xiaodian.core import clock
+from xiaodian.coupons import admin_service as coupons
 from xiaodian.dashboard import service
 from xiaodian.deps import SessionDep, context_of
 from xiaodian.live import merchant
@@ -46,6 +47,7 @@ async def dashboard(request: Request, _admin: ConsoleAdmin, session: SessionDep)
         chart=chart,
         month_total_fen=sum(point.net_fen for point in series),
         month_orders=sum(point.paid_orders for point in series),
+        discount_given_fen=await coupons.discount_given(session),
         top=await service.top_goods(session, today=today),
         refresh_seconds=LIVE_REFRESH_SECONDS,
     )

@@ -7,6 +7,7 @@ const live = require('../../../utils/live')
 const feedback = require('../../../utils/feedback')
 const nav = require('../../../utils/nav')
 const routes = require('../../../utils/routes')
+const couponStrip = require('../../../utils/coupon-strip')
 const groupbuy = require('../../../services/groupbuy')
 const { takeSeat } = require('../../../utils/group-seat')
 const { formatCount, formatCountdown, formatPrice } = require('../../../utils/format')
@@ -48,6 +49,7 @@ Component({
     pickerVisible: false,
     cartBadge: '',
     pickerMode: 'select',
+    couponCards: [],
     campaign: null,
     openGroups: [],
     aloneText: '',
@@ -62,8 +64,12 @@ Component({
     onUnload() {
       this.stopGroupTimer()
     },
-    onLoad() {
-      return this.load()
+    async onLoad() {
+      await this.load()
+      await couponStrip.load(this, this.data.goodsId)
+    },
+    onCouponClaim(event) {
+      return couponStrip.claim(this, event.detail.id)
     },
     onUnload() {
       this.stopLive()

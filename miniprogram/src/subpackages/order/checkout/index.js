@@ -10,6 +10,12 @@ const { uuid4 } = require('../../../utils/uuid')
 const { formatPrice } = require('../../../utils/format')
 const actions = require('../utils/order-actions')
 
+function couponText(preview) {
+  const usable = (preview.coupons || []).filter((coupon) => coupon.usable).length
+  if (preview.coupon_id) return `-¥${formatPrice(preview.coupon_discount_fen)}`
+  return usable ? `${usable} 张可用` : '暂无可用'
+}
+
 Component({
   properties: {
     fromCart: { type: String, value: '' },
@@ -23,6 +29,8 @@ Component({
     failed: false,
     submitting: false,
     freightHint: '',
+    couponText: '',
+    pickerOpen: false,
     delivery: null,
   },
   methods: {
@@ -45,22 +53,46 @@ Component({
       if (this.data.fromCart === '1') return { from_cart: true }
       return { items: [{ sku_id: Number(this.data.skuId), quantity: Math.max(1, Number(this.data.quantity) || 1) }] }
     },
+    // `couponChoice`: undefined lets the server pick the best coupon, null means none, a
+    // number is the user coupon the shopper picked in the sheet.
     async loadPreview() {
       const body = this.itemsBody()
       if (this.data.address) body.address_id = this.data.address.id
+      if (this.couponChoice !== undefined) body.coupon_id = this.couponChoice
       if (this.data.delivery) body.delivery = this.data.delivery
       try {
         const preview = await ordersService.previewOrder(body)
-        const short = preview.free_freight_threshold_fen - preview.goods_total_fen
+        const short = preview.free_freight_threshold_fen - (preview.goods_total_fen - preview.discount_fen)
         this.setData({
           preview,
           failed: false,
           address: preview.address || this.data.address,
           freightHint: preview.freight_fen > 0 && short > 0 ? `再买 ¥${formatPrice(short)} 免运费` : '',
+          couponText: couponText(preview),
         })
       } catch (err) {
+        if (err.code && err.code.startsWith('coupon_') && this.couponChoice !== undefined) {
+          this.couponChoice = undefined // the picked coupon went away: back to the best one
+          return this.loadPreview()
+        }
         this.setData({ failed: !this.data.preview })
       }
+      return undefined
+    },
+    onCouponTap() {
+      this.setData({ pickerOpen: true })
+    },
+    onPickerClose() {
+      this.setData({ pickerOpen: false })
+    },
+    onCouponPick(event) {
+      const id = Number(event.currentTarget.dataset.id) || null // 0: 不使用优惠券
+      const option = (this.data.preview.coupons || []).find((coupon) => coupon.id === id)
+      if (id !== null && (!option || !option.usable)) return
+      this.couponChoice = id
+      this.idempotencyKey = uuid4()
+      this.setData({ pickerOpen: false })
+      this.loadPreview()
     },
     onRetry() {
       this.loadPreview()
@@ -93,7 +125,11 @@ Component({
         return
       }
       this.setData({ submitting: true })
-      const body = Object.assign(this.itemsBody(), { address_id: this.data.address.id, note: this.data.note.trim() })
+      const body = Object.assign(this.itemsBody(), {
+        address_id: this.data.address.id,
+        note: this.data.note.trim(),
+        coupon_id: this.data.preview.coupon_id === undefined ? null : this.data.preview.coupon_id,
+      })
       if (this.data.delivery) body.delivery = this.data.delivery
       let order
       try {

@@ -1,0 +1,126 @@
+// 秒杀: sessions in two tabs (正在疯抢 / 即将开始), a countdown from the server's clock (never
+// the phone's), and 立即抢购 straight to a one-tap checkout: the default address, then pay.
+const flashService = require('../../../services/flash')
+const meService = require('../../../services/me')
+const { payOrder } = require('../../../services/payments')
+const feedback = require('../../../utils/feedback')
+const nav = require('../../../utils/nav')
+const routes = require('../../../utils/routes')
+const { messageFor } = require('../../../utils/errors')
+const present = require('./present')
+
+const REFUSALS = {
+  flash_sold_out: '已抢光',
+  flash_limit_reached: '已达限购',
+  flash_not_started: '活动未开始',
+  flash_ended: '活动已结束',
+}
+
+Component({
+  properties: {
+    tab: { type: String, value: 'running' },
+  },
+  data: {
+    tabs: [],
+    sessions: [],
+    countdownText: '',
+    loaded: false,
+    failed: false,
+  },
+  methods: {
+    onLoad() {
+      return this.load()
+    },
+    onUnload() {
+      this.stopTicking()
+    },
+    onHide() {
+      this.stopTicking()
+    },
+    onShow() {
+      if (this.raw) this.startTicking()
+    },
+    onPullDownRefresh() {
+      return this.load().then(() => wx.stopPullDownRefresh())
+    },
+    async load() {
+      try {
+        const answer = await flashService.listFlashSales()
+        this.offset = present.clockOffset(answer.server_time, Date.now())
+        this.raw = answer.sessions || []
+        this.setData({ loaded: true, failed: false })
+        this.render()
+        this.startTicking()
+      } catch (err) {
+        this.setData({ loaded: true, failed: true })
+      }
+    },
+    serverNow() {
+      return Date.now() + (this.offset || 0)
+    },
+    render() {
+      const now = this.serverNow()
+      const tabs = present.tabsAt(this.raw, now)
+      const current = tabs.find((t) => t.key === this.data.tab) || tabs[0]
+      const session = current.sessions[0]
+      let countdownText = ''
+      if (session) {
+        countdownText =
+          current.key === 'running'
+            ? `距结束 ${present.countdown(Date.parse(session.ends_at), now)}`
+            : `距开始 ${present.countdown(Date.parse(session.starts_at), now)}`
+      }
+      this.setData({
+        tabs: tabs.map((t) => ({ key: t.key, text: t.text, count: t.sessions.length })),
+        sessions: current.sessions,
+        countdownText,
+      })
+    },
+    startTicking() {
+      this.stopTicking()
+      this.timer = setInterval(() => {
+        const before = JSON.stringify(present.tabsAt(this.raw, this.serverNow()).map((t) => t.sessions.length))
+        this.render()
+        const after = JSON.stringify(this.data.tabs.map((t) => t.count))
+        if (before !== after) this.load() // a session started or ended: fresh numbers
+      }, 1000)
+    },
+    stopTicking() {
+      if (this.timer) clearInterval(this.timer)
+      this.timer = null
+    },
+    onTabTap(event) {
+      this.setData({ tab: event.currentTarget.dataset.key })
+      this.render()
+    },
+    async defaultAddress() {
+      const addresses = await meService.listAddresses({ silent: true })
+      return addresses.find((address) => address.is_default) || addresses[0] || null
+    },
+    async onGrabTap(event) {
+      const itemId = Number(event.currentTarget.dataset.itemId)
+      if (this.grabbing) return
+      this.grabbing = true
+      try {
+        const address = await this.defaultAddress()
+        if (!address) {
+          feedback.toast('请先添加收货地址')
+          nav.go(routes.addresses({ select: '1' }))
+          return
+        }
+        let order
+        try {
+          order = await flashService.orderFlashItem(itemId, address.id)
+        } catch (err) {
+          feedback.toast(REFUSALS[err.code] || err.message || messageFor(err.code))
+          if (err.code === 'flash_sold_out') this.load()
+          return
+        }
+        const paid = await payOrder(order.id)
+        nav.go(routes.orderDetail(order.id, paid.status === 'paid' ? { paid: '1' } : {}))
+      } finally {
+        this.grabbing = false
+      }
+    },
+  },
+})

@@ -1,0 +1,51 @@
+"""Shopper coupon routes: claimable coupons, claim, redeem a code, 我的优惠券."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+
+from xiaodian.auth.deps import CurrentUser, bearer_token, user_from_request
+from xiaodian.core.pagination import Page, PageNumber, PageSize
+from xiaodian.core.types import Id
+from xiaodian.coupons import service
+from xiaodian.coupons.schemas import CouponOut, RedeemIn, UserCouponOut
+from xiaodian.coupons.words import UserCouponTab
+from xiaodian.deps import IdPath, SessionDep
+
+router = APIRouter(tags=["coupons"])
+
+
+@router.get("/coupons")
+async def claimable(
+    request: Request,
+    session: SessionDep,
+    goods_id: Annotated[Id | None, Query()] = None,
+) -> list[CouponOut]:
+    """Anyone may look; with a token, `claimed_by_me` counts the caller's claims."""
+    user = await user_from_request(session, request) if bearer_token(request) else None
+    return await service.claimable(session, user_id=user.id if user else None, goods_id=goods_id)
+
+
+@router.post("/coupons/redeem", status_code=201)
+async def redeem(body: RedeemIn, user: CurrentUser, session: SessionDep) -> UserCouponOut:
+    return await service.redeem(session, user_id=user.id, code=body.code)
+
+
+@router.post("/coupons/{coupon_id}/claim", status_code=201)
+async def claim(coupon_id: IdPath, user: CurrentUser, session: SessionDep) -> UserCouponOut:
+    return await service.claim(session, user_id=user.id, coupon_id=coupon_id)
+
+
+@router.get("/me/coupons")
+async def my_coupons(
+    user: CurrentUser,
+    session: SessionDep,
+    status: Annotated[UserCouponTab, Query()] = UserCouponTab.USABLE,
+    page: Annotated[PageNumber, Query()] = 1,
+    page_size: Annotated[PageSize, Query()] = 20,
+) -> Page[UserCouponOut]:
+    return await service.my_coupons(
+        session, user_id=user.id, tab=status, page=page, page_size=page_size
+    )

@@ -1,0 +1,96 @@
+"""Shopper flash-sale routes: the listing (with server time for the countdown) and ordering."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import JSONResponse
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from xiaodian.auth.deps import bearer_token, user_from_request
+from xiaodian.core import clock
+from xiaodian.core.errors import Unauthorized
+from xiaodian.core.responses import RawJSONResponse
+from xiaodian.core.security import hash_token
+from xiaodian.deps import ContextDep, IdPath, context_of, rate_limit
+from xiaodian.flash import service
+from xiaodian.flash.runtime import runtime
+from xiaodian.flash.schemas import FlashOrderCreate
+from xiaodian.models import User
+from xiaodian.orders.schemas import OrderOut
+
+router = APIRouter(tags=["flash sales"])
+TOO_FAST = "抢购太频繁，请稍后再试"
+
+
+async def _shopper_id(request: Request) -> int:
+    """Who is asking, for the gate step: a token seen in the last moments is remembered by
+    this process (a crowd's refusals then never reach the database); the order's own
+    transaction checks the token again."""
+    token = bearer_token(request)
+    if token is None:
+        raise Unauthorized("请先登录")
+    context = context_of(request)
+    state = runtime(context)
+    key = hash_token(token)
+    user_id = state.identity(key)
+    if user_id is None:
+        async with context.db.transaction(write=False) as session:
+            user_id = (await user_from_request(session, request)).id
+        state.keep_identity(key, user_id)
+    return user_id
+
+
+ShopperId = Annotated[int, Depends(_shopper_id)]
+
+
+async def _by_shopper(user_id: ShopperId) -> str:
+    return f"user:{user_id}"
+
+
+@router.get("/flash-sales")
+async def list_flash_sales(context: ContextDep) -> Any:
+    """Running and upcoming sessions; `server_time` (UTC) drives the countdown."""
+    sessions = await service.listing_json(context)
+    now = clock.now().isoformat().replace("+00:00", "Z")
+    return RawJSONResponse(b'{"server_time":"' + now.encode() + b'","sessions":' + sessions + b"}")
+
+
+@router.post(
+    "/flash-sales/items/{item_id}/orders",
+    status_code=201,
+    response_model=OrderOut,
+    # Per address first (no database), then per shopper; a refusal opens no transaction.
+    dependencies=[
+        rate_limit("flash:ip", lambda settings: settings.flash_rate_per_ip, message=TOO_FAST),
+        rate_limit(
+            "flash:shopper",
+            lambda settings: settings.flash_rate_per_shopper,
+            key=_by_shopper,
+            message=TOO_FAST,
+        ),
+    ],
+)
+async def order_flash_item(
+    item_id: IdPath,
+    body: FlashOrderCreate,
+    user_id: ShopperId,
+    request: Request,
+    context: ContextDep,
+) -> Any:
+    async def confirm_buyer(session: AsyncSession) -> User:
+        user = await user_from_request(session, request)
+        if user.id != user_id:
+            raise Unauthorized("登录已过期，请重新登录", reason="token_invalid")
+        return user
+
+    order = await service.order_flash(
+        context,
+        user_id=user_id,
+        confirm_buyer=confirm_buyer,
+        item_id=item_id,
+        quantity=body.quantity,
+        address_id=body.address_id,
+    )
+    return JSONResponse(order.model_dump(mode="json"), status_code=201)

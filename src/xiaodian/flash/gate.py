@@ -1,0 +1,221 @@
+"""The gate in front of the database: time window, the shopper's count and the stock in one
+atomic step, so a crowd's sold-out and over-limit answers never reach the database.
+
+With Redis, one Lua script per request (shared by every server process); without Redis, the
+same rules in this process's memory (one process: the event loop makes each step atomic).
+The gate only ever *refuses early*: what it lets through still meets the database's
+conditional updates, which keep the final say. When the gate holds nothing for an item (a new
+process, Redis restarted or flushed), it is rebuilt from the database, never from old counts;
+a process also overwrites it from the database the first time it serves an item, so units
+that a crashed process took at the gate (and never committed) come back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Protocol
+
+import redis.asyncio as redis_asyncio
+
+from xiaodian.flash.vocabulary import GateAnswer
+
+
+@dataclass(frozen=True)
+class Rule:
+    """What the gate needs to know about an item (cached per process for a moment)."""
+
+    item_id: int
+    session_id: int
+    sku_id: int
+    goods_id: int
+    quota_id: int | None
+    flash_price_fen: int
+    per_user_limit: int
+    max_participants: int
+    """0 means no cap."""
+    starts_at_ms: int
+    ends_at_ms: int
+    ended: bool
+    unpaid_minutes: int
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """The database's truth for an item: what is unsold and what each shopper holds."""
+
+    stock_left: int
+    users: Mapping[int, int]
+
+
+class Gate(Protocol):
+    async def take(self, rule: Rule, *, user_id: int, quantity: int, now_ms: int) -> GateAnswer:
+        """Check window, limit, participants and stock and take `quantity` for the user, or
+        say why not (`COLD` when it holds nothing for the item)."""
+        ...
+
+    async def give_back(self, item_id: int, *, user_id: int, quantity: int) -> None:
+        """Units the database did not keep (the order failed or closed) return to the gate."""
+        ...
+
+    async def load(self, item_id: int, snapshot: Snapshot, *, ttl_ms: int, overwrite: bool) -> bool:
+        """Hold the database's numbers for the item (only if cold, unless `overwrite`)."""
+        ...
+
+    async def stock_left(self, item_id: int) -> int | None:
+        """What the gate holds for the item (None when cold)."""
+        ...
+
+    async def forget(self, item_id: int) -> None: ...
+
+
+# ---- Redis ----
+
+_TAKE = """
+local now = tonumber(ARGV[1])
+if now < tonumber(ARGV[2]) then return 1 end
+if now >= tonumber(ARGV[3]) then return 2 end
+local stock = redis.call('GET', KEYS[1])
+if not stock then return 6 end
+local qty = tonumber(ARGV[5])
+local had = redis.call('HGET', KEYS[2], ARGV[4])
+if had and tonumber(had) + qty > tonumber(ARGV[6]) then return 4 end
+if not had and qty > tonumber(ARGV[6]) then return 4 end
+if tonumber(stock) < qty then return 3 end
+local most = tonumber(ARGV[7])
+if not had and most > 0 and redis.call('HLEN', KEYS[2]) >= most then return 5 end
+redis.call('DECRBY', KEYS[1], qty)
+redis.call('HINCRBY', KEYS[2], ARGV[4], qty)
+return 0
+"""
+
+_GIVE_BACK = """
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+redis.call('INCRBY', KEYS[1], ARGV[2])
+if redis.call('HINCRBY', KEYS[2], ARGV[1], -tonumber(ARGV[2])) < 0 then
+  redis.call('HSET', KEYS[2], ARGV[1], 0)
+end
+return 1
+"""
+
+_LOAD = """
+if ARGV[2] == '0' and redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+redis.call('DEL', KEYS[2])
+for i = 4, #ARGV, 2 do redis.call('HSET', KEYS[2], ARGV[i], ARGV[i + 1]) end
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[3])
+if #ARGV >= 4 then redis.call('PEXPIRE', KEYS[2], ARGV[3]) end
+return 1
+"""
+
+_ANSWERS = {
+    0: GateAnswer.TAKEN,
+    1: GateAnswer.NOT_STARTED,
+    2: GateAnswer.ENDED,
+    3: GateAnswer.SOLD_OUT,
+    4: GateAnswer.LIMIT_REACHED,
+    5: GateAnswer.FULL,
+    6: GateAnswer.COLD,
+}
+
+
+class RedisGate:
+    def __init__(self, client: redis_asyncio.Redis, *, prefix: str = "xiaodian:flash:") -> None:
+        self.client = client
+        self.prefix = prefix
+        self._take = client.register_script(_TAKE)
+        self._give_back = client.register_script(_GIVE_BACK)
+        self._load = client.register_script(_LOAD)
+
+    def keys(self, item_id: int) -> list[str]:
+        """The item's stock counter and its shoppers' hash (one hash slot on a cluster)."""
+        return [f"{self.prefix}{{{item_id}}}:stock", f"{self.prefix}{{{item_id}}}:users"]
+
+    async def take(self, rule: Rule, *, user_id: int, quantity: int, now_ms: int) -> GateAnswer:
+        if rule.ended:
+            return GateAnswer.ENDED
+        code = await self._take(
+            keys=self.keys(rule.item_id),
+            args=[
+                now_ms,
+                rule.starts_at_ms,
+                rule.ends_at_ms,
+                user_id,
+                quantity,
+                rule.per_user_limit,
+                rule.max_participants,
+            ],
+        )
+        return _ANSWERS[int(code)]
+
+    async def give_back(self, item_id: int, *, user_id: int, quantity: int) -> None:
+        await self._give_back(keys=self.keys(item_id), args=[user_id, quantity])
+
+    async def load(self, item_id: int, snapshot: Snapshot, *, ttl_ms: int, overwrite: bool) -> bool:
+        args: list[int] = [snapshot.stock_left, int(overwrite), max(1, ttl_ms)]
+        for user, units in snapshot.users.items():
+            args += [user, units]
+        return bool(await self._load(keys=self.keys(item_id), args=args))
+
+    async def stock_left(self, item_id: int) -> int | None:
+        value = await self.client.get(self.keys(item_id)[0])
+        return None if value is None else int(value)
+
+    async def forget(self, item_id: int) -> None:
+        await self.client.delete(*self.keys(item_id))
+
+
+# ---- in-process ----
+
+
+@dataclass
+class _Held:
+    stock: int
+    users: dict[int, int] = field(default_factory=dict)
+
+
+class MemoryGate:
+    """The same rules for one process without Redis (no await between check and take)."""
+
+    def __init__(self) -> None:
+        self._items: dict[int, _Held] = {}
+
+    async def take(self, rule: Rule, *, user_id: int, quantity: int, now_ms: int) -> GateAnswer:
+        if rule.ended:
+            return GateAnswer.ENDED
+        if now_ms < rule.starts_at_ms:
+            return GateAnswer.NOT_STARTED
+        if now_ms >= rule.ends_at_ms:
+            return GateAnswer.ENDED
+        held = self._items.get(rule.item_id)
+        if held is None:
+            return GateAnswer.COLD
+        had = held.users.get(user_id)
+        if (had or 0) + quantity > rule.per_user_limit:
+            return GateAnswer.LIMIT_REACHED
+        if held.stock < quantity:
+            return GateAnswer.SOLD_OUT
+        if had is None and rule.max_participants and len(held.users) >= rule.max_participants:
+            return GateAnswer.FULL
+        held.stock -= quantity
+        held.users[user_id] = (had or 0) + quantity
+        return GateAnswer.TAKEN
+
+    async def give_back(self, item_id: int, *, user_id: int, quantity: int) -> None:
+        held = self._items.get(item_id)
+        if held is None:
+            return
+        held.stock += quantity
+        held.users[user_id] = max(0, held.users.get(user_id, 0) - quantity)
+
+    async def load(self, item_id: int, snapshot: Snapshot, *, ttl_ms: int, overwrite: bool) -> bool:
+        if not overwrite and item_id in self._items:
+            return False
+        self._items[item_id] = _Held(stock=snapshot.stock_left, users=dict(snapshot.users))
+        return True
+
+    async def stock_left(self, item_id: int) -> int | None:
+        held = self._items.get(item_id)
+        return None if held is None else held.stock
+
+    async def forget(self, item_id: int) -> None:
+        self._items.pop(item_id, None)
