@@ -37,6 +37,7 @@ from xiaodian.core.outage import RETRY_AFTER_SECONDS, is_connection_lost
 from xiaodian.core.responses import RawJSONResponse
 from xiaodian.coupons import admin_api as coupons_admin
 from xiaodian.coupons import api as coupons_api
+from xiaodian.dashboard import admin_api as dashboard_admin
 from xiaodian.delivery import admin_api as delivery_admin
 from xiaodian.delivery import api as delivery_api
 from xiaodian.delivery import rider as delivery_rider
@@ -186,6 +187,7 @@ def create_app(
         media_admin,
         payments_admin,
         wechat_admin,
+        dashboard_admin,
         coupons_admin,
         flash_admin,
         sync_admin,

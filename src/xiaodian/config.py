@@ -72,6 +72,7 @@ class Settings(BaseSettings):
     token_ttl_days: int = 30
     admin_token_ttl_hours: int = 12
     unpaid_timeout_minutes: int = Field(default=30, ge=1, le=24 * 60)
+    operation_log_keep_days: int = Field(default=365, ge=180, le=3650)
     auto_confirm_days: int = Field(default=10, ge=1, le=60)
     freight_fen: int = Field(default=800, ge=0)
     free_freight_threshold_fen: int = Field(default=9900, ge=0)

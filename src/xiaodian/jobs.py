@@ -6,6 +6,7 @@ from xiaodian.core.jobs import Job
 from xiaodian.delivery import jobs as delivery_jobs
 from xiaodian.flash import jobs as flash_jobs
 from xiaodian.groupbuy import jobs as groupbuy_jobs
+from xiaodian.oplog import jobs as oplog_jobs
 from xiaodian.orders import jobs as order_jobs
 from xiaodian.payments import jobs as payment_jobs
 from xiaodian.wechat import jobs as wechat_jobs
@@ -15,6 +16,7 @@ ALL_JOBS: list[Job] = [
     Job("auto_confirm_orders", order_jobs.auto_confirm_orders),
     Job("reconcile_payments", payment_jobs.reconcile_payments),
     Job("process_refunds", payment_jobs.process_refunds),
+    Job("purge_operation_log", oplog_jobs.purge_operation_log),
     Job("end_flash_sessions", flash_jobs.end_due_sessions),
     Job("resync_flash_gates", flash_jobs.resync_gates),
     Job("retry_shipping_uploads", wechat_jobs.retry_shipping_uploads),

@@ -24,10 +24,22 @@ async def test_wrong_passwords_lock_the_account_for_a_while(
 async def test_unknown_users_get_the_same_answer_as_wrong_passwords(
     client: httpx.AsyncClient, context: AppContext
 ) -> None:
-    response = await client.post(
-        "/api/admin/v1/auth/login", json={"username": "nobody", "password": "password123"}
-    )
-    assert response.json() == {"error": "invalid_credentials", "message": "用户名或密码错误"}
+    await factories.merchant(client, context, username="somebody")
+    for left in (4, 3):
+        answers = [
+            (
+                await client.post(
+                    "/api/admin/v1/auth/login", json={"username": name, "password": "wrong-one"}
+                )
+            ).json()
+            for name in ("nobody", "somebody")
+        ]
+        expected = {
+            "error": "invalid_credentials",
+            "message": "用户名或密码错误",
+            "details": {"tries_left": left},
+        }
+        assert answers == [expected, expected]  # the countdown does not tell who exists
 
 
 async def test_owner_manages_staff_and_staff_cannot_manage_accounts_or_settings(

@@ -56,9 +56,13 @@ async def test_five_wrong_passwords_lock_the_account_for_fifteen_minutes(
     await make_admin(context, username="boss")
     tab = await open_tab(browser, live_url)
     page = tab.page
-    for _ in range(5):
+    for left in (4, 3, 2, 1):
         await tab.login("boss", "wrong-password")
-        await expect(page.locator(".alert-error")).to_have_text("用户名或密码错误")
+        await expect(page.locator(".alert-error")).to_contain_text(
+            f"用户名或密码错误，还可尝试 {left} 次"
+        )
+    await tab.login("boss", "wrong-password")
+    await expect(page.locator(".alert-error")).to_contain_text("用户名或密码错误，账号已锁定")
     await tab.login("boss")
     await expect(page.locator(".alert-error")).to_contain_text("锁定 15 分钟")
     await expect(page).to_have_url(f"{live_url}/console/login")

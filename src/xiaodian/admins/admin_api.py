@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Annotated
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Query, Request, Response
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from xiaodian.admins import service
+from xiaodian.admins import merchant, service
 from xiaodian.admins.errors import AccountLocked, InvalidCredentials
 from xiaodian.admins.schemas import (
     AdminCreate,
@@ -19,6 +21,9 @@ from xiaodian.admins.schemas import (
 from xiaodian.auth.deps import CurrentAdmin, DetachedAdmin, OwnerAdmin, admin_token
 from xiaodian.auth.service import revoke_token
 from xiaodian.deps import ContextDep, IdPath, SessionDep, rate_limit
+from xiaodian.oplog import service as oplog
+from xiaodian.oplog.schemas import LogPage, LogQuery
+from xiaodian.oplog.service import ApiOrigin
 
 router = APIRouter(tags=["admin: accounts"])
 
@@ -42,11 +47,14 @@ async def login(body: AdminLoginIn, context: ContextDep) -> AdminTokenOut:
         username=body.username,
         password=body.password,
         ttl=timedelta(hours=context.settings.admin_token_ttl_hours),
+        cache=context.cache,
     )
     if result.outcome == "locked":
         raise AccountLocked()
     if result.token is None:
-        raise InvalidCredentials()
+        if result.tries_left is None:
+            raise InvalidCredentials()
+        raise InvalidCredentials(tries_left=result.tries_left)
     return result.token
 
 
@@ -65,14 +73,19 @@ async def me(admin: CurrentAdmin) -> AdminOut:
 
 @router.post("/me/password", status_code=204)
 async def change_password(
-    body: PasswordChange, admin: DetachedAdmin, context: ContextDep
+    body: PasswordChange, admin: DetachedAdmin, origin: ApiOrigin, context: ContextDep
 ) -> Response:
     """Every token of the account ends, this one included: sign in again with the new one."""
+
+    async def audit(session: AsyncSession) -> None:
+        await merchant.password_changed(session, admin=admin, origin=origin)
+
     await service.change_password(
         context.db,
         admin_id=admin.id,
         current_password=body.current_password,
         new_password=body.new_password,
+        audit=audit,
     )
     return Response(status_code=204)
 
@@ -83,12 +96,24 @@ async def list_admins(_owner: OwnerAdmin, session: SessionDep) -> list[AdminOut]
 
 
 @router.post("/admins", status_code=201)
-async def create_admin(body: AdminCreate, _owner: OwnerAdmin, session: SessionDep) -> AdminOut:
-    return await service.create_admin(session, data=body)
+async def create_admin(
+    body: AdminCreate, owner: OwnerAdmin, origin: ApiOrigin, session: SessionDep
+) -> AdminOut:
+    return await merchant.create_admin(session, owner=owner, origin=origin, data=body)
 
 
 @router.patch("/admins/{admin_id}")
 async def update_admin(
-    admin_id: IdPath, body: AdminPatch, _owner: OwnerAdmin, session: SessionDep
+    admin_id: IdPath, body: AdminPatch, owner: OwnerAdmin, origin: ApiOrigin, session: SessionDep
 ) -> AdminOut:
-    return await service.update_admin(session, admin_id=admin_id, patch=body)
+    return await merchant.update_admin(
+        session, owner=owner, origin=origin, admin_id=admin_id, patch=body
+    )
+
+
+@router.get("/operation-logs")
+async def operation_logs(
+    _owner: OwnerAdmin, session: SessionDep, query: Annotated[LogQuery, Query()]
+) -> LogPage:
+    """操作日志: every merchant write, newest first (owner only)."""
+    return await oplog.search(session, query)

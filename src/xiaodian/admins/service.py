@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Literal
@@ -17,8 +19,10 @@ from xiaodian.admins.errors import (
     UsernameTaken,
 )
 from xiaodian.admins.schemas import AdminCreate, AdminOut, AdminPatch, AdminTokenOut
+from xiaodian.auth.permissions import join_permissions
 from xiaodian.auth.service import IssuedToken, issue_token, revoke_all
 from xiaodian.core import clock
+from xiaodian.core.cache import Cache
 from xiaodian.core.db import Database, affected
 from xiaodian.core.security import DUMMY_PASSWORD_HASH, hash_password, verify_password
 from xiaodian.models import AdminUser
@@ -34,9 +38,30 @@ LOGIN_RATE_LIMIT = "admin-login"
 class LoginResult:
     outcome: Literal["ok", "invalid", "locked"]
     token: AdminTokenOut | None = None
+    tries_left: int | None = None
+    """After a wrong password: how many more before the lockout (0: locked now)."""
 
 
-async def login(db: Database, *, username: str, password: str, ttl: timedelta) -> LoginResult:
+async def _unknown_tries_left(cache: Cache | None, username: str) -> LoginResult:
+    """An unknown username counts down like a real account (in the cache, for the lockout's
+    time), so the answer never tells whether the account exists."""
+    if cache is None:
+        return LoginResult("invalid")
+    key = "admin-login-unknown:" + hashlib.sha256(username.encode()).hexdigest()
+    failures = await cache.incr(key, ttl_seconds=LOCKOUT.total_seconds())
+    if failures > MAX_FAILED_LOGINS:
+        return LoginResult("locked")
+    return LoginResult("invalid", tries_left=MAX_FAILED_LOGINS - failures)
+
+
+async def login(
+    db: Database,
+    *,
+    username: str,
+    password: str,
+    ttl: timedelta,
+    cache: Cache | None = None,
+) -> LoginResult:
     """Check the password; count failures and lock the account after five in a row.
 
     The slow password check runs outside any transaction (read the account, verify, then a
@@ -48,7 +73,7 @@ async def login(db: Database, *, username: str, password: str, ttl: timedelta) -
         admin = await session.scalar(select(AdminUser).where(AdminUser.username == username))
     if admin is None:
         await verify_password(DUMMY_PASSWORD_HASH, password)  # same time as a real check
-        return LoginResult("invalid")
+        return await _unknown_tries_left(cache, username)
     if _is_locked(admin):
         return LoginResult("locked")
     verified_hash = admin.password_hash
@@ -80,11 +105,12 @@ async def _record_login(
         return LoginResult("locked")
     if not verified_hash or verified_hash != admin.password_hash or not admin.is_active:
         admin.failed_logins += 1
+        tries_left = max(0, MAX_FAILED_LOGINS - admin.failed_logins)
         if admin.failed_logins >= MAX_FAILED_LOGINS:
             admin.locked_until = clock.now() + LOCKOUT
             admin.failed_logins = 0
         await session.flush()
-        return LoginResult("invalid")
+        return LoginResult("invalid", tries_left=tries_left)
     admin.failed_logins = 0
     admin.locked_until = None
     admin.last_login_at = clock.now()
@@ -106,6 +132,7 @@ async def create_admin(session: AsyncSession, *, data: AdminCreate) -> AdminOut:
         display_name=data.display_name or data.username,
         password_hash=await hash_password(data.password),
         role=data.role,
+        permissions=join_permissions(set(data.permissions)) if data.role == "custom" else "",
     )
     session.add(admin)
     await session.flush()
@@ -152,6 +179,10 @@ async def update_admin(session: AsyncSession, *, admin_id: int, patch: AdminPatc
         admin.display_name = patch.display_name
     if patch.role is not None:
         admin.role = patch.role
+    if patch.permissions is not None:
+        admin.permissions = join_permissions(set(patch.permissions))
+    if admin.role != "custom":
+        admin.permissions = ""
     if patch.is_active is not None:
         admin.is_active = patch.is_active
     if patch.password is not None:
@@ -171,6 +202,7 @@ async def change_password(
     current_password: str,
     new_password: str,
     new_session_ttl: timedelta | None = None,
+    audit: Callable[[AsyncSession], Awaitable[None]] | None = None,
 ) -> IssuedToken | None:
     """Set a new password once the current one is checked, and end every session and API token
     of the account. With `new_session_ttl`, the caller gets a fresh token (the browser that
@@ -194,6 +226,8 @@ async def change_password(
         if affected(changed) != 1:
             raise PasswordChangedMeanwhile()
         await revoke_all(session, subject="admin", subject_id=admin_id)
+        if audit is not None:
+            await audit(session)
         if new_session_ttl is None:
             return None
         return await issue_token(session, subject="admin", subject_id=admin_id, ttl=new_session_ttl)

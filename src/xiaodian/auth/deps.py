@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Coroutine
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from xiaodian.auth.permissions import Permission, require
 from xiaodian.auth.scopes import Merchant, Scope, is_api_key, record_use, resolve_key
 from xiaodian.auth.service import live_token, resolve_token
 from xiaodian.core.errors import Forbidden, Unauthorized
@@ -70,6 +72,28 @@ async def _owner(admin: Annotated[AdminUser, Depends(_current_admin)]) -> AdminU
     return admin
 
 
+def permitted(
+    *permissions: Permission, detached: bool = False
+) -> Callable[..., Coroutine[Any, Any, AdminUser]]:
+    """A dependency: the merchant account, refused (403 `no_permission`) unless its role holds
+    every one of `permissions`. `detached` reads it in a short transaction of its own (for
+    routes that call out, like `DetachedAdmin`)."""
+    if detached:
+
+        async def check_detached(request: Request) -> AdminUser:
+            admin = await _detached_admin(request)
+            require(admin, *permissions)
+            return admin
+
+        return check_detached
+
+    async def check(admin: Annotated[AdminUser, Depends(_current_admin)]) -> AdminUser:
+        require(admin, *permissions)
+        return admin
+
+    return check
+
+
 async def _detached_user(request: Request) -> User:
     context = context_of(request)
     async with context.db.transaction(write=False) as session:
@@ -90,6 +114,13 @@ DetachedUser = Annotated[User, Depends(_detached_user)]
 DetachedAdmin = Annotated[AdminUser, Depends(_detached_admin)]
 CurrentAdmin = Annotated[AdminUser, Depends(_current_admin)]
 OwnerAdmin = Annotated[AdminUser, Depends(_owner)]
+GoodsAdmin = Annotated[AdminUser, Depends(permitted(Permission.GOODS))]
+StockAdmin = Annotated[AdminUser, Depends(permitted(Permission.PRICES_STOCK))]
+ShipAdmin = Annotated[AdminUser, Depends(permitted(Permission.SHIP))]
+RefundAdmin = Annotated[AdminUser, Depends(permitted(Permission.REFUNDS))]
+DetachedRefundAdmin = Annotated[AdminUser, Depends(permitted(Permission.REFUNDS, detached=True))]
+MarketingAdmin = Annotated[AdminUser, Depends(permitted(Permission.MARKETING))]
+ReviewsAdmin = Annotated[AdminUser, Depends(permitted(Permission.REVIEWS))]
 
 
 def merchant_with(scope: Scope) -> Any:

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query, Response
 
 from xiaodian.auth.deps import CatalogReader, CurrentAdmin
 from xiaodian.catalog import admin_service as service
+from xiaodian.catalog import export, merchant
 from xiaodian.catalog.schemas import (
     AdminBannerOut,
     AdminCategoryOut,
@@ -16,16 +17,19 @@ from xiaodian.catalog.schemas import (
     AdminSkuOut,
     BannerIn,
     BannerPatch,
+    BulkPriceIn,
     BulkStockIn,
     CategoryIn,
     CategoryPatch,
     GoodsIn,
     GoodsPatch,
     ShelfIn,
+    ShelfManyIn,
     SkuPatch,
 )
 from xiaodian.core.pagination import Page
 from xiaodian.deps import ContextDep, IdPath, SessionDep
+from xiaodian.oplog.service import ApiOrigin
 
 router = APIRouter(tags=["admin: catalog"])
 
@@ -37,29 +41,47 @@ async def categories(_reader: CatalogReader, session: SessionDep) -> list[AdminC
 
 @router.post("/categories", status_code=201)
 async def create_category(
-    body: CategoryIn, _admin: CurrentAdmin, session: SessionDep, context: ContextDep
+    body: CategoryIn,
+    admin: CurrentAdmin,
+    origin: ApiOrigin,
+    session: SessionDep,
+    context: ContextDep,
 ) -> AdminCategoryOut:
-    return await service.create_category(session, data=body, near_cache=context.near_cache)
+    return await merchant.create_category(
+        session, admin=admin, origin=origin, data=body, near_cache=context.near_cache
+    )
 
 
 @router.patch("/categories/{category_id}")
 async def update_category(
     category_id: IdPath,
     body: CategoryPatch,
-    _admin: CurrentAdmin,
+    admin: CurrentAdmin,
+    origin: ApiOrigin,
     session: SessionDep,
     context: ContextDep,
 ) -> AdminCategoryOut:
-    return await service.update_category(
-        session, category_id=category_id, patch=body, near_cache=context.near_cache
+    return await merchant.update_category(
+        session,
+        admin=admin,
+        origin=origin,
+        category_id=category_id,
+        patch=body,
+        near_cache=context.near_cache,
     )
 
 
 @router.delete("/categories/{category_id}", status_code=204)
 async def delete_category(
-    category_id: IdPath, _admin: CurrentAdmin, session: SessionDep, context: ContextDep
+    category_id: IdPath,
+    admin: CurrentAdmin,
+    origin: ApiOrigin,
+    session: SessionDep,
+    context: ContextDep,
 ) -> Response:
-    await service.delete_category(session, category_id=category_id, near_cache=context.near_cache)
+    await merchant.delete_category(
+        session, admin=admin, origin=origin, category_id=category_id, near_cache=context.near_cache
+    )
     return Response(status_code=204)
 
 
@@ -70,11 +92,25 @@ async def list_goods(
     return await service.list_goods(session, query)
 
 
+@router.get("/goods/export.csv", response_class=Response)
+async def export_goods(
+    _admin: CurrentAdmin, session: SessionDep, query: Annotated[AdminGoodsQuery, Query()]
+) -> Response:
+    """Every goods item matching the list's filters, one row per SKU, as CSV."""
+    return Response(
+        await export.goods_csv(session, query),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": 'attachment; filename="goods.csv"'},
+    )
+
+
 @router.post("/goods", status_code=201)
 async def create_goods(
-    body: GoodsIn, _admin: CurrentAdmin, session: SessionDep, context: ContextDep
+    body: GoodsIn, admin: CurrentAdmin, origin: ApiOrigin, session: SessionDep, context: ContextDep
 ) -> AdminGoodsOut:
-    return await service.create_goods(session, data=body, near_cache=context.near_cache)
+    return await merchant.create_goods(
+        session, admin=admin, origin=origin, data=body, near_cache=context.near_cache
+    )
 
 
 @router.get("/goods/{goods_id}")
@@ -86,12 +122,18 @@ async def get_goods(goods_id: IdPath, _reader: CatalogReader, session: SessionDe
 async def replace_goods(
     goods_id: IdPath,
     body: GoodsIn,
-    _admin: CurrentAdmin,
+    admin: CurrentAdmin,
+    origin: ApiOrigin,
     session: SessionDep,
     context: ContextDep,
 ) -> AdminGoodsOut:
-    return await service.replace_goods(
-        session, goods_id=goods_id, data=body, near_cache=context.near_cache
+    return await merchant.replace_goods(
+        session,
+        admin=admin,
+        origin=origin,
+        goods_id=goods_id,
+        data=body,
+        near_cache=context.near_cache,
     )
 
 
@@ -99,12 +141,18 @@ async def replace_goods(
 async def patch_goods(
     goods_id: IdPath,
     body: GoodsPatch,
-    _admin: CurrentAdmin,
+    admin: CurrentAdmin,
+    origin: ApiOrigin,
     session: SessionDep,
     context: ContextDep,
 ) -> AdminGoodsOut:
-    return await service.patch_goods(
-        session, goods_id=goods_id, patch=body, near_cache=context.near_cache
+    return await merchant.patch_goods(
+        session,
+        admin=admin,
+        origin=origin,
+        goods_id=goods_id,
+        patch=body,
+        near_cache=context.near_cache,
     )
 
 
@@ -112,20 +160,65 @@ async def patch_goods(
 async def set_shelf(
     goods_id: IdPath,
     body: ShelfIn,
-    _admin: CurrentAdmin,
+    admin: CurrentAdmin,
+    origin: ApiOrigin,
     session: SessionDep,
     context: ContextDep,
 ) -> AdminGoodsOut:
-    return await service.set_shelf(
-        session, goods_id=goods_id, on_shelf=body.on_shelf, near_cache=context.near_cache
+    return await merchant.set_shelf(
+        session,
+        admin=admin,
+        origin=origin,
+        goods_id=goods_id,
+        on_shelf=body.on_shelf,
+        near_cache=context.near_cache,
+    )
+
+
+@router.post("/goods/{goods_id}/copy", status_code=201)
+async def copy_goods(
+    goods_id: IdPath,
+    admin: CurrentAdmin,
+    origin: ApiOrigin,
+    session: SessionDep,
+    context: ContextDep,
+) -> AdminGoodsOut:
+    """复制商品: a copy off the shelf, without stock or SKU codes."""
+    return await merchant.copy_goods(
+        session, admin=admin, origin=origin, goods_id=goods_id, near_cache=context.near_cache
+    )
+
+
+@router.post("/goods-shelf")
+async def set_shelf_many(
+    body: ShelfManyIn,
+    admin: CurrentAdmin,
+    origin: ApiOrigin,
+    session: SessionDep,
+    context: ContextDep,
+) -> list[AdminGoodsOut]:
+    """Batch on/off shelf: all of them or none."""
+    return await merchant.set_shelf_many(
+        session,
+        admin=admin,
+        origin=origin,
+        goods_ids=body.goods_ids,
+        on_shelf=body.on_shelf,
+        near_cache=context.near_cache,
     )
 
 
 @router.delete("/goods/{goods_id}", status_code=204)
 async def delete_goods(
-    goods_id: IdPath, _admin: CurrentAdmin, session: SessionDep, context: ContextDep
+    goods_id: IdPath,
+    admin: CurrentAdmin,
+    origin: ApiOrigin,
+    session: SessionDep,
+    context: ContextDep,
 ) -> Response:
-    await service.delete_goods(session, goods_id=goods_id, near_cache=context.near_cache)
+    await merchant.delete_goods(
+        session, admin=admin, origin=origin, goods_id=goods_id, near_cache=context.near_cache
+    )
     return Response(status_code=204)
 
 
@@ -133,20 +226,50 @@ async def delete_goods(
 async def patch_sku(
     sku_id: IdPath,
     body: SkuPatch,
-    _admin: CurrentAdmin,
+    admin: CurrentAdmin,
+    origin: ApiOrigin,
     session: SessionDep,
     context: ContextDep,
 ) -> AdminSkuOut:
-    return await service.patch_sku(
-        session, sku_id=sku_id, patch=body, near_cache=context.near_cache
+    return await merchant.patch_sku(
+        session,
+        admin=admin,
+        origin=origin,
+        sku_id=sku_id,
+        patch=body,
+        near_cache=context.near_cache,
     )
 
 
 @router.post("/skus/stock")
 async def bulk_stock(
-    body: BulkStockIn, _admin: CurrentAdmin, session: SessionDep, context: ContextDep
+    body: BulkStockIn,
+    admin: CurrentAdmin,
+    origin: ApiOrigin,
+    session: SessionDep,
+    context: ContextDep,
 ) -> list[AdminSkuOut]:
-    return await service.set_stock_bulk(session, items=body.items, near_cache=context.near_cache)
+    return await merchant.set_stock_bulk(
+        session, admin=admin, origin=origin, items=body.items, near_cache=context.near_cache
+    )
+
+
+@router.post("/skus/prices")
+async def bulk_prices(
+    body: BulkPriceIn,
+    admin: CurrentAdmin,
+    origin: ApiOrigin,
+    session: SessionDep,
+    context: ContextDep,
+) -> list[AdminSkuOut]:
+    """Batch price change: every SKU or none (a price that breaks the 划线价 rule refuses all)."""
+    return await merchant.set_prices(
+        session,
+        admin=admin,
+        origin=origin,
+        items=[(item.sku_id, item.price_fen) for item in body.items],
+        near_cache=context.near_cache,
+    )
 
 
 @router.get("/banners")
@@ -156,27 +279,41 @@ async def banners(_admin: CurrentAdmin, session: SessionDep) -> list[AdminBanner
 
 @router.post("/banners", status_code=201)
 async def create_banner(
-    body: BannerIn, _admin: CurrentAdmin, session: SessionDep, context: ContextDep
+    body: BannerIn, admin: CurrentAdmin, origin: ApiOrigin, session: SessionDep, context: ContextDep
 ) -> AdminBannerOut:
-    return await service.create_banner(session, data=body, near_cache=context.near_cache)
+    return await merchant.create_banner(
+        session, admin=admin, origin=origin, data=body, near_cache=context.near_cache
+    )
 
 
 @router.patch("/banners/{banner_id}")
 async def update_banner(
     banner_id: IdPath,
     body: BannerPatch,
-    _admin: CurrentAdmin,
+    admin: CurrentAdmin,
+    origin: ApiOrigin,
     session: SessionDep,
     context: ContextDep,
 ) -> AdminBannerOut:
-    return await service.update_banner(
-        session, banner_id=banner_id, patch=body, near_cache=context.near_cache
+    return await merchant.update_banner(
+        session,
+        admin=admin,
+        origin=origin,
+        banner_id=banner_id,
+        patch=body,
+        near_cache=context.near_cache,
     )
 
 
 @router.delete("/banners/{banner_id}", status_code=204)
 async def delete_banner(
-    banner_id: IdPath, _admin: CurrentAdmin, session: SessionDep, context: ContextDep
+    banner_id: IdPath,
+    admin: CurrentAdmin,
+    origin: ApiOrigin,
+    session: SessionDep,
+    context: ContextDep,
 ) -> Response:
-    await service.delete_banner(session, banner_id=banner_id, near_cache=context.near_cache)
+    await merchant.delete_banner(
+        session, admin=admin, origin=origin, banner_id=banner_id, near_cache=context.near_cache
+    )
     return Response(status_code=204)

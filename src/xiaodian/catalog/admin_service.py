@@ -576,3 +576,16 @@ async def delete_banner(session: AsyncSession, *, banner_id: int, near_cache: Ne
     await session.delete(banner)
     await session.flush()
     invalidate_after_commit(session, near_cache)
+
+
+async def get_category(session: AsyncSession, *, category_id: int) -> AdminCategoryOut:
+    return AdminCategoryOut.model_validate(
+        await _category(session, category_id), from_attributes=True
+    )
+
+
+async def get_banner(session: AsyncSession, *, banner_id: int) -> AdminBannerOut:
+    banner = await session.get(Banner, banner_id)
+    if banner is None:
+        raise BannerNotFound()
+    return _banner_out(banner)

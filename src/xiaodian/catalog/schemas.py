@@ -305,11 +305,25 @@ class StockEdit(BaseModel):
     stock: Stock
 
 
+class PriceEdit(BaseModel):
+    sku_id: Id
+    price_fen: Annotated[int, Field(ge=1, le=100_000_000)]
+
+
+class BulkPriceIn(BaseModel):
+    items: Annotated[list[PriceEdit], Field(min_length=1, max_length=500)]
+
+
 class BulkStockIn(BaseModel):
     items: Annotated[list[StockEdit], Field(min_length=1, max_length=500)]
 
 
 class ShelfIn(BaseModel):
+    on_shelf: bool
+
+
+class ShelfManyIn(BaseModel):
+    goods_ids: Annotated[list[Id], Field(min_length=1, max_length=200)]
     on_shelf: bool
 
 

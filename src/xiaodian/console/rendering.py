@@ -14,6 +14,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.templating import Jinja2Templates
 
+from xiaodian.auth.permissions import ROLE_TEXT, permissions_of
 from xiaodian.console.sections import navigation
 from xiaodian.console.security import console_path, csrf_token, is_https
 from xiaodian.console.vocabulary import ORDER_TEXT, ORDER_TONE, REFUND_TEXT, REFUND_TONE
@@ -93,6 +94,8 @@ def _environment() -> Environment:
         REFUND_TEXT=REFUND_TEXT,
         REFUND_TONE=REFUND_TONE,
         STATUS_TONE=ORDER_TONE,
+        ROLE_TEXT={role.value: text for role, text in ROLE_TEXT.items()},
+        ALERT_POLL_SECONDS=10,
     )
     return env
 
@@ -117,6 +120,7 @@ def page_context(request: Request) -> dict[str, Any]:
         "admin": admin,
         "shop_name": getattr(request.state, "shop_name", "小店"),
         "nav": navigation(request.app.state.sections, admin),
+        "perms": {p.value for p in permissions_of(admin)} if admin is not None else set(),
         "csrf_token": csrf_token(request),
         "flash": unquote(request.cookies.get(FLASH_COOKIE, "")),
     }

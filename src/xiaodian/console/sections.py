@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from fastapi import APIRouter
 
+from xiaodian.auth.permissions import Permission, can
 from xiaodian.models import AdminUser
 from xiaodian.models.admins import ROLE_OWNER
 
@@ -32,6 +33,8 @@ class Section:
     router: APIRouter
     owner_only: bool = False
     """Hidden from staff in the nav; the routes themselves must still depend on ConsoleOwner."""
+    permission: Permission | None = None
+    """Hidden from accounts whose role lacks it (the writes themselves check it too)."""
 
 
 @dataclass(frozen=True)
@@ -43,6 +46,10 @@ class NavGroup:
 def navigation(sections: Sequence[Section], admin: AdminUser | None) -> list[NavGroup]:
     """The menu this account sees, grouped, in registry order within each group."""
     is_owner = admin is not None and admin.role == ROLE_OWNER
-    visible = [s for s in sections if is_owner or not s.owner_only]
+    visible = [
+        s
+        for s in sections
+        if (is_owner or not s.owner_only) and (s.permission is None or can(admin, s.permission))
+    ]
     groups = [NavGroup(title, [s for s in visible if s.group == title]) for title in GROUPS]
     return [group for group in groups if group.sections]

@@ -14,7 +14,7 @@ import hmac
 import re
 import secrets
 from datetime import timedelta
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Request, Response
 from sqlalchemy import select
@@ -23,6 +23,7 @@ from starlette.requests import HTTPConnection
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from xiaodian.auth.deps import ADMIN_COOKIE
+from xiaodian.auth.permissions import Permission, require
 from xiaodian.auth.service import resolve_token
 from xiaodian.context import AppContext
 from xiaodian.core.errors import Forbidden, Unauthorized
@@ -189,5 +190,18 @@ async def _console_owner(admin: Annotated[AdminUser, Depends(_console_admin)]) -
     return admin
 
 
+def console_permitted(permission: Permission) -> Any:
+    """A console dependency: the signed-in account, refused (403 page) without `permission`."""
+
+    async def check(admin: Annotated[AdminUser, Depends(_console_admin)]) -> AdminUser:
+        require(admin, permission)
+        return admin
+
+    return Depends(check)
+
+
 ConsoleAdmin = Annotated[AdminUser, Depends(_console_admin)]
+ConsoleShip = Annotated[AdminUser, console_permitted(Permission.SHIP)]
+ConsoleRevenue = Annotated[AdminUser, console_permitted(Permission.REVENUE)]
+ConsoleMarketing = Annotated[AdminUser, console_permitted(Permission.MARKETING)]
 ConsoleOwner = Annotated[AdminUser, Depends(_console_owner)]

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from xiaodian.auth.deps import CurrentAdmin
+from xiaodian.auth.deps import CurrentAdmin, MarketingAdmin
 from xiaodian.deps import IdPath, SessionDep
 from xiaodian.groupbuy import admin_service as service
 from xiaodian.groupbuy.schemas import AdminGroupOut, GroupBuyCreate, GroupBuyOut, GroupBuyPatch
@@ -16,7 +16,7 @@ router = APIRouter(tags=["admin: group buying"])
 
 
 @router.post("/group-buys", status_code=201)
-async def create(body: GroupBuyCreate, _admin: CurrentAdmin, session: SessionDep) -> GroupBuyOut:
+async def create(body: GroupBuyCreate, _admin: MarketingAdmin, session: SessionDep) -> GroupBuyOut:
     return await service.create_campaign(session, data=body)
 
 
@@ -32,13 +32,13 @@ async def get(campaign_id: IdPath, _admin: CurrentAdmin, session: SessionDep) ->
 
 @router.patch("/group-buys/{campaign_id}")
 async def patch(
-    campaign_id: IdPath, body: GroupBuyPatch, _admin: CurrentAdmin, session: SessionDep
+    campaign_id: IdPath, body: GroupBuyPatch, _admin: MarketingAdmin, session: SessionDep
 ) -> GroupBuyOut:
     return await service.patch_campaign(session, campaign_id=campaign_id, patch=body)
 
 
 @router.post("/group-buys/{campaign_id}/end")
-async def end(campaign_id: IdPath, _admin: CurrentAdmin, session: SessionDep) -> GroupBuyOut:
+async def end(campaign_id: IdPath, _admin: MarketingAdmin, session: SessionDep) -> GroupBuyOut:
     return await service.end_campaign(session, campaign_id=campaign_id)
 
 

@@ -31,6 +31,7 @@ from xiaodian.models.delivery import (
 from xiaodian.models.flash import FlashItem, FlashPurchase, FlashSession
 from xiaodian.models.groupbuy import BuyGroup, GroupBuy, GroupBuyPrice, GroupSeat
 from xiaodian.models.inventory import StockQuota
+from xiaodian.models.oplog import OperationLog
 from xiaodian.models.orders import IdempotencyKey, Order, OrderEvent, OrderLine
 from xiaodian.models.outbox import OutboxEntry
 from xiaodian.models.payments import (
@@ -82,6 +83,7 @@ __all__ = [
     "GroupSeat",
     "IdempotencyKey",
     "MerchantRequest",
+    "OperationLog",
     "Order",
     "OrderDiscount",
     "OrderEvent",

@@ -22,6 +22,8 @@ class AdminUser(Base):
     display_name: Mapped[str] = mapped_column(String(64), default="")
     password_hash: Mapped[str] = mapped_column(String(255))
     role: Mapped[str] = mapped_column(String(16), default=ROLE_STAFF)
+    permissions: Mapped[str] = mapped_column(String(255), default="")
+    """Comma-separated `auth.permissions.Permission` values; read only for the custom role."""
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[datetime | None]

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
@@ -19,6 +19,7 @@ from sqlalchemy.orm import InstrumentedAttribute
 from xiaodian.catalog.sales import add_sales
 from xiaodian.core import clock
 from xiaodian.core.actors import Actor
+from xiaodian.core.db import affected
 from xiaodian.events import emit
 from xiaodian.inventory import service as inventory
 from xiaodian.inventory.service import Units
@@ -218,6 +219,39 @@ async def ship(
             actor=by.ref,
         ),
     )
+
+
+async def change_tracking(
+    session: AsyncSession, *, order: Order, by: Actor, shipment: Shipment
+) -> Shipment:
+    """Correct the carrier or tracking number of a shipped order (no status move). The old
+    pair stays in the timeline's note; answers the old pair."""
+    old = Shipment(carrier=order.carrier or "", tracking_no=order.tracking_no or "")
+    changed = await session.execute(
+        update(Order)
+        .where(Order.id == order.id, Order.status.in_((Status.SHIPPED, Status.DELIVERING)))
+        .values(carrier=shipment.carrier, tracking_no=shipment.tracking_no)
+        .execution_options(synchronize_session=False)
+    )
+    if affected(changed) != 1:
+        raise OrderStateConflict("只有已发货的订单可以修改运单号")
+    session.add(
+        OrderEvent(
+            order_id=order.id,
+            from_status=order.status,
+            to_status=order.status,
+            actor=by.kind,
+            actor_id=by.id,
+            actor_name=by.name,
+            note=(
+                f"修改运单号：{old.carrier} {old.tracking_no} → "
+                f"{shipment.carrier} {shipment.tracking_no}"
+            )[:200],
+        )
+    )
+    await session.flush()
+    await session.refresh(order)
+    return old
 
 
 async def start_delivery(session: AsyncSession, *, order: Order, by: Actor, note: str) -> bool:

@@ -11,7 +11,7 @@ from xiaodian.catalog.queries import like_pattern
 from xiaodian.config import Settings
 from xiaodian.core.actors import Actor
 from xiaodian.core.pagination import Page, offset_of
-from xiaodian.models import Order, User, WechatShipping
+from xiaodian.models import Order, OrderLine, Sku, User, WechatShipping
 from xiaodian.orders import actions, service
 from xiaodian.orders.errors import OrderNotPending
 from xiaodian.orders.schemas import AdminOrderOut, AdminOrderQuery, ShipIn
@@ -68,6 +68,16 @@ async def list_orders(session: AsyncSession, query: AdminOrderQuery) -> Page[Adm
                 Order.order_no.like(pattern, escape="\\"),
                 Order.receiver_name.like(pattern, escape="\\"),
                 Order.receiver_phone.like(pattern, escape="\\"),
+                select(OrderLine.id)
+                .outerjoin(Sku, Sku.id == OrderLine.sku_id)
+                .where(
+                    OrderLine.order_id == Order.id,
+                    or_(
+                        OrderLine.title.like(pattern, escape="\\"),
+                        Sku.code.like(pattern, escape="\\"),
+                    ),
+                )
+                .exists(),
             )
         )
     if query.user_id is not None:
@@ -95,6 +105,32 @@ async def list_orders(session: AsyncSession, query: AdminOrderQuery) -> Page[Adm
         page=query.page,
         page_size=query.page_size,
     )
+
+
+async def tab_counts(session: AsyncSession) -> dict[str, int]:
+    """How many orders each status tab holds ("all" included)."""
+    rows = (
+        await session.execute(select(Order.status, func.count(Order.id)).group_by(Order.status))
+    ).all()
+    by_status = {str(status): int(count) for status, count in rows}
+    counts = {
+        tab: sum(by_status.get(s, 0) for s in statuses) for tab, statuses in TAB_STATUSES.items()
+    }
+    counts["all"] = sum(by_status.values())
+    return counts
+
+
+async def change_tracking(
+    session: AsyncSession, *, order_id: int, shipment: ShipIn, admin_id: int
+) -> AdminOrderOut:
+    order = await service.order_for_update(session, order_id=order_id)
+    await actions.change_tracking(
+        session,
+        order=order,
+        by=Actor.merchant(admin_id),
+        shipment=actions.Shipment(carrier=shipment.carrier, tracking_no=shipment.tracking_no),
+    )
+    return await get_order(session, order_id=order_id)
 
 
 async def get_order(session: AsyncSession, *, order_id: int) -> AdminOrderOut:

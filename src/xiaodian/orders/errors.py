@@ -40,3 +40,9 @@ class InvalidIdempotencyKey(ShopError):
     status_code = 400
     code = "invalid_idempotency_key"
     default_message = "Idempotency-Key 应为 1–64 个可见 ASCII 字符"
+
+
+class ShipImportInvalid(ShopError):
+    status_code = 422
+    code = "ship_import_invalid"
+    default_message = "导入文件有错误的行，没有发货任何订单；请按提示改正后重新导入"

@@ -191,6 +191,23 @@ class ShipIn(BaseModel):
     tracking_no: Annotated[str, Field(min_length=4, max_length=64, pattern=r"^[0-9A-Za-z\-]+$")]
 
 
+class ShipImportIn(BaseModel):
+    csv: Annotated[str, Field(min_length=1, max_length=60 * 1024)]
+    """Lines of 订单号, 快递公司, 运单号 (a header row is allowed)."""
+    apply: bool = False
+    """False: only the preview. True: ship every line, or none if any line is wrong."""
+
+
+class ShipImportLineOut(BaseModel):
+    line: int
+    order_no: str
+    carrier: str
+    tracking_no: str
+    order_id: int | None
+    status: str
+    error: str
+
+
 class CloseIn(BaseModel):
     reason: ShortText = ""
 

@@ -9,7 +9,8 @@ from fastapi import APIRouter, Query
 from xiaodian.auth.deps import CurrentAdmin, DetachedAdmin, OwnerAdmin
 from xiaodian.core.pagination import Page
 from xiaodian.deps import ContextDep, IdPath, SessionDep
-from xiaodian.payments import credentials, monitor, refund_service, refund_views
+from xiaodian.oplog.service import ApiOrigin
+from xiaodian.payments import credentials, merchant, monitor, refund_views
 from xiaodian.payments.credentials import PaymentCredentialsOut, PaymentCredentialsPatch
 from xiaodian.payments.monitor import AnomalyOut
 from xiaodian.payments.schemas import AnomalyQuery, RefundOut, RefundQuery, RejectIn
@@ -36,22 +37,26 @@ async def get_refund(refund_id: IdPath, _admin: CurrentAdmin, session: SessionDe
 
 
 @router.post("/refunds/{refund_id}/approve")
-async def approve(refund_id: IdPath, admin: DetachedAdmin, context: ContextDep) -> RefundOut:
-    return await refund_service.approve(context, refund_id=refund_id, admin_id=admin.id)
+async def approve(
+    refund_id: IdPath, admin: DetachedAdmin, origin: ApiOrigin, context: ContextDep
+) -> RefundOut:
+    return await merchant.approve(context, admin=admin, origin=origin, refund_id=refund_id)
 
 
 @router.post("/refunds/{refund_id}/reject")
 async def reject(
-    refund_id: IdPath, body: RejectIn, admin: CurrentAdmin, session: SessionDep
+    refund_id: IdPath, body: RejectIn, admin: CurrentAdmin, origin: ApiOrigin, session: SessionDep
 ) -> RefundOut:
-    return await refund_service.reject(
-        session, refund_id=refund_id, admin_id=admin.id, reason=body.reason
+    return await merchant.reject(
+        session, admin=admin, origin=origin, refund_id=refund_id, reason=body.reason
     )
 
 
 @router.post("/refunds/{refund_id}/retry")
-async def retry(refund_id: IdPath, _admin: DetachedAdmin, context: ContextDep) -> RefundOut:
-    return await refund_service.retry(context, refund_id=refund_id)
+async def retry(
+    refund_id: IdPath, admin: DetachedAdmin, origin: ApiOrigin, context: ContextDep
+) -> RefundOut:
+    return await merchant.retry(context, admin=admin, origin=origin, refund_id=refund_id)
 
 
 @router.get("/payments/anomalies")
@@ -72,6 +77,12 @@ async def get_credentials(
 
 @router.patch("/payment-credentials")
 async def update_credentials(
-    body: PaymentCredentialsPatch, _owner: OwnerAdmin, session: SessionDep, context: ContextDep
+    body: PaymentCredentialsPatch,
+    owner: OwnerAdmin,
+    origin: ApiOrigin,
+    session: SessionDep,
+    context: ContextDep,
 ) -> PaymentCredentialsOut:
-    return await credentials.update(session, context=context, patch=body)
+    return await merchant.update_credentials(
+        session, admin=owner, origin=origin, context=context, patch=body
+    )

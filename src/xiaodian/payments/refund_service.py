@@ -9,6 +9,7 @@ the parts of any sequence of partial refunds add up to what was paid.
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 
 from sqlalchemy import Update, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -40,6 +41,9 @@ from xiaodian.payments.vocabulary import (
     RefundStatus,
 )
 from xiaodian.pricing import refund_share
+
+InTransaction = Callable[[AsyncSession, Refund], Awaitable[None]]
+"""Extra work in a decision's own transaction (the operation log's entry)."""
 
 log = logging.getLogger(__name__)
 
@@ -221,9 +225,12 @@ async def reject(session: AsyncSession, *, refund_id: int, admin_id: int, reason
     return await refund_views.get_refund(session, refund_id=refund.id)
 
 
-async def approve(context: AppContext, *, refund_id: int, admin_id: int) -> RefundOut:
+async def approve(
+    context: AppContext, *, refund_id: int, admin_id: int, audit: InTransaction | None = None
+) -> RefundOut:
     """The merchant agrees: the order moves to `refunding` and the channel is asked to pay
-    back (retried by the sweep if it cannot be reached now)."""
+    back (retried by the sweep if it cannot be reached now). `audit` runs in the deciding
+    transaction (the operation log's entry)."""
     async with context.db.transaction() as session:
         refund = await _refund(session, refund_id)
         won = await session.execute(
@@ -233,6 +240,8 @@ async def approve(context: AppContext, *, refund_id: int, admin_id: int) -> Refu
         )
         if affected(won) != 1:
             raise RefundStateConflict()
+        if audit is not None:
+            await audit(session, refund)
         order = await orders.order_for_update(session, order_id=refund.order_id)
         await actions.approve_refund(
             session,
@@ -249,7 +258,9 @@ async def approve(context: AppContext, *, refund_id: int, admin_id: int) -> Refu
         return await refund_views.get_refund(session, refund_id=refund_id)
 
 
-async def retry(context: AppContext, *, refund_id: int) -> RefundOut:
+async def retry(
+    context: AppContext, *, refund_id: int, audit: InTransaction | None = None
+) -> RefundOut:
     """Try a failed refund again (same `out_refund_no`, so it can only ever pay once)."""
     async with context.db.transaction() as session:
         refund = await _refund(session, refund_id)
@@ -260,6 +271,8 @@ async def retry(context: AppContext, *, refund_id: int) -> RefundOut:
         )
         if affected(won) != 1:
             raise RefundStateConflict()
+        if audit is not None:
+            await audit(session, refund)
         await emit(session, RefundDue(refund_id=refund.id))
     await submit(context, refund_id=refund_id)
     async with context.db.transaction(write=False) as session:

@@ -9,7 +9,8 @@ from fastapi import APIRouter, Query
 from xiaodian.auth.deps import CurrentAdmin
 from xiaodian.core.pagination import Page
 from xiaodian.deps import ContextDep, IdPath, SessionDep
-from xiaodian.reviews import service
+from xiaodian.oplog.service import ApiOrigin
+from xiaodian.reviews import merchant, service
 from xiaodian.reviews.schemas import (
     AdminReviewQuery,
     ReviewAdminOut,
@@ -31,12 +32,18 @@ async def list_reviews(
 async def reply(
     review_id: IdPath,
     body: ReviewReplyIn,
-    _admin: CurrentAdmin,
+    admin: CurrentAdmin,
+    origin: ApiOrigin,
     session: SessionDep,
     context: ContextDep,
 ) -> ReviewAdminOut:
-    return await service.reply(
-        session, review_id=review_id, text=body.reply, near_cache=context.near_cache
+    return await merchant.reply(
+        session,
+        admin=admin,
+        origin=origin,
+        review_id=review_id,
+        text=body.reply,
+        near_cache=context.near_cache,
     )
 
 
@@ -44,10 +51,16 @@ async def reply(
 async def visibility(
     review_id: IdPath,
     body: ReviewVisibilityIn,
-    _admin: CurrentAdmin,
+    admin: CurrentAdmin,
+    origin: ApiOrigin,
     session: SessionDep,
     context: ContextDep,
 ) -> ReviewAdminOut:
-    return await service.set_hidden(
-        session, review_id=review_id, hidden=body.is_hidden, near_cache=context.near_cache
+    return await merchant.set_hidden(
+        session,
+        admin=admin,
+        origin=origin,
+        review_id=review_id,
+        hidden=body.is_hidden,
+        near_cache=context.near_cache,
     )

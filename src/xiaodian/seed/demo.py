@@ -16,12 +16,14 @@ from xiaodian.catalog.queries import spec_text
 from xiaodian.config import Settings
 from xiaodian.core import clock
 from xiaodian.core.actors import ActorKind
+from xiaodian.core.security import hash_password
 from xiaodian.flash.vocabulary import ACTIVITY as FLASH_ACTIVITY
 from xiaodian.groupbuy.admin_service import percent_of
 from xiaodian.groupbuy.vocabulary import CampaignStatus
 from xiaodian.media.service import store_image_sync
 from xiaodian.models import (
     Address,
+    AdminUser,
     Banner,
     Category,
     FlashItem,
@@ -91,6 +93,7 @@ async def seed_demo(session: AsyncSession, *, settings: Settings, history: bool 
             session, demo_category, len(CATALOG) - position, media_dir, rng
         )
     await _seed_banners(session, all_goods, media_dir)
+    await _seed_staff(session)
     await _seed_flash_sales(session, all_goods)
     session.add_all(_demo_templates())
     shopper = User(openid=settings.sandbox_default_openid, nickname="演示买家")
@@ -118,6 +121,26 @@ async def seed_demo(session: AsyncSession, *, settings: Settings, history: bool 
     await seed_coupons(session, demo_shopper_id=shopper.id)
     await search.reindex_all(session)  # `xiaodian seed` runs without the app's listeners
     return True
+
+
+DEMO_STAFF = (
+    ("manager", "店长小李", "manager"),
+    ("kefu", "客服小王", "service"),
+    ("cangku", "仓管老张", "warehouse"),
+)
+"""Demo staff accounts (password demo1234), one per built-in role."""
+
+
+async def _seed_staff(session: AsyncSession) -> None:
+    password_hash = await hash_password("demo1234")
+    for username, name, role in DEMO_STAFF:
+        taken = await session.scalar(select(AdminUser.id).where(AdminUser.username == username))
+        if taken is None:
+            session.add(
+                AdminUser(
+                    username=username, display_name=name, role=role, password_hash=password_hash
+                )
+            )
 
 
 async def _seed_group_buys(session: AsyncSession, goods: list[Goods]) -> None:

@@ -6,7 +6,8 @@ from fastapi import APIRouter
 
 from xiaodian.auth.deps import CurrentAdmin, OwnerAdmin
 from xiaodian.deps import ContextDep, SessionDep
-from xiaodian.shop import service
+from xiaodian.oplog.service import ApiOrigin
+from xiaodian.shop import merchant, service
 from xiaodian.shop.schemas import ShopSettingsOut, ShopSettingsPatch
 
 router = APIRouter(tags=["admin: shop"])
@@ -21,6 +22,12 @@ async def get_shop(
 
 @router.patch("/shop")
 async def update_shop(
-    body: ShopSettingsPatch, _owner: OwnerAdmin, session: SessionDep, context: ContextDep
+    body: ShopSettingsPatch,
+    owner: OwnerAdmin,
+    origin: ApiOrigin,
+    session: SessionDep,
+    context: ContextDep,
 ) -> ShopSettingsOut:
-    return await service.update_settings(session, defaults=context.settings, patch=body)
+    return await merchant.update_settings(
+        session, admin=owner, origin=origin, defaults=context.settings, patch=body
+    )

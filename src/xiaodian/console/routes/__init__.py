@@ -8,6 +8,7 @@ from fastapi import APIRouter
 from xiaodian.console.routes import (
     account,
     aftersale,
+    alerts,
     auth,
     banners,
     categories,
@@ -19,7 +20,9 @@ from xiaodian.console.routes import (
     groupbuy,
     integrations,
     media,
+    oplog,
     orders,
+    reports,
     reviews,
     settings,
     staff,
@@ -29,6 +32,7 @@ from xiaodian.console.sections import Section
 
 SECTIONS: tuple[Section, ...] = (
     dashboard.section,
+    reports.section,
     goods.section,
     categories.section,
     banners.section,
@@ -39,13 +43,20 @@ SECTIONS: tuple[Section, ...] = (
     aftersale.refunds_section,
     aftersale.anomalies_section,
     reviews.section,
+    reports.customers_section,
     flash.section,
     groupbuy.section,
     staff.section,
+    oplog.section,
     integrations.section,
     settings.section,
     wechat.section,
 )
 
 # Routes that are no nav entry of their own.
-EXTRA_ROUTERS: tuple[APIRouter, ...] = (auth.router, account.router, media.router)
+EXTRA_ROUTERS: tuple[APIRouter, ...] = (
+    auth.router,
+    account.router,
+    media.router,
+    alerts.router,
+)

@@ -11,6 +11,7 @@ from datetime import timedelta
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
+from xiaodian.admins import merchant
 from xiaodian.admins import service as admins
 from xiaodian.admins.schemas import PasswordChange
 from xiaodian.console.forms import FORM_ERROR, FieldErrors, shop_error, validate
@@ -18,6 +19,7 @@ from xiaodian.console.rendering import redirect, render
 from xiaodian.console.security import ConsoleAdmin, read_form, set_session_cookie
 from xiaodian.core.errors import ShopError
 from xiaodian.deps import context_of
+from xiaodian.oplog.service import ConsoleOrigin
 
 router = APIRouter()
 PAGE = "/account/password"
@@ -48,7 +50,7 @@ def _parse(form: dict[str, str]) -> tuple[PasswordChange | None, FieldErrors]:
 
 
 @router.post(PAGE)
-async def change_password(request: Request, admin: ConsoleAdmin) -> Response:
+async def change_password(request: Request, admin: ConsoleAdmin, origin: ConsoleOrigin) -> Response:
     form = await read_form(request)
     typed = {name: _raw(form.get(name)) for name in PASSWORD_FIELDS}
     change, errors = _parse(typed)
@@ -63,6 +65,7 @@ async def change_password(request: Request, admin: ConsoleAdmin) -> Response:
             current_password=change.current_password,
             new_password=change.new_password,
             new_session_ttl=ttl,
+            audit=lambda session: merchant.password_changed(session, admin=admin, origin=origin),
         )
     except ShopError as error:
         return _page(request, shop_error(error), status_code=error.status_code)

@@ -12,7 +12,8 @@ from xiaodian.console.security import ConsoleAdmin, read_form
 from xiaodian.core.errors import ShopError
 from xiaodian.core.money import format_yuan
 from xiaodian.deps import IdPath, SessionDep, context_of
-from xiaodian.payments import monitor, refund_service, refund_views
+from xiaodian.oplog.service import ConsoleOrigin
+from xiaodian.payments import merchant, monitor, refund_views
 from xiaodian.payments.schemas import AnomalyQuery, RefundQuery, RejectIn
 from xiaodian.payments.vocabulary import AnomalyKind, RefundStatus
 
@@ -87,11 +88,13 @@ def _back(request: Request) -> str:
 
 
 @router.post("/refunds/{refund_id}/approve")
-async def approve(refund_id: IdPath, request: Request, admin: ConsoleAdmin) -> Response:
+async def approve(
+    refund_id: IdPath, request: Request, admin: ConsoleAdmin, origin: ConsoleOrigin
+) -> Response:
     """No request transaction here: the refund service opens its own around the channel call."""
     context = context_of(request)
     try:
-        refund = await refund_service.approve(context, refund_id=refund_id, admin_id=admin.id)
+        refund = await merchant.approve(context, admin=admin, origin=origin, refund_id=refund_id)
     except ShopError as error:
         return redirect(request, _back(request), flash=error.message)
     message = f"已同意退款 ¥{format_yuan(refund.amount_fen)}，{refund.status_text}"
@@ -99,10 +102,12 @@ async def approve(refund_id: IdPath, request: Request, admin: ConsoleAdmin) -> R
 
 
 @router.post("/refunds/{refund_id}/retry")
-async def retry(refund_id: IdPath, request: Request, _admin: ConsoleAdmin) -> Response:
+async def retry(
+    refund_id: IdPath, request: Request, admin: ConsoleAdmin, origin: ConsoleOrigin
+) -> Response:
     context = context_of(request)
     try:
-        refund = await refund_service.retry(context, refund_id=refund_id)
+        refund = await merchant.retry(context, admin=admin, origin=origin, refund_id=refund_id)
     except ShopError as error:
         return redirect(request, _back(request), flash=error.message)
     return redirect(request, _back(request), flash=f"已重新提交退款：{refund.status_text}")
@@ -110,14 +115,18 @@ async def retry(refund_id: IdPath, request: Request, _admin: ConsoleAdmin) -> Re
 
 @router.post("/refunds/{refund_id}/reject")
 async def reject(
-    refund_id: IdPath, request: Request, admin: ConsoleAdmin, session: SessionDep
+    refund_id: IdPath,
+    request: Request,
+    admin: ConsoleAdmin,
+    origin: ConsoleOrigin,
+    session: SessionDep,
 ) -> Response:
     body, errors = validate(RejectIn, {"reason": text(await read_form(request), "reason")})
     if body is not None:
         rejected, errors = await attempt(
             session,
-            lambda: refund_service.reject(
-                session, refund_id=refund_id, admin_id=admin.id, reason=body.reason
+            lambda: merchant.reject(
+                session, admin=admin, origin=origin, refund_id=refund_id, reason=body.reason
             ),
         )
         if rejected is not None:

@@ -65,10 +65,18 @@ async def login(request: Request) -> Response:
         )
     ttl = timedelta(hours=context.settings.admin_token_ttl_hours)
     result = await admins.login(
-        context.db, username=credentials.username, password=credentials.password, ttl=ttl
+        context.db,
+        username=credentials.username,
+        password=credentials.password,
+        ttl=ttl,
+        cache=context.cache,
     )
     if result.token is None:
         message = LOCKED_MESSAGE if result.outcome == "locked" else INVALID_MESSAGE
+        if result.outcome == "invalid" and result.tries_left:
+            message += f"，还可尝试 {result.tries_left} 次（连续输错 5 次锁定 15 分钟）"
+        elif result.outcome == "invalid" and result.tries_left == 0:
+            message += "，账号已锁定 15 分钟，请稍后再试"
         return render(
             request,
             "login.html",

@@ -8,7 +8,9 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from starlette.datastructures import FormData
 
+from xiaodian.auth.permissions import Permission
 from xiaodian.catalog import admin_service as catalog
+from xiaodian.catalog import merchant
 from xiaodian.catalog.errors import BannerNotFound
 from xiaodian.catalog.schemas import AdminBannerOut, BannerIn, BannerPatch
 from xiaodian.console.forms import (
@@ -23,10 +25,17 @@ from xiaodian.console.rendering import media_path, redirect, render, shop_time, 
 from xiaodian.console.sections import Section
 from xiaodian.console.security import ConsoleAdmin, read_form
 from xiaodian.deps import IdPath, SessionDep, context_of
+from xiaodian.oplog.service import ConsoleOrigin
 
 router = APIRouter()
 section = Section(
-    key="banners", title="首页轮播", path="/banners", icon="banners", group="商品", router=router
+    key="banners",
+    title="首页轮播",
+    path="/banners",
+    icon="banners",
+    group="商品",
+    router=router,
+    permission=Permission.MARKETING,
 )
 FIELDS = ("title", "image_url", "link_type", "link_value", "sort_order", "starts_at", "ends_at")
 LINK_TYPES = {"none": "不跳转", "goods": "商品", "category": "分类", "url": "网页"}
@@ -107,7 +116,9 @@ async def new_banner(request: Request, _admin: ConsoleAdmin) -> Response:
 
 
 @router.post("/banners/new")
-async def create_banner(request: Request, _admin: ConsoleAdmin, session: SessionDep) -> Response:
+async def create_banner(
+    request: Request, admin: ConsoleAdmin, origin: ConsoleOrigin, session: SessionDep
+) -> Response:
     values = _values(await read_form(request))
     errors: FieldErrors = {}
     data = _data(values, errors)
@@ -117,7 +128,9 @@ async def create_banner(request: Request, _admin: ConsoleAdmin, session: Session
         context = context_of(request)
         created, errors = await attempt(
             session,
-            lambda: catalog.create_banner(session, data=banner_in, near_cache=context.near_cache),
+            lambda: merchant.create_banner(
+                session, admin=admin, origin=origin, data=banner_in, near_cache=context.near_cache
+            ),
         )
         if created is not None:
             return redirect(request, "/banners", flash="轮播图已添加")
@@ -136,7 +149,11 @@ async def edit_banner(
 
 @router.post("/banners/{banner_id}")
 async def update_banner(
-    banner_id: IdPath, request: Request, _admin: ConsoleAdmin, session: SessionDep
+    banner_id: IdPath,
+    request: Request,
+    admin: ConsoleAdmin,
+    origin: ConsoleOrigin,
+    session: SessionDep,
 ) -> Response:
     banner = await _banner(session, banner_id)
     values = _values(await read_form(request))
@@ -148,8 +165,13 @@ async def update_banner(
         context = context_of(request)
         saved, errors = await attempt(
             session,
-            lambda: catalog.update_banner(
-                session, banner_id=banner_id, patch=patch, near_cache=context.near_cache
+            lambda: merchant.update_banner(
+                session,
+                admin=admin,
+                origin=origin,
+                banner_id=banner_id,
+                patch=patch,
+                near_cache=context.near_cache,
             ),
         )
         if saved is not None:
@@ -159,12 +181,18 @@ async def update_banner(
 
 @router.post("/banners/{banner_id}/active")
 async def set_active(
-    banner_id: IdPath, request: Request, _admin: ConsoleAdmin, session: SessionDep
+    banner_id: IdPath,
+    request: Request,
+    admin: ConsoleAdmin,
+    origin: ConsoleOrigin,
+    session: SessionDep,
 ) -> Response:
     active = (await read_form(request)).get("is_active") == "true"
     context = context_of(request)
-    banner = await catalog.update_banner(
+    banner = await merchant.update_banner(
         session,
+        admin=admin,
+        origin=origin,
         banner_id=banner_id,
         patch=BannerPatch(is_active=active),
         near_cache=context.near_cache,
@@ -175,8 +203,14 @@ async def set_active(
 
 @router.post("/banners/{banner_id}/delete")
 async def delete_banner(
-    banner_id: IdPath, request: Request, _admin: ConsoleAdmin, session: SessionDep
+    banner_id: IdPath,
+    request: Request,
+    admin: ConsoleAdmin,
+    origin: ConsoleOrigin,
+    session: SessionDep,
 ) -> Response:
     context = context_of(request)
-    await catalog.delete_banner(session, banner_id=banner_id, near_cache=context.near_cache)
+    await merchant.delete_banner(
+        session, admin=admin, origin=origin, banner_id=banner_id, near_cache=context.near_cache
+    )
     return redirect(request, "/banners", flash="轮播图已删除")

@@ -9,6 +9,7 @@ from fastapi.responses import Response
 from starlette.datastructures import FormData
 
 from xiaodian.catalog import admin_service as catalog
+from xiaodian.catalog import merchant
 from xiaodian.catalog.schemas import AdminCategoryOut, CategoryIn, CategoryPatch
 from xiaodian.console.forms import FieldErrors, attempt, checked, text, validate
 from xiaodian.console.rendering import media_path, redirect, render
@@ -16,6 +17,7 @@ from xiaodian.console.sections import Section
 from xiaodian.console.security import ConsoleAdmin, read_form
 from xiaodian.core.errors import NotFound
 from xiaodian.deps import IdPath, SessionDep, context_of
+from xiaodian.oplog.service import ConsoleOrigin
 
 router = APIRouter()
 section = Section(
@@ -79,14 +81,18 @@ async def categories(request: Request, _admin: ConsoleAdmin, session: SessionDep
 
 
 @router.post("/categories")
-async def create_category(request: Request, _admin: ConsoleAdmin, session: SessionDep) -> Response:
+async def create_category(
+    request: Request, admin: ConsoleAdmin, origin: ConsoleOrigin, session: SessionDep
+) -> Response:
     values = _values(await read_form(request))
     data, errors = validate(CategoryIn, _data(values))
     if data is not None:
         context = context_of(request)
         created, errors = await attempt(
             session,
-            lambda: catalog.create_category(session, data=data, near_cache=context.near_cache),
+            lambda: merchant.create_category(
+                session, admin=admin, origin=origin, data=data, near_cache=context.near_cache
+            ),
         )
         if created is not None:
             return redirect(request, "/categories", flash=f"已添加分类「{created.name}」")
@@ -110,7 +116,11 @@ async def edit_category(
 
 @router.post("/categories/{category_id}")
 async def update_category(
-    category_id: IdPath, request: Request, _admin: ConsoleAdmin, session: SessionDep
+    category_id: IdPath,
+    request: Request,
+    admin: ConsoleAdmin,
+    origin: ConsoleOrigin,
+    session: SessionDep,
 ) -> Response:
     editing = _find(await catalog.category_tree(session), category_id)
     values = _values(await read_form(request))
@@ -119,8 +129,13 @@ async def update_category(
         context = context_of(request)
         saved, errors = await attempt(
             session,
-            lambda: catalog.update_category(
-                session, category_id=category_id, patch=patch, near_cache=context.near_cache
+            lambda: merchant.update_category(
+                session,
+                admin=admin,
+                origin=origin,
+                category_id=category_id,
+                patch=patch,
+                near_cache=context.near_cache,
             ),
         )
         if saved is not None:
@@ -132,13 +147,21 @@ async def update_category(
 
 @router.post("/categories/{category_id}/delete")
 async def delete_category(
-    category_id: IdPath, request: Request, _admin: ConsoleAdmin, session: SessionDep
+    category_id: IdPath,
+    request: Request,
+    admin: ConsoleAdmin,
+    origin: ConsoleOrigin,
+    session: SessionDep,
 ) -> Response:
     context = context_of(request)
     _, errors = await attempt(
         session,
-        lambda: catalog.delete_category(
-            session, category_id=category_id, near_cache=context.near_cache
+        lambda: merchant.delete_category(
+            session,
+            admin=admin,
+            origin=origin,
+            category_id=category_id,
+            near_cache=context.near_cache,
         ),
     )
     if errors:

@@ -6,6 +6,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from xiaodian.catalog import admin_service as catalog
+from xiaodian.catalog import export, merchant
 from xiaodian.catalog.schemas import AdminGoodsOut, AdminGoodsQuery, GoodsIn
 from xiaodian.console.forms import FieldErrors, attempt, lenient
 from xiaodian.console.goods_form import (
@@ -21,12 +22,14 @@ from xiaodian.console.security import ConsoleAdmin, read_form
 from xiaodian.console.stock import StockForm, parse_stock_form
 from xiaodian.context import AppContext
 from xiaodian.deps import IdPath, SessionDep, context_of
+from xiaodian.oplog.service import ConsoleOrigin
 
 router = APIRouter()
 section = Section(
     key="goods", title="商品管理", path="/goods", icon="goods", group="商品", router=router
 )
 FILTERS = ("q", "category_id", "on_shelf", "low_stock")
+COPIED = "已复制：副本未上架、库存为 0，请检查后保存"
 
 
 def _context(request: Request) -> AppContext:
@@ -76,6 +79,17 @@ async def _editor(
     )
 
 
+@router.get("/goods/export.csv")
+async def export_csv(request: Request, _admin: ConsoleAdmin, session: SessionDep) -> Response:
+    filters = _filters(request)
+    filters["page"] = ""
+    return Response(
+        await export.goods_csv(session, lenient(AdminGoodsQuery, filters)),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": 'attachment; filename="goods.csv"'},
+    )
+
+
 @router.get("/goods/new")
 async def new_goods(request: Request, _admin: ConsoleAdmin, session: SessionDep) -> Response:
     values, state = empty_state()
@@ -83,12 +97,17 @@ async def new_goods(request: Request, _admin: ConsoleAdmin, session: SessionDep)
 
 
 @router.post("/goods/new")
-async def create_goods(request: Request, _admin: ConsoleAdmin, session: SessionDep) -> Response:
+async def create_goods(
+    request: Request, admin: ConsoleAdmin, origin: ConsoleOrigin, session: SessionDep
+) -> Response:
     data, errors, values, state = parse_goods_form(await read_form(request))
     if data is not None:
         near_cache = _context(request).near_cache
         created, errors = await attempt(
-            session, lambda: catalog.create_goods(session, data=data, near_cache=near_cache)
+            session,
+            lambda: merchant.create_goods(
+                session, admin=admin, origin=origin, data=data, near_cache=near_cache
+            ),
         )
         if created is not None:
             return redirect(request, f"/goods/{created.id}", flash="商品已创建")
@@ -114,7 +133,9 @@ async def stock_page(request: Request, _admin: ConsoleAdmin, session: SessionDep
 
 
 @router.post("/goods/stock")
-async def save_stock(request: Request, _admin: ConsoleAdmin, session: SessionDep) -> Response:
+async def save_stock(
+    request: Request, admin: ConsoleAdmin, origin: ConsoleOrigin, session: SessionDep
+) -> Response:
     form: StockForm = parse_stock_form(await read_form(request))
     back = "/goods/stock" + (f"?{form.query}" if form.query else "")
     if not form.errors and not form.items and not form.alerts:
@@ -123,7 +144,9 @@ async def save_stock(request: Request, _admin: ConsoleAdmin, session: SessionDep
         near_cache = _context(request).near_cache
         saved, errors = await attempt(
             session,
-            lambda: catalog.set_stock_bulk(session, items=form.items, near_cache=near_cache),
+            lambda: merchant.set_stock_bulk(
+                session, admin=admin, origin=origin, items=form.items, near_cache=near_cache
+            ),
         )
         if saved is not None:
             alerts = await catalog.set_low_stock_alerts(session, form.alerts)
@@ -145,6 +168,56 @@ async def save_stock(request: Request, _admin: ConsoleAdmin, session: SessionDep
     )
 
 
+@router.post("/goods/shelf-batch")
+async def shelf_batch(
+    request: Request, admin: ConsoleAdmin, origin: ConsoleOrigin, session: SessionDep
+) -> Response:
+    """Batch on/off shelf of the ticked goods: all of them or none (the first refusal, e.g. a
+    goods item without a SKU on sale, is shown and nothing changes)."""
+    form = await read_form(request)
+    ids = [int(v) for v in form.getlist("ids") if isinstance(v, str) and v.isdigit()][:200]
+    on_shelf = form.get("on_shelf") == "true"
+    if not ids:
+        return redirect(request, "/goods", flash="请先勾选商品")
+    near_cache = _context(request).near_cache
+    done, errors = await attempt(
+        session,
+        lambda: merchant.set_shelf_many(
+            session,
+            admin=admin,
+            origin=origin,
+            goods_ids=ids,
+            on_shelf=on_shelf,
+            near_cache=near_cache,
+        ),
+    )
+    if done is None:
+        return redirect(request, "/goods", flash=next(iter(errors.values()), "操作失败"))
+    return redirect(
+        request, "/goods", flash=f"已{'上架' if on_shelf else '下架'} {len(done)} 件商品"
+    )
+
+
+@router.post("/goods/{goods_id}/copy")
+async def copy_goods(
+    goods_id: IdPath,
+    request: Request,
+    admin: ConsoleAdmin,
+    origin: ConsoleOrigin,
+    session: SessionDep,
+) -> Response:
+    copied = await merchant.copy_goods(
+        session,
+        admin=admin,
+        origin=origin,
+        goods_id=goods_id,
+        near_cache=_context(request).near_cache,
+    )
+    return redirect(
+        request, f"/goods/{copied.id}", flash="已复制：副本未上架、库存为 0，请检查后保存"
+    )
+
+
 @router.get("/goods/{goods_id}")
 async def edit_goods(
     goods_id: IdPath, request: Request, _admin: ConsoleAdmin, session: SessionDep
@@ -156,7 +229,11 @@ async def edit_goods(
 
 @router.post("/goods/{goods_id}")
 async def save_goods(
-    goods_id: IdPath, request: Request, _admin: ConsoleAdmin, session: SessionDep
+    goods_id: IdPath,
+    request: Request,
+    admin: ConsoleAdmin,
+    origin: ConsoleOrigin,
+    session: SessionDep,
 ) -> Response:
     goods = await catalog.get_goods(session, goods_id=goods_id)
     data, errors, values, state = parse_goods_form(await read_form(request))
@@ -164,8 +241,13 @@ async def save_goods(
         near_cache = _context(request).near_cache
         saved, errors = await attempt(
             session,
-            lambda: catalog.replace_goods(
-                session, goods_id=goods_id, data=data, near_cache=near_cache
+            lambda: merchant.replace_goods(
+                session,
+                admin=admin,
+                origin=origin,
+                goods_id=goods_id,
+                data=data,
+                near_cache=near_cache,
             ),
         )
         if saved is not None:
@@ -189,11 +271,20 @@ def _saved_message(data: GoodsIn, saved: AdminGoodsOut) -> str:
 
 @router.post("/goods/{goods_id}/shelf")
 async def set_shelf(
-    goods_id: IdPath, request: Request, _admin: ConsoleAdmin, session: SessionDep
+    goods_id: IdPath,
+    request: Request,
+    admin: ConsoleAdmin,
+    origin: ConsoleOrigin,
+    session: SessionDep,
 ) -> Response:
     on_shelf = (await read_form(request)).get("on_shelf") == "true"
-    goods = await catalog.set_shelf(
-        session, goods_id=goods_id, on_shelf=on_shelf, near_cache=_context(request).near_cache
+    goods = await merchant.set_shelf(
+        session,
+        admin=admin,
+        origin=origin,
+        goods_id=goods_id,
+        on_shelf=on_shelf,
+        near_cache=_context(request).near_cache,
     )
     response = render(request, "goods/_row.html", goods=goods)
     return toast(response, "已上架" if on_shelf else "已下架")
@@ -201,9 +292,19 @@ async def set_shelf(
 
 @router.post("/goods/{goods_id}/delete")
 async def delete_goods(
-    goods_id: IdPath, request: Request, _admin: ConsoleAdmin, session: SessionDep
+    goods_id: IdPath,
+    request: Request,
+    admin: ConsoleAdmin,
+    origin: ConsoleOrigin,
+    session: SessionDep,
 ) -> Response:
-    await catalog.delete_goods(session, goods_id=goods_id, near_cache=_context(request).near_cache)
+    await merchant.delete_goods(
+        session,
+        admin=admin,
+        origin=origin,
+        goods_id=goods_id,
+        near_cache=_context(request).near_cache,
+    )
     if is_htmx(request):
         return toast(Response(status_code=200), "商品已删除")
     return redirect(request, "/goods", flash="商品已删除")

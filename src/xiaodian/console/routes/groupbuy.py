@@ -21,7 +21,7 @@ from xiaodian.console.forms import (
 )
 from xiaodian.console.rendering import redirect, render, shop_time, yuan
 from xiaodian.console.sections import Section
-from xiaodian.console.security import ConsoleAdmin, read_form
+from xiaodian.console.security import ConsoleAdmin, ConsoleMarketing, read_form
 from xiaodian.deps import IdPath, SessionDep
 from xiaodian.groupbuy import admin_service as service
 from xiaodian.groupbuy.schemas import GroupBuyCreate, GroupBuyOut, GroupBuyPatch
@@ -130,7 +130,9 @@ async def new_campaign(request: Request, _admin: ConsoleAdmin, session: SessionD
 
 
 @router.post("/group-buys/new")
-async def create_campaign(request: Request, _admin: ConsoleAdmin, session: SessionDep) -> Response:
+async def create_campaign(
+    request: Request, _admin: ConsoleMarketing, session: SessionDep
+) -> Response:
     form = await read_form(request)
     values = {field: text(form, field) for field in FIELDS} | {
         "allow_coupons": checked(form, "allow_coupons")
@@ -247,7 +249,7 @@ async def edit_campaign(
 
 @router.post("/group-buys/{campaign_id}/edit")
 async def update_campaign(
-    campaign_id: IdPath, request: Request, _admin: ConsoleAdmin, session: SessionDep
+    campaign_id: IdPath, request: Request, _admin: ConsoleMarketing, session: SessionDep
 ) -> Response:
     campaign = await service.get_campaign(session, campaign_id=campaign_id)
     form = await read_form(request)
@@ -270,7 +272,7 @@ async def update_campaign(
 
 @router.post("/group-buys/{campaign_id}/end")
 async def end_campaign(
-    campaign_id: IdPath, request: Request, _admin: ConsoleAdmin, session: SessionDep
+    campaign_id: IdPath, request: Request, _admin: ConsoleMarketing, session: SessionDep
 ) -> Response:
     await read_form(request)
     await service.end_campaign(session, campaign_id=campaign_id)

@@ -11,6 +11,8 @@ from xiaodian.console.rendering import is_htmx, render, toast
 from xiaodian.console.sections import Section
 from xiaodian.console.security import ConsoleAdmin, read_form
 from xiaodian.deps import IdPath, SessionDep, context_of
+from xiaodian.oplog.service import ConsoleOrigin
+from xiaodian.reviews import merchant
 from xiaodian.reviews import service as reviews
 from xiaodian.reviews.schemas import AdminReviewQuery, ReviewReplyIn
 
@@ -36,7 +38,11 @@ async def review_list(request: Request, _admin: ConsoleAdmin, session: SessionDe
 
 @router.post("/reviews/{review_id}/reply")
 async def reply(
-    review_id: IdPath, request: Request, _admin: ConsoleAdmin, session: SessionDep
+    review_id: IdPath,
+    request: Request,
+    admin: ConsoleAdmin,
+    origin: ConsoleOrigin,
+    session: SessionDep,
 ) -> Response:
     typed = text(await read_form(request), "reply")
     body, errors = validate(ReviewReplyIn, {"reply": typed})
@@ -48,8 +54,13 @@ async def reply(
             status_code=422,
             headers={"HX-Retarget": f"#reply-error-{review_id}", "HX-Reswap": "innerHTML"},
         )
-    review = await reviews.reply(
-        session, review_id=review_id, text=body.reply, near_cache=context.near_cache
+    review = await merchant.reply(
+        session,
+        admin=admin,
+        origin=origin,
+        review_id=review_id,
+        text=body.reply,
+        near_cache=context.near_cache,
     )
     response = render(request, "reviews/_card.html", review=review)
     return toast(response, "回复已保存" if body.reply else "回复已删除")
@@ -57,12 +68,21 @@ async def reply(
 
 @router.post("/reviews/{review_id}/visibility")
 async def visibility(
-    review_id: IdPath, request: Request, _admin: ConsoleAdmin, session: SessionDep
+    review_id: IdPath,
+    request: Request,
+    admin: ConsoleAdmin,
+    origin: ConsoleOrigin,
+    session: SessionDep,
 ) -> Response:
     hidden = (await read_form(request)).get("is_hidden") == "true"
     context = context_of(request)
-    review = await reviews.set_hidden(
-        session, review_id=review_id, hidden=hidden, near_cache=context.near_cache
+    review = await merchant.set_hidden(
+        session,
+        admin=admin,
+        origin=origin,
+        review_id=review_id,
+        hidden=hidden,
+        near_cache=context.near_cache,
     )
     response = render(request, "reviews/_card.html", review=review)
     return toast(response, "评价已隐藏" if hidden else "评价已恢复显示")

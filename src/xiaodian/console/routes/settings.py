@@ -14,7 +14,10 @@ from xiaodian.console.rendering import media_path, redirect, render, yuan
 from xiaodian.console.sections import Section
 from xiaodian.console.security import ConsoleOwner, read_form
 from xiaodian.deps import SessionDep, context_of
+from xiaodian.oplog.service import ConsoleOrigin
 from xiaodian.payments import credentials
+from xiaodian.payments import merchant as payments_merchant
+from xiaodian.shop import merchant as shop_merchant
 from xiaodian.shop import service as shop
 from xiaodian.shop.schemas import ShopSettingsPatch
 
@@ -79,7 +82,9 @@ async def settings_page(request: Request, _owner: ConsoleOwner, session: Session
 
 
 @router.post("/settings")
-async def save_settings(request: Request, _owner: ConsoleOwner, session: SessionDep) -> Response:
+async def save_settings(
+    request: Request, owner: ConsoleOwner, origin: ConsoleOrigin, session: SessionDep
+) -> Response:
     form = await read_form(request)
     values = {field: text(form, field) for field in (*TEXT_FIELDS, *MONEY_FIELDS)}
     errors: FieldErrors = {}
@@ -92,7 +97,9 @@ async def save_settings(request: Request, _owner: ConsoleOwner, session: Session
         context = context_of(request)
         saved, errors = await attempt(
             session,
-            lambda: shop.update_settings(session, defaults=context.settings, patch=patch),
+            lambda: shop_merchant.update_settings(
+                session, admin=owner, origin=origin, defaults=context.settings, patch=patch
+            ),
         )
         if saved is not None:
             return redirect(request, "/settings", flash="店铺设置已保存")
@@ -104,14 +111,19 @@ async def save_settings(request: Request, _owner: ConsoleOwner, session: Session
 
 
 @router.post("/settings/payments")
-async def save_payments(request: Request, _owner: ConsoleOwner, session: SessionDep) -> Response:
+async def save_payments(
+    request: Request, owner: ConsoleOwner, origin: ConsoleOrigin, session: SessionDep
+) -> Response:
     """Secrets are stored encrypted by the payments domain and only ever shown masked."""
     patch = payment_settings.patch_from(await read_form(request))
     if not patch.values:
         return redirect(request, "/settings#payments", flash="支付设置没有修改")
     context = context_of(request)
     saved, errors = await attempt(
-        session, lambda: credentials.update(session, context=context, patch=patch)
+        session,
+        lambda: payments_merchant.update_credentials(
+            session, admin=owner, origin=origin, context=context, patch=patch
+        ),
     )
     if saved is not None:
         return redirect(request, "/settings#payments", flash="支付设置已保存")

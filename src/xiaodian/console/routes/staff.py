@@ -7,13 +7,16 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
+from xiaodian.admins import merchant
 from xiaodian.admins import service as admins
 from xiaodian.admins.schemas import AdminCreate, AdminPatch
+from xiaodian.auth.permissions import PERMISSION_TEXT, ROLE_TEXT
 from xiaodian.console.forms import FieldErrors, attempt, text, validate
 from xiaodian.console.rendering import redirect, render
 from xiaodian.console.sections import Section
 from xiaodian.console.security import ConsoleOwner, read_form
 from xiaodian.deps import IdPath, SessionDep
+from xiaodian.oplog.service import ConsoleOrigin
 
 router = APIRouter()
 section = Section(
@@ -25,12 +28,14 @@ section = Section(
     router=router,
     owner_only=True,
 )
-ROLES = {"owner": "店主", "staff": "店员"}
+ROLES = {role.value: text_ for role, text_ in ROLE_TEXT.items()}
+PERMISSIONS = {p.value: text_ for p, text_ in PERMISSION_TEXT.items()}
 ACTIONS = {
     "role": "角色已修改",
     "disable": "账号已停用，已在所有设备上退出",
     "enable": "账号已启用",
     "password": "密码已重置，该账号需要重新登录",
+    "permissions": "权限已修改",
 }
 
 
@@ -50,6 +55,7 @@ async def _page(
         section="staff",
         accounts=await admins.list_admins(session),
         roles=ROLES,
+        permissions=PERMISSIONS,
         values=values,
         errors=errors,
         row_errors=row_errors or {},
@@ -63,14 +69,21 @@ async def staff(request: Request, _owner: ConsoleOwner, session: SessionDep) -> 
 
 
 @router.post("/staff")
-async def create_account(request: Request, _owner: ConsoleOwner, session: SessionDep) -> Response:
+async def create_account(
+    request: Request, owner: ConsoleOwner, origin: ConsoleOrigin, session: SessionDep
+) -> Response:
     form = await read_form(request)
     values = {name: text(form, name) for name in ("username", "display_name", "role")}
     data: dict[str, Any] = {k: v for k, v in values.items() if v}
     data["password"] = form.get("password", "")
+    if values["role"] == "custom":
+        data["permissions"] = form.getlist("permissions")
     account, errors = validate(AdminCreate, data)
     if account is not None:
-        created, errors = await attempt(session, lambda: admins.create_admin(session, data=account))
+        created, errors = await attempt(
+            session,
+            lambda: merchant.create_admin(session, owner=owner, origin=origin, data=account),
+        )
         if created is not None:
             return redirect(request, "/staff", flash=f"已创建账号 {created.username}")
     if errors.get("username") == "格式不正确":
@@ -82,6 +95,8 @@ def _patch(action: str, form: Any) -> dict[str, Any]:
     match action:
         case "role":
             return {"role": text(form, "role")}
+        case "permissions":
+            return {"role": "custom", "permissions": form.getlist("permissions")}
         case "disable" | "enable":
             return {"is_active": action == "enable"}
         case "password":
@@ -91,14 +106,21 @@ def _patch(action: str, form: Any) -> dict[str, Any]:
 
 @router.post("/staff/{admin_id}")
 async def update_account(
-    admin_id: IdPath, request: Request, _owner: ConsoleOwner, session: SessionDep
+    admin_id: IdPath,
+    request: Request,
+    owner: ConsoleOwner,
+    origin: ConsoleOrigin,
+    session: SessionDep,
 ) -> Response:
     form = await read_form(request)
     action = text(form, "action")
     patch, errors = validate(AdminPatch, _patch(action, form))
     if patch is not None and action in ACTIONS:
         saved, errors = await attempt(
-            session, lambda: admins.update_admin(session, admin_id=admin_id, patch=patch)
+            session,
+            lambda: merchant.update_admin(
+                session, owner=owner, origin=origin, admin_id=admin_id, patch=patch
+            ),
         )
         if saved is not None:
             return redirect(request, "/staff", flash=f"{saved.username}：{ACTIONS[action]}")

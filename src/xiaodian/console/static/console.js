@@ -131,6 +131,117 @@
     }
   })
 
+  /* ---------- orders in bulk: row checkboxes for the print bar ---------- */
+  const bulkBoxes = () => [...document.querySelectorAll('input[type=checkbox][name=ids][form=bulk]')]
+  const showPicked = () => {
+    const label = document.querySelector('[data-selected-count]')
+    const picked = bulkBoxes().filter((box) => box.checked).length
+    if (label) label.textContent = picked ? `已选 ${picked} 单：` : '勾选订单后：'
+  }
+  document.addEventListener('change', (event) => {
+    const field = event.target
+    if (!(field instanceof HTMLInputElement)) return
+    if (field.dataset.pickAll !== undefined) bulkBoxes().forEach((box) => { box.checked = field.checked })
+    if (field.dataset.pickAll !== undefined || field.getAttribute('form') === 'bulk') showPicked()
+  })
+  document.addEventListener('submit', (event) => {
+    const form = event.target
+    if (form instanceof HTMLFormElement && form.dataset.bulk !== undefined && !bulkBoxes().some((box) => box.checked)) {
+      event.preventDefault()
+      window.alert('请先勾选')
+    }
+  })
+
+  /* ---------- new-order alert: poll, beep, count in the title, notify; mutable ---------- */
+  const ALERT_UNREAD = 'xd-alert-unread'
+  const ALERT_MUTED = 'xd-alert-muted'
+  const store = {
+    get: (key, fallback) => { try { return window.localStorage.getItem(key) ?? fallback } catch { return fallback } },
+    set: (key, value) => { try { window.localStorage.setItem(key, value) } catch { /* private mode */ } },
+  }
+  const baseTitle = document.title
+  function showUnread() {
+    const unread = Number(store.get(ALERT_UNREAD, '0')) || 0
+    document.title = unread ? `(${unread}) ${baseTitle}` : baseTitle
+    const badge = document.querySelector('[data-alert-count]')
+    if (badge) {
+      badge.textContent = String(unread)
+      badge.hidden = unread === 0
+    }
+    const bell = document.querySelector('[data-alerts]')
+    if (bell) bell.classList.toggle('is-muted', store.get(ALERT_MUTED, '') === '1')
+  }
+  function beep() {
+    const Context = window.AudioContext || window.webkitAudioContext
+    if (!Context) return
+    try {
+      const audio = new Context()
+      const tone = audio.createOscillator()
+      const gain = audio.createGain()
+      tone.frequency.value = 880
+      gain.gain.setValueAtTime(0.2, audio.currentTime)
+      gain.gain.exponentialRampToValueAtTime(0.001, audio.currentTime + 0.6)
+      tone.connect(gain).connect(audio.destination)
+      tone.start()
+      tone.stop(audio.currentTime + 0.6)
+    } catch { /* no audio device */ }
+  }
+  function announce(data, bell) {
+    const count = data.paid.length + data.refunds.length
+    if (!count) return
+    store.set(ALERT_UNREAD, String((Number(store.get(ALERT_UNREAD, '0')) || 0) + count))
+    const parts = []
+    if (data.paid.length) parts.push(`${data.paid.length} 笔新订单已支付`)
+    if (data.refunds.length) parts.push(`${data.refunds.length} 笔退款申请`)
+    const text = parts.join('，')
+    bell.dataset.lastAlert = text
+    showUnread()
+    if (store.get(ALERT_MUTED, '') === '1') return
+    beep()
+    if ('Notification' in window && window.Notification.permission === 'granted') {
+      try { new window.Notification('小店 · 新消息', { body: text, tag: 'xiaodian-orders' }) } catch { /* some browsers need a service worker */ }
+    }
+  }
+  function startAlerts() {
+    const bell = document.querySelector('[data-alerts]')
+    if (!bell) return
+    const path = window.location.pathname
+    if (/\/(orders|refunds)(\/|$)/.test(path.replace(bell.dataset.alerts.replace(/\/alerts$/, ''), ''))) store.set(ALERT_UNREAD, '0')
+    showUnread()
+    let cursor = ''
+    const every = (Number(bell.dataset.every) || 10) * 1000
+    let timer = 0
+    const poll = async () => {
+      window.clearTimeout(timer)
+      try {
+        const response = await fetch(`${bell.dataset.alerts}?since=${encodeURIComponent(cursor)}`, { headers: { Accept: 'application/json' } })
+        if (response.ok) {
+          const data = await response.json()
+          if (cursor) announce(data, bell)
+          cursor = data.cursor
+          bell.dataset.cursor = cursor
+        }
+      } catch { /* offline for a moment: the next poll catches up */ }
+      timer = window.setTimeout(poll, every)
+    }
+    poll()
+    // Asked again at once when the tab comes back into view (and by tests, without waiting).
+    document.addEventListener('visibilitychange', () => { if (!document.hidden && cursor) poll() })
+    document.addEventListener('xd:poll-alerts', () => { if (cursor) poll() })
+    bell.addEventListener('click', () => {
+      if ('Notification' in window && window.Notification.permission === 'default') {
+        window.Notification.requestPermission()
+        return
+      }
+      const muted = store.get(ALERT_MUTED, '') === '1'
+      store.set(ALERT_MUTED, muted ? '' : '1')
+      store.set(ALERT_UNREAD, '0')
+      showUnread()
+    })
+    window.addEventListener('storage', showUnread)
+  }
+  document.addEventListener('DOMContentLoaded', startAlerts)
+
   /* ---------- Alpine components ---------- */
   document.addEventListener('alpine:init', () => {
     const Alpine = window.Alpine
@@ -354,6 +465,42 @@
   }
 
   document.addEventListener('DOMContentLoaded', drawSalesChart)
+
+  /* ---------- report chart: net sales per row (days as a line, goods and SKUs as bars) ---------- */
+  function drawReportChart() {
+    const element = document.querySelector('[data-report-chart]')
+    const source = document.getElementById('report-chart-data')
+    if (!element || !source || !window.echarts) return
+    const data = JSON.parse(source.textContent)
+    const chart = window.echarts.init(element, null, { renderer: 'canvas' })
+    const muted = '#86909c'
+    const byDay = data.by === 'day'
+    chart.setOption({
+      animationDuration: 300,
+      textStyle: { fontFamily: getComputedStyle(document.body).fontFamily },
+      grid: { left: 4, right: 8, top: 24, bottom: 0, containLabel: true },
+      tooltip: {
+        trigger: 'axis',
+        formatter: (items) => {
+          const i = items[0].dataIndex
+          return `${data.labels[i]}<br>净销售额 ¥${yuan(data.net_fen[i])}<br>订单 ${data.orders[i]} · 件数 ${data.units[i]}`
+        },
+      },
+      xAxis: {
+        type: 'category', data: data.labels, axisTick: { show: false },
+        axisLabel: { color: muted, hideOverlap: true, overflow: 'truncate', width: 80 },
+      },
+      yAxis: { type: 'value', name: '元', axisLabel: { color: muted }, splitLine: { lineStyle: { color: '#f0f1f4' } } },
+      series: [{
+        name: '净销售额', type: byDay ? 'line' : 'bar', data: data.net_fen.map((fen) => fen / 100),
+        showSymbol: false, barMaxWidth: 28, lineStyle: { width: 2.5, color: '#ec5e4c' }, itemStyle: { color: '#ec5e4c' },
+      }],
+    })
+    chart.on('finished', () => element.setAttribute('data-drawn', ''))
+    window.addEventListener('resize', () => chart.resize())
+  }
+
+  document.addEventListener('DOMContentLoaded', drawReportChart)
 
   /* ---------- the dashboard's push channel ---------- */
   // While the merchant channel is open the live numbers refresh when something happens (a new

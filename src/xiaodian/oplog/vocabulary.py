@@ -1,0 +1,73 @@
+"""The words the operation log stores: actions and where a write came from."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Source(StrEnum):
+    API = "api"
+    CONSOLE = "console"
+
+
+class Action(StrEnum):
+    GOODS_CREATE = "goods.create"
+    GOODS_UPDATE = "goods.update"
+    GOODS_SHELF = "goods.shelf"
+    GOODS_COPY = "goods.copy"
+    GOODS_DELETE = "goods.delete"
+    SKU_UPDATE = "sku.update"
+    STOCK_BULK = "stock.bulk"
+    PRICE_BULK = "price.bulk"
+    CATEGORY_CREATE = "category.create"
+    CATEGORY_UPDATE = "category.update"
+    CATEGORY_DELETE = "category.delete"
+    BANNER_CREATE = "banner.create"
+    BANNER_UPDATE = "banner.update"
+    BANNER_DELETE = "banner.delete"
+    ORDER_SHIP = "order.ship"
+    ORDER_CLOSE = "order.close"
+    ORDER_TRACKING = "order.tracking"
+    REFUND_APPROVE = "refund.approve"
+    REFUND_REJECT = "refund.reject"
+    REFUND_RETRY = "refund.retry"
+    REVIEW_REPLY = "review.reply"
+    REVIEW_VISIBILITY = "review.visibility"
+    SHOP_UPDATE = "shop.update"
+    PAYMENT_CREDENTIALS_UPDATE = "payment_credentials.update"
+    ADMIN_CREATE = "admin.create"
+    ADMIN_UPDATE = "admin.update"
+    PASSWORD_CHANGE = "admin.password"  # noqa: S105 (an action name, not a password)
+
+
+ACTION_TEXT: dict[Action, str] = {
+    Action.GOODS_CREATE: "新建商品",
+    Action.GOODS_UPDATE: "编辑商品",
+    Action.GOODS_SHELF: "上下架",
+    Action.GOODS_COPY: "复制商品",
+    Action.GOODS_DELETE: "删除商品",
+    Action.SKU_UPDATE: "改规格价格/库存",
+    Action.STOCK_BULK: "批量改库存",
+    Action.PRICE_BULK: "批量改价",
+    Action.CATEGORY_CREATE: "新建分类",
+    Action.CATEGORY_UPDATE: "编辑分类",
+    Action.CATEGORY_DELETE: "删除分类",
+    Action.BANNER_CREATE: "新建轮播图",
+    Action.BANNER_UPDATE: "编辑轮播图",
+    Action.BANNER_DELETE: "删除轮播图",
+    Action.ORDER_SHIP: "发货",
+    Action.ORDER_CLOSE: "关闭订单",
+    Action.ORDER_TRACKING: "修改运单号",
+    Action.REFUND_APPROVE: "同意退款",
+    Action.REFUND_REJECT: "拒绝退款",
+    Action.REFUND_RETRY: "重试退款",
+    Action.REVIEW_REPLY: "回复评价",
+    Action.REVIEW_VISIBILITY: "隐藏/显示评价",
+    Action.SHOP_UPDATE: "修改店铺设置",
+    Action.PAYMENT_CREDENTIALS_UPDATE: "修改支付配置",
+    Action.ADMIN_CREATE: "新增员工",
+    Action.ADMIN_UPDATE: "修改员工",
+    Action.PASSWORD_CHANGE: "修改密码",
+}
+
+SOURCE_TEXT: dict[Source, str] = {Source.API: "开放接口", Source.CONSOLE: "后台"}
