@@ -109,7 +109,7 @@ async def test_the_live_part_of_the_dashboard_refreshes_both_of_its_halves(
     await signed_in(client, context)
     response = await client.get("/console/dashboard/live", headers={"HX-Request": "true"})
     assert response.status_code == 200
-    assert 'id="live-stats"' in response.text and 'hx-trigger="every 5s ' in response.text
+    assert 'id="live-stats"' in response.text and 'hx-trigger="every 5s' in response.text
     assert 'id="live-lists" class="grid grid-two" hx-swap-oob="true"' in response.text
     assert "<html" not in response.text
 
