@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -32,6 +33,14 @@ class Tab:
     dialogs: list[tuple[str, str]] = field(default_factory=list)
     """(type, message) of every dialog the page opened; answered as `accept_dialogs` says."""
     accept_dialogs: bool = True
+
+    def asked(self, times: int = 1) -> Callable[[], Awaitable[bool]]:
+        """A check for `tests.waiting.until`: the page has opened `times` dialogs."""
+
+        async def check() -> bool:
+            return len(self.dialogs) >= times
+
+        return check
 
     async def answer(self, dialog: Any) -> None:
         self.dialogs.append((dialog.type, dialog.message))

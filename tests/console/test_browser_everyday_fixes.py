@@ -4,7 +4,6 @@ edits lost by leaving the page."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 import httpx
@@ -12,18 +11,11 @@ from playwright.async_api import expect
 from sqlalchemy import select
 
 from tests import factories
-from tests.console.browser import Tab, open_tab
+from tests.console.browser import open_tab
 from tests.console.helpers import make_admin
 from tests.waiting import until
 from xiaodian.context import AppContext
 from xiaodian.models import AdminUser
-
-
-def tab_asked(tab: Tab, times: int = 1) -> Callable[[], Awaitable[bool]]:
-    async def asked() -> bool:
-        return len(tab.dialogs) >= times
-
-    return asked
 
 
 async def _role(context: AppContext, username: str) -> str:
@@ -46,7 +38,7 @@ async def test_changing_a_role_asks_first_and_a_no_keeps_the_old_role(
     role = tab.page.locator("select[aria-label='clerk 的角色']")
     tab.accept_dialogs = False
     await role.select_option("owner")
-    await until(tab_asked(tab), "the page's question")
+    await until(tab.asked(), "the page's question")
     assert tab.dialogs[0][0] == "confirm" and "clerk" in tab.dialogs[0][1]
     await expect(role).to_have_value("staff")  # put back
     assert await _role(context, "clerk") == "staff"
@@ -93,7 +85,7 @@ async def test_leaving_the_goods_editor_with_unsaved_edits_asks_first(
     await tab.page.fill("#f-title", "还没保存的苹果")
     tab.accept_dialogs = False
     await tab.page.click("a.btn-ghost:has-text('返回列表')")
-    await until(tab_asked(tab), "the leave-page question")
+    await until(tab.asked(), "the leave-page question")
     assert tab.dialogs[0][0] == "beforeunload"
     await expect(tab.page.locator("#f-title")).to_have_value("还没保存的苹果")  # still here
     assert not tab.errors

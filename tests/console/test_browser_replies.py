@@ -14,7 +14,6 @@ from sqlalchemy import select
 from tests import factories
 from tests.console.browser import open_tab
 from tests.console.helpers import make_admin, paid_order
-from tests.console.test_browser_everyday_fixes import tab_asked
 from tests.payments.helpers import settle
 from tests.waiting import until
 from xiaodian.context import AppContext
@@ -64,7 +63,7 @@ async def test_saving_an_empty_reply_asks_before_it_deletes_the_published_one(
     await card.locator("textarea[name=reply]").fill("")
     tab.accept_dialogs = False
     await card.locator("button", has_text="保存回复").click()
-    await until(tab_asked(tab), "the page's question")
+    await until(tab.asked(), "the page's question")
     assert "删除已发布的回复" in tab.dialogs[0][1]
     async with context.db.transaction(write=False) as session:
         kept = await session.get(Review, review_id)
