@@ -8,7 +8,8 @@ import io
 from fastapi import APIRouter
 from fastapi.responses import Response
 
-from xiaodian.auth.deps import CurrentAdmin
+from xiaodian.auth.deps import CurrentAdmin, MarketingAdmin
+from xiaodian.core.responses import CSVResponse
 from xiaodian.coupons import admin_service as service
 from xiaodian.coupons import promotions
 from xiaodian.coupons.schemas import (
@@ -30,7 +31,7 @@ router = APIRouter(tags=["admin: coupons"])
 
 @router.post("/coupons", status_code=201)
 async def create_coupon(
-    body: CouponIn, _admin: CurrentAdmin, session: SessionDep
+    body: CouponIn, _admin: MarketingAdmin, session: SessionDep
 ) -> AdminCouponOut:
     return await service.create_coupon(session, data=body)
 
@@ -49,23 +50,23 @@ async def get_coupon(
 
 @router.patch("/coupons/{coupon_id}")
 async def update_coupon(
-    coupon_id: IdPath, body: CouponPatch, _admin: CurrentAdmin, session: SessionDep
+    coupon_id: IdPath, body: CouponPatch, _admin: MarketingAdmin, session: SessionDep
 ) -> AdminCouponOut:
     return await service.update_coupon(session, coupon_id=coupon_id, patch=body)
 
 
 @router.post("/coupons/{coupon_id}/pause")
-async def pause(coupon_id: IdPath, _admin: CurrentAdmin, session: SessionDep) -> AdminCouponOut:
+async def pause(coupon_id: IdPath, _admin: MarketingAdmin, session: SessionDep) -> AdminCouponOut:
     return await service.set_status(session, coupon_id=coupon_id, status=CouponStatus.PAUSED)
 
 
 @router.post("/coupons/{coupon_id}/resume")
-async def resume(coupon_id: IdPath, _admin: CurrentAdmin, session: SessionDep) -> AdminCouponOut:
+async def resume(coupon_id: IdPath, _admin: MarketingAdmin, session: SessionDep) -> AdminCouponOut:
     return await service.set_status(session, coupon_id=coupon_id, status=CouponStatus.ACTIVE)
 
 
 @router.post("/coupons/{coupon_id}/end")
-async def end(coupon_id: IdPath, _admin: CurrentAdmin, session: SessionDep) -> AdminCouponOut:
+async def end(coupon_id: IdPath, _admin: MarketingAdmin, session: SessionDep) -> AdminCouponOut:
     return await service.set_status(session, coupon_id=coupon_id, status=CouponStatus.ENDED)
 
 
@@ -76,13 +77,13 @@ async def stats(coupon_id: IdPath, _admin: CurrentAdmin, session: SessionDep) ->
 
 @router.post("/coupons/{coupon_id}/codes", status_code=201)
 async def generate_codes(
-    coupon_id: IdPath, body: CodesIn, _admin: CurrentAdmin, session: SessionDep
+    coupon_id: IdPath, body: CodesIn, _admin: MarketingAdmin, session: SessionDep
 ) -> CodesOut:
     return await service.generate_codes(session, coupon_id=coupon_id, count=body.count)
 
 
-@router.get("/coupons/{coupon_id}/codes.csv")
-async def codes_csv(coupon_id: IdPath, _admin: CurrentAdmin, session: SessionDep) -> Response:
+@router.get("/coupons/{coupon_id}/codes.csv", response_class=CSVResponse)
+async def codes_csv(coupon_id: IdPath, _admin: MarketingAdmin, session: SessionDep) -> Response:
     rows = await service.all_codes(session, coupon_id=coupon_id)
     buffer = io.StringIO()
     writer = csv.writer(buffer)
@@ -97,7 +98,7 @@ async def codes_csv(coupon_id: IdPath, _admin: CurrentAdmin, session: SessionDep
 
 @router.post("/promotions", status_code=201)
 async def create_promotion(
-    body: PromotionIn, _admin: CurrentAdmin, session: SessionDep
+    body: PromotionIn, _admin: MarketingAdmin, session: SessionDep
 ) -> PromotionOut:
     return await promotions.create_promotion(session, data=body)
 
@@ -109,6 +110,6 @@ async def list_promotions(_admin: CurrentAdmin, session: SessionDep) -> list[Pro
 
 @router.patch("/promotions/{promotion_id}")
 async def update_promotion(
-    promotion_id: IdPath, body: PromotionPatch, _admin: CurrentAdmin, session: SessionDep
+    promotion_id: IdPath, body: PromotionPatch, _admin: MarketingAdmin, session: SessionDep
 ) -> PromotionOut:
     return await promotions.update_promotion(session, promotion_id=promotion_id, patch=body)

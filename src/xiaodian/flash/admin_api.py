@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from xiaodian.auth.deps import CurrentAdmin
+from xiaodian.auth.deps import CurrentAdmin, MarketingAdmin
 from xiaodian.deps import IdPath, SessionDep
 from xiaodian.flash import service
 from xiaodian.flash.schemas import (
@@ -24,7 +24,7 @@ async def list_sessions(_admin: CurrentAdmin, session: SessionDep) -> list[Flash
 
 @router.post("/flash-sales", status_code=201)
 async def create_session(
-    body: FlashSessionCreate, _admin: CurrentAdmin, session: SessionDep
+    body: FlashSessionCreate, _admin: MarketingAdmin, session: SessionDep
 ) -> FlashSessionCreated:
     flash = await service.create_session(session, data=body)
     view = await service.admin_view(session, session_id=flash.id)
@@ -40,7 +40,7 @@ async def get_session(
 
 @router.patch("/flash-sales/{session_id}")
 async def update_session(
-    session_id: IdPath, body: FlashSessionPatch, _admin: CurrentAdmin, session: SessionDep
+    session_id: IdPath, body: FlashSessionPatch, _admin: MarketingAdmin, session: SessionDep
 ) -> FlashSessionAdmin:
     await service.update_session(session, session_id=session_id, data=body)
     return await service.admin_view(session, session_id=session_id)
@@ -48,7 +48,7 @@ async def update_session(
 
 @router.post("/flash-sales/{session_id}/end")
 async def end_session(
-    session_id: IdPath, _admin: CurrentAdmin, session: SessionDep
+    session_id: IdPath, _admin: MarketingAdmin, session: SessionDep
 ) -> FlashSessionAdmin:
     await service.end_session(session, session_id=session_id)
     return await service.admin_view(session, session_id=session_id)

@@ -75,7 +75,7 @@ async def list_favorites(
     return await service.list_favorites(session, user_id=user.id, page=page, page_size=page_size)
 
 
-@router.post("/me/favorites", status_code=201, tags=["me"])
+@router.post("/me/favorites", status_code=201, tags=["me"], response_class=Response)
 async def add_favorite(body: FavoriteIn, user: CurrentUser, session: SessionDep) -> Response:
     await service.add_favorite(session, user_id=user.id, goods_id=body.goods_id)
     return Response(status_code=201)

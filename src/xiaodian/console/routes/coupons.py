@@ -20,7 +20,7 @@ from xiaodian.console.forms import (
 )
 from xiaodian.console.rendering import redirect, render, shop_time
 from xiaodian.console.sections import Section
-from xiaodian.console.security import ConsoleAdmin, read_form
+from xiaodian.console.security import ConsoleAdmin, ConsoleMarketing, read_form
 from xiaodian.coupons import admin_service as coupons
 from xiaodian.coupons import promotions
 from xiaodian.coupons.schemas import (
@@ -210,7 +210,9 @@ async def new_coupon(request: Request, _admin: ConsoleAdmin) -> Response:
 
 
 @router.post("/coupons/new")
-async def create_coupon(request: Request, _admin: ConsoleAdmin, session: SessionDep) -> Response:
+async def create_coupon(
+    request: Request, _admin: ConsoleMarketing, session: SessionDep
+) -> Response:
     form = await read_form(request)
     values: dict[str, Any] = {field: text(form, field) for field in COUPON_FIELDS}
     values |= {
@@ -271,7 +273,7 @@ async def edit_coupon(
 
 @router.post("/coupons/{coupon_id}")
 async def update_coupon(
-    coupon_id: IdPath, request: Request, _admin: ConsoleAdmin, session: SessionDep
+    coupon_id: IdPath, request: Request, _admin: ConsoleMarketing, session: SessionDep
 ) -> Response:
     coupon = await coupons.get_coupon(session, coupon_id=coupon_id)
     form = await read_form(request)
@@ -301,7 +303,7 @@ async def update_coupon(
 
 @router.post("/coupons/{coupon_id}/status")
 async def set_status(
-    coupon_id: IdPath, request: Request, _admin: ConsoleAdmin, session: SessionDep
+    coupon_id: IdPath, request: Request, _admin: ConsoleMarketing, session: SessionDep
 ) -> Response:
     action = text(await read_form(request), "action")
     status = {"pause": CouponStatus.PAUSED, "resume": CouponStatus.ACTIVE}.get(
@@ -313,7 +315,7 @@ async def set_status(
 
 @router.post("/coupons/{coupon_id}/codes")
 async def generate_codes(
-    coupon_id: IdPath, request: Request, _admin: ConsoleAdmin, session: SessionDep
+    coupon_id: IdPath, request: Request, _admin: ConsoleMarketing, session: SessionDep
 ) -> Response:
     body, errors = validate(CodesIn, {"count": text(await read_form(request), "count") or None})
     if body is None:
@@ -323,7 +325,7 @@ async def generate_codes(
 
 
 @router.get("/coupons/{coupon_id}/codes.csv")
-async def codes_csv(coupon_id: IdPath, _admin: ConsoleAdmin, session: SessionDep) -> Response:
+async def codes_csv(coupon_id: IdPath, _admin: ConsoleMarketing, session: SessionDep) -> Response:
     rows = await coupons.all_codes(session, coupon_id=coupon_id)
     lines = ["code,redeemed", *(f"{code},{'yes' if used else 'no'}" for code, used in rows)]
     return Response(
@@ -375,7 +377,9 @@ async def promotion_list(request: Request, _admin: ConsoleAdmin, session: Sessio
 
 
 @promotions_router.post("/promotions")
-async def create_promotion(request: Request, _admin: ConsoleAdmin, session: SessionDep) -> Response:
+async def create_promotion(
+    request: Request, _admin: ConsoleMarketing, session: SessionDep
+) -> Response:
     form = await read_form(request)
     values: dict[str, Any] = {field: text(form, field) for field in PROMOTION_FIELDS}
     errors: FieldErrors = {}
@@ -423,7 +427,7 @@ async def create_promotion(request: Request, _admin: ConsoleAdmin, session: Sess
 
 @promotions_router.post("/promotions/{promotion_id}/status")
 async def set_promotion_status(
-    promotion_id: IdPath, request: Request, _admin: ConsoleAdmin, session: SessionDep
+    promotion_id: IdPath, request: Request, _admin: ConsoleMarketing, session: SessionDep
 ) -> Response:
     action = text(await read_form(request), "action")
     status = {"pause": PromotionStatus.PAUSED, "resume": PromotionStatus.ACTIVE}.get(

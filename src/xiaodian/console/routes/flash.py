@@ -12,7 +12,7 @@ from starlette.datastructures import FormData
 from xiaodian.console.forms import FieldErrors, attempt, fen_field, shop_datetime, text, validate
 from xiaodian.console.rendering import redirect, render, shop_time, toast
 from xiaodian.console.sections import Section
-from xiaodian.console.security import ConsoleAdmin, read_form
+from xiaodian.console.security import ConsoleAdmin, ConsoleMarketing, read_form
 from xiaodian.deps import IdPath, SessionDep
 from xiaodian.flash import service
 from xiaodian.flash.schemas import FlashSessionAdmin, FlashSessionCreate, FlashSessionPatch
@@ -145,7 +145,9 @@ async def new_session(request: Request, _admin: ConsoleAdmin) -> Response:
 
 
 @router.post("/flash-sales/new")
-async def create_session(request: Request, _admin: ConsoleAdmin, session: SessionDep) -> Response:
+async def create_session(
+    request: Request, _admin: ConsoleMarketing, session: SessionDep
+) -> Response:
     values = _values(await read_form(request))
     errors: FieldErrors = {}
     data = _data(values, errors)
@@ -193,7 +195,7 @@ async def edit_session(
 
 @router.post("/flash-sales/{session_id}/edit")
 async def update_session(
-    session_id: IdPath, request: Request, _admin: ConsoleAdmin, session: SessionDep
+    session_id: IdPath, request: Request, _admin: ConsoleMarketing, session: SessionDep
 ) -> Response:
     flash = await service.admin_view(session, session_id=session_id)
     values = _values(await read_form(request))
@@ -212,7 +214,7 @@ async def update_session(
 
 @router.post("/flash-sales/{session_id}/end")
 async def end_session(
-    session_id: IdPath, request: Request, _admin: ConsoleAdmin, session: SessionDep
+    session_id: IdPath, request: Request, _admin: ConsoleMarketing, session: SessionDep
 ) -> Response:
     ended = await service.end_session(session, session_id=session_id)
     response = redirect(request, f"/flash-sales/{session_id}", flash="活动已结束，剩余库存已退回")
