@@ -10,7 +10,7 @@ from xiaodian.auth.deps import CurrentUser, DetachedUser, bearer_token
 from xiaodian.auth.service import revoke_token
 from xiaodian.core.errors import Unauthorized
 from xiaodian.core.pagination import Page, PageNumber, PageSize
-from xiaodian.deps import ContextDep, IdPath, SessionDep
+from xiaodian.deps import ContextDep, IdPath, SessionDep, rate_limit
 from xiaodian.models import User
 from xiaodian.users import service
 from xiaodian.users.schemas import (
@@ -29,7 +29,17 @@ from xiaodian.wechat.vocabulary import Moderation
 router = APIRouter()
 
 
-@router.post("/auth/wx-login", tags=["auth"])
+@router.post(
+    "/auth/wx-login",
+    tags=["auth"],
+    dependencies=[
+        rate_limit(
+            "wx-login:ip",
+            lambda settings: settings.wx_login_rate_per_ip,
+            message="登录太频繁，请稍后再试",
+        )
+    ],
+)
 async def wx_login(body: WxLoginIn, context: ContextDep) -> LoginOut:
     return await service.login_with_wechat(context, code=body.code)
 
