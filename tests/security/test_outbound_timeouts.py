@@ -133,6 +133,5 @@ async def test_a_hanging_wechat_amap_or_payment_host_never_blocks_other_requests
     order = await factories.place_order(
         http, headers, sku_id=goods["sku_ids"][0], address_id=address_id
     )
-    await _answered_while_hanging(
-        http, "POST", f"/api/v1/orders/{order['id']}/pay", json={"channel": "wechat"}, headers=headers
-    )
+    pay = f"/api/v1/orders/{order['id']}/pay"
+    await _answered_while_hanging(http, "POST", pay, json={"channel": "wechat"}, headers=headers)
