@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -24,9 +25,10 @@ from xiaodian.context import AppContext
 from xiaodian.models import User
 from xiaodian.sandbox.keys import demo_payment_settings, load_or_generate_keys
 
-TIMEOUT = 0.5
-DEADLINE = 3.0
-"""Each hanging call must be answered within this (its timeout plus any retry and overhead)."""
+TIMEOUT = 1.0
+DEADLINE = 15.0
+"""Each hanging call must be answered within this: its timeout plus any retry, with room for a
+machine shared by many test runs (the property is "bounded", not "fast")."""
 
 
 @pytest.fixture
@@ -83,22 +85,26 @@ async def hanging_shop(
 
 
 async def _answered_while_hanging(
-    http: httpx.AsyncClient, method: str, path: str, **kwargs: object
+    http: httpx.AsyncClient, method: str, path: str, **kwargs: Any
 ) -> httpx.Response:
-    """Start the hanging call, show /ping answering while it waits, return its answer."""
+    """Start the hanging call and five pings beside it: every ping must be answered before
+    the hanging call is (a blocked event loop would answer them after it), and the call must
+    be answered after its timeout, within the deadline, with a stable code."""
+    finished: list[str] = []
+
+    async def timed(name: str, request: Awaitable[httpx.Response]) -> httpx.Response:
+        response = await request
+        finished.append(name)
+        return response
+
     started = time.monotonic()
-    call = asyncio.create_task(http.request(method, path, **kwargs))  # type: ignore[arg-type]
-    pings = []
-    for _ in range(5):
-        before = time.monotonic()
-        pong = await http.get("/api/v1/ping")
-        pings.append(time.monotonic() - before)
-        assert pong.status_code == 200
-    assert not call.done(), f"{path} answered before its upstream timed out"
-    assert max(pings) < TIMEOUT, pings
+    call = asyncio.create_task(timed("call", http.request(method, path, **kwargs)))
+    pongs = await asyncio.gather(*(timed("ping", http.get("/api/v1/ping")) for _ in range(5)))
+    assert [pong.status_code for pong in pongs] == [200] * 5
     response = await asyncio.wait_for(call, DEADLINE)
     elapsed = time.monotonic() - started
-    assert TIMEOUT * 0.9 <= elapsed < DEADLINE, (elapsed, path, response.status_code, response.text)
+    assert finished == ["ping"] * 5 + ["call"], (path, finished)
+    assert TIMEOUT * 0.9 <= elapsed < DEADLINE, (elapsed, path, response.text)
     assert 400 <= response.status_code < 600 and response.status_code != 500, response.text
     assert response.json()["error"] not in ("internal_error", ""), response.text
     return response
