@@ -116,12 +116,12 @@ async def test_a_review_photo_uploaded_eight_times_at_once_is_stored_once_for_al
 
 def test_writers_of_one_picture_in_threads_never_move_each_others_files(tmp_path: Path) -> None:
     """The race behind the test above, made likely: eight threads store one picture at once,
-    ten times over (before each writer had a temporary name of its own, every round failed
+    five times over (before each writer had a temporary name of its own, every round failed
     with FileNotFoundError, a 500)."""
     failures: list[BaseException] = []
-    for round_number in range(10):
+    for round_number in range(5):
         buffer = io.BytesIO()
-        Image.new("RGB", (1200, 900), (round_number, 3, 4)).save(buffer, "PNG")
+        Image.new("RGB", (800, 600), (round_number, 3, 4)).save(buffer, "PNG")
         picture = buffer.getvalue()
         with concurrent.futures.ThreadPoolExecutor(8) as pool:
             stores = [pool.submit(store_image_sync, picture, tmp_path) for _ in range(8)]
