@@ -14,6 +14,7 @@ from xiaodian.catalog.events import GoodsEdited
 from xiaodian.context import AppContext
 from xiaodian.coupons import checkout as coupons
 from xiaodian.delivery import service as delivery
+from xiaodian.delivery import wechat_upload as delivery_upload
 from xiaodian.events import Mode, registry
 from xiaodian.flash import service as flash
 from xiaodian.groupbuy import home as group_buys_home
@@ -25,12 +26,14 @@ from xiaodian.live import service as live
 from xiaodian.orders import fulfilment
 from xiaodian.orders.events import (
     OrderClosed,
+    OrderCompleted,
     OrderPaid,
     OrderPlaced,
     OrderShipped,
     RefundRejected,
     RefundRequested,
     RefundSettled,
+    TrackingChanged,
 )
 from xiaodian.payments import refund_service
 from xiaodian.payments import service as payments
@@ -87,6 +90,8 @@ def install() -> None:
     registry.add(RefundDue, refund_service.send_due_refund, Mode.DURABLE)
     # the WeChat platform (shipping-info upload, subscribe messages)
     registry.add(OrderShipped, wechat_shipping.upload_after_ship, Mode.DURABLE)
+    registry.add(TrackingChanged, wechat_shipping.reupload_after_retrack, Mode.DURABLE)
+    registry.add(OrderCompleted, delivery_upload.upload_after_completion, Mode.DURABLE)
     registry.add(OrderPaid, wechat_messages.on_paid, Mode.DURABLE)
     registry.add(OrderShipped, wechat_messages.on_shipped, Mode.DURABLE)
     registry.add(RefundSettled, wechat_messages.on_refund_settled, Mode.DURABLE)

@@ -23,6 +23,7 @@ class Method(StrEnum):
 class Outcome(StrEnum):
     DELIVERED = "delivered"
     FAILED = "failed"
+    PICKED_UP = "picked_up"
 
 
 class SlotRule(BaseModel):
@@ -155,6 +156,10 @@ class StopOut(BaseModel):
     status: str
     outcome: str | None
     fail_reason: str | None
+    pickup_code: str | None = None
+    """Shown once the order is paid, for a 自提 order: the shopper shows it at the store."""
+    pickup_address: str | None = None
+    pickup_hours: str | None = None
 
 
 class RouteOut(BaseModel):
@@ -205,3 +210,23 @@ class OrderDeliveryOut(BaseModel):
 
 class FailIn(BaseModel):
     reason: Annotated[str, Field(min_length=1, max_length=200)]
+
+
+class PickupLineOut(BaseModel):
+    title: str
+    spec: str
+    quantity: int
+
+
+class PickupOrderOut(BaseModel):
+    """A 自提 order found by its code, for the merchant to hand over (and then complete)."""
+
+    order_id: int
+    order_no: str
+    status: str
+    status_text: str
+    receiver_name: str
+    receiver_phone: str
+    total_fen: int
+    lines: list[PickupLineOut]
+    picked_up_at: datetime | None

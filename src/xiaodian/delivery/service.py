@@ -33,6 +33,7 @@ from xiaodian.delivery.errors import (
     SlotUnavailable,
     StoreNotLocated,
 )
+from xiaodian.delivery.pickup import new_pickup_code
 from xiaodian.delivery.schemas import (
     DeliverySettingsIn,
     DeliverySettingsOut,
@@ -440,6 +441,9 @@ async def hold_fulfilment(
             distance_m=preview.distance_m,
             fee_fen=order.freight_fen,
             slot_held=held,
+            pickup_code=(
+                await new_pickup_code(session) if preview.method == Method.PICKUP else None
+            ),
         )
     )
     await session.flush()

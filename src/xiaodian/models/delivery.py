@@ -111,6 +111,7 @@ class DeliveryOrder(Base):
     __table_args__ = table_args(
         Index("ix_delivery_orders_slot", "slot_date", "slot_start"),
         Index("ix_delivery_orders_route", "route_id", "seq"),
+        UniqueConstraint("pickup_code"),
     )
 
     order_id: Mapped[int] = mapped_column(
@@ -135,5 +136,7 @@ class DeliveryOrder(Base):
     outcome: Mapped[str | None] = mapped_column(String(16))
     fail_reason: Mapped[str | None] = mapped_column(String(200))
     outcome_at: Mapped[datetime | None]
+    pickup_code: Mapped[str | None] = mapped_column(String(8))
+    """What the shopper shows at the store for a 自提 order (unique; the merchant types it)."""
     created_at: Mapped[CreatedAt]
     updated_at: Mapped[UpdatedAt]
