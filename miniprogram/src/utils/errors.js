@@ -142,6 +142,9 @@ const MESSAGES = {
   riders_over_capacity: '骑手运力不足，请增加骑手人数',
   rider_link_invalid: '配送链接无效或已过期',
   stop_not_in_route: '该订单不在这条配送路线上',
+  pickup_code_not_found: '没有这个自提码，请核对后重新输入',
+  pickup_already_done: '该自提码已核销，订单已完成',
+  pickup_not_ready: '该订单当前不能核销',
 }
 
 const FALLBACK = '操作失败，请稍后重试'

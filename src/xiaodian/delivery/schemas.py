@@ -156,10 +156,6 @@ class StopOut(BaseModel):
     status: str
     outcome: str | None
     fail_reason: str | None
-    pickup_code: str | None = None
-    """Shown once the order is paid, for a 自提 order: the shopper shows it at the store."""
-    pickup_address: str | None = None
-    pickup_hours: str | None = None
 
 
 class RouteOut(BaseModel):
@@ -206,6 +202,10 @@ class OrderDeliveryOut(BaseModel):
     eta: datetime | None
     outcome: str | None
     fail_reason: str | None
+    pickup_code: str | None = None
+    """Shown once the order is paid, for a 自提 order: the shopper shows it at the store."""
+    pickup_address: str | None = None
+    pickup_hours: str | None = None
 
 
 class FailIn(BaseModel):
