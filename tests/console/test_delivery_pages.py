@@ -14,7 +14,7 @@ from playwright.async_api import expect
 from tests import factories
 from tests.console.browser import open_tab
 from tests.console.helpers import signed_in
-from tests.delivery.helpers import MORNING, TODAY, paid_delivery_order
+from tests.delivery.helpers import MORNING, TODAY, paid_delivery_order, pickup_order
 from xiaodian.context import AppContext
 from xiaodian.core import clock
 from xiaodian.sandbox.amap import DEMO_STORE_LAT, DEMO_STORE_LNG
@@ -124,3 +124,42 @@ async def test_rider_page_and_console_page_fit_a_375_px_phone(
     await expect(desk.page.locator("[data-route]")).to_have_count(1)
     await desk.screenshot("delivery-console-375")
     assert desk.errors == []
+
+
+async def test_the_merchant_finds_a_pickup_code_and_completes_the_order_in_chromium(
+    app: FastAPI, client: httpx.AsyncClient, context: AppContext, live_url: str, browser: Any
+) -> None:
+    clock.freeze(MORNING)
+    console = await signed_in(client, context)
+    assert (await console.post("/delivery/settings", FORM)).status_code == 303
+    order_id, headers = await pickup_order(app, client, context, openid="console-picker")
+    mine = (await client.get(f"/api/v1/delivery/orders/{order_id}", headers=headers)).json()
+    code = mine["pickup_code"]
+
+    tab = await open_tab(browser, live_url)
+    await tab.login("owner")
+    await tab.open("/delivery")
+    card = tab.page.locator("[data-pickup]")
+    await card.get_by_label("顾客出示的自提码").fill("00000000" if code != "00000000" else "1")
+    await card.get_by_role("button", name="查找订单").click()
+    await expect(tab.page.locator("[data-pickup-error]")).to_contain_text("没有这个自提码")
+    await card.get_by_label("顾客出示的自提码").fill(f"{code[:4]} {code[4:]}")
+    await card.get_by_role("button", name="查找订单").click()
+    await expect(tab.page.locator(f'[data-pickup-order="{order_id}"]')).to_contain_text("待发货")
+    await tab.screenshot("delivery-pickup-found")
+    # every form of the page carries this browser's CSRF token (the macro needs the context)
+    tokens = await tab.page.locator("input[name=csrf_token]").evaluate_all(
+        "inputs => inputs.map(input => input.value)"
+    )
+    assert len(tokens) >= 3 and all(tokens)
+    await card.get_by_role("button", name="已交给顾客，确认核销").click()
+    await tab.page.wait_for_load_state()
+    await expect(tab.page.get_by_text("已自提核销")).to_be_visible()
+    assert tab.errors == []
+    detail = (await client.get(f"/api/v1/orders/{order_id}", headers=headers)).json()
+    assert detail["status"] == "completed"
+    again = await console.post(f"/delivery/pickups/{code}/complete", {})
+    assert again.status_code == 303
+    location = urlsplit(again.headers["location"])
+    followed = await console.get(f"{location.path.removeprefix('/console')}?{location.query}")
+    assert "该自提码已核销" in followed.text

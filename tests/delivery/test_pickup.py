@@ -15,9 +15,8 @@ from tests.delivery.helpers import (
     MORNING,
     TODAY,
     configure,
-    delivery_order,
     paid_delivery_order,
-    shopper_at,
+    pickup_order,
 )
 from tests.payments import helpers as payments
 from tests.wechat.conftest import platform
@@ -27,24 +26,6 @@ from xiaodian.models import DeliveryOrder, OperationLog, WechatShipping
 from xiaodian.wechat import jobs, shipping
 
 API = "/api/admin/v1/delivery/pickups"
-
-
-async def _pickup_order(
-    app: FastAPI, client: httpx.AsyncClient, context: AppContext, *, openid: str, pay: bool = True
-) -> tuple[int, dict[str, str]]:
-    sku_id = (await factories.make_goods(context, stock=10))["sku_ids"][0]
-    headers, address_id = await shopper_at(client, context, 1200, openid=openid)
-    response = await client.post(
-        "/api/v1/orders", json=delivery_order(sku_id, address_id, method="pickup"), headers=headers
-    )
-    assert response.status_code == 201, response.text
-    order_id = int(response.json()["id"])
-    if pay:
-        params = await payments.prepay(client, headers, order_id)
-        await payments.buyer_confirms(context, params)
-        await payments.settle(app)
-        assert await payments.order_status(client, headers, order_id) == "paid"
-    return order_id, headers
 
 
 async def _code_in_db(context: AppContext, order_id: int) -> str:
@@ -69,14 +50,14 @@ async def test_the_shopper_sees_the_code_once_paid_and_the_merchant_completes_th
     clock.freeze(MORNING)
     platform(app).clear()
     owner = await configure(client, context, pickup_hours="08:00-20:00")
-    unpaid_id, unpaid_headers = await _pickup_order(
+    unpaid_id, unpaid_headers = await pickup_order(
         app, client, context, openid="picker-unpaid", pay=False
     )
     before_pay = await client.get(f"/api/v1/delivery/orders/{unpaid_id}", headers=unpaid_headers)
     assert before_pay.json()["pickup_code"] is None
     assert before_pay.json()["pickup_address"] == "张杨路 1000 号门店"
 
-    order_id, headers = await _pickup_order(app, client, context, openid="picker")
+    order_id, headers = await pickup_order(app, client, context, openid="picker")
     mine = (await client.get(f"/api/v1/delivery/orders/{order_id}", headers=headers)).json()
     code = mine["pickup_code"]
     assert code is not None and len(code) == 8 and code.isdigit()
@@ -117,7 +98,7 @@ async def test_wrong_unpaid_and_malformed_codes_are_refused_clearly(
 ) -> None:
     clock.freeze(MORNING)
     owner = await configure(client, context)
-    unpaid_id, _ = await _pickup_order(app, client, context, openid="picker-2", pay=False)
+    unpaid_id, _ = await pickup_order(app, client, context, openid="picker-2", pay=False)
     unpaid_code = await _code_in_db(context, unpaid_id)
     wrong = "00000000" if unpaid_code != "00000000" else "00000001"
 
@@ -135,7 +116,7 @@ async def test_only_an_account_that_may_ship_completes_a_pickup(
 ) -> None:
     clock.freeze(MORNING)
     await configure(client, context)
-    order_id, headers = await _pickup_order(app, client, context, openid="picker-3")
+    order_id, headers = await pickup_order(app, client, context, openid="picker-3")
     code = (await client.get(f"/api/v1/delivery/orders/{order_id}", headers=headers)).json()[
         "pickup_code"
     ]
