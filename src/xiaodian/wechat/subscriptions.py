@@ -67,6 +67,8 @@ SENT_TODAY = frozenset(
     {
         SubscribeEvent.PAID,
         SubscribeEvent.SHIPPED,
+        SubscribeEvent.DELIVERING,
+        SubscribeEvent.DELIVERED,
         SubscribeEvent.REFUND_RESULT,
         SubscribeEvent.GROUP_FILLED,
         SubscribeEvent.GROUP_FAILED,
@@ -291,6 +293,8 @@ async def _start(
             MESSAGES.labels(event=event, outcome=status).inc()
             return None
         values = await _order_values(session, order)
+        if event == SubscribeEvent.DELIVERED:
+            values["time"] = _time(order.completed_at)
         if status_text is not None:
             values["status"] = status_text
         return template, user.openid, render(template, values, event), message.id, user.id
