@@ -57,6 +57,7 @@ const MESSAGES = {
   flash_sold_out: '已抢光',
   flash_limit_reached: '已达限购',
   invalid_flash_session: '秒杀活动设置有误',
+  flash_already_started: '秒杀已开始，无需提醒，快去抢购吧',
   category_not_found: '分类不存在或已删除',
   quantity_limit: '单件商品最多购买 999 件',
   cart_full: '购物车已满，请先结算或删除一些商品',

@@ -73,6 +73,9 @@ STATUS_WORDS = {
 }
 
 
+ALREADY = "already"
+
+
 class ConcurrentDelivery(RuntimeError):
     """Another process claimed the same message at the same moment (it sends it)."""
 
@@ -90,11 +93,13 @@ def fit_value(field: str, value: str) -> str:
     return value
 
 
-def _yuan(fen: int) -> str:
+def yuan(fen: int) -> str:
+    """An amount value: "¥12.34"."""
     return f"¥{fen // 100}.{fen % 100:02d}"
 
 
-def _time(moment: datetime | None) -> str:
+def shop_minute(moment: datetime | None) -> str:
+    """A time value: "2026-12-01 09:42" in the shop's time zone (now if None)."""
     return clock.to_shop_time(moment or clock.now()).strftime("%Y-%m-%d %H:%M")
 
 
@@ -207,10 +212,10 @@ async def _order_values(session: AsyncSession, order: Order) -> dict[str, str]:
     return {
         "order_no": order.order_no,
         "goods_title": title,
-        "total": _yuan(order.total_fen),
+        "total": yuan(order.total_fen),
         "carrier": order.carrier or "",
         "tracking_no": order.tracking_no or "",
-        "time": _time(order.shipped_at or order.paid_at),
+        "time": shop_minute(order.shipped_at or order.paid_at),
         "note": order.note,
     }
 
@@ -236,9 +241,10 @@ async def _claim(
     ref_id: int,
     user: User,
     template: SubscribeTemplate,
-) -> int | None:
-    """A message row claimed (unique per event/ref/shopper) and a grant spent; its id, or None
-    when it was decided before or the shopper has no grant left."""
+) -> int | str:
+    """A message row claimed (unique per event/ref/shopper) and a grant spent: its id; or
+    ALREADY when it was claimed before (sent, decided, or in flight elsewhere), or NO_GRANT
+    when the shopper has no grant left (recorded as such)."""
     existing = await session.scalar(
         select(SubscribeMessage).where(
             SubscribeMessage.event == event,
@@ -247,7 +253,7 @@ async def _claim(
         )
     )
     if existing is not None:
-        return None  # sent (or decided) before: an outbox re-run sends nothing twice
+        return ALREADY  # sent (or decided) before: an outbox re-run sends nothing twice
     spent = await session.execute(
         update(SubscribeGrant)
         .where(
@@ -272,7 +278,7 @@ async def _claim(
         raise ConcurrentDelivery("a concurrent delivery claimed this message") from None
     if status == MessageStatus.NO_GRANT:
         MESSAGES.labels(event=event, outcome=status).inc()
-        return None
+        return MessageStatus.NO_GRANT
     return message.id
 
 
@@ -305,11 +311,11 @@ async def _start(
         if user is None:
             return None
         message_id = await _claim(session, event=event, ref_id=ref_id, user=user, template=template)
-        if message_id is None:
+        if isinstance(message_id, str):
             return None
         values = await _order_values(session, order)
         if event == SubscribeEvent.DELIVERED:
-            values["time"] = _time(order.completed_at)
+            values["time"] = shop_minute(order.completed_at)
         if status_text is not None:
             values["status"] = status_text
         return template, user.openid, render(template, values, event), message_id, user.id
@@ -472,15 +478,17 @@ async def send_to_shopper(
 ) -> str:
     """Send a message that is not about an order (a flash sale starting): at most one per
     (event, `ref_id`, shopper), a grant spent; `page` is opened from the message unless the
-    merchant set one for the template. Returns the outcome ("skipped" with no template)."""
+    merchant set one for the template. Returns the outcome: "sent", "no_grant", "refused",
+    "invalid", "skipped" (no template mapped) or ALREADY (claimed before, maybe by another
+    process still sending it)."""
     async with context.db.transaction() as session:
         template = await _enabled_template(session, event)
         user = await session.get(User, user_id)
         if template is None or user is None:
             return "skipped"
         message_id = await _claim(session, event=event, ref_id=ref_id, user=user, template=template)
-        if message_id is None:
-            return "skipped"
+        if isinstance(message_id, str):
+            return message_id
         openid = user.openid
     return await _deliver(
         context,
