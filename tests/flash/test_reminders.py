@@ -69,6 +69,8 @@ async def test_a_reminder_is_sent_exactly_once_when_the_session_starts(
     assert first.json()["starts_at"].startswith("2026-12-12T12:00:00")
     assert (await _remind(client, keen, item_id)).status_code == 200  # a second tap: one reminder
     assert (await _remind(client, shy, item_id)).status_code == 200  # no grant given
+    mine = await client.get("/api/v1/flash-sales/reminders", headers=keen)
+    assert mine.json() == {"item_ids": [item_id]}
 
     assert await jobs.send_flash_reminders(context) == 0  # not started yet
     assert "subscribe_send" not in platform(app).received
@@ -88,6 +90,8 @@ async def test_a_reminder_is_sent_exactly_once_when_the_session_starts(
         "thing4": {"value": "限时1元购"},
     }
     assert sorted((await _statuses(context)).values()) == ["no_grant", "sent"]
+    mine = await client.get("/api/v1/flash-sales/reminders", headers=keen)
+    assert mine.json() == {"item_ids": []}
     assert await jobs.send_flash_reminders(context) == 0
     assert len(platform(app).received["subscribe_send"]) == 1
     grants = (await client.get("/api/v1/me/subscriptions", headers=keen)).json()["grants"]

@@ -16,7 +16,7 @@ from xiaodian.core.security import hash_token
 from xiaodian.deps import ContextDep, IdPath, SessionDep, context_of, rate_limit
 from xiaodian.flash import reminders, service
 from xiaodian.flash.runtime import runtime
-from xiaodian.flash.schemas import FlashOrderCreate, ReminderOut
+from xiaodian.flash.schemas import FlashOrderCreate, ReminderOut, RemindersOut
 from xiaodian.models import User
 from xiaodian.orders.schemas import OrderOut
 
@@ -101,3 +101,9 @@ async def remind_me(item_id: IdPath, user: CurrentUser, session: SessionDep) -> 
     """提醒我: one subscribe message when the item's session starts (if the shopper granted
     the `flash_starting` template: `POST /me/subscriptions` in the same tap)."""
     return await reminders.remind_me(session, user_id=user.id, item_id=item_id)
+
+
+@router.get("/flash-sales/reminders")
+async def my_reminders(user: CurrentUser, session: SessionDep) -> RemindersOut:
+    """The upcoming items this shopper tapped 提醒我 on (their buttons show 已设提醒)."""
+    return RemindersOut(item_ids=await reminders.reminded_items(session, user_id=user.id))

@@ -65,6 +65,16 @@ async def remind_me(session: AsyncSession, *, user_id: int, item_id: int) -> Rem
     return ReminderOut(item_id=item.id, session_id=flash.id, starts_at=flash.starts_at)
 
 
+async def reminded_items(session: AsyncSession, *, user_id: int) -> list[int]:
+    """The items this shopper asked to hear about whose reminder is still waiting."""
+    rows = await session.scalars(
+        select(FlashReminder.item_id)
+        .where(FlashReminder.user_id == user_id, FlashReminder.status == WAITING)
+        .order_by(FlashReminder.item_id)
+    )
+    return list(rows)
+
+
 async def _due(context: AppContext) -> list[tuple[FlashReminder, FlashSession, FlashItem, str]]:
     now = clock.now()
     async with context.db.transaction(write=False) as session:

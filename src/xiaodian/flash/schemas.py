@@ -104,3 +104,7 @@ class ReminderOut(BaseModel):
     item_id: int
     session_id: int
     starts_at: datetime
+
+
+class RemindersOut(BaseModel):
+    item_ids: list[int]
