@@ -88,6 +88,7 @@ const MESSAGES = {
   nickname_unchecked: '昵称暂时无法通过审核，请稍后再试或换一个',
   share_code_unavailable: '小程序码暂时无法生成，请稍后再试',
   share_target_not_found: '要分享的内容不存在',
+  share_target_closed: '拼团已结束，不能再邀请好友',
   wechat_shipping_not_found: '这笔订单没有发货信息上传记录',
   // Group buying (拼团).
   group_buy_not_found: '拼团活动不存在',
