@@ -163,3 +163,19 @@ async def test_the_merchant_finds_a_pickup_code_and_completes_the_order_in_chrom
     location = urlsplit(again.headers["location"])
     followed = await console.get(f"{location.path.removeprefix('/console')}?{location.query}")
     assert "该自提码已核销" in followed.text
+
+
+async def test_the_riders_weight_capacity_is_set_in_kilograms(
+    app: FastAPI, client: httpx.AsyncClient, context: AppContext
+) -> None:
+    console = await signed_in(client, context)
+    saved = await console.post("/delivery/settings", FORM | {"rider_capacity_kg": "12.5"})
+    assert saved.status_code == 303, saved.text
+    owner_api = await factories.merchant(client, context, username="api-weigher")
+    settings = (await client.get("/api/admin/v1/delivery/settings", headers=owner_api)).json()
+    assert settings["rider_capacity_g"] == 12500
+    page = await console.get("/delivery")
+    assert 'value="12.5"' in page.text
+    for bad in ("很重", "-1", "2000"):
+        refused = await console.post("/delivery/settings", FORM | {"rider_capacity_kg": bad})
+        assert refused.status_code == 422 and "载重应为 0–1000 公斤" in refused.text

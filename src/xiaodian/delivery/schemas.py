@@ -57,6 +57,8 @@ class DeliverySettingsIn(BaseModel):
     express_enabled: bool = True
     express_fee_fen: Fen = 1000
     rider_capacity: Annotated[int, Field(ge=1, le=500)] = 20
+    rider_capacity_g: Annotated[int, Field(ge=0, le=1_000_000)] = 0
+    """Grams one rider carries (the SKUs' `weight_g` × quantity); 0: only orders count."""
     service_minutes: Annotated[int, Field(ge=0, le=60)] = 3
     auto_batch_riders: Annotated[int, Field(ge=0, le=20)] = 0
 
@@ -156,6 +158,7 @@ class StopOut(BaseModel):
     status: str
     outcome: str | None
     fail_reason: str | None
+    weight_g: int = 0
 
 
 class RouteOut(BaseModel):
@@ -164,6 +167,7 @@ class RouteOut(BaseModel):
     stops: list[StopOut]
     distance_m: int
     duration_s: int
+    weight_g: int = 0
     map_svg_url: str
     rider_url: str
 

@@ -99,6 +99,7 @@ def settings_out(row: DeliverySettings, *, geocoding: bool) -> DeliverySettingsO
         express_enabled=row.express_enabled,
         express_fee_fen=row.express_fee_fen,
         rider_capacity=row.rider_capacity,
+        rider_capacity_g=row.rider_capacity_g or 0,
         service_minutes=row.service_minutes,
         auto_batch_riders=row.auto_batch_riders,
         geocoding_available=geocoding,

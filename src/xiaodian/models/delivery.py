@@ -48,6 +48,8 @@ class DeliverySettings(Base):
     express_enabled: Mapped[bool] = mapped_column(Boolean, default=True)
     express_fee_fen: Mapped[int] = mapped_column(Integer, default=1000)
     rider_capacity: Mapped[int] = mapped_column(Integer, default=20)
+    rider_capacity_g: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    """What one rider carries, in grams of the SKUs' weights (0: orders are counted only)."""
     service_minutes: Mapped[int] = mapped_column(Integer, default=3)
     auto_batch_riders: Mapped[int] = mapped_column(Integer, default=0)
     """At a slot's cut-off, plan its orders for this many riders (0: the merchant does)."""

@@ -48,6 +48,7 @@ def _values_of(out: DeliverySettingsOut) -> dict[str, Any]:
         values[name.removesuffix("_fen")] = _yuan(values[name])
     values["store_lat"] = "" if out.store_lat is None else str(out.store_lat)
     values["store_lng"] = "" if out.store_lng is None else str(out.store_lng)
+    values["rider_capacity_kg"] = f"{out.rider_capacity_g / 1000:g}"
     values["slots_text"] = "\n".join(
         f"{slot.start}-{slot.end} {slot.capacity} {slot.cutoff_minutes}" for slot in out.slots
     )
@@ -76,6 +77,7 @@ def _parse(form: FormData, errors: FieldErrors) -> dict[str, Any]:
         data[f"{name}_fen"] = fen_field(form, name, errors)
     for name in ("store_lat", "store_lng"):
         data[name] = text(form, name) or None
+    data["rider_capacity_g"] = _grams(form, errors)
     slots = []
     for number, line in enumerate(text(form, "slots_text").splitlines(), start=1):
         if not line.strip():
@@ -90,6 +92,19 @@ def _parse(form: FormData, errors: FieldErrors) -> dict[str, Any]:
         )
     data["slots"] = slots
     return data
+
+
+def _grams(form: FormData, errors: FieldErrors) -> int:
+    """每名骑手载重 in kilograms (one decimal) as grams; empty is 0 (no weight limit)."""
+    typed = text(form, "rider_capacity_kg") or "0"
+    try:
+        kilograms = float(typed)
+    except ValueError:
+        kilograms = -1.0
+    if not 0 <= kilograms <= 1000:
+        errors["rider_capacity_kg"] = "载重应为 0–1000 公斤"
+        return 0
+    return round(kilograms * 1000)
 
 
 async def _page(

@@ -23,6 +23,10 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
+    with op.batch_alter_table("delivery_settings", schema=None) as batch_op:
+        batch_op.add_column(
+            sa.Column("rider_capacity_g", sa.Integer(), nullable=False, server_default="0")
+        )
     with op.batch_alter_table("delivery_orders", schema=None) as batch_op:
         batch_op.add_column(sa.Column("pickup_code", sa.String(length=8), nullable=True))
         batch_op.create_unique_constraint("uq_delivery_orders_pickup_code", ["pickup_code"])
@@ -82,3 +86,5 @@ def downgrade() -> None:
     with op.batch_alter_table("delivery_orders", schema=None) as batch_op:
         batch_op.drop_constraint("uq_delivery_orders_pickup_code", type_="unique")
         batch_op.drop_column("pickup_code")
+    with op.batch_alter_table("delivery_settings", schema=None) as batch_op:
+        batch_op.drop_column("rider_capacity_g")
