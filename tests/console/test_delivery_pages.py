@@ -3,6 +3,7 @@ HTTP, and the rider page and the console page in Chromium at 375 px."""
 
 from __future__ import annotations
 
+import math
 from html import unescape
 from typing import Any
 from urllib.parse import urlsplit
@@ -17,6 +18,7 @@ from tests.console.helpers import signed_in
 from tests.delivery.helpers import MORNING, TODAY, paid_delivery_order, pickup_order
 from xiaodian.context import AppContext
 from xiaodian.core import clock
+from xiaodian.integrations.amap import Point
 from xiaodian.sandbox.amap import DEMO_STORE_LAT, DEMO_STORE_LNG
 
 FORM = {
@@ -179,3 +181,47 @@ async def test_the_riders_weight_capacity_is_set_in_kilograms(
     for bad in ("很重", "-1", "2000"):
         refused = await console.post("/delivery/settings", FORM | {"rider_capacity_kg": bad})
         assert refused.status_code == 422 and "载重应为 0–1000 公斤" in refused.text
+
+
+async def test_the_store_is_moved_on_the_offline_zone_plot_by_dragging_in_chromium(
+    app: FastAPI, client: httpx.AsyncClient, context: AppContext, live_url: str, browser: Any
+) -> None:
+    await _planned(app, client, context)
+    tab = await open_tab(browser, live_url)
+    await tab.login("owner")
+    await tab.open("/delivery")
+    plot = tab.page.locator("svg[data-map-picker]")
+    await expect(plot.locator("circle.order")).to_have_count(3)  # the three orders' points
+    await plot.scroll_into_view_if_needed()
+    px_per_m = float(await plot.get_attribute("data-px-per-m") or "0")
+    size = float(await plot.get_attribute("data-size") or "0")
+    box = await plot.bounding_box()
+    assert box is not None and px_per_m > 0
+    shown = box["width"] / size  # CSS pixels per SVG unit
+    marker = await plot.locator("[data-store-marker] rect").bounding_box()
+    assert marker is not None
+    start_x, start_y = marker["x"] + marker["width"] / 2, marker["y"] + marker["height"] / 2
+    await tab.page.mouse.move(start_x, start_y)
+    await tab.page.mouse.down()
+    await tab.page.mouse.move(start_x + 30, start_y - 20, steps=5)
+    await tab.page.mouse.move(start_x + 60 * shown, start_y - 40 * shown, steps=5)
+    await tab.page.mouse.up()
+    lat = float(await tab.page.locator("#f-store_lat").input_value())
+    lng = float(await tab.page.locator("#f-store_lng").input_value())
+    moved = Point(lat=lat, lng=lng)
+    east_m = (lng - DEMO_STORE_LNG) * 111_320 * math.cos(math.radians(DEMO_STORE_LAT))
+    north_m = (lat - DEMO_STORE_LAT) * 111_320
+    assert (
+        abs(east_m - 60 / px_per_m) < 2 / px_per_m and abs(north_m - 40 / px_per_m) < 2 / px_per_m
+    )
+    await expect(tab.page.locator("[data-picker-note]")).to_contain_text("保存后生效")
+    await tab.screenshot("delivery-map-picker")
+    await tab.page.get_by_role("button", name="保存配送设置").click()
+    await tab.page.wait_for_load_state()
+    assert tab.errors == []
+    owner_api = await factories.merchant(client, context, username="api-picker")
+    settings = (await client.get("/api/admin/v1/delivery/settings", headers=owner_api)).json()
+    assert (round(settings["store_lat"], 6), round(settings["store_lng"], 6)) == (
+        round(moved.lat, 6),
+        round(moved.lng, 6),
+    )

@@ -117,6 +117,22 @@ async def save_settings(session: AsyncSession, *, data: DeliverySettingsIn) -> D
     return row
 
 
+async def recent_delivery_points(session: AsyncSession, *, limit: int = 300) -> list[Point]:
+    """Where the latest community-delivery orders went (the console's zone plot)."""
+    rows = await session.execute(
+        select(Order.lat, Order.lng)
+        .join(DeliveryOrder, DeliveryOrder.order_id == Order.id)
+        .where(
+            DeliveryOrder.method == Method.DELIVERY,
+            Order.lat.is_not(None),
+            Order.lng.is_not(None),
+        )
+        .order_by(Order.id.desc())
+        .limit(limit)
+    )
+    return [Point(lat=lat, lng=lng) for lat, lng in rows if lat is not None and lng is not None]
+
+
 def store_point(row: DeliverySettings) -> Point | None:
     if row.store_lat is None or row.store_lng is None:
         return None

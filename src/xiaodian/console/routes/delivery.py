@@ -26,7 +26,7 @@ from xiaodian.delivery.schemas import (
     DeliverySettingsOut,
     PickupOrderOut,
 )
-from xiaodian.delivery.svgmap import route_svg
+from xiaodian.delivery.svgmap import picker_svg
 from xiaodian.deps import IdPath, SessionDep, context_of
 from xiaodian.oplog.service import ConsoleOrigin
 
@@ -138,7 +138,11 @@ async def _page(
         zone = None
         store = service.store_point(row)
         if store is not None:
-            zone = route_svg(store=store, stops=[], radius_m=row.radius_m)
+            zone = picker_svg(
+                store=store,
+                radius_m=row.radius_m,
+                orders=await service.recent_delivery_points(session),
+            )
     return render(
         request,
         "delivery/page.html",
