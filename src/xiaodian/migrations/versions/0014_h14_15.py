@@ -1,8 +1,8 @@
 """delivery: pickup codes, SKU weights for rider capacity; WeChat: re-uploads counted;
 flash-sale reminders
 
-Revision ID: 0013
-Revises: 0012
+Revision ID: 0014
+Revises: 0013
 """
 
 from __future__ import annotations
@@ -16,8 +16,8 @@ import xiaodian.core.dbtypes
 
 BIG_ID = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 
-revision: str = "0013"
-down_revision: str | None = "0012"
+revision: str = "0014"
+down_revision: str | None = "0013"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
