@@ -19,6 +19,7 @@ ALL_JOBS: list[Job] = [
     Job("purge_operation_log", oplog_jobs.purge_operation_log),
     Job("end_flash_sessions", flash_jobs.end_due_sessions),
     Job("resync_flash_gates", flash_jobs.resync_gates),
+    Job("send_flash_reminders", flash_jobs.send_flash_reminders),
     Job("retry_shipping_uploads", wechat_jobs.retry_shipping_uploads),
     Job("expire_groups", groupbuy_jobs.expire_groups),
     Job("end_group_buys", groupbuy_jobs.end_campaigns),

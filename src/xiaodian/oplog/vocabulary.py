@@ -28,6 +28,7 @@ class Action(StrEnum):
     ORDER_SHIP = "order.ship"
     ORDER_CLOSE = "order.close"
     ORDER_TRACKING = "order.tracking"
+    ORDER_PICKUP = "order.pickup"
     REFUND_APPROVE = "refund.approve"
     REFUND_REJECT = "refund.reject"
     REFUND_RETRY = "refund.retry"
@@ -58,6 +59,7 @@ ACTION_TEXT: dict[Action, str] = {
     Action.ORDER_SHIP: "发货",
     Action.ORDER_CLOSE: "关闭订单",
     Action.ORDER_TRACKING: "修改运单号",
+    Action.ORDER_PICKUP: "自提核销",
     Action.REFUND_APPROVE: "同意退款",
     Action.REFUND_REJECT: "拒绝退款",
     Action.REFUND_RETRY: "重试退款",

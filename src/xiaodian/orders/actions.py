@@ -37,6 +37,7 @@ from xiaodian.orders.events import (
     RefundRejected,
     RefundRequested,
     RefundSettled,
+    TrackingChanged,
 )
 from xiaodian.orders.numbers import new_order_no
 from xiaodian.orders.state import REFUNDABLE, Status, transition
@@ -235,6 +236,16 @@ async def change_tracking(
     )
     if affected(changed) != 1:
         raise OrderStateConflict("只有已发货的订单可以修改运单号")
+    await emit(
+        session,
+        TrackingChanged(
+            order_id=order.id,
+            user_id=order.user_id,
+            carrier=shipment.carrier,
+            tracking_no=shipment.tracking_no,
+            actor=by.ref,
+        ),
+    )
     session.add(
         OrderEvent(
             order_id=order.id,
@@ -295,6 +306,22 @@ async def delivery_failed(session: AsyncSession, *, order: Order, by: Actor, rea
         session,
         DeliveryFailed(order_id=order.id, user_id=order.user_id, reason=reason, actor=by.ref),
     )
+
+
+async def picked_up(session: AsyncSession, *, order: Order, by: Actor) -> None:
+    """The shopper collected a 自提 order at the store: `paid → completed` (the caller checked
+    the pickup code)."""
+    if not await transition(
+        session,
+        order=order,
+        from_statuses=[Status.PAID],
+        to=Status.COMPLETED,
+        actor=by,
+        note="到店自提",
+        values={"completed_at": clock.now()},
+    ):
+        raise OrderStateConflict("只有待自提（已支付）的订单可以核销")
+    await emit(session, OrderCompleted(order_id=order.id, user_id=order.user_id, actor=by.ref))
 
 
 async def confirm(session: AsyncSession, *, order: Order, by: Actor) -> None:
