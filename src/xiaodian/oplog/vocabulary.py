@@ -31,6 +31,8 @@ class Action(StrEnum):
     REFUND_APPROVE = "refund.approve"
     REFUND_REJECT = "refund.reject"
     REFUND_RETRY = "refund.retry"
+    RETURN_AGREE = "refund.return_agree"
+    RETURN_RECEIVE = "refund.return_receive"
     REVIEW_REPLY = "review.reply"
     REVIEW_VISIBILITY = "review.visibility"
     SHOP_UPDATE = "shop.update"
@@ -61,6 +63,8 @@ ACTION_TEXT: dict[Action, str] = {
     Action.REFUND_APPROVE: "同意退款",
     Action.REFUND_REJECT: "拒绝退款",
     Action.REFUND_RETRY: "重试退款",
+    Action.RETURN_AGREE: "同意退货",
+    Action.RETURN_RECEIVE: "确认收到退货",
     Action.REVIEW_REPLY: "回复评价",
     Action.REVIEW_VISIBILITY: "隐藏/显示评价",
     Action.SHOP_UPDATE: "修改店铺设置",
