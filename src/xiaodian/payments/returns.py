@@ -36,6 +36,17 @@ BATCH = 50
 OVERDUE_NOTE = "买家超时未寄回商品，退货申请已关闭"
 
 
+async def last_return_address(session: AsyncSession) -> str:
+    """The return address the merchant gave last (what the console offers next time)."""
+    address = await session.scalar(
+        select(Refund.return_address)
+        .where(Refund.return_address != "")
+        .order_by(Refund.id.desc())
+        .limit(1)
+    )
+    return address or ""
+
+
 async def agree_to_return(
     session: AsyncSession, *, refund_id: int, admin_id: int, address: str, ship_days: int
 ) -> RefundOut:
