@@ -22,7 +22,7 @@ from xiaodian.console.rendering import redirect, render, shop_time
 from xiaodian.console.sections import Section
 from xiaodian.console.security import ConsoleAdmin, read_form
 from xiaodian.coupons import admin_service as coupons
-from xiaodian.coupons import promotions
+from xiaodian.coupons import merchant, promotions
 from xiaodian.coupons.schemas import (
     CodesIn,
     CouponIn,
@@ -39,6 +39,7 @@ from xiaodian.coupons.words import (
     ScopeType,
 )
 from xiaodian.deps import IdPath, SessionDep
+from xiaodian.oplog.service import ConsoleOrigin
 
 router = APIRouter()
 promotions_router = APIRouter()
@@ -210,7 +211,9 @@ async def new_coupon(request: Request, _admin: ConsoleAdmin) -> Response:
 
 
 @router.post("/coupons/new")
-async def create_coupon(request: Request, _admin: ConsoleAdmin, session: SessionDep) -> Response:
+async def create_coupon(
+    request: Request, admin: ConsoleAdmin, origin: ConsoleOrigin, session: SessionDep
+) -> Response:
     form = await read_form(request)
     values: dict[str, Any] = {field: text(form, field) for field in COUPON_FIELDS}
     values |= {
@@ -222,7 +225,8 @@ async def create_coupon(request: Request, _admin: ConsoleAdmin, session: Session
     errors = _placed(schema_errors) | errors
     if coupon_in is not None and not errors:
         created, errors = await attempt(
-            session, lambda: coupons.create_coupon(session, data=coupon_in)
+            session,
+            lambda: merchant.create_coupon(session, admin=admin, origin=origin, data=coupon_in),
         )
         if created is not None:
             return redirect(request, "/coupons", flash="优惠券已创建")
@@ -271,7 +275,11 @@ async def edit_coupon(
 
 @router.post("/coupons/{coupon_id}")
 async def update_coupon(
-    coupon_id: IdPath, request: Request, _admin: ConsoleAdmin, session: SessionDep
+    coupon_id: IdPath,
+    request: Request,
+    admin: ConsoleAdmin,
+    origin: ConsoleOrigin,
+    session: SessionDep,
 ) -> Response:
     coupon = await coupons.get_coupon(session, coupon_id=coupon_id)
     form = await read_form(request)
@@ -292,7 +300,10 @@ async def update_coupon(
     errors = schema_errors | errors
     if patch is not None and not errors:
         saved, errors = await attempt(
-            session, lambda: coupons.update_coupon(session, coupon_id=coupon_id, patch=patch)
+            session,
+            lambda: merchant.update_coupon(
+                session, admin=admin, origin=origin, coupon_id=coupon_id, patch=patch
+            ),
         )
         if saved is not None:
             return redirect(request, "/coupons", flash="优惠券已保存")
@@ -301,24 +312,36 @@ async def update_coupon(
 
 @router.post("/coupons/{coupon_id}/status")
 async def set_status(
-    coupon_id: IdPath, request: Request, _admin: ConsoleAdmin, session: SessionDep
+    coupon_id: IdPath,
+    request: Request,
+    admin: ConsoleAdmin,
+    origin: ConsoleOrigin,
+    session: SessionDep,
 ) -> Response:
     action = text(await read_form(request), "action")
     status = {"pause": CouponStatus.PAUSED, "resume": CouponStatus.ACTIVE}.get(
         action, CouponStatus.ENDED
     )
-    await coupons.set_status(session, coupon_id=coupon_id, status=status)
+    await merchant.set_coupon_status(
+        session, admin=admin, origin=origin, coupon_id=coupon_id, status=status
+    )
     return redirect(request, "/coupons", flash=f"优惠券{STATUSES[status]}")
 
 
 @router.post("/coupons/{coupon_id}/codes")
 async def generate_codes(
-    coupon_id: IdPath, request: Request, _admin: ConsoleAdmin, session: SessionDep
+    coupon_id: IdPath,
+    request: Request,
+    admin: ConsoleAdmin,
+    origin: ConsoleOrigin,
+    session: SessionDep,
 ) -> Response:
     body, errors = validate(CodesIn, {"count": text(await read_form(request), "count") or None})
     if body is None:
         return redirect(request, "/coupons", flash=f"兑换码数量{errors.get('count', '有误')}")
-    made = await coupons.generate_codes(session, coupon_id=coupon_id, count=body.count)
+    made = await merchant.generate_codes(
+        session, admin=admin, origin=origin, coupon_id=coupon_id, count=body.count
+    )
     return redirect(request, "/coupons", flash=f"已生成 {len(made.codes)} 个兑换码")
 
 
@@ -375,7 +398,9 @@ async def promotion_list(request: Request, _admin: ConsoleAdmin, session: Sessio
 
 
 @promotions_router.post("/promotions")
-async def create_promotion(request: Request, _admin: ConsoleAdmin, session: SessionDep) -> Response:
+async def create_promotion(
+    request: Request, admin: ConsoleAdmin, origin: ConsoleOrigin, session: SessionDep
+) -> Response:
     form = await read_form(request)
     values: dict[str, Any] = {field: text(form, field) for field in PROMOTION_FIELDS}
     errors: FieldErrors = {}
@@ -408,7 +433,10 @@ async def create_promotion(request: Request, _admin: ConsoleAdmin, session: Sess
     errors = schema_errors | errors
     if promotion_in is not None and not errors:
         created, errors = await attempt(
-            session, lambda: promotions.create_promotion(session, data=promotion_in)
+            session,
+            lambda: merchant.create_promotion(
+                session, admin=admin, origin=origin, data=promotion_in
+            ),
         )
         if created is not None:
             return redirect(request, "/promotions", flash="满减活动已创建")
@@ -423,13 +451,21 @@ async def create_promotion(request: Request, _admin: ConsoleAdmin, session: Sess
 
 @promotions_router.post("/promotions/{promotion_id}/status")
 async def set_promotion_status(
-    promotion_id: IdPath, request: Request, _admin: ConsoleAdmin, session: SessionDep
+    promotion_id: IdPath,
+    request: Request,
+    admin: ConsoleAdmin,
+    origin: ConsoleOrigin,
+    session: SessionDep,
 ) -> Response:
     action = text(await read_form(request), "action")
     status = {"pause": PromotionStatus.PAUSED, "resume": PromotionStatus.ACTIVE}.get(
         action, PromotionStatus.ENDED
     )
-    await promotions.update_promotion(
-        session, promotion_id=promotion_id, patch=PromotionPatch(status=status)
+    await merchant.update_promotion(
+        session,
+        admin=admin,
+        origin=origin,
+        promotion_id=promotion_id,
+        patch=PromotionPatch(status=status),
     )
     return redirect(request, "/promotions", flash=f"满减活动{STATUSES[CouponStatus(status)]}")
