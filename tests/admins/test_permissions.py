@@ -113,6 +113,13 @@ WRITES = [
     Write("POST", f"/reviews/{GONE}/visibility", (P.REVIEWS,), {"is_hidden": True}),
     Write("PATCH", "/shop", OWNER, {"notice": "国庆正常发货"}),
     Write("PATCH", "/payment-credentials", OWNER, {"values": {}}),
+    Write("POST", "/api-keys", OWNER, {"name": "ERP", "scopes": ["stock:write"]}),
+    Write("DELETE", f"/api-keys/{GONE}", OWNER),
+    Write(
+        "POST", "/webhooks", OWNER, {"url": "https://erp.example/hook", "events": ["order.paid"]}
+    ),
+    Write("DELETE", f"/webhooks/{GONE}", OWNER),
+    Write("POST", f"/webhook-deliveries/{GONE}/resend", OWNER),
     Write("POST", "/admins", OWNER, {"username": "newbie", "password": "password123"}),
     Write("PATCH", f"/admins/{GONE}", OWNER, {"display_name": "x"}),
 ]
@@ -572,13 +579,8 @@ NOT_IN_THE_TABLE: dict[tuple[str, str], str] = {
     ("POST", "/media/images"): "goods or marketing, test_uploads_need_goods_or_marketing",
     ("POST", "/wechat/shipping/{order_id}/retry"): "not permission-checked yet",
     ("PUT", "/wechat/templates/{event}"): "owner only, not logged yet",
-    ("POST", "/api-keys"): "owner only, not logged yet",
-    ("DELETE", "/api-keys/{key_id}"): "owner only, not logged yet",
     ("PUT", "/stock"): "API key scope stock:write or any merchant account, not logged yet",
     ("POST", "/stock/adjust"): "API key scope stock:write or any merchant account, not logged yet",
-    ("POST", "/webhooks"): "owner only, not logged yet",
-    ("DELETE", "/webhooks/{endpoint_id}"): "owner only, not logged yet",
-    ("POST", "/webhook-deliveries/{delivery_id}/resend"): "owner only, not logged yet",
     ("PUT", "/delivery/settings"): "not permission-checked yet",
     ("POST", "/delivery/geocode"): "a lookup, writes nothing",
     ("POST", "/delivery/batches"): "not permission-checked yet",
@@ -669,3 +671,32 @@ async def test_marketing_writes_are_logged(client: httpx.AsyncClient, context: A
     assert {"field": "name", "old": "满99减12", "new": "满99减15"} in by["promotion.update"].changes
     assert {"field": "title", "old": "限时1元购", "new": "限时2元购"} in by["flash.update"].changes
     assert by["group_buy.end"].target_id == str(campaign["id"])
+
+
+async def test_api_keys_and_webhooks_are_logged_without_their_secrets(
+    client: httpx.AsyncClient, context: AppContext
+) -> None:
+    owner = await factories.merchant(client, context)
+    api = "/api/admin/v1"
+    key = await client.post(
+        f"{api}/api-keys", headers=owner, json={"name": "ERP", "scopes": ["stock:write"]}
+    )
+    hook = await client.post(
+        f"{api}/webhooks",
+        headers=owner,
+        json={"url": "https://erp.example/hook", "events": ["order.paid"]},
+    )
+    assert (key.status_code, hook.status_code) == (201, 201), (key.text, hook.text)
+    revoked = await client.delete(f"{api}/api-keys/{key.json()['id']}", headers=owner)
+    deleted = await client.delete(f"{api}/webhooks/{hook.json()['id']}", headers=owner)
+    assert (revoked.status_code, deleted.status_code) == (200, 204)
+    entries = await _logs(context)
+    assert [entry.action for entry in entries] == [
+        "api_key.create",
+        "webhook.create",
+        "api_key.revoke",
+        "webhook.delete",
+    ]
+    logged = repr([(entry.summary, entry.changes) for entry in entries])
+    assert key.json()["key"] not in logged and hook.json()["secret"] not in logged
+    assert "https://erp.example/hook" in logged and "stock:write" in logged

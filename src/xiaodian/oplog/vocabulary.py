@@ -45,6 +45,11 @@ class Action(StrEnum):
     GROUP_BUY_CREATE = "group_buy.create"
     GROUP_BUY_UPDATE = "group_buy.update"
     GROUP_BUY_END = "group_buy.end"
+    API_KEY_CREATE = "api_key.create"
+    API_KEY_REVOKE = "api_key.revoke"
+    WEBHOOK_CREATE = "webhook.create"
+    WEBHOOK_DELETE = "webhook.delete"
+    WEBHOOK_RESEND = "webhook.resend"
     REVIEW_REPLY = "review.reply"
     REVIEW_VISIBILITY = "review.visibility"
     SHOP_UPDATE = "shop.update"
@@ -89,6 +94,11 @@ ACTION_TEXT: dict[Action, str] = {
     Action.GROUP_BUY_CREATE: "新建拼团",
     Action.GROUP_BUY_UPDATE: "编辑拼团",
     Action.GROUP_BUY_END: "结束拼团",
+    Action.API_KEY_CREATE: "新建 API 密钥",
+    Action.API_KEY_REVOKE: "吊销 API 密钥",
+    Action.WEBHOOK_CREATE: "新建推送地址",
+    Action.WEBHOOK_DELETE: "停用推送地址",
+    Action.WEBHOOK_RESEND: "重新推送",
     Action.REVIEW_REPLY: "回复评价",
     Action.REVIEW_VISIBILITY: "隐藏/显示评价",
     Action.SHOP_UPDATE: "修改店铺设置",
