@@ -16,6 +16,7 @@ ALL_JOBS: list[Job] = [
     Job("auto_confirm_orders", order_jobs.auto_confirm_orders),
     Job("reconcile_payments", payment_jobs.reconcile_payments),
     Job("process_refunds", payment_jobs.process_refunds),
+    Job("close_overdue_returns", payment_jobs.close_overdue_returns),
     Job("purge_operation_log", oplog_jobs.purge_operation_log),
     Job("end_flash_sessions", flash_jobs.end_due_sessions),
     Job("resync_flash_gates", flash_jobs.resync_gates),

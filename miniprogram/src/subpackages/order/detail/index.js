@@ -166,6 +166,9 @@ Component({
     onRefund() {
       nav.go(routes.orderRefund(this.data.order.id))
     },
+    onAfterSale() {
+      nav.go(routes.orderAfterSale(this.data.order.id))
+    },
     onReview() {
       nav.go(routes.orderReview(this.data.order.id))
     },
