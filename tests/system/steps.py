@@ -93,7 +93,14 @@ async def flash_item(http: httpx.AsyncClient, admin: dict[str, str], *, units: i
     return int(created.json()["item_ids"][0])
 
 
-async def pay(http: httpx.AsyncClient, shop: Topology, who: Shopper, order_id: int) -> str:
+async def pay(
+    http: httpx.AsyncClient,
+    shop: Topology,
+    who: Shopper,
+    order_id: int,
+    *,
+    duplicates: int = 0,
+) -> str:
     """Ask for a prepay through nginx and confirm it in the simulator (which notifies the shop
     through nginx); the out_trade_no."""
     answer = await http.post(
@@ -102,7 +109,9 @@ async def pay(http: httpx.AsyncClient, shop: Topology, who: Shopper, order_id: i
     assert answer.status_code == 200, answer.text
     prepay_id = answer.json()["package"].removeprefix("prepay_id=")
     async with httpx.AsyncClient(timeout=30) as plain:
-        confirmed = await plain.post(f"{shop.sandbox_url}/wechat/pay/{prepay_id}/confirm")
+        confirmed = await plain.post(
+            f"{shop.sandbox_url}/wechat/pay/{prepay_id}/confirm", json={"duplicates": duplicates}
+        )
     assert confirmed.status_code == 200, confirmed.text
     return str(answer.json()["out_trade_no"])
 

@@ -275,6 +275,8 @@ def start_topology(settings: Settings) -> Topology:
             "XIAODIAN_LOGIN_RATE_PER_IP": "off",
             "XIAODIAN_JOB_INTERVAL_SECONDS": "1",
             "XIAODIAN_OUTBOX_POLL_SECONDS": "0.5",
+            # a hanging payment platform is given up on after 2 s (then retried)
+            "XIAODIAN_PAYMENT_TIMEOUT_SECONDS": "2",
         }
     )
     sandbox = Service(
