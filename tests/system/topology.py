@@ -242,6 +242,7 @@ class Topology:
             self.nginx.terminate()
             self.nginx.wait(timeout=10)
         self.database.stop()
+        shutil.rmtree(self.home, ignore_errors=True)
 
 
 def start_topology(settings: Settings) -> Topology:
