@@ -5,6 +5,7 @@ servers one after the other under load loses no request."""
 from __future__ import annotations
 
 import asyncio
+import json
 import signal
 from collections import Counter
 
@@ -46,7 +47,7 @@ async def test_sigterm_finishes_the_request_in_flight_and_closes_sockets_with_10
             json={"endpoint": "v3.jsapi", "kind": "timeout", "count": 1, "hang_seconds": 1.5},
         )
         socket = await connect(f"ws://127.0.0.1:{topology.server_ports[0]}/api/v1/ws")
-        await socket.send('{"op": "subscribe", "goods_ids": [%d]}' % made["goods_id"])
+        await socket.send(json.dumps({"op": "subscribe", "goods_ids": [made["goods_id"]]}))
         await asyncio.wait_for(socket.recv(), 10)
         paying = asyncio.create_task(
             plain.post(
