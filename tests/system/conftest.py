@@ -1,4 +1,6 @@
-"""The whole topology once per run (MariaDB + Redis pass only): see topology.py."""
+"""The whole topology once for this package (MariaDB + Redis pass only): see topology.py.
+Package scope, so its worker is stopped before the rest of the suite runs (it would drain
+outbox rows other tests look at)."""
 
 from __future__ import annotations
 
@@ -12,7 +14,7 @@ from xiaodian.config import Settings
 pytestmark = pytest.mark.live
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def topology(settings: Settings, migrated: str) -> Iterator[Topology]:
     if not settings.redis_url or settings.database_url.startswith("sqlite"):
         pytest.skip(
