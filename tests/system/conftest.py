@@ -11,8 +11,6 @@ import pytest
 from tests.system.topology import NGINX, Topology, start_topology
 from xiaodian.config import Settings
 
-pytestmark = pytest.mark.live
-
 
 @pytest.fixture(scope="package")
 def topology(settings: Settings, migrated: str) -> Iterator[Topology]:

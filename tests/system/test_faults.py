@@ -10,6 +10,7 @@ import time
 from collections import Counter
 
 import httpx
+import pytest
 import redis.asyncio as redis_asyncio
 from sqlalchemy import text
 
@@ -18,6 +19,8 @@ from tests.system import steps
 from tests.system.topology import Topology
 from tests.waiting import until
 from xiaodian.context import AppContext
+
+pytestmark = pytest.mark.live
 
 UNITS = 30
 CROWD = 80

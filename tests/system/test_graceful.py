@@ -10,6 +10,7 @@ import signal
 from collections import Counter
 
 import httpx
+import pytest
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
@@ -18,6 +19,8 @@ from tests.system import steps
 from tests.system.topology import Service, Topology
 from tests.waiting import until
 from xiaodian.context import AppContext
+
+pytestmark = pytest.mark.live
 
 # uvicorn re-raises SIGTERM once its graceful shutdown is done, so the exit says "terminated"
 GRACEFUL_EXIT = (0, -signal.SIGTERM)

@@ -9,6 +9,7 @@ from collections import Counter
 from datetime import timedelta
 
 import httpx
+import pytest
 from websockets.asyncio.client import connect
 
 from tests import factories
@@ -17,6 +18,8 @@ from tests.system.topology import Topology
 from tests.waiting import until
 from xiaodian.context import AppContext
 from xiaodian.core import clock
+
+pytestmark = pytest.mark.live
 
 
 async def test_http_is_redirected_to_https_and_https_carries_hsts(topology: Topology) -> None:
