@@ -31,6 +31,7 @@ import json
 import os
 import random
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -294,6 +295,7 @@ def main() -> None:
         load = subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()
     finally:
         shop.close()
+        shutil.rmtree(workdir, ignore_errors=True)
 
     ping_rps = sum(len(v) for v in ping.latencies.values()) / ping_elapsed
     total = sum(len(v) for v in record.latencies.values())
