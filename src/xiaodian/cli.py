@@ -128,6 +128,9 @@ def demo(
     )
 
 
+GRACEFUL_SHUTDOWN_SECONDS = 20
+
+
 @cli.command()
 def serve(
     host: Annotated[str, typer.Option()] = "127.0.0.1",
@@ -175,6 +178,10 @@ def serve(
         # frames above 64 KiB close the socket, smaller oversized ones get an error frame
         ws="websockets-sansio",
         ws_max_size=64 * 1024,
+        # SIGTERM (systemd stop, a rolling restart): stop accepting, let requests in flight
+        # finish, close live sockets with 1012 "service restart" (clients reconnect to the
+        # other server), and give up on stragglers after this many seconds
+        timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
     )
 
 

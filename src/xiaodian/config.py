@@ -74,6 +74,8 @@ class Settings(BaseSettings):
     unpaid_timeout_minutes: int = Field(default=30, ge=1, le=24 * 60)
     operation_log_keep_days: int = Field(default=365, ge=180, le=3650)
     auto_confirm_days: int = Field(default=10, ge=1, le=60)
+    return_ship_days: int = Field(default=7, ge=1, le=30)
+    """退货退款: days the shopper has to ship the goods back once the merchant agreed."""
     freight_fen: int = Field(default=800, ge=0)
     free_freight_threshold_fen: int = Field(default=9900, ge=0)
     catalog_cache_seconds: int = 60

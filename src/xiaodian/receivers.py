@@ -13,6 +13,7 @@ from xiaodian.catalog import promotions, search, viewers
 from xiaodian.catalog.events import GoodsEdited
 from xiaodian.context import AppContext
 from xiaodian.coupons import checkout as coupons
+from xiaodian.delivery import notices as delivery_notices
 from xiaodian.delivery import service as delivery
 from xiaodian.events import Mode, registry
 from xiaodian.flash import service as flash
@@ -24,13 +25,16 @@ from xiaodian.live import merchant as live_merchant
 from xiaodian.live import service as live
 from xiaodian.orders import fulfilment
 from xiaodian.orders.events import (
+    DeliveryStarted,
     OrderClosed,
+    OrderCompleted,
     OrderPaid,
     OrderPlaced,
     OrderShipped,
     RefundRejected,
     RefundRequested,
     RefundSettled,
+    TrackingChanged,
 )
 from xiaodian.payments import refund_service
 from xiaodian.payments import service as payments
@@ -87,6 +91,10 @@ def install() -> None:
     registry.add(RefundDue, refund_service.send_due_refund, Mode.DURABLE)
     # the WeChat platform (shipping-info upload, subscribe messages)
     registry.add(OrderShipped, wechat_shipping.upload_after_ship, Mode.DURABLE)
+    registry.add(TrackingChanged, wechat_shipping.reupload_after_retrack, Mode.DURABLE)
+    registry.add(OrderCompleted, delivery_notices.upload_after_completion, Mode.DURABLE)
+    registry.add(DeliveryStarted, delivery_notices.message_delivering, Mode.DURABLE)
+    registry.add(OrderCompleted, delivery_notices.message_delivered, Mode.DURABLE)
     registry.add(OrderPaid, wechat_messages.on_paid, Mode.DURABLE)
     registry.add(OrderShipped, wechat_messages.on_shipped, Mode.DURABLE)
     registry.add(RefundSettled, wechat_messages.on_refund_settled, Mode.DURABLE)

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from dataclasses import dataclass
 from typing import Any
 
 import httpx
 import pytest
+from fastapi import FastAPI
 from sqlalchemy import func, select
 
 from tests import factories
@@ -36,6 +38,35 @@ class Write:
 
 
 BANNER = {"title": "春季上新", "image_url": "/media/images/aa/banner-800.webp"}
+COUPON = {
+    "name": "满99减10",
+    "kind": "threshold",
+    "threshold_fen": 9900,
+    "discount_fen": 1000,
+    "valid_days": 7,
+    "total": 100,
+    "per_user_limit": 1,
+}
+PROMOTION = {
+    "name": "满99减12",
+    "tiers": [{"threshold_fen": 9900, "discount_fen": 1200}],
+    "starts_at": "2026-01-01T00:00:00+00:00",
+    "ends_at": "2099-01-01T00:00:00+00:00",
+}
+GROUP_BUY = {
+    "goods_id": GONE,
+    "group_size": 3,
+    "price_percent": 80,
+    "fill_minutes": 1,
+    "ends_at": "2099-01-01T00:00:00+00:00",
+}
+FLASH = {
+    "title": "限时1元购",
+    "starts_at": "2098-01-01T00:00:00+00:00",
+    "ends_at": "2098-01-01T01:00:00+00:00",
+    "unpaid_minutes": 5,
+    "items": [{"sku_id": GONE, "flash_price_fen": 100, "flash_stock": 5, "per_user_limit": 1}],
+}
 WRITES = [
     Write("POST", "/categories", (P.GOODS,), {"name": "新分类"}),
     Write("PATCH", f"/categories/{GONE}", (P.GOODS,), {"name": "改名"}),
@@ -60,10 +91,35 @@ WRITES = [
     Write("POST", f"/refunds/{GONE}/approve", (P.REFUNDS,)),
     Write("POST", f"/refunds/{GONE}/reject", (P.REFUNDS,), {"reason": "已发货"}),
     Write("POST", f"/refunds/{GONE}/retry", (P.REFUNDS,)),
+    Write(
+        "POST", f"/refunds/{GONE}/agree-return", (P.REFUNDS,), {"address": "上海市世纪大道 1 号"}
+    ),
+    Write("POST", f"/refunds/{GONE}/receive", (P.REFUNDS,), {"restock": True}),
+    Write("POST", "/coupons", (P.MARKETING,), COUPON),
+    Write("POST", "/promotions", (P.MARKETING,), PROMOTION),
+    Write("POST", "/flash-sales", (P.MARKETING,), FLASH),
+    Write("PATCH", f"/coupons/{GONE}", (P.MARKETING,), {"name": "改名"}),
+    Write("POST", f"/coupons/{GONE}/pause", (P.MARKETING,)),
+    Write("POST", f"/coupons/{GONE}/resume", (P.MARKETING,)),
+    Write("POST", f"/coupons/{GONE}/end", (P.MARKETING,)),
+    Write("POST", f"/coupons/{GONE}/codes", (P.MARKETING,), {"count": 1}),
+    Write("PATCH", f"/promotions/{GONE}", (P.MARKETING,), {"name": "改名"}),
+    Write("PATCH", f"/flash-sales/{GONE}", (P.MARKETING,), {"title": "改名"}),
+    Write("POST", f"/flash-sales/{GONE}/end", (P.MARKETING,)),
+    Write("POST", "/group-buys", (P.MARKETING,), GROUP_BUY),
+    Write("PATCH", f"/group-buys/{GONE}", (P.MARKETING,), {"group_size": 3}),
+    Write("POST", f"/group-buys/{GONE}/end", (P.MARKETING,)),
     Write("POST", f"/reviews/{GONE}/reply", (P.REVIEWS,), {"reply": "谢谢"}),
     Write("POST", f"/reviews/{GONE}/visibility", (P.REVIEWS,), {"is_hidden": True}),
     Write("PATCH", "/shop", OWNER, {"notice": "国庆正常发货"}),
     Write("PATCH", "/payment-credentials", OWNER, {"values": {}}),
+    Write("POST", "/api-keys", OWNER, {"name": "ERP", "scopes": ["stock:write"]}),
+    Write("DELETE", f"/api-keys/{GONE}", OWNER),
+    Write(
+        "POST", "/webhooks", OWNER, {"url": "https://erp.example/hook", "events": ["order.paid"]}
+    ),
+    Write("DELETE", f"/webhooks/{GONE}", OWNER),
+    Write("POST", f"/webhook-deliveries/{GONE}/resend", OWNER),
     Write("POST", "/admins", OWNER, {"username": "newbie", "password": "password123"}),
     Write("PATCH", f"/admins/{GONE}", OWNER, {"display_name": "x"}),
 ]
@@ -150,7 +206,7 @@ async def test_every_write_checks_the_role_of_the_account(
                 assert response.json()["error"] == expected, (role, write)
             seen.append((role, write.method, write.path, response.status_code))
     assert len(seen) == len(ROLES) * len(WRITES)
-    assert succeeded >= 4  # POST /categories and /banners for every role allowed them
+    assert succeeded >= 4  # POST /categories, /banners, /coupons, /promotions where allowed
     assert await _log_count(context) == succeeded
 
 
@@ -507,3 +563,140 @@ async def test_goods_export_and_batch_prices(
         headers=packer,
     )
     assert refused.status_code == 403
+
+
+NOT_IN_THE_TABLE: dict[tuple[str, str], str] = {
+    # The account's own session and password: no permission to check (logged: admin.password).
+    ("POST", "/auth/login"): "signs in",
+    ("POST", "/auth/logout"): "signs out",
+    ("POST", "/me/password"): "the account's own password",
+    # Checked, not yet logged (the rest of issue 18's list; see docs/console.md).
+    ("POST", "/goods/{goods_id}/copy"): "goods, covered by test_copy_goods_and_batch_shelf",
+    ("POST", "/goods-shelf"): "goods, covered by test_copy_goods_and_batch_shelf",
+    ("POST", "/skus/prices"): "prices_stock, covered by test_goods_export_and_batch_prices",
+    ("PATCH", "/orders/{order_id}/shipment"): "ship, covered by tests/orders/test_bulk.py",
+    ("POST", "/orders/ship-import"): "ship, covered by tests/orders/test_bulk.py",
+    ("POST", "/media/images"): "goods or marketing, test_uploads_need_goods_or_marketing",
+    ("POST", "/wechat/shipping/{order_id}/retry"): "not permission-checked yet",
+    ("PUT", "/wechat/templates/{event}"): "owner only, not logged yet",
+    ("PUT", "/stock"): "API key scope stock:write or any merchant account, not logged yet",
+    ("POST", "/stock/adjust"): "API key scope stock:write or any merchant account, not logged yet",
+    ("PUT", "/delivery/settings"): "not permission-checked yet",
+    ("POST", "/delivery/geocode"): "a lookup, writes nothing",
+    ("POST", "/delivery/batches"): "not permission-checked yet",
+    ("POST", "/delivery/batches/{batch_id}/replan"): "not permission-checked yet",
+}
+"""Merchant write routes the role table above does not call, each with why. A route that is
+in neither fails `test_every_merchant_write_route_is_in_the_permission_table`."""
+
+
+def _template(path: str) -> re.Pattern[str]:
+    return re.compile("^" + re.sub(r"\{[^}]+\}", "[^/]+", path) + "$")
+
+
+async def test_every_merchant_write_route_is_in_the_permission_table(app: FastAPI) -> None:
+    """Generated from the app's route table: a new merchant write route must join `WRITES`
+    (so every role is tried against it) or say in `NOT_IN_THE_TABLE` why it is not there."""
+    prefix = "/api/admin/v1"
+    routes = {
+        (method.upper(), path.removeprefix(prefix))
+        for path, operations in app.openapi()["paths"].items()
+        if path.startswith(prefix)
+        for method in operations
+        if method in ("post", "put", "patch", "delete")
+    }
+    called = {(write.method, write.path) for write in WRITES}
+    missing = sorted(
+        (method, path)
+        for method, path in routes - NOT_IN_THE_TABLE.keys()
+        if not any(m == method and _template(path).match(p) for m, p in called)
+    )
+    assert missing == [], f"merchant writes without a permission test: {missing}"
+    assert not NOT_IN_THE_TABLE.keys() - routes, "NOT_IN_THE_TABLE names a route that is gone"
+
+
+async def test_marketing_writes_are_logged(client: httpx.AsyncClient, context: AppContext) -> None:
+    """Coupons, 满减, flash sales and group buying: each write a manager makes leaves one entry
+    with what changed; a write refused for want of 管理营销 leaves none."""
+    manager = await _account(client, context, "yunying", "manager")
+    service = await _account(client, context, "kefu2", "service")
+    api = "/api/admin/v1"
+
+    async def call(method: str, path: str, body: Any = None) -> Any:
+        response = await client.request(method, f"{api}{path}", json=body, headers=manager)
+        assert response.status_code < 300, (method, path, response.text)
+        return response.json()
+
+    goods = await factories.make_goods(context, title="拼团橙子", prices=[2000], stock=30)
+    coupon = await call("POST", "/coupons", COUPON)
+    await call("PATCH", f"/coupons/{coupon['id']}", {"name": "满99减10（会员）"})
+    await call("POST", f"/coupons/{coupon['id']}/pause")
+    await call("POST", f"/coupons/{coupon['id']}/codes", {"count": 2})
+    promotion = await call("POST", "/promotions", PROMOTION)
+    await call("PATCH", f"/promotions/{promotion['id']}", {"name": "满99减15"})
+    flash = await call(
+        "POST",
+        "/flash-sales",
+        {**FLASH, "items": [{**FLASH["items"][0], "sku_id": goods["sku_ids"][0]}]},
+    )  # type: ignore[dict-item]
+    await call("PATCH", f"/flash-sales/{flash['id']}", {"title": "限时2元购"})
+    await call("POST", f"/flash-sales/{flash['id']}/end")
+    campaign = await call("POST", "/group-buys", {**GROUP_BUY, "goods_id": goods["id"]})
+    await call("POST", f"/group-buys/{campaign['id']}/end")
+    refused = await client.post(f"{api}/coupons/{coupon['id']}/resume", headers=service)
+    assert (refused.status_code, refused.json()["error"]) == (403, "no_permission")
+
+    entries = await _logs(context)
+    assert [entry.action for entry in entries] == [
+        "coupon.create",
+        "coupon.update",
+        "coupon.status",
+        "coupon.codes",
+        "promotion.create",
+        "promotion.update",
+        "flash.create",
+        "flash.update",
+        "flash.end",
+        "group_buy.create",
+        "group_buy.end",
+    ]
+    assert all(entry.admin_name == "yunying" for entry in entries)
+    by = {entry.action: entry for entry in entries}
+    assert {"field": "name", "old": "满99减10", "new": "满99减10（会员）"} in by[
+        "coupon.update"
+    ].changes
+    assert by["coupon.status"].changes == [{"field": "status", "old": "active", "new": "paused"}]
+    codes = (await client.get(f"{api}/coupons/{coupon['id']}/codes.csv", headers=manager)).text
+    assert not any(code in repr(by["coupon.codes"].changes) for code in codes.split()[1:])
+    assert {"field": "name", "old": "满99减12", "new": "满99减15"} in by["promotion.update"].changes
+    assert {"field": "title", "old": "限时1元购", "new": "限时2元购"} in by["flash.update"].changes
+    assert by["group_buy.end"].target_id == str(campaign["id"])
+
+
+async def test_api_keys_and_webhooks_are_logged_without_their_secrets(
+    client: httpx.AsyncClient, context: AppContext
+) -> None:
+    owner = await factories.merchant(client, context)
+    api = "/api/admin/v1"
+    key = await client.post(
+        f"{api}/api-keys", headers=owner, json={"name": "ERP", "scopes": ["stock:write"]}
+    )
+    hook = await client.post(
+        f"{api}/webhooks",
+        headers=owner,
+        json={"url": "https://erp.example/hook", "events": ["order.paid"]},
+    )
+    assert (key.status_code, hook.status_code) == (201, 201), (key.text, hook.text)
+    revoked = await client.delete(f"{api}/api-keys/{key.json()['id']}", headers=owner)
+    deleted = await client.delete(f"{api}/webhooks/{hook.json()['id']}", headers=owner)
+    assert (revoked.status_code, deleted.status_code) == (200, 204)
+    entries = await _logs(context)
+    assert [entry.action for entry in entries] == [
+        "api_key.create",
+        "webhook.create",
+        "api_key.revoke",
+        "webhook.delete",
+    ]
+    logged = repr([(entry.summary, entry.changes) for entry in entries])
+    assert key.json()["key"] not in logged and hook.json()["secret"] not in logged
+    assert "https://erp.example/hook" in logged and "stock:write" in logged

@@ -8,7 +8,8 @@ from sqlalchemy import select
 from tests import factories
 from tests.console.helpers import pay, signed_in
 from xiaodian.context import AppContext
-from xiaodian.models import Coupon, CouponCode, Promotion
+from xiaodian.core import clock
+from xiaodian.models import Coupon, CouponCode, OperationLog, Promotion
 
 
 async def test_the_coupon_form_shows_each_error_next_to_its_field_and_creates_a_coupon(
@@ -192,3 +193,64 @@ async def test_editing_a_coupon_keeps_its_total_at_or_above_what_was_claimed(
     async with context.db.transaction(write=False) as session:
         coupon = await session.get(Coupon, coupon_id)
     assert coupon is not None and (coupon.name, coupon.total, coupon.claimed) == ("加量券", 9, 2)
+
+
+async def test_a_promotion_is_edited_in_its_form_and_the_edit_is_logged(
+    client: httpx.AsyncClient, context: AppContext
+) -> None:
+    console = await signed_in(client, context)
+    made = await console.post(
+        "/promotions",
+        {
+            "name": "满59减5",
+            "threshold_1": "59",
+            "discount_1": "5",
+            "threshold_2": "99",
+            "discount_2": "12",
+            "scope_type": "all",
+            "starts_at": "2026-11-01T10:00",
+            "ends_at": "2027-01-01T10:00",
+        },
+    )
+    assert made.status_code == 303, made.text
+    async with context.db.transaction(write=False) as session:
+        promotion_id = await session.scalar(select(Promotion.id))
+    listed = await console.get("/promotions")
+    assert f"/promotions/{promotion_id}/edit" in listed.text
+    form = await console.get(f"/promotions/{promotion_id}/edit")
+    assert form.status_code == 200
+    assert 'value="59.00"' in form.text and 'value="12.00"' in form.text
+    assert 'value="2026-11-01T10:00"' in form.text and "data-unsaved-warning" in form.text
+    edited = {
+        "name": "满69减8",
+        "threshold_1": "69",
+        "discount_1": "8",
+        "threshold_2": "",
+        "discount_2": "",
+        "scope_type": "all",
+        "starts_at": "2026-11-01T10:00",
+        "ends_at": "2027-02-01T10:00",
+    }
+    bad = await console.post(
+        f"/promotions/{promotion_id}/edit", edited | {"discount_1": "70", "name": ""}
+    )
+    assert bad.status_code == 422
+    assert "减免金额必须小于门槛金额" in bad.text and 'value="70"' in bad.text
+    saved = await console.post(f"/promotions/{promotion_id}/edit", edited)
+    assert saved.status_code == 303, saved.text
+    async with context.db.transaction(write=False) as session:
+        promotion = await session.get(Promotion, promotion_id)
+        entry = await session.scalar(
+            select(OperationLog).where(OperationLog.action == "promotion.update")
+        )
+    assert promotion is not None
+    assert (promotion.name, promotion.tiers) == (
+        "满69减8",
+        [{"threshold_fen": 6900, "discount_fen": 800}],
+    )
+    assert clock.to_shop_time(promotion.ends_at).strftime("%Y-%m-%d %H:%M") == "2027-02-01 10:00"
+    assert entry is not None and (entry.source, entry.admin_name) == ("console", "owner")
+    assert {"field": "name", "old": "满59减5", "new": "满69减8"} in entry.changes
+    assert "满69减8" in (await console.get("/promotions")).text
+    missing = await console.get("/promotions/999999/edit")
+    assert missing.status_code == 404

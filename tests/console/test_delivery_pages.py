@@ -3,6 +3,7 @@ HTTP, and the rider page and the console page in Chromium at 375 px."""
 
 from __future__ import annotations
 
+import math
 from html import unescape
 from typing import Any
 from urllib.parse import urlsplit
@@ -14,9 +15,10 @@ from playwright.async_api import expect
 from tests import factories
 from tests.console.browser import open_tab
 from tests.console.helpers import signed_in
-from tests.delivery.helpers import MORNING, TODAY, paid_delivery_order
+from tests.delivery.helpers import MORNING, TODAY, paid_delivery_order, pickup_order
 from xiaodian.context import AppContext
 from xiaodian.core import clock
+from xiaodian.integrations.amap import Point
 from xiaodian.sandbox.amap import DEMO_STORE_LAT, DEMO_STORE_LNG
 
 FORM = {
@@ -124,3 +126,102 @@ async def test_rider_page_and_console_page_fit_a_375_px_phone(
     await expect(desk.page.locator("[data-route]")).to_have_count(1)
     await desk.screenshot("delivery-console-375")
     assert desk.errors == []
+
+
+async def test_the_merchant_finds_a_pickup_code_and_completes_the_order_in_chromium(
+    app: FastAPI, client: httpx.AsyncClient, context: AppContext, live_url: str, browser: Any
+) -> None:
+    clock.freeze(MORNING)
+    console = await signed_in(client, context)
+    assert (await console.post("/delivery/settings", FORM)).status_code == 303
+    order_id, headers = await pickup_order(app, client, context, openid="console-picker")
+    mine = (await client.get(f"/api/v1/delivery/orders/{order_id}", headers=headers)).json()
+    code = mine["pickup_code"]
+
+    tab = await open_tab(browser, live_url)
+    await tab.login("owner")
+    await tab.open("/delivery")
+    card = tab.page.locator("[data-pickup]")
+    await card.get_by_label("顾客出示的自提码").fill("00000000" if code != "00000000" else "1")
+    await card.get_by_role("button", name="查找订单").click()
+    await expect(tab.page.locator("[data-pickup-error]")).to_contain_text("没有这个自提码")
+    await card.get_by_label("顾客出示的自提码").fill(f"{code[:4]} {code[4:]}")
+    await card.get_by_role("button", name="查找订单").click()
+    await expect(tab.page.locator(f'[data-pickup-order="{order_id}"]')).to_contain_text("待发货")
+    await tab.screenshot("delivery-pickup-found")
+    # every form of the page carries this browser's CSRF token (the macro needs the context)
+    tokens = await tab.page.locator("input[name=csrf_token]").evaluate_all(
+        "inputs => inputs.map(input => input.value)"
+    )
+    assert len(tokens) >= 3 and all(tokens)
+    await card.get_by_role("button", name="已交给顾客，确认核销").click()
+    await tab.page.wait_for_load_state()
+    await expect(tab.page.get_by_text("已自提核销")).to_be_visible()
+    assert tab.errors == []
+    detail = (await client.get(f"/api/v1/orders/{order_id}", headers=headers)).json()
+    assert detail["status"] == "completed"
+    again = await console.post(f"/delivery/pickups/{code}/complete", {})
+    assert again.status_code == 303
+    location = urlsplit(again.headers["location"])
+    followed = await console.get(f"{location.path.removeprefix('/console')}?{location.query}")
+    assert "该自提码已核销" in followed.text
+
+
+async def test_the_riders_weight_capacity_is_set_in_kilograms(
+    app: FastAPI, client: httpx.AsyncClient, context: AppContext
+) -> None:
+    console = await signed_in(client, context)
+    saved = await console.post("/delivery/settings", FORM | {"rider_capacity_kg": "12.5"})
+    assert saved.status_code == 303, saved.text
+    owner_api = await factories.merchant(client, context, username="api-weigher")
+    settings = (await client.get("/api/admin/v1/delivery/settings", headers=owner_api)).json()
+    assert settings["rider_capacity_g"] == 12500
+    page = await console.get("/delivery")
+    assert 'value="12.5"' in page.text
+    for bad in ("很重", "-1", "2000"):
+        refused = await console.post("/delivery/settings", FORM | {"rider_capacity_kg": bad})
+        assert refused.status_code == 422 and "载重应为 0–1000 公斤" in refused.text
+
+
+async def test_the_store_is_moved_on_the_offline_zone_plot_by_dragging_in_chromium(
+    app: FastAPI, client: httpx.AsyncClient, context: AppContext, live_url: str, browser: Any
+) -> None:
+    await _planned(app, client, context)
+    tab = await open_tab(browser, live_url)
+    await tab.login("owner")
+    await tab.open("/delivery")
+    plot = tab.page.locator("svg[data-map-picker]")
+    await expect(plot.locator("circle.order")).to_have_count(3)  # the three orders' points
+    await plot.scroll_into_view_if_needed()
+    px_per_m = float(await plot.get_attribute("data-px-per-m") or "0")
+    size = float(await plot.get_attribute("data-size") or "0")
+    box = await plot.bounding_box()
+    assert box is not None and px_per_m > 0
+    shown = box["width"] / size  # CSS pixels per SVG unit
+    marker = await plot.locator("[data-store-marker] rect").bounding_box()
+    assert marker is not None
+    start_x, start_y = marker["x"] + marker["width"] / 2, marker["y"] + marker["height"] / 2
+    await tab.page.mouse.move(start_x, start_y)
+    await tab.page.mouse.down()
+    await tab.page.mouse.move(start_x + 30, start_y - 20, steps=5)
+    await tab.page.mouse.move(start_x + 60 * shown, start_y - 40 * shown, steps=5)
+    await tab.page.mouse.up()
+    lat = float(await tab.page.locator("#f-store_lat").input_value())
+    lng = float(await tab.page.locator("#f-store_lng").input_value())
+    moved = Point(lat=lat, lng=lng)
+    east_m = (lng - DEMO_STORE_LNG) * 111_320 * math.cos(math.radians(DEMO_STORE_LAT))
+    north_m = (lat - DEMO_STORE_LAT) * 111_320
+    assert (
+        abs(east_m - 60 / px_per_m) < 2 / px_per_m and abs(north_m - 40 / px_per_m) < 2 / px_per_m
+    )
+    await expect(tab.page.locator("[data-picker-note]")).to_contain_text("保存后生效")
+    await tab.screenshot("delivery-map-picker")
+    await tab.page.get_by_role("button", name="保存配送设置").click()
+    await tab.page.wait_for_load_state()
+    assert tab.errors == []
+    owner_api = await factories.merchant(client, context, username="api-picker")
+    settings = (await client.get("/api/admin/v1/delivery/settings", headers=owner_api)).json()
+    assert (round(settings["store_lat"], 6), round(settings["store_lng"], 6)) == (
+        round(moved.lat, 6),
+        round(moved.lng, 6),
+    )

@@ -123,3 +123,22 @@ async def paid_delivery_order(
     await payments.settle(app)
     assert await payments.order_status(client, headers, order_id) == "paid"
     return order_id, headers
+
+
+async def pickup_order(
+    app: FastAPI, client: httpx.AsyncClient, context: AppContext, *, openid: str, pay: bool = True
+) -> tuple[int, dict[str, str]]:
+    """A 自提 order of a new shopper, paid unless `pay` is False."""
+    sku_id = (await factories.make_goods(context, stock=10))["sku_ids"][0]
+    headers, address_id = await shopper_at(client, context, 1200, openid=openid)
+    response = await client.post(
+        "/api/v1/orders", json=delivery_order(sku_id, address_id, method="pickup"), headers=headers
+    )
+    assert response.status_code == 201, response.text
+    order_id = int(response.json()["id"])
+    if pay:
+        params = await payments.prepay(client, headers, order_id)
+        await payments.buyer_confirms(context, params)
+        await payments.settle(app)
+        assert await payments.order_status(client, headers, order_id) == "paid"
+    return order_id, headers

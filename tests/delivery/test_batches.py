@@ -269,3 +269,48 @@ async def test_the_cut_off_sweep_plans_the_slot_once(
         await client.get(f"/api/admin/v1/delivery/batches/{listed[0]['id']}", headers=owner)
     ).json()
     assert sorted(s["order_id"] for r in batch["routes"] for s in r["stops"]) == sorted(ids)
+
+
+async def test_riders_carry_at_most_their_weight_from_the_skus_weights(
+    app: FastAPI, client: httpx.AsyncClient, context: AppContext
+) -> None:
+    clock.freeze(MORNING)
+    owner = await configure(client, context, rider_capacity_g=5000)
+    sku_id = (await factories.make_goods(context, title="大米", stock=100))["sku_ids"][0]
+    weighed = await client.patch(
+        f"/api/admin/v1/skus/{sku_id}", json={"weight_g": 2000}, headers=owner
+    )
+    assert weighed.status_code == 200, weighed.text
+    assert weighed.json()["weight_g"] == 2000
+    ids: list[int] = []
+    for n, (road_m, bearing) in enumerate([(900, 0), (1500, 90), (2100, 180), (2700, 270)]):
+        order_id, _ = await paid_delivery_order(
+            app,
+            client,
+            context,
+            sku_id=sku_id,
+            road_m=road_m,
+            bearing_deg=bearing,
+            openid=f"rice-{n}",
+        )
+        ids.append(order_id)
+    # 4 orders of 2 kg: the order count (20 per rider) allows one rider, the weight does not
+    one = await client.post(
+        "/api/admin/v1/delivery/batches",
+        json={"date": TODAY, "slot_start": "09:00", "riders": 1},
+        headers=owner,
+    )
+    assert (one.status_code, one.json()["error"]) == (409, "riders_over_capacity")
+    assert one.json()["message"] == "共 8 公斤，超过 1 名骑手的载重（每人 5 公斤）"
+    two = await client.post(
+        "/api/admin/v1/delivery/batches",
+        json={"date": TODAY, "slot_start": "09:00", "riders": 2},
+        headers=owner,
+    )
+    assert two.status_code == 201, two.text
+    routes = two.json()["routes"]
+    assert sorted(len(route["stops"]) for route in routes) == [2, 2]
+    assert [route["weight_g"] for route in routes] == [4000, 4000]
+    assert {stop["weight_g"] for route in routes for stop in route["stops"]} == {2000}
+    settings = (await client.get("/api/admin/v1/delivery/settings", headers=owner)).json()
+    assert settings["rider_capacity_g"] == 5000

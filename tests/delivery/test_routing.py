@@ -131,3 +131,41 @@ def test_two_riders_reach_every_stop_within_the_slot_window() -> None:
     routes = solve_vrp(matrix, riders=2, duration_s=matrix, window_s=window, service_s=60)
     assert all(arrival <= window for route in routes for arrival in route.arrivals_s)
     assert sorted(len(route.stops) for route in routes) == [3, 3]
+
+
+def test_vrp_keeps_each_rider_under_the_weight_capacity_beside_the_order_count() -> None:
+    """Two heavy stops (6 kg) must ride apart with 10 kg riders, though the count (6 per
+    rider) would let one rider take everything."""
+    rng = random.Random(5)
+    points = [(0.0, 0.0)] + [(rng.uniform(-1500, 1500), rng.uniform(-1500, 1500)) for _ in range(6)]
+    matrix = euclidean_matrix(points)
+    weights = [0, 6000, 6000, 1000, 1000, 1500, 500]
+    routes = solve_vrp(
+        matrix,
+        riders=2,
+        demands=[0] + [1] * 6,
+        capacity=6,
+        weights=weights,
+        weight_capacity=10_000,
+    )
+    assert sorted(stop for route in routes for stop in route.stops) == list(range(1, 7))
+    for route in routes:
+        assert sum(weights[s] for s in route.stops) <= 10_000
+    assert [1 in route.stops for route in routes] != [2 in route.stops for route in routes]
+
+
+def test_weight_over_what_the_riders_carry_is_refused_even_when_the_total_fits() -> None:
+    matrix = euclidean_matrix([(0, 0), (1, 1), (2, 2), (3, 3)])
+    with pytest.raises(NoRoute):
+        solve_vrp(matrix, riders=1, weights=[0, 3000, 3000, 3000], weight_capacity=8000)
+    with pytest.raises(NoRoute):
+        solve_vrp(matrix, riders=3, weights=[0, 9000, 100, 100], weight_capacity=8000)
+    # 3 × 6 kg for two 10 kg riders: 18 kg fit in 20 kg, but no rider takes two
+    with pytest.raises(NoRoute):
+        solve_vrp(
+            matrix,
+            riders=2,
+            weights=[0, 6000, 6000, 6000],
+            weight_capacity=10_000,
+            time_limit_s=0.3,
+        )

@@ -23,6 +23,9 @@ def test_stored_and_sent_values_never_change() -> None:
         "processing",
         "succeeded",
         "failed",
+        "return_approved",
+        "returning",
+        "closed",
     ]
     assert [k.value for k in RefundKind] == ["after_sale", "auto", "group_failed"]
     assert [k.value for k in AnomalyKind] == [

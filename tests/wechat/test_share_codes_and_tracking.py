@@ -6,6 +6,7 @@ import httpx
 from fastapi import FastAPI
 
 from tests import factories
+from tests.groupbuy import helpers as groupbuy
 from tests.payments.helpers import settle
 from tests.wechat.conftest import platform
 from tests.wechat.helpers import admin, paid_order, ship
@@ -51,8 +52,39 @@ async def test_share_code_errors(
         await client.get(f"/api/v1/share-codes/poster/{goods['id']}", headers=headers)
     ).status_code == 422
     group = await client.get("/api/v1/share-codes/group/77", headers=headers)
-    assert group.status_code == 200
-    assert platform(app).received["getwxacodeunlimit"][-1]["scene"] == "t=77"
+    assert (group.status_code, group.json()["error"]) == (404, "share_target_not_found")
+    assert group.json()["message"] == "拼团不存在"
+
+
+async def test_a_group_share_code_opens_the_group_page_while_the_group_forms(
+    app: FastAPI, client: httpx.AsyncClient, context: AppContext
+) -> None:
+    merchant = await admin(client, context)
+    goods, campaign = await groupbuy.campaign(client, context, merchant)
+    leader, second, third = await groupbuy.shoppers(client, context, 3, prefix="poster")
+    sku_id = goods["sku_ids"][0]
+    unpaid = await groupbuy.open_group(client, leader, campaign["id"], sku_id)
+    pending_id = unpaid.json()["group"]["id"]
+    not_open = await client.get(f"/api/v1/share-codes/group/{pending_id}", headers=leader.headers)
+    assert not_open.status_code == 404  # the leader has not paid: nobody may see it yet
+    group_id, _ = await groupbuy.opened(app, client, context, second, campaign["id"], sku_id)
+
+    code = await client.get(f"/api/v1/share-codes/group/{group_id}", headers=second.headers)
+    assert code.status_code == 200 and code.content.startswith(PNG)
+    [asked] = platform(app).received["getwxacodeunlimit"]
+    assert (asked["scene"], asked["page"]) == (f"t={group_id}", "subpackages/groupbuy/group/index")
+
+    # filled: the code already made is still served; a new one is refused clearly
+    for member in (third, leader):
+        joined = await groupbuy.join(client, member, group_id, sku_id)
+        assert joined.status_code == 201, joined.text
+        await groupbuy.pay(app, client, context, member, joined.json()["order"]["id"])
+    assert (await groupbuy.group(client, group_id))["status"] == "filled"
+    kept = await client.get(f"/api/v1/share-codes/group/{group_id}", headers=third.headers)
+    assert kept.status_code == 200
+    (context.settings.media_dir / "wxacode" / f"group-{group_id}.png").unlink()
+    closed = await client.get(f"/api/v1/share-codes/group/{group_id}", headers=third.headers)
+    assert (closed.status_code, closed.json()["error"]) == (409, "share_target_closed")
 
 
 def test_the_simulator_checks_scene_and_page_like_wechat() -> None:

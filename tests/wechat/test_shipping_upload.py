@@ -144,3 +144,66 @@ def test_phone_numbers_are_masked_as_wechat_wants() -> None:
     assert shipping.masked_phone("+86 138-1234-5678") == "861****5678"
     assert shipping.express_company("圆通速递") == "YTO"
     assert shipping.express_company("zto") == "ZTO"
+
+
+async def _retrack(
+    client: httpx.AsyncClient, merchant: dict[str, str], order_id: int, tracking_no: str
+) -> None:
+    response = await client.patch(
+        f"/api/admin/v1/orders/{order_id}/shipment",
+        json={"carrier": "中通快递", "tracking_no": tracking_no},
+        headers=merchant,
+    )
+    assert response.status_code == 200, response.text
+
+
+async def test_a_corrected_tracking_number_is_uploaded_again_once(
+    app: FastAPI, client: httpx.AsyncClient, context: AppContext
+) -> None:
+    order, _ = await paid_order(app, client, context, openid="payer-retrack")
+    merchant = await admin(client, context)
+    await ship(client, merchant, order["id"])
+    await settle(app)
+    await _retrack(client, merchant, order["id"], "ZTO7777777777")
+    await settle(app)
+
+    first, second = platform(app).received["upload_shipping_info"]
+    assert first["shipping_list"][0]["tracking_no"] == "SF1234567890"
+    assert second["shipping_list"][0]["tracking_no"] == "ZTO7777777777"
+    assert second["shipping_list"][0]["express_company"] == "ZTO"
+    row = await _row(context, order["id"])
+    assert row is not None and (row.status, row.reuploads) == ("uploaded", 1)
+
+    # WeChat takes one re-shipment per payment: a second correction is not sent, and says so
+    await _retrack(client, merchant, order["id"], "ZTO8888888888")
+    await settle(app)
+    assert len(platform(app).received["upload_shipping_info"]) == 2
+    detail = (await client.get(f"/api/admin/v1/orders/{order['id']}", headers=merchant)).json()
+    assert detail["wechat_shipping_status"] == "failed"
+    assert "只允许重新上传一次" in detail["wechat_shipping_error"]
+    clock.freeze(clock.now() + timedelta(hours=3))
+    assert await jobs.retry_shipping_uploads(context) == 0
+    retried = await client.post(
+        f"/api/admin/v1/wechat/shipping/{order['id']}/retry", headers=merchant
+    )
+    assert (retried.status_code, retried.json()["status"]) == (200, "failed")
+    assert len(platform(app).received["upload_shipping_info"]) == 2
+
+
+async def test_a_correction_before_the_first_upload_went_through_sends_only_the_new_number(
+    app: FastAPI, client: httpx.AsyncClient, context: AppContext
+) -> None:
+    order, _ = await paid_order(app, client, context, openid="payer-retrack-2")
+    merchant = await admin(client, context)
+    platform(app).faults["upload_shipping_info"] = [10060001]
+    await ship(client, merchant, order["id"])
+    await settle(app)
+    await _retrack(client, merchant, order["id"], "ZTO5555555555")
+    await settle(app)
+    bodies = platform(app).received["upload_shipping_info"]
+    assert [body["shipping_list"][0]["tracking_no"] for body in bodies] == [
+        "SF1234567890",
+        "ZTO5555555555",
+    ]
+    row = await _row(context, order["id"])
+    assert row is not None and (row.status, row.reuploads) == ("uploaded", 0)

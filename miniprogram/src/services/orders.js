@@ -18,6 +18,11 @@ module.exports = {
   confirmOrder: (orderId) => api.request({ url: `/orders/${orderId}/confirm`, method: 'POST', loading: true }),
   requestRefund: (orderId, body) =>
     api.request({ url: `/orders/${orderId}/refund`, method: 'POST', data: body, loading: '提交中' }),
+  /** The order's after-sale requests, oldest first (status, amount, return address …). */
+  listRefunds: (orderId, options = {}) => api.request({ url: `/orders/${orderId}/refunds`, silent: options.silent }),
+  /** 退货退款: the goods were sent back. body: {carrier, tracking_no}. */
+  shipReturn: (refundId, body) =>
+    api.request({ url: `/refunds/${refundId}/return-shipment`, method: 'POST', data: body, loading: '提交中' }),
   reviewOrder: (orderId, reviews) =>
     api.request({ url: `/orders/${orderId}/reviews`, method: 'POST', data: { reviews }, loading: '提交中' }),
 }

@@ -57,6 +57,7 @@ const MESSAGES = {
   flash_sold_out: '已抢光',
   flash_limit_reached: '已达限购',
   invalid_flash_session: '秒杀活动设置有误',
+  flash_already_started: '秒杀已开始，无需提醒，快去抢购吧',
   category_not_found: '分类不存在或已删除',
   quantity_limit: '单件商品最多购买 999 件',
   cart_full: '购物车已满，请先结算或删除一些商品',
@@ -87,6 +88,7 @@ const MESSAGES = {
   nickname_unchecked: '昵称暂时无法通过审核，请稍后再试或换一个',
   share_code_unavailable: '小程序码暂时无法生成，请稍后再试',
   share_target_not_found: '要分享的内容不存在',
+  share_target_closed: '拼团已结束，不能再邀请好友',
   wechat_shipping_not_found: '这笔订单没有发货信息上传记录',
   // Group buying (拼团).
   group_buy_not_found: '拼团活动不存在',
@@ -142,6 +144,9 @@ const MESSAGES = {
   riders_over_capacity: '骑手运力不足，请增加骑手人数',
   rider_link_invalid: '配送链接无效或已过期',
   stop_not_in_route: '该订单不在这条配送路线上',
+  pickup_code_not_found: '没有这个自提码，请核对后重新输入',
+  pickup_already_done: '该自提码已核销，订单已完成',
+  pickup_not_ready: '该订单当前不能核销',
 }
 
 const FALLBACK = '操作失败，请稍后重试'

@@ -1,5 +1,6 @@
 // The share poster: the goods picture, its title and price, and the shop's share code, drawn on
-// a 2d canvas. `layout` is pure (what goes where); `draw` paints it on a canvas context.
+// a 2d canvas (goods and group pages). `layout` is pure (what goes where); `draw` paints it on a
+// canvas context.
 const WIDTH = 600
 const HEIGHT = 900
 const PAD = 40
@@ -23,8 +24,9 @@ function yuan(fen) {
   return `¥${Math.floor(fen / 100)}.${String(fen % 100).padStart(2, '0')}`
 }
 
-/** Drawing steps for a goods poster: [{op: 'rect'|'image'|'text', …}] in paint order. */
-function layout({ title, priceFen, imagePath, codePath }) {
+/** Drawing steps for a poster: [{op: 'rect'|'image'|'text', …}] in paint order. `tag` (a group's
+ * "3人团 · 还差2人") is drawn beside the price; `hint` replaces 长按识别小程序码. */
+function layout({ title, priceFen, imagePath, codePath, tag, hint }) {
   const picture = WIDTH - PAD * 2
   const steps = [
     { op: 'rect', x: 0, y: 0, width: WIDTH, height: HEIGHT, color: INK.background },
@@ -35,8 +37,9 @@ function layout({ title, priceFen, imagePath, codePath }) {
     steps.push({ op: 'text', text: line, x: PAD, y: top + index * 40, size: 30, color: INK.title })
   })
   steps.push({ op: 'text', text: yuan(priceFen), x: PAD, y: top + 120, size: 40, color: INK.price })
+  if (tag) steps.push({ op: 'text', text: wrap(tag, 12, 1)[0], x: PAD, y: top + 170, size: 24, color: INK.price })
   steps.push({ op: 'image', path: codePath, x: WIDTH - PAD - 160, y: top - 10, width: 160, height: 160 })
-  steps.push({ op: 'text', text: '长按识别小程序码', x: WIDTH - PAD - 160, y: top + 180, size: 20, color: INK.hint })
+  steps.push({ op: 'text', text: hint || '长按识别小程序码', x: WIDTH - PAD - 160, y: top + 180, size: 20, color: INK.hint })
   return steps
 }
 

@@ -32,6 +32,7 @@ module.exports = {
   orderList: (status) => withQuery(`${ORDER}/list/index`, { status }),
   orderDetail: (orderId, query) => withQuery(`${ORDER}/detail/index`, Object.assign({ orderId }, query)),
   orderRefund: (orderId) => withQuery(`${ORDER}/refund/index`, { orderId }),
+  orderAfterSale: (orderId) => withQuery(`${ORDER}/after-sale/index`, { orderId }),
   orderReview: (orderId) => withQuery(`${ORDER}/review/index`, { orderId }),
   addresses: (query) => withQuery(`${USER}/addresses/index`, query),
   addressEdit: (addressId) => withQuery(`${USER}/address-edit/index`, { addressId }),

@@ -4,7 +4,7 @@ const routes = require('./routes')
 
 const KINDS = {
   g: { kind: 'goods', page: 'subpackages/goods/detail/index', url: (id) => routes.goodsDetail(id) },
-  t: { kind: 'group', page: 'subpackages/group/detail/index', url: (id) => routes.withQuery('/subpackages/group/detail/index', { groupId: id }) },
+  t: { kind: 'group', page: 'subpackages/groupbuy/group/index', url: (id) => routes.group(id) },
 }
 
 /** {kind, id} from a raw scene ("g%3D12" or "g=12"), or null for anything else. */

@@ -119,3 +119,36 @@ test('shipped by the merchant, received by the shopper, then reviewed with stars
   expect(mine.images[0]).toMatch(/\/media\/images\/.+\.webp$/)
   detail.instance.onUnload()
 })
+
+test('退货退款 on a shipped order: the merchant agrees, the shopper sends the tracking number, the page shows 已退款 by itself', async () => {
+  const order = await placeOrder()
+  await payOnDetailPage(order.id)
+  const shop = await merchant()
+  expect((await shop.ship(order.id)).statusCode).toBe(200)
+
+  const refund = await openPage('subpackages/order/refund/index', { orderId: String(order.id) })
+  await waitFor(() => refund.instance.data.order, { timeout: 15000 })
+  await tap(refund, '.refund__kind', 1)
+  await tap(refund, '.refund__reason', 1)
+  const redirects = phone.calls.redirectTo.length
+  await tap(refund, '.refund__submit')
+  const afterSale = await follow(await nextUrl('redirectTo', { after: redirects }))
+  expect(phone.calls.redirectTo[redirects]).toBe(`/subpackages/order/after-sale/index?orderId=${order.id}`)
+  await waitForText(afterSale, '.after-sale__status', '待审核')
+  const requested = afterSale.instance.data.refund
+  expect(requested.return_goods).toBe(true)
+
+  const address = '深圳市南山区科技园一路 1 号 小店售后 13800000000'
+  expect((await shop.agreeToReturn(requested.id, address)).statusCode).toBe(200)
+  await waitForText(afterSale, '.after-sale__status', '待买家退货', 15000)
+  expect(text(afterSale, '.after-sale__address-text')).toBe(address)
+  await input(afterSale, '.after-sale__carrier', '中通快递')
+  await input(afterSale, '.after-sale__tracking', `ZT${Date.now()}`)
+  await tap(afterSale, '.after-sale__submit')
+  await waitForText(afterSale, '.after-sale__status', '待商家收货', 15000)
+
+  expect((await shop.receiveReturn(requested.id, true)).statusCode).toBe(200)
+  await waitForText(afterSale, '.after-sale__status', '已退款', 30000)
+  expect(afterSale.instance.data.refund.amount_fen).toBe(order.total_fen - order.freight_fen)
+  afterSale.instance.onUnload()
+})

@@ -115,3 +115,35 @@ test('an order without community delivery shows no delivery panel', async () => 
   await waitFor(() => text(page, '.order-detail__status-text'))
   expect(page.querySelector('.order-detail__delivery')).toBeFalsy()
 })
+
+test('a pickup order shows the pickup point and its code once paid, then 已自提', async () => {
+  const order = fixtures.order({ id: 43, status: 'paid' })
+  let delivery = { order_id: 43, method: 'pickup', slot_date: null, slot_start: null, slot_end: null, distance_m: null, stop_seq: null, eta: null, outcome: null, fail_reason: null, pickup_code: '12345678', pickup_address: '张杨路 1000 号门店', pickup_hours: '09:00-21:00' }
+  wx.setBackend({
+    'POST /auth/wx-login': LOGIN,
+    'GET /orders/43': () => order,
+    'GET /delivery/orders/43': () => delivery,
+  })
+  const page = await openPage('subpackages/order/detail/index', { orderId: '43' })
+  await waitFor(() => text(page, '.order-detail__pickup-code'))
+  expect(texts(page, '.order-detail__delivery-line')).toEqual(['到店自提', '自提点：张杨路 1000 号门店（09:00-21:00）'])
+  expect(text(page, '.order-detail__pickup-code')).toBe('1234 5678')
+
+  delivery = Object.assign({}, delivery, { outcome: 'picked_up' })
+  order.status = 'completed'
+  await page.instance.load()
+  await waitFor(() => text(page, '.order-detail__delivery-stage') === '已自提')
+  expect(page.querySelector('.order-detail__pickup')).toBeFalsy()
+})
+
+test('an unpaid pickup order shows the pickup point but no code', async () => {
+  wx.setBackend({
+    'POST /auth/wx-login': LOGIN,
+    'GET /orders/44': fixtures.order({ id: 44, status: 'pending_payment' }),
+    'GET /delivery/orders/44': { order_id: 44, method: 'pickup', outcome: null, pickup_code: null, pickup_address: '门店', pickup_hours: '' },
+  })
+  const page = await openPage('subpackages/order/detail/index', { orderId: '44' })
+  await waitFor(() => texts(page, '.order-detail__delivery-line').length === 2)
+  expect(texts(page, '.order-detail__delivery-line')).toEqual(['到店自提', '自提点：门店'])
+  expect(page.querySelector('.order-detail__pickup')).toBeFalsy()
+})

@@ -68,8 +68,70 @@ test('the countdown runs on the server clock, not the phone clock', async () => 
   expect(page.querySelector('.flash__progress-bar').dom.getAttribute('style')).toContain('70%')
   await tap(page, '.flash__tab', 1)
   expect(text(page, '.flash__countdown')).toBe('距开始 07:29:58')
-  expect(text(page, '.flash__grab')).toBe('活动未开始')
+  expect(text(page, '.flash__grab')).toBe('提醒我')
   page.instance.onUnload()
+})
+
+test('提醒我 asks for the flash_starting template, reports the grant and asks for the reminder', async () => {
+  require('../../src/services/wechat').resetForTests()
+  const reported = []
+  const reminders = []
+  backend({
+    'GET /me/subscriptions': { grants: {}, templates: { flash_starting: 'TPL_FLASH', shipped: 'TPL_SHIP' } },
+    'POST /me/subscriptions': (req) => {
+      reported.push(req.data)
+      return { grants: { TPL_FLASH: 1 }, templates: {} }
+    },
+    'GET /flash-sales/reminders': { item_ids: [] },
+    'POST /flash-sales/items/12/reminder': (req) => {
+      reminders.push(req.path)
+      return { item_id: 12, session_id: 2, starts_at: '2024-05-01T12:00:00Z' }
+    },
+  })
+  const asked = []
+  wx.requestSubscribeMessage = (opts) => {
+    asked.push(opts.tmplIds)
+    setTimeout(() => opts.success({ errMsg: 'requestSubscribeMessage:ok', TPL_FLASH: 'accept' }), 0)
+  }
+  const page = await openPage(PAGE, { tab: 'upcoming' })
+  await tap(page, '.flash__tab', 1)
+  await tap(page, '.flash__remind')
+  await waitFor(() => text(page, '.flash__remind') === '已设提醒')
+  expect(asked).toEqual([['TPL_FLASH']])
+  expect(reported).toEqual([{ TPL_FLASH: 'accept' }])
+  expect(reminders).toHaveLength(1)
+  expect(wx.calls.toasts).toEqual(['开始前会提醒您'])
+  page.instance.onUnload()
+})
+
+test('an item already reminded shows 已设提醒; a session that just started is reloaded', async () => {
+  require('../../src/services/wechat').resetForTests()
+  backend({
+    'GET /me/subscriptions': { grants: {}, templates: {} },
+    'GET /flash-sales/reminders': { item_ids: [12] },
+  })
+  const page = await openPage(PAGE)
+  await tap(page, '.flash__tab', 1)
+  await waitFor(() => text(page, '.flash__remind') === '已设提醒')
+  page.instance.onUnload()
+
+  let listings = 0
+  backend({
+    'GET /flash-sales': () => {
+      listings += 1
+      return listing('2024-05-01T04:30:00Z')
+    },
+    'GET /me/subscriptions': { grants: {}, templates: {} },
+    'GET /flash-sales/reminders': { item_ids: [] },
+    'POST /flash-sales/items/12/reminder': [409, { error: 'flash_already_started', message: '秒杀已开始，无需提醒，快去抢购吧' }],
+  })
+  wx.calls.toasts.length = 0
+  const again = await openPage(PAGE)
+  await tap(again, '.flash__tab', 1)
+  await tap(again, '.flash__remind')
+  await waitFor(() => wx.calls.toasts.length === 1 && listings === 2)
+  expect(wx.calls.toasts).toEqual(['秒杀已开始，无需提醒，快去抢购吧'])
+  again.instance.onUnload()
 })
 
 test('立即抢购 orders with the default address and pays at once', async () => {

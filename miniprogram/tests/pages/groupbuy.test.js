@@ -164,3 +164,41 @@ test('home shows the 拼团 slot at the group price and 更多 opens the 拼团 
   await tap(page, '.home__promotion-more')
   expect(wx.calls.navigateTo.pop()).toBe('/subpackages/groupbuy/list/index')
 })
+
+test('a group share code opens the group of its scene, and a member makes a poster with its code', async () => {
+  wx.setBackend({ 'POST /auth/wx-login': LOGIN, 'GET /groups/9': group({ my_order_id: 55 }) })
+  const downloads = []
+  wx.downloadFile = (opts) => {
+    downloads.push(opts)
+    setTimeout(() => opts.success({ statusCode: 200, tempFilePath: 'wxfile://tmp/group-code.png' }), 0)
+  }
+  const page = await openPage('subpackages/groupbuy/group/index', { scene: encodeURIComponent('t=9') })
+  await waitFor(() => text(page, '.group__poster-btn') === '生成分享海报')
+  let painted = null
+  page.instance.paint = (steps) => {
+    painted = steps
+    return Promise.resolve('wxfile://tmp/group-poster.png')
+  }
+  await tap(page, '.group__poster-btn')
+  await waitFor(() => page.querySelector('.group__poster-save'))
+  expect(downloads[0].url).toMatch(/\/api\/v1\/share-codes\/group\/9$/)
+  expect(downloads[0].header.Authorization).toMatch(/^Bearer /)
+  const textsDrawn = painted.filter((step) => step.op === 'text').map((step) => step.text)
+  expect(textsDrawn).toEqual(['拼团苹果', '¥8.00', '3人团 · 还差1人', '长按识别，一起拼团'])
+  expect(painted.filter((step) => step.op === 'image').map((step) => step.path)).toEqual(['/media/apple.webp', 'wxfile://tmp/group-code.png'])
+  const saved = []
+  wx.saveImageToPhotosAlbum = (opts) => {
+    saved.push(opts.filePath)
+    opts.success()
+  }
+  await tap(page, '.group__poster-save')
+  expect(saved).toEqual(['wxfile://tmp/group-poster.png'])
+  expect(wx.calls.toasts).toEqual(['已保存到相册'])
+
+  // the group filled meanwhile: the API refuses a new code, the shopper is told
+  wx.downloadFile = (opts) => setTimeout(() => opts.success({ statusCode: 409, tempFilePath: '' }), 0)
+  await page.instance.onPoster()
+  expect(page.instance.data.posterVisible).toBe(false)
+  expect(wx.calls.toasts.pop()).toBe('海报生成失败，请稍后重试')
+  page.instance.onUnload()
+})

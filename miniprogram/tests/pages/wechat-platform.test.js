@@ -24,7 +24,7 @@ test('a scene decodes to the page it belongs to', () => {
   expect(scene.parse('g%3D12')).toEqual({ kind: 'goods', id: '12', prefix: 'g' })
   expect(scene.parse('t=34')).toEqual({ kind: 'group', id: '34', prefix: 't' })
   expect(scene.routeOf(encodeURIComponent('g=12'))).toBe('/subpackages/goods/detail/index?goodsId=12')
-  expect(scene.routeOf('t%3D34')).toBe('/subpackages/group/detail/index?groupId=34')
+  expect(scene.routeOf('t%3D34')).toBe('/subpackages/groupbuy/group/index?id=34')
   for (const nonsense of ['', 'x=1', 'g=', 'g=1;drop', '%E0%A4%A', 'g=12&t=3']) {
     expect(scene.parse(nonsense)).toBeNull()
     expect(scene.routeOf(nonsense)).toBe('')

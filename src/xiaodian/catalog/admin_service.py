@@ -289,6 +289,8 @@ def _fill_sku(sku: Sku, incoming: SkuIn, *, set_stock: bool = True) -> Sku:
     sku.code = incoming.code
     sku.image_url = urls.stored(incoming.image_url)
     sku.is_active = incoming.is_active
+    if incoming.weight_g is not None:  # editors that do not show weights leave it alone
+        sku.weight_g = incoming.weight_g or None
     return sku
 
 
@@ -490,6 +492,10 @@ async def patch_sku(
         values["is_active"] = patch.is_active
     if values:
         await session.execute(update(Sku).where(Sku.id == sku_id).values(**values))
+    if patch.weight_g is not None:  # not shown to shoppers: no cache to forget
+        await session.execute(
+            update(Sku).where(Sku.id == sku_id).values(weight_g=patch.weight_g or None)
+        )
     await session.refresh(sku)
     goods = await session.get(Goods, sku.goods_id)
     if goods is not None and ("price_fen" in values or "is_active" in values):

@@ -192,6 +192,15 @@ class SkuIn(BaseModel):
     code: Code = ""
     image_url: Url | Literal[""] = ""
     is_active: bool = True
+    weight_g: Annotated[
+        int | None,
+        Field(
+            ge=0,
+            le=1_000_000,
+            description="Weight of one unit in grams, for riders' capacity (0: not weighed; "
+            "left out: unchanged).",
+        ),
+    ] = None
 
 
 class GoodsIn(BaseModel):
@@ -254,6 +263,8 @@ class AdminSkuOut(BaseModel):
     is_active: bool
     low_stock_below: int | None = None
     """Low-stock alert threshold of this SKU (None: the shop's `XIAODIAN_STOCK_HINT_BELOW`)."""
+    weight_g: int | None = None
+    """Weight of one unit in grams (None: not weighed)."""
 
 
 class AdminGoodsOut(BaseModel):
@@ -292,6 +303,15 @@ class SkuPatch(BaseModel):
     stock_delta: Annotated[int, Field(ge=-10_000_000, le=10_000_000)] | None = None
     price_fen: Annotated[int, Field(ge=1, le=100_000_000)] | None = None
     is_active: bool | None = None
+    weight_g: Annotated[
+        int | None,
+        Field(
+            ge=0,
+            le=1_000_000,
+            description="Weight of one unit in grams, for riders' capacity (0: not weighed; "
+            "left out: unchanged).",
+        ),
+    ] = None
 
     @model_validator(mode="after")
     def _one_stock_edit(self) -> SkuPatch:

@@ -40,6 +40,9 @@ REFUND_WORDS: Mapping[str, Word] = {
     RefundStatus.PROCESSING: Word(REFUND_STATUS_TEXT[RefundStatus.PROCESSING], "info"),
     RefundStatus.SUCCEEDED: Word(REFUND_STATUS_TEXT[RefundStatus.SUCCEEDED], "ok"),
     RefundStatus.FAILED: Word(REFUND_STATUS_TEXT[RefundStatus.FAILED], "danger"),
+    RefundStatus.RETURN_APPROVED: Word(REFUND_STATUS_TEXT[RefundStatus.RETURN_APPROVED], "info"),
+    RefundStatus.RETURNING: Word(REFUND_STATUS_TEXT[RefundStatus.RETURNING], "warn"),
+    RefundStatus.CLOSED: Word(REFUND_STATUS_TEXT[RefundStatus.CLOSED], "muted"),
 }
 
 ORDER_TEXT: Mapping[str, str] = {status: word.text for status, word in ORDER_WORDS.items()}

@@ -11,7 +11,7 @@ from fastapi.responses import Response
 from xiaodian.auth.deps import CurrentAdmin, MarketingAdmin
 from xiaodian.core.responses import CSVResponse
 from xiaodian.coupons import admin_service as service
-from xiaodian.coupons import promotions
+from xiaodian.coupons import merchant, promotions
 from xiaodian.coupons.schemas import (
     AdminCouponOut,
     CodesIn,
@@ -25,15 +25,16 @@ from xiaodian.coupons.schemas import (
 )
 from xiaodian.coupons.words import CouponStatus
 from xiaodian.deps import IdPath, SessionDep
+from xiaodian.oplog.service import ApiOrigin
 
 router = APIRouter(tags=["admin: coupons"])
 
 
 @router.post("/coupons", status_code=201)
 async def create_coupon(
-    body: CouponIn, _admin: MarketingAdmin, session: SessionDep
+    body: CouponIn, admin: CurrentAdmin, origin: ApiOrigin, session: SessionDep
 ) -> AdminCouponOut:
-    return await service.create_coupon(session, data=body)
+    return await merchant.create_coupon(session, admin=admin, origin=origin, data=body)
 
 
 @router.get("/coupons")
@@ -50,24 +51,42 @@ async def get_coupon(
 
 @router.patch("/coupons/{coupon_id}")
 async def update_coupon(
-    coupon_id: IdPath, body: CouponPatch, _admin: MarketingAdmin, session: SessionDep
+    coupon_id: IdPath,
+    body: CouponPatch,
+    admin: CurrentAdmin,
+    origin: ApiOrigin,
+    session: SessionDep,
 ) -> AdminCouponOut:
-    return await service.update_coupon(session, coupon_id=coupon_id, patch=body)
+    return await merchant.update_coupon(
+        session, admin=admin, origin=origin, coupon_id=coupon_id, patch=body
+    )
 
 
 @router.post("/coupons/{coupon_id}/pause")
-async def pause(coupon_id: IdPath, _admin: MarketingAdmin, session: SessionDep) -> AdminCouponOut:
-    return await service.set_status(session, coupon_id=coupon_id, status=CouponStatus.PAUSED)
+async def pause(
+    coupon_id: IdPath, admin: CurrentAdmin, origin: ApiOrigin, session: SessionDep
+) -> AdminCouponOut:
+    return await merchant.set_coupon_status(
+        session, admin=admin, origin=origin, coupon_id=coupon_id, status=CouponStatus.PAUSED
+    )
 
 
 @router.post("/coupons/{coupon_id}/resume")
-async def resume(coupon_id: IdPath, _admin: MarketingAdmin, session: SessionDep) -> AdminCouponOut:
-    return await service.set_status(session, coupon_id=coupon_id, status=CouponStatus.ACTIVE)
+async def resume(
+    coupon_id: IdPath, admin: CurrentAdmin, origin: ApiOrigin, session: SessionDep
+) -> AdminCouponOut:
+    return await merchant.set_coupon_status(
+        session, admin=admin, origin=origin, coupon_id=coupon_id, status=CouponStatus.ACTIVE
+    )
 
 
 @router.post("/coupons/{coupon_id}/end")
-async def end(coupon_id: IdPath, _admin: MarketingAdmin, session: SessionDep) -> AdminCouponOut:
-    return await service.set_status(session, coupon_id=coupon_id, status=CouponStatus.ENDED)
+async def end(
+    coupon_id: IdPath, admin: CurrentAdmin, origin: ApiOrigin, session: SessionDep
+) -> AdminCouponOut:
+    return await merchant.set_coupon_status(
+        session, admin=admin, origin=origin, coupon_id=coupon_id, status=CouponStatus.ENDED
+    )
 
 
 @router.get("/coupons/{coupon_id}/stats")
@@ -77,9 +96,11 @@ async def stats(coupon_id: IdPath, _admin: CurrentAdmin, session: SessionDep) ->
 
 @router.post("/coupons/{coupon_id}/codes", status_code=201)
 async def generate_codes(
-    coupon_id: IdPath, body: CodesIn, _admin: MarketingAdmin, session: SessionDep
+    coupon_id: IdPath, body: CodesIn, admin: CurrentAdmin, origin: ApiOrigin, session: SessionDep
 ) -> CodesOut:
-    return await service.generate_codes(session, coupon_id=coupon_id, count=body.count)
+    return await merchant.generate_codes(
+        session, admin=admin, origin=origin, coupon_id=coupon_id, count=body.count
+    )
 
 
 @router.get("/coupons/{coupon_id}/codes.csv", response_class=CSVResponse)
@@ -98,9 +119,9 @@ async def codes_csv(coupon_id: IdPath, _admin: MarketingAdmin, session: SessionD
 
 @router.post("/promotions", status_code=201)
 async def create_promotion(
-    body: PromotionIn, _admin: MarketingAdmin, session: SessionDep
+    body: PromotionIn, admin: CurrentAdmin, origin: ApiOrigin, session: SessionDep
 ) -> PromotionOut:
-    return await promotions.create_promotion(session, data=body)
+    return await merchant.create_promotion(session, admin=admin, origin=origin, data=body)
 
 
 @router.get("/promotions")
@@ -110,6 +131,12 @@ async def list_promotions(_admin: CurrentAdmin, session: SessionDep) -> list[Pro
 
 @router.patch("/promotions/{promotion_id}")
 async def update_promotion(
-    promotion_id: IdPath, body: PromotionPatch, _admin: MarketingAdmin, session: SessionDep
+    promotion_id: IdPath,
+    body: PromotionPatch,
+    admin: CurrentAdmin,
+    origin: ApiOrigin,
+    session: SessionDep,
 ) -> PromotionOut:
-    return await promotions.update_promotion(session, promotion_id=promotion_id, patch=body)
+    return await merchant.update_promotion(
+        session, admin=admin, origin=origin, promotion_id=promotion_id, patch=body
+    )

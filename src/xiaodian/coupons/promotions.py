@@ -67,6 +67,13 @@ async def list_promotions(session: AsyncSession) -> list[PromotionOut]:
     return [_out(p, *figures.get(p.id, (0, 0))) for p in promotions]
 
 
+async def get_promotion(session: AsyncSession, *, promotion_id: int) -> PromotionOut:
+    promotion = await session.get(Promotion, promotion_id)
+    if promotion is None:
+        raise PromotionNotFound()
+    return _out(promotion)
+
+
 async def update_promotion(
     session: AsyncSession, *, promotion_id: int, patch: PromotionPatch
 ) -> PromotionOut:

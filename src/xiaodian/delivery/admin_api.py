@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Path, Query, Response
 
 from xiaodian.auth.deps import CurrentAdmin, DetachedAdmin, OwnerAdmin
 from xiaodian.core.actors import Actor
-from xiaodian.delivery import batches, locate, service
+from xiaodian.delivery import batches, locate, merchant, pickup, service
 from xiaodian.delivery.rider import route_map_response
 from xiaodian.delivery.schemas import (
     BatchIn,
@@ -18,13 +18,16 @@ from xiaodian.delivery.schemas import (
     DeliverySettingsOut,
     GeocodeIn,
     GeocodeOut,
+    PickupOrderOut,
     ReplanIn,
     SlotOut,
 )
 from xiaodian.deps import ContextDep, IdPath, SessionDep
+from xiaodian.oplog.service import ApiOrigin
 
 router = APIRouter(tags=["admin: delivery"])
 DateQuery = Annotated[str | None, Query(pattern=r"^\d{4}-\d{2}-\d{2}$")]
+PickupCode = Annotated[str, Path(pattern=r"^\d{8}$")]
 
 
 @router.get("/delivery/settings")
@@ -95,3 +98,19 @@ async def replan(
 @router.get("/delivery/routes/{route_id}/map.svg")
 async def route_map(route_id: IdPath, _admin: CurrentAdmin, session: SessionDep) -> Response:
     return await route_map_response(session, route_id)
+
+
+@router.get("/delivery/pickups/{code}")
+async def find_pickup(
+    code: PickupCode, _admin: CurrentAdmin, session: SessionDep
+) -> PickupOrderOut:
+    """The 自提 order a shopper's pickup code belongs to (to check before handing it over)."""
+    return await pickup.find_pickup(session, code=code)
+
+
+@router.post("/delivery/pickups/{code}/complete")
+async def complete_pickup(
+    code: PickupCode, admin: CurrentAdmin, origin: ApiOrigin, session: SessionDep
+) -> PickupOrderOut:
+    """自提核销: the shopper collected the order; `paid → completed`."""
+    return await merchant.complete_pickup(session, admin=admin, origin=origin, code=code)

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 import httpx
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from xiaodian.context import AppContext
@@ -38,7 +38,7 @@ from xiaodian.delivery.schemas import (
 )
 from xiaodian.delivery.service import Slot, amap_client, load_settings, slot_rule, store_point
 from xiaodian.integrations.amap import AmapClient, AmapError, Point
-from xiaodian.models import DeliveryBatch, DeliveryOrder, DeliveryRoute, Order
+from xiaodian.models import DeliveryBatch, DeliveryOrder, DeliveryRoute, Order, OrderLine, Sku
 from xiaodian.orders import actions
 from xiaodian.orders.state import Status
 
@@ -49,6 +49,7 @@ logger = logging.getLogger(__name__)
 class _Stop:
     order_id: int
     point: Point
+    weight_g: int = 0
 
 
 @dataclass(frozen=True)
@@ -59,6 +60,53 @@ class _Problem:
     capacity: int
     service_s: int
     stops: list[_Stop]
+    capacity_g: int = 0
+    """Grams per rider (0: weight is not limited)."""
+
+
+async def order_weights(session: AsyncSession, order_ids: list[int]) -> dict[int, int]:
+    """Each order's weight in grams: its lines' quantities × the SKUs' `weight_g` (a SKU not
+    weighed counts 0; the weight is today's, not the one when the order was placed)."""
+    if not order_ids:
+        return {}
+    rows = await session.execute(
+        select(
+            OrderLine.order_id,
+            func.coalesce(func.sum(OrderLine.quantity * func.coalesce(Sku.weight_g, 0)), 0),
+        )
+        .join(Sku, Sku.id == OrderLine.sku_id)
+        .where(OrderLine.order_id.in_(order_ids))
+        .group_by(OrderLine.order_id)
+    )
+    return {int(order_id): int(grams) for order_id, grams in rows}
+
+
+def _kg(grams: int) -> str:
+    return f"{grams / 1000:.1f}".removesuffix(".0")
+
+
+def _check_weight(stops: list[_Stop], riders: int, capacity_g: int) -> None:
+    if capacity_g <= 0:
+        return
+    heaviest = max(stops, key=lambda stop: stop.weight_g)
+    if heaviest.weight_g > capacity_g:
+        raise RidersOverCapacity(
+            f"订单 {heaviest.order_id} 重 {_kg(heaviest.weight_g)} 公斤，"
+            f"超过每名骑手的载重 {_kg(capacity_g)} 公斤",
+            orders=len(stops),
+            capacity=riders,
+            weight_g=heaviest.weight_g,
+            capacity_g=capacity_g,
+        )
+    total = sum(stop.weight_g for stop in stops)
+    if total > riders * capacity_g:
+        raise RidersOverCapacity(
+            f"共 {_kg(total)} 公斤，超过 {riders} 名骑手的载重（每人 {_kg(capacity_g)} 公斤）",
+            orders=len(stops),
+            capacity=riders,
+            weight_g=total,
+            capacity_g=riders * capacity_g,
+        )
 
 
 async def _collect(
@@ -110,12 +158,15 @@ async def _collect(
             stops.append(_Stop(order_id, Point(lat=lat, lng=lng)))
     if not stops:
         raise NothingToDeliver()
+    weights = await order_weights(session, [stop.order_id for stop in stops])
+    stops = [_Stop(stop.order_id, stop.point, weights.get(stop.order_id, 0)) for stop in stops]
     if len(stops) > riders * row.rider_capacity:
         raise RidersOverCapacity(
             f"{len(stops)} 单超过 {riders} 名骑手的运力（每人 {row.rider_capacity} 单）",
             orders=len(stops),
             capacity=riders * row.rider_capacity,
         )
+    _check_weight(stops, riders, row.rider_capacity_g or 0)
     return _Problem(
         slot=Slot(slot_date, rule),
         store=store,
@@ -123,6 +174,7 @@ async def _collect(
         capacity=row.rider_capacity,
         service_s=row.service_minutes * 60,
         stops=stops,
+        capacity_g=row.rider_capacity_g or 0,
     )
 
 
@@ -139,16 +191,26 @@ async def _solve(context: AppContext, problem: _Problem) -> list[routing.Planned
         ).matrix(points)
     window = int((problem.slot.ends_at - problem.slot.starts_at).total_seconds())
     riders = min(problem.riders, len(problem.stops))
-    routes = await asyncio.to_thread(
-        routing.solve_vrp,
-        distance,
-        riders=riders,
-        duration_s=duration,
-        demands=[0] + [1] * len(problem.stops),
-        capacity=problem.capacity,
-        window_s=window,
-        service_s=problem.service_s,
-    )
+    try:
+        routes = await asyncio.to_thread(
+            routing.solve_vrp,
+            distance,
+            riders=riders,
+            duration_s=duration,
+            demands=[0] + [1] * len(problem.stops),
+            capacity=problem.capacity,
+            weights=[0] + [stop.weight_g for stop in problem.stops],
+            weight_capacity=problem.capacity_g or None,
+            window_s=window,
+            service_s=problem.service_s,
+        )
+    except routing.NoRoute as error:
+        # the totals fit but the orders cannot be packed (e.g. five 6 kg orders, 10 kg riders)
+        raise RidersOverCapacity(
+            f"这些订单分不给 {riders} 名骑手（单数或载重不够），请增加骑手人数",
+            orders=len(problem.stops),
+            capacity=riders,
+        ) from error
     return routes
 
 
@@ -291,7 +353,7 @@ async def route_stops(session: AsyncSession, route_id: int) -> list[tuple[Delive
     return [(delivery, order) for delivery, order in rows]
 
 
-def stop_out(delivery: DeliveryOrder, order: Order) -> StopOut:
+def stop_out(delivery: DeliveryOrder, order: Order, weight_g: int = 0) -> StopOut:
     return StopOut(
         order_id=order.id,
         order_no=order.order_no,
@@ -307,6 +369,7 @@ def stop_out(delivery: DeliveryOrder, order: Order) -> StopOut:
         status=order.status,
         outcome=delivery.outcome,
         fail_reason=delivery.fail_reason,
+        weight_g=weight_g,
     )
 
 
@@ -328,7 +391,9 @@ async def batch_out(session: AsyncSession, *, context: AppContext, batch_id: int
     ).all()
     out: list[RouteOut] = []
     for route in routes:
-        stops = [stop_out(d, o) for d, o in await route_stops(session, route.id)]
+        found = await route_stops(session, route.id)
+        weights = await order_weights(session, [order.id for _d, order in found])
+        stops = [stop_out(d, o, weights.get(o.id, 0)) for d, o in found]
         out.append(
             RouteOut(
                 id=route.id,
@@ -336,6 +401,7 @@ async def batch_out(session: AsyncSession, *, context: AppContext, batch_id: int
                 stops=stops,
                 distance_m=route.distance_m,
                 duration_s=route.duration_s,
+                weight_g=sum(stop.weight_g for stop in stops),
                 map_svg_url=f"/api/admin/v1/delivery/routes/{route.id}/map.svg",
                 rider_url=rider_url(context, route, batch.slot_date),
             )

@@ -70,3 +70,18 @@ class RiderLinkInvalid(ShopError):
 class StopNotInRoute(NotFound):
     code = "stop_not_in_route"
     default_message = "该订单不在这条配送路线上"
+
+
+class PickupCodeNotFound(NotFound):
+    code = "pickup_code_not_found"
+    default_message = "没有这个自提码，请核对后重新输入"
+
+
+class PickupAlreadyDone(Conflict):
+    code = "pickup_already_done"
+    default_message = "该自提码已核销，订单已完成"
+
+
+class PickupNotReady(Conflict):
+    code = "pickup_not_ready"
+    default_message = "该订单当前不能核销（未支付、退款中或已退款）"

@@ -69,16 +69,19 @@ def solve_vrp(
     duration_s: Matrix | None = None,
     demands: Sequence[int] | None = None,
     capacity: int | None = None,
+    weights: Sequence[int] | None = None,
+    weight_capacity: int | None = None,
     window_s: int | None = None,
     service_s: int = 0,
     time_limit_s: float | None = None,
 ) -> list[PlannedRoute]:
     """Split the stops (nodes 1…n) among `riders` tours from and back to node 0 minimising the
     total distance (plus the longest tour's duration, so the riders share the work), with at
-    most `capacity` demand per rider and (softly) every stop reached
-    within `window_s` seconds of departure. Returns one route per rider (empty ones included).
+    most `capacity` demand and at most `weight_capacity` of `weights` per rider (both node-
+    indexed, the store 0), and (softly) every stop reached within `window_s` seconds of
+    departure. Returns one route per rider (empty ones included).
 
-    Raises NoRoute when the total demand exceeds what the riders can carry."""
+    Raises NoRoute when the total demand or weight exceeds what the riders can carry."""
     size = len(distance_m)
     durations = duration_s if duration_s is not None else distance_m
     loads = list(demands) if demands is not None else [0] + [1] * (size - 1)
@@ -86,6 +89,11 @@ def solve_vrp(
         raise NoRoute(f"demand {sum(loads)} > {riders} riders x {capacity}")
     if capacity is not None and max(loads, default=0) > capacity:
         raise NoRoute(f"one stop needs more than {capacity}")
+    grams = list(weights) if weights is not None else [0] * size
+    if weight_capacity is not None and sum(grams) > weight_capacity * riders:
+        raise NoRoute(f"weight {sum(grams)} > {riders} riders x {weight_capacity}")
+    if weight_capacity is not None and max(grams, default=0) > weight_capacity:
+        raise NoRoute(f"one stop weighs more than {weight_capacity}")
     if size == 1:
         return [PlannedRoute([], [], [], 0, 0) for _ in range(riders)]
 
@@ -97,6 +105,11 @@ def solve_vrp(
     if capacity is not None:
         demand_cb = routing.RegisterUnaryTransitVector([int(x) for x in loads])
         routing.AddDimensionWithVehicleCapacity(demand_cb, 0, [capacity] * riders, True, "load")
+    if weight_capacity is not None:
+        weight_cb = routing.RegisterUnaryTransitVector([int(x) for x in grams])
+        routing.AddDimensionWithVehicleCapacity(
+            weight_cb, 0, [weight_capacity] * riders, True, "weight"
+        )
 
     time_rows = [
         [int(durations[i][j]) + (service_s if i != 0 else 0) for j in range(size)]

@@ -23,6 +23,7 @@ class Method(StrEnum):
 class Outcome(StrEnum):
     DELIVERED = "delivered"
     FAILED = "failed"
+    PICKED_UP = "picked_up"
 
 
 class SlotRule(BaseModel):
@@ -56,6 +57,8 @@ class DeliverySettingsIn(BaseModel):
     express_enabled: bool = True
     express_fee_fen: Fen = 1000
     rider_capacity: Annotated[int, Field(ge=1, le=500)] = 20
+    rider_capacity_g: Annotated[int, Field(ge=0, le=1_000_000)] = 0
+    """Grams one rider carries (the SKUs' `weight_g` × quantity); 0: only orders count."""
     service_minutes: Annotated[int, Field(ge=0, le=60)] = 3
     auto_batch_riders: Annotated[int, Field(ge=0, le=20)] = 0
 
@@ -155,6 +158,7 @@ class StopOut(BaseModel):
     status: str
     outcome: str | None
     fail_reason: str | None
+    weight_g: int = 0
 
 
 class RouteOut(BaseModel):
@@ -163,6 +167,7 @@ class RouteOut(BaseModel):
     stops: list[StopOut]
     distance_m: int
     duration_s: int
+    weight_g: int = 0
     map_svg_url: str
     rider_url: str
 
@@ -201,7 +206,31 @@ class OrderDeliveryOut(BaseModel):
     eta: datetime | None
     outcome: str | None
     fail_reason: str | None
+    pickup_code: str | None = None
+    """Shown once the order is paid, for a 自提 order: the shopper shows it at the store."""
+    pickup_address: str | None = None
+    pickup_hours: str | None = None
 
 
 class FailIn(BaseModel):
     reason: Annotated[str, Field(min_length=1, max_length=200)]
+
+
+class PickupLineOut(BaseModel):
+    title: str
+    spec: str
+    quantity: int
+
+
+class PickupOrderOut(BaseModel):
+    """A 自提 order found by its code, for the merchant to hand over (and then complete)."""
+
+    order_id: int
+    order_no: str
+    status: str
+    status_text: str
+    receiver_name: str
+    receiver_phone: str
+    total_fen: int
+    lines: list[PickupLineOut]
+    picked_up_at: datetime | None

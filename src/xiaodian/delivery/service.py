@@ -33,6 +33,7 @@ from xiaodian.delivery.errors import (
     SlotUnavailable,
     StoreNotLocated,
 )
+from xiaodian.delivery.pickup import new_pickup_code
 from xiaodian.delivery.schemas import (
     DeliverySettingsIn,
     DeliverySettingsOut,
@@ -98,6 +99,7 @@ def settings_out(row: DeliverySettings, *, geocoding: bool) -> DeliverySettingsO
         express_enabled=row.express_enabled,
         express_fee_fen=row.express_fee_fen,
         rider_capacity=row.rider_capacity,
+        rider_capacity_g=row.rider_capacity_g or 0,
         service_minutes=row.service_minutes,
         auto_batch_riders=row.auto_batch_riders,
         geocoding_available=geocoding,
@@ -113,6 +115,22 @@ async def save_settings(session: AsyncSession, *, data: DeliverySettingsIn) -> D
     row.slots = [slot.model_dump() for slot in sorted(data.slots, key=lambda s: s.start)]
     await session.flush()
     return row
+
+
+async def recent_delivery_points(session: AsyncSession, *, limit: int = 300) -> list[Point]:
+    """Where the latest community-delivery orders went (the console's zone plot)."""
+    rows = await session.execute(
+        select(Order.lat, Order.lng)
+        .join(DeliveryOrder, DeliveryOrder.order_id == Order.id)
+        .where(
+            DeliveryOrder.method == Method.DELIVERY,
+            Order.lat.is_not(None),
+            Order.lng.is_not(None),
+        )
+        .order_by(Order.id.desc())
+        .limit(limit)
+    )
+    return [Point(lat=lat, lng=lng) for lat, lng in rows if lat is not None and lng is not None]
 
 
 def store_point(row: DeliverySettings) -> Point | None:
@@ -440,6 +458,9 @@ async def hold_fulfilment(
             distance_m=preview.distance_m,
             fee_fen=order.freight_fen,
             slot_held=held,
+            pickup_code=(
+                await new_pickup_code(session) if preview.method == Method.PICKUP else None
+            ),
         )
     )
     await session.flush()

@@ -78,3 +78,50 @@ def route_svg(
     )
     parts.append("</svg>")
     return "".join(parts)
+
+
+def picker_svg(*, store: Point, radius_m: int, orders: Sequence[Point]) -> str:
+    """The offline store picker: the zone circle around the store, earlier orders' points as
+    grey dots, and the store as a marker the console's `delivery-picker.js` drags (no map
+    tiles). The SVG carries the projection (`data-lat`, `data-lng`, `data-px-per-m`) so the
+    script turns a dragged pixel back into a point."""
+    reach = radius_m * 1.6
+    scale = (SIZE / 2 - MARGIN) / reach
+    centre = SIZE / 2
+
+    def at(point: Point) -> tuple[float, float]:
+        x, y = _project(store, point)
+        return centre + x * scale, centre - y * scale
+
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {SIZE} {SIZE}" width="100%" '
+        f'style="max-width:{SIZE}px;height:auto;touch-action:none" role="img" '
+        f'aria-label="门店位置与配送范围，可拖动门店调整" data-map-picker '
+        f'data-lat="{store.lat:.6f}" data-lng="{store.lng:.6f}" data-px-per-m="{scale:.6f}" '
+        f'data-size="{SIZE}">',
+        f'<rect width="{SIZE}" height="{SIZE}" fill="#f7f8fa"/>',
+        f'<g data-picker-zone><circle class="zone" cx="{centre}" cy="{centre}" '
+        f'r="{radius_m * scale:.1f}" fill="#e8f3ff" stroke="#4c8bf5" stroke-dasharray="6 4"/>'
+        "</g>",
+    ]
+    for point in orders:
+        x, y = at(point)
+        if 0 <= x <= SIZE and 0 <= y <= SIZE:
+            parts.append(f'<circle class="order" cx="{x:.1f}" cy="{y:.1f}" r="3" fill="#969799"/>')
+    parts.append(
+        f'<g class="store" data-store-marker style="cursor:grab" tabindex="0">'
+        f'<circle cx="{centre}" cy="{centre}" r="16" fill="#323233" fill-opacity="0.15"/>'
+        f'<rect x="{centre - 10}" y="{centre - 10}" width="20" height="20" rx="3" fill="#323233"/>'
+        f'<text x="{centre}" y="{centre + 4}" font-size="12" text-anchor="middle" '
+        'fill="#fff">店</text></g>'
+    )
+    bar_m = next((m for m in _SCALES_M if m * scale >= SIZE / 6), _SCALES_M[-1])
+    label = f"{bar_m // 1000} km" if bar_m % 1000 == 0 else f"{bar_m} m"
+    y0 = SIZE - 14
+    parts.append(
+        f'<g class="scale"><line x1="{MARGIN}" y1="{y0}" x2="{MARGIN + bar_m * scale:.1f}" '
+        f'y2="{y0}" stroke="#323233" stroke-width="3"/>'
+        f'<text x="{MARGIN}" y="{y0 - 6}" font-size="11" fill="#323233">{label}</text></g>'
+    )
+    parts.append("</svg>")
+    return "".join(parts)

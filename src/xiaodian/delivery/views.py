@@ -6,10 +6,14 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from xiaodian.addresses.errors import AddressNotFound
-from xiaodian.delivery.schemas import OrderDeliveryOut
+from xiaodian.delivery.schemas import Method, OrderDeliveryOut
+from xiaodian.delivery.service import load_settings
 from xiaodian.integrations.amap import Point
 from xiaodian.models import Address, DeliveryOrder, Order
 from xiaodian.orders.errors import OrderNotFound
+from xiaodian.orders.state import Status
+
+CODE_SHOWN = (Status.PAID, Status.COMPLETED, Status.REFUND_REQUESTED)
 
 
 async def own_address_point(
@@ -36,6 +40,16 @@ async def order_delivery(session: AsyncSession, *, user_id: int, order_id: int) 
     ).scalar_one_or_none()
     if row is None:
         raise OrderNotFound()
+    pickup: dict[str, str | None] = {}
+    if row.method == Method.PICKUP:
+        settings = await load_settings(session)
+        status = await session.scalar(select(Order.status).where(Order.id == order_id))
+        pickup = {
+            "pickup_address": settings.pickup_address or settings.store_address,
+            "pickup_hours": settings.pickup_hours,
+            # an unpaid, closed or refunded order has nothing to collect
+            "pickup_code": row.pickup_code if status in CODE_SHOWN else None,
+        }
     return OrderDeliveryOut(
         order_id=row.order_id,
         method=row.method,
@@ -47,4 +61,5 @@ async def order_delivery(session: AsyncSession, *, user_id: int, order_id: int) 
         eta=row.eta_at,
         outcome=row.outcome,
         fail_reason=row.fail_reason,
+        **pickup,
     )

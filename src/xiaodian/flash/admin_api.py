@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from xiaodian.auth.deps import CurrentAdmin, MarketingAdmin
+from xiaodian.auth.deps import CurrentAdmin
 from xiaodian.deps import IdPath, SessionDep
-from xiaodian.flash import service
+from xiaodian.flash import merchant, service
 from xiaodian.flash.schemas import (
     FlashSessionAdmin,
     FlashSessionCreate,
     FlashSessionCreated,
     FlashSessionPatch,
 )
+from xiaodian.oplog.service import ApiOrigin
 
 router = APIRouter(tags=["admin: flash sales"])
 
@@ -24,11 +25,10 @@ async def list_sessions(_admin: CurrentAdmin, session: SessionDep) -> list[Flash
 
 @router.post("/flash-sales", status_code=201)
 async def create_session(
-    body: FlashSessionCreate, _admin: MarketingAdmin, session: SessionDep
+    body: FlashSessionCreate, admin: CurrentAdmin, origin: ApiOrigin, session: SessionDep
 ) -> FlashSessionCreated:
-    flash = await service.create_session(session, data=body)
-    view = await service.admin_view(session, session_id=flash.id)
-    return FlashSessionCreated(id=flash.id, item_ids=[item.id for item in view.items], session=view)
+    view = await merchant.create_session(session, admin=admin, origin=origin, data=body)
+    return FlashSessionCreated(id=view.id, item_ids=[item.id for item in view.items], session=view)
 
 
 @router.get("/flash-sales/{session_id}")
@@ -40,15 +40,20 @@ async def get_session(
 
 @router.patch("/flash-sales/{session_id}")
 async def update_session(
-    session_id: IdPath, body: FlashSessionPatch, _admin: MarketingAdmin, session: SessionDep
+    session_id: IdPath,
+    body: FlashSessionPatch,
+    admin: CurrentAdmin,
+    origin: ApiOrigin,
+    session: SessionDep,
 ) -> FlashSessionAdmin:
-    await service.update_session(session, session_id=session_id, data=body)
-    return await service.admin_view(session, session_id=session_id)
+    return await merchant.update_session(
+        session, admin=admin, origin=origin, session_id=session_id, data=body
+    )
 
 
 @router.post("/flash-sales/{session_id}/end")
 async def end_session(
-    session_id: IdPath, _admin: MarketingAdmin, session: SessionDep
+    session_id: IdPath, admin: CurrentAdmin, origin: ApiOrigin, session: SessionDep
 ) -> FlashSessionAdmin:
-    await service.end_session(session, session_id=session_id)
+    await merchant.end_session(session, admin=admin, origin=origin, session_id=session_id)
     return await service.admin_view(session, session_id=session_id)

@@ -8,17 +8,17 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from xiaodian.auth.deps import bearer_token, user_from_request
+from xiaodian.auth.deps import CurrentUser, bearer_token, user_from_request
 from xiaodian.core import clock
 from xiaodian.core.errors import Unauthorized
 from xiaodian.core.ratelimit import client_address
 from xiaodian.core.responses import RawJSONResponse
 from xiaodian.core.security import hash_token
-from xiaodian.deps import ContextDep, IdPath
-from xiaodian.flash import service
+from xiaodian.deps import ContextDep, IdPath, SessionDep
+from xiaodian.flash import reminders, service
 from xiaodian.flash.gate import Count
 from xiaodian.flash.runtime import runtime
-from xiaodian.flash.schemas import FlashOrderCreate
+from xiaodian.flash.schemas import FlashOrderCreate, ReminderOut, RemindersOut
 from xiaodian.models import User
 from xiaodian.orders.schemas import OrderOut
 
@@ -98,3 +98,16 @@ async def order_flash_item(
         counts=counts,
     )
     return JSONResponse(order.model_dump(mode="json"), status_code=201)
+
+
+@router.post("/flash-sales/items/{item_id}/reminder")
+async def remind_me(item_id: IdPath, user: CurrentUser, session: SessionDep) -> ReminderOut:
+    """提醒我: one subscribe message when the item's session starts (if the shopper granted
+    the `flash_starting` template: `POST /me/subscriptions` in the same tap)."""
+    return await reminders.remind_me(session, user_id=user.id, item_id=item_id)
+
+
+@router.get("/flash-sales/reminders")
+async def my_reminders(user: CurrentUser, session: SessionDep) -> RemindersOut:
+    """The upcoming items this shopper tapped 提醒我 on (their buttons show 已设提醒)."""
+    return RemindersOut(item_ids=await reminders.reminded_items(session, user_id=user.id))

@@ -37,3 +37,8 @@ class InvalidFlashSession(ShopError):
     status_code = 422
     code = "invalid_flash_session"
     default_message = "秒杀活动设置有误"
+
+
+class FlashAlreadyStarted(Conflict):
+    code = "flash_already_started"
+    default_message = "秒杀已开始，无需提醒，快去抢购吧"

@@ -96,3 +96,15 @@ class FlashSessionCreated(BaseModel):
     id: int
     item_ids: list[int]
     session: FlashSessionAdmin
+
+
+class ReminderOut(BaseModel):
+    """The shopper will hear when the session starts."""
+
+    item_id: int
+    session_id: int
+    starts_at: datetime
+
+
+class RemindersOut(BaseModel):
+    item_ids: list[int]

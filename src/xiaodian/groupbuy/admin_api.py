@@ -9,15 +9,19 @@ from fastapi import APIRouter, Query
 from xiaodian.auth.deps import CurrentAdmin, MarketingAdmin
 from xiaodian.deps import IdPath, SessionDep
 from xiaodian.groupbuy import admin_service as service
+from xiaodian.groupbuy import merchant
 from xiaodian.groupbuy.schemas import AdminGroupOut, GroupBuyCreate, GroupBuyOut, GroupBuyPatch
 from xiaodian.groupbuy.vocabulary import GroupStatus
+from xiaodian.oplog.service import ApiOrigin
 
 router = APIRouter(tags=["admin: group buying"])
 
 
 @router.post("/group-buys", status_code=201)
-async def create(body: GroupBuyCreate, _admin: MarketingAdmin, session: SessionDep) -> GroupBuyOut:
-    return await service.create_campaign(session, data=body)
+async def create(
+    body: GroupBuyCreate, admin: MarketingAdmin, origin: ApiOrigin, session: SessionDep
+) -> GroupBuyOut:
+    return await merchant.create_campaign(session, admin=admin, origin=origin, data=body)
 
 
 @router.get("/group-buys")
@@ -32,14 +36,22 @@ async def get(campaign_id: IdPath, _admin: CurrentAdmin, session: SessionDep) ->
 
 @router.patch("/group-buys/{campaign_id}")
 async def patch(
-    campaign_id: IdPath, body: GroupBuyPatch, _admin: MarketingAdmin, session: SessionDep
+    campaign_id: IdPath,
+    body: GroupBuyPatch,
+    admin: MarketingAdmin,
+    origin: ApiOrigin,
+    session: SessionDep,
 ) -> GroupBuyOut:
-    return await service.patch_campaign(session, campaign_id=campaign_id, patch=body)
+    return await merchant.patch_campaign(
+        session, admin=admin, origin=origin, campaign_id=campaign_id, patch=body
+    )
 
 
 @router.post("/group-buys/{campaign_id}/end")
-async def end(campaign_id: IdPath, _admin: MarketingAdmin, session: SessionDep) -> GroupBuyOut:
-    return await service.end_campaign(session, campaign_id=campaign_id)
+async def end(
+    campaign_id: IdPath, admin: MarketingAdmin, origin: ApiOrigin, session: SessionDep
+) -> GroupBuyOut:
+    return await merchant.end_campaign(session, admin=admin, origin=origin, campaign_id=campaign_id)
 
 
 @router.get("/group-buys/{campaign_id}/groups")

@@ -28,7 +28,7 @@ from xiaodian.models.delivery import (
     DeliverySettings,
     DeliverySlotLoad,
 )
-from xiaodian.models.flash import FlashItem, FlashPurchase, FlashSession
+from xiaodian.models.flash import FlashItem, FlashPurchase, FlashReminder, FlashSession
 from xiaodian.models.groupbuy import BuyGroup, GroupBuy, GroupBuyPrice, GroupSeat
 from xiaodian.models.inventory import StockQuota
 from xiaodian.models.oplog import OperationLog
@@ -72,6 +72,7 @@ __all__ = [
     "Favorite",
     "FlashItem",
     "FlashPurchase",
+    "FlashReminder",
     "FlashSession",
     "Footprint",
     "Goods",

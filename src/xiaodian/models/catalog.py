@@ -132,6 +132,8 @@ class Sku(Base):
     code: Mapped[str] = mapped_column(String(64), default="")
     image_url: Mapped[str] = mapped_column(String(500), default="")
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    weight_g: Mapped[int | None] = mapped_column(Integer)
+    """Weight of one unit in grams (riders' capacity by weight); None: not weighed."""
     created_at: Mapped[CreatedAt]
     updated_at: Mapped[UpdatedAt]
 

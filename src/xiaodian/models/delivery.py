@@ -48,6 +48,8 @@ class DeliverySettings(Base):
     express_enabled: Mapped[bool] = mapped_column(Boolean, default=True)
     express_fee_fen: Mapped[int] = mapped_column(Integer, default=1000)
     rider_capacity: Mapped[int] = mapped_column(Integer, default=20)
+    rider_capacity_g: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    """What one rider carries, in grams of the SKUs' weights (0: orders are counted only)."""
     service_minutes: Mapped[int] = mapped_column(Integer, default=3)
     auto_batch_riders: Mapped[int] = mapped_column(Integer, default=0)
     """At a slot's cut-off, plan its orders for this many riders (0: the merchant does)."""
@@ -111,6 +113,7 @@ class DeliveryOrder(Base):
     __table_args__ = table_args(
         Index("ix_delivery_orders_slot", "slot_date", "slot_start"),
         Index("ix_delivery_orders_route", "route_id", "seq"),
+        UniqueConstraint("pickup_code"),
     )
 
     order_id: Mapped[int] = mapped_column(
@@ -135,5 +138,7 @@ class DeliveryOrder(Base):
     outcome: Mapped[str | None] = mapped_column(String(16))
     fail_reason: Mapped[str | None] = mapped_column(String(200))
     outcome_at: Mapped[datetime | None]
+    pickup_code: Mapped[str | None] = mapped_column(String(8))
+    """What the shopper shows at the store for a 自提 order (unique; the merchant types it)."""
     created_at: Mapped[CreatedAt]
     updated_at: Mapped[UpdatedAt]

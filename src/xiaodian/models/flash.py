@@ -91,3 +91,24 @@ class FlashPurchase(Base):
     units: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[CreatedAt]
     updated_at: Mapped[UpdatedAt]
+
+
+class FlashReminder(Base):
+    """A shopper tapped 提醒我 on an upcoming item: one subscribe message when its session
+    starts (`status` waiting → sent | no_grant | refused | invalid | skipped | late)."""
+
+    __tablename__ = "flash_reminders"
+    __table_args__ = table_args(
+        UniqueConstraint("item_id", "user_id"),
+        Index("ix_flash_reminders_session_status", "session_id", "status"),
+    )
+
+    id: Mapped[IdPk]
+    session_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("flash_sessions.id", ondelete="CASCADE")
+    )
+    item_id: Mapped[int] = mapped_column(BigId, ForeignKey("flash_items.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(BigId, ForeignKey("users.id", ondelete="CASCADE"))
+    status: Mapped[str] = mapped_column(String(16), default="waiting")
+    created_at: Mapped[CreatedAt]
+    updated_at: Mapped[UpdatedAt]

@@ -15,6 +15,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -103,6 +104,16 @@ class Refund(Base):
     reason: Mapped[str] = mapped_column(String(200), default="")
     lines: Mapped[list[dict[str, int]]] = mapped_column(JSONType, default=list)
     restock: Mapped[bool] = mapped_column(Boolean, default=False)
+    return_goods: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    """退货退款: the goods come back (the shopper ships them) before the money goes out."""
+    photos: Mapped[list[str] | None] = mapped_column(JSONType, default=list)
+    return_address: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    return_carrier: Mapped[str] = mapped_column(String(32), default="", server_default="")
+    return_tracking_no: Mapped[str] = mapped_column(String(64), default="", server_default="")
+    return_due_at: Mapped[datetime | None]
+    """The shopper must ship the goods back before this, or the request closes."""
+    return_shipped_at: Mapped[datetime | None]
+    received_at: Mapped[datetime | None]
     reject_reason: Mapped[str] = mapped_column(String(200), default="")
     decided_by: Mapped[int | None] = mapped_column(BigId)
     decided_at: Mapped[datetime | None]

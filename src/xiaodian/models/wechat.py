@@ -41,6 +41,8 @@ class WechatShipping(Base):
     """An attempt is in flight until then (a crashed one is tried again after it)."""
     last_error: Mapped[str | None] = mapped_column(String(255))
     uploaded_at: Mapped[datetime | None]
+    reuploads: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    """Uploads after the first (a corrected tracking number); WeChat allows one."""
     created_at: Mapped[CreatedAt]
     updated_at: Mapped[UpdatedAt]
 

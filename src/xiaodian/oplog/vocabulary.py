@@ -28,9 +28,29 @@ class Action(StrEnum):
     ORDER_SHIP = "order.ship"
     ORDER_CLOSE = "order.close"
     ORDER_TRACKING = "order.tracking"
+    ORDER_PICKUP = "order.pickup"
     REFUND_APPROVE = "refund.approve"
     REFUND_REJECT = "refund.reject"
     REFUND_RETRY = "refund.retry"
+    RETURN_AGREE = "refund.return_agree"
+    RETURN_RECEIVE = "refund.return_receive"
+    COUPON_CREATE = "coupon.create"
+    COUPON_UPDATE = "coupon.update"
+    COUPON_STATUS = "coupon.status"
+    COUPON_CODES = "coupon.codes"
+    PROMOTION_CREATE = "promotion.create"
+    PROMOTION_UPDATE = "promotion.update"
+    FLASH_CREATE = "flash.create"
+    FLASH_UPDATE = "flash.update"
+    FLASH_END = "flash.end"
+    GROUP_BUY_CREATE = "group_buy.create"
+    GROUP_BUY_UPDATE = "group_buy.update"
+    GROUP_BUY_END = "group_buy.end"
+    API_KEY_CREATE = "api_key.create"
+    API_KEY_REVOKE = "api_key.revoke"
+    WEBHOOK_CREATE = "webhook.create"
+    WEBHOOK_DELETE = "webhook.delete"
+    WEBHOOK_RESEND = "webhook.resend"
     REVIEW_REPLY = "review.reply"
     REVIEW_VISIBILITY = "review.visibility"
     SHOP_UPDATE = "shop.update"
@@ -58,9 +78,29 @@ ACTION_TEXT: dict[Action, str] = {
     Action.ORDER_SHIP: "发货",
     Action.ORDER_CLOSE: "关闭订单",
     Action.ORDER_TRACKING: "修改运单号",
+    Action.ORDER_PICKUP: "自提核销",
     Action.REFUND_APPROVE: "同意退款",
     Action.REFUND_REJECT: "拒绝退款",
     Action.REFUND_RETRY: "重试退款",
+    Action.RETURN_AGREE: "同意退货",
+    Action.RETURN_RECEIVE: "确认收到退货",
+    Action.COUPON_CREATE: "新建优惠券",
+    Action.COUPON_UPDATE: "编辑优惠券",
+    Action.COUPON_STATUS: "暂停/恢复/结束优惠券",
+    Action.COUPON_CODES: "生成兑换码",
+    Action.PROMOTION_CREATE: "新建满减活动",
+    Action.PROMOTION_UPDATE: "编辑满减活动",
+    Action.FLASH_CREATE: "新建秒杀",
+    Action.FLASH_UPDATE: "编辑秒杀",
+    Action.FLASH_END: "结束秒杀",
+    Action.GROUP_BUY_CREATE: "新建拼团",
+    Action.GROUP_BUY_UPDATE: "编辑拼团",
+    Action.GROUP_BUY_END: "结束拼团",
+    Action.API_KEY_CREATE: "新建 API 密钥",
+    Action.API_KEY_REVOKE: "吊销 API 密钥",
+    Action.WEBHOOK_CREATE: "新建推送地址",
+    Action.WEBHOOK_DELETE: "停用推送地址",
+    Action.WEBHOOK_RESEND: "重新推送",
     Action.REVIEW_REPLY: "回复评价",
     Action.REVIEW_VISIBILITY: "隐藏/显示评价",
     Action.SHOP_UPDATE: "修改店铺设置",

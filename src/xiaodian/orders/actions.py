@@ -37,6 +37,7 @@ from xiaodian.orders.events import (
     RefundRejected,
     RefundRequested,
     RefundSettled,
+    TrackingChanged,
 )
 from xiaodian.orders.numbers import new_order_no
 from xiaodian.orders.state import REFUNDABLE, Status, transition
@@ -235,6 +236,16 @@ async def change_tracking(
     )
     if affected(changed) != 1:
         raise OrderStateConflict("只有已发货的订单可以修改运单号")
+    await emit(
+        session,
+        TrackingChanged(
+            order_id=order.id,
+            user_id=order.user_id,
+            carrier=shipment.carrier,
+            tracking_no=shipment.tracking_no,
+            actor=by.ref,
+        ),
+    )
     session.add(
         OrderEvent(
             order_id=order.id,
@@ -297,6 +308,22 @@ async def delivery_failed(session: AsyncSession, *, order: Order, by: Actor, rea
     )
 
 
+async def picked_up(session: AsyncSession, *, order: Order, by: Actor) -> None:
+    """The shopper collected a 自提 order at the store: `paid → completed` (the caller checked
+    the pickup code)."""
+    if not await transition(
+        session,
+        order=order,
+        from_statuses=[Status.PAID],
+        to=Status.COMPLETED,
+        actor=by,
+        note="到店自提",
+        values={"completed_at": clock.now()},
+    ):
+        raise OrderStateConflict("只有待自提（已支付）的订单可以核销")
+    await emit(session, OrderCompleted(order_id=order.id, user_id=order.user_id, actor=by.ref))
+
+
 async def confirm(session: AsyncSession, *, order: Order, by: Actor) -> None:
     """The buyer has the goods: `shipped | delivering → completed`."""
     if not await _complete(session, order=order, by=by, note="确认收货"):
@@ -350,16 +377,23 @@ async def request_refund(
 
 
 async def reject_refund(
-    session: AsyncSession, *, order: Order, by: Actor, refund_id: int, reason: str
+    session: AsyncSession,
+    *,
+    order: Order,
+    by: Actor,
+    refund_id: int,
+    reason: str,
+    note: str | None = None,
 ) -> None:
-    """The merchant says no: the order goes back to where it was."""
+    """The merchant says no (or a return was never shipped back and the request closed,
+    `note` saying so): the order goes back to where it was."""
     await transition(
         session,
         order=order,
         from_statuses=[Status.REFUND_REQUESTED],
         to=order.status_before_refund or Status.PAID,
         actor=by,
-        note=f"拒绝退款：{reason}",
+        note=note or f"拒绝退款：{reason}",
     )
     await emit(
         session,
@@ -370,22 +404,48 @@ async def reject_refund(
 
 
 async def approve_refund(
-    session: AsyncSession, *, order: Order, by: Actor, refund_id: int, amount_fen: int
+    session: AsyncSession,
+    *,
+    order: Order,
+    by: Actor,
+    refund_id: int,
+    amount_fen: int,
+    note: str = "同意退款",
 ) -> None:
-    """The merchant agrees: `refund_requested → refunding`, and the channel must be asked to
-    pay back (a durable receiver of `RefundApproved`)."""
+    """The merchant agrees (or has the returned goods back): `refund_requested → refunding`,
+    and the channel must be asked to pay back (a durable receiver of `RefundApproved`)."""
     await transition(
         session,
         order=order,
         from_statuses=[Status.REFUND_REQUESTED],
         to=Status.REFUNDING,
         actor=by,
-        note="同意退款",
+        note=note,
     )
     await emit(
         session,
         RefundApproved(order_id=order.id, refund_id=refund_id, amount_fen=amount_fen, actor=by.ref),
     )
+
+
+async def note_return(session: AsyncSession, *, order: Order, by: Actor, note: str) -> None:
+    """A step of a return (退货退款) while the order waits in `refund_requested`: the merchant
+    gave the return address, the shopper shipped the goods back. No status move, only the
+    timeline's entry with its actor."""
+    if order.status != Status.REFUND_REQUESTED:
+        raise OrderStateConflict("订单不在售后处理中")
+    session.add(
+        OrderEvent(
+            order_id=order.id,
+            from_status=order.status,
+            to_status=order.status,
+            actor=by.kind,
+            actor_id=by.id,
+            actor_name=by.name[:64],
+            note=note[:200],
+        )
+    )
+    await session.flush()
 
 
 @dataclass(frozen=True)

@@ -35,6 +35,17 @@ class OrderShipped(Event):
 
 
 @dataclass(frozen=True)
+class TrackingChanged(Event):
+    """The merchant corrected a shipped order's carrier or tracking number."""
+
+    order_id: int
+    user_id: int
+    carrier: str
+    tracking_no: str
+    actor: str
+
+
+@dataclass(frozen=True)
 class DeliveryStarted(Event):
     """A rider took the order out (`paid → delivering`)."""
 

@@ -55,6 +55,7 @@ ALLOWED: frozenset[tuple[str, str]] = frozenset(
         (S.PAID, S.SHIPPED),
         (S.PAID, S.DELIVERING),
         (S.PAID, S.GROUPING),
+        (S.PAID, S.COMPLETED),
         (S.GROUPING, S.PAID),
         (S.GROUPING, S.REFUNDING),
         (S.SHIPPED, S.COMPLETED),

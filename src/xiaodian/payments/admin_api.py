@@ -13,7 +13,14 @@ from xiaodian.oplog.service import ApiOrigin
 from xiaodian.payments import credentials, merchant, monitor, refund_views
 from xiaodian.payments.credentials import PaymentCredentialsOut, PaymentCredentialsPatch
 from xiaodian.payments.monitor import AnomalyOut
-from xiaodian.payments.schemas import AnomalyQuery, RefundOut, RefundQuery, RejectIn
+from xiaodian.payments.schemas import (
+    AnomalyQuery,
+    ReceiveIn,
+    RefundOut,
+    RefundQuery,
+    RejectIn,
+    ReturnAddressIn,
+)
 
 router = APIRouter(tags=["admin: payments"])
 
@@ -49,6 +56,36 @@ async def reject(
 ) -> RefundOut:
     return await merchant.reject(
         session, admin=admin, origin=origin, refund_id=refund_id, reason=body.reason
+    )
+
+
+@router.post("/refunds/{refund_id}/agree-return")
+async def agree_to_return(
+    refund_id: IdPath,
+    body: ReturnAddressIn,
+    admin: CurrentAdmin,
+    origin: ApiOrigin,
+    session: SessionDep,
+    context: ContextDep,
+) -> RefundOut:
+    """同意退货: the shopper ships the goods to `address`; no money moves yet."""
+    return await merchant.agree_to_return(
+        session,
+        admin=admin,
+        origin=origin,
+        context=context,
+        refund_id=refund_id,
+        address=body.address,
+    )
+
+
+@router.post("/refunds/{refund_id}/receive")
+async def receive_return(
+    refund_id: IdPath, body: ReceiveIn, admin: DetachedAdmin, origin: ApiOrigin, context: ContextDep
+) -> RefundOut:
+    """确认收到退货: the refund goes out; `restock` puts the units back (退回库存)."""
+    return await merchant.receive_return(
+        context, admin=admin, origin=origin, refund_id=refund_id, restock=body.restock
     )
 
 

@@ -9,8 +9,14 @@ from fastapi import APIRouter, Request, Response
 from xiaodian.auth.deps import CurrentUser, DetachedUser
 from xiaodian.deps import ContextDep, IdPath, SessionDep, rate_limit
 from xiaodian.orders.schemas import OrderOut
-from xiaodian.payments import notify, refund_service, refund_views, service
-from xiaodian.payments.schemas import PayIn, PayOut, RefundOut, RefundRequestIn
+from xiaodian.payments import notify, refund_service, refund_views, returns, service
+from xiaodian.payments.schemas import (
+    PayIn,
+    PayOut,
+    RefundOut,
+    RefundRequestIn,
+    ReturnShipmentIn,
+)
 
 router = APIRouter()
 
@@ -46,6 +52,14 @@ async def request_refund(
 @router.get("/orders/{order_id}/refunds", tags=["payments"])
 async def refunds(order_id: IdPath, user: CurrentUser, session: SessionDep) -> list[RefundOut]:
     return await refund_views.refunds_of_order(session, user_id=user.id, order_id=order_id)
+
+
+@router.post("/refunds/{refund_id}/return-shipment", tags=["payments"])
+async def ship_back(
+    refund_id: IdPath, body: ReturnShipmentIn, user: CurrentUser, session: SessionDep
+) -> RefundOut:
+    """退货退款: the goods were sent back (carrier and tracking number)."""
+    return await returns.ship_back(session, user=user, refund_id=refund_id, shipment=body)
 
 
 def _answer(answer: notify.Answer) -> Response:

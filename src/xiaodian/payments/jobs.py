@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from xiaodian.context import AppContext
-from xiaodian.payments import reconcile, refund_sweep
+from xiaodian.payments import reconcile, refund_sweep, returns
 
 
 async def reconcile_payments(context: AppContext) -> int:
@@ -12,3 +12,7 @@ async def reconcile_payments(context: AppContext) -> int:
 
 async def process_refunds(context: AppContext) -> int:
     return await refund_sweep.process_refunds(context)
+
+
+async def close_overdue_returns(context: AppContext) -> int:
+    return await returns.close_overdue_returns(context)

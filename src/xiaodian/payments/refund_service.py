@@ -19,6 +19,7 @@ from xiaodian.core import clock
 from xiaodian.core.actors import Actor
 from xiaodian.core.db import affected
 from xiaodian.events import emit
+from xiaodian.media.errors import own_image_path
 from xiaodian.models import Order, Payment, Refund, User
 from xiaodian.orders import actions
 from xiaodian.orders import service as orders
@@ -35,6 +36,7 @@ from xiaodian.payments.vocabulary import (
     AT_THE_CHANNEL,
     MONEY_OUT,
     OPEN_REFUNDS,
+    REJECTABLE,
     NotificationOutcome,
     PaymentStatus,
     RefundKind,
@@ -99,8 +101,9 @@ def _line_amounts(order: Order, wanted: dict[int, int]) -> tuple[list[dict[str, 
 async def request_refund(
     session: AsyncSession, *, user: User, order_id: int, data: RefundRequestIn
 ) -> OrderOut:
-    """The shopper asks for money back (all of it, or some lines); the order waits for the
-    merchant in `refund_requested`. One open request per order at a time."""
+    """The shopper asks for money back (all of it, or some lines), or — `return_goods`, once
+    shipped — to send goods back and then be refunded (退货退款, `payments.returns`); the order
+    waits for the merchant in `refund_requested`. One open request per order at a time."""
     order = await orders.order_of_user(session, user_id=user.id, order_id=order_id)
     if order.status not in REFUNDABLE:
         raise RefundNotAllowed()
@@ -127,6 +130,9 @@ async def request_refund(
     items, empties = _line_amounts(order, wanted)
     left = payment.amount_fen - await _refunded_so_far(session, payment.id)
     unshipped = order.status == Status.PAID
+    if data.return_goods and unshipped:
+        raise RefundNotAllowed("订单还没有发货，无需退货，请选择仅退款")
+    photos = [own_image_path(url, field=f"photos.{index}") for index, url in enumerate(data.photos)]
     # Everything left of an order not yet shipped: the rest of the payment, freight included.
     amount = left if empties and unshipped else min(sum(i["amount_fen"] for i in items), left)
     if amount <= 0:
@@ -144,6 +150,8 @@ async def request_refund(
         reason=data.reason,
         lines=items,
         restock=unshipped,
+        return_goods=data.return_goods,
+        photos=photos,
     )
     session.add(refund)
     await session.flush()
@@ -204,11 +212,12 @@ async def _refund(session: AsyncSession, refund_id: int) -> Refund:
 
 
 async def reject(session: AsyncSession, *, refund_id: int, admin_id: int, reason: str) -> RefundOut:
-    """The merchant says no: the order goes back to where it was."""
+    """The merchant says no (before agreeing, or when returned goods arrive wrong): the order
+    goes back to where it was."""
     refund = await _refund(session, refund_id)
     won = await session.execute(
         update(Refund)
-        .where(Refund.id == refund.id, Refund.status == RefundStatus.REQUESTED)
+        .where(Refund.id == refund.id, Refund.status.in_(REJECTABLE))
         .values(
             status=RefundStatus.REJECTED,
             reject_reason=reason,
@@ -230,16 +239,42 @@ async def approve(
 ) -> RefundOut:
     """The merchant agrees: the order moves to `refunding` and the channel is asked to pay
     back (retried by the sweep if it cannot be reached now). `audit` runs in the deciding
-    transaction (the operation log's entry)."""
+    transaction (the operation log's entry). A 退货退款 request may be approved at once too:
+    the merchant gives the money back without wanting the goods."""
+    return await pay_back(
+        context,
+        refund_id=refund_id,
+        admin_id=admin_id,
+        from_status=RefundStatus.REQUESTED,
+        values={},
+        note="同意退款",
+        audit=audit,
+    )
+
+
+async def pay_back(
+    context: AppContext,
+    *,
+    refund_id: int,
+    admin_id: int,
+    from_status: RefundStatus,
+    values: dict[str, object],
+    note: str,
+    audit: InTransaction | None,
+) -> RefundOut:
+    """`from_status → approved` (with `values`), the order to `refunding`, then the channel."""
     async with context.db.transaction() as session:
         refund = await _refund(session, refund_id)
         won = await session.execute(
             update(Refund)
-            .where(Refund.id == refund.id, Refund.status == RefundStatus.REQUESTED)
-            .values(status=RefundStatus.APPROVED, decided_by=admin_id, decided_at=clock.now())
+            .where(Refund.id == refund.id, Refund.status == from_status)
+            .values(
+                status=RefundStatus.APPROVED, decided_by=admin_id, decided_at=clock.now(), **values
+            )
         )
         if affected(won) != 1:
             raise RefundStateConflict()
+        refund = await _refund(session, refund_id)
         if audit is not None:
             await audit(session, refund)
         order = await orders.order_for_update(session, order_id=refund.order_id)
@@ -249,6 +284,7 @@ async def approve(
             by=Actor.merchant(admin_id),
             refund_id=refund.id,
             amount_fen=refund.amount_fen,
+            note=note,
         )
         await emit(session, RefundDue(refund_id=refund.id))
     # Asked at once so the merchant sees the answer; had this process died first, the outbox

@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from xiaodian.core.pagination import Page, offset_of
+from xiaodian.core.urls import own_media
 from xiaodian.models import Order, OrderLine, Refund
 from xiaodian.orders import service as orders
 from xiaodian.payments.errors import RefundNotFound
@@ -44,6 +45,14 @@ async def _outs(session: AsyncSession, refunds: Sequence[Refund]) -> list[Refund
             amount_fen=r.amount_fen,
             reason=r.reason,
             restock=r.restock,
+            return_goods=r.return_goods,
+            photos=[url for url in map(own_media, r.photos or []) if url],
+            return_address=r.return_address,
+            return_carrier=r.return_carrier,
+            return_tracking_no=r.return_tracking_no,
+            return_due_at=r.return_due_at,
+            return_shipped_at=r.return_shipped_at,
+            received_at=r.received_at,
             reject_reason=r.reject_reason,
             failure_message=r.failure_message,
             created_at=r.created_at,

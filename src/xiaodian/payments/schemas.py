@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from xiaodian.core.pagination import PageNumber, PageSize
-from xiaodian.core.types import Id, Quantity, ShortText
+from xiaodian.core.types import Id, Name, Quantity, ShortText, Url
 from xiaodian.payments.vocabulary import AnomalyKind, RefundKind, RefundStatus
 
 Channel = Literal["wechat", "alipay"]
@@ -42,6 +42,29 @@ class RefundLineIn(BaseModel):
 class RefundRequestIn(BaseModel):
     reason: Annotated[ShortText, Field(min_length=1)]
     lines: Annotated[list[RefundLineIn], Field(min_length=1, max_length=50)] | None = None
+    return_goods: bool = False
+    """退货退款: send the goods back first (only once the order has shipped)."""
+    photos: Annotated[list[Url], Field(max_length=9)] = []
+    """Pictures uploaded to this shop (`/media/…`), e.g. of the damage."""
+
+
+class ReturnAddressIn(BaseModel):
+    """The merchant agrees to take the goods back, and says where to send them."""
+
+    address: Annotated[ShortText, Field(min_length=5)]
+
+
+class ReturnShipmentIn(BaseModel):
+    """The shopper sent the goods back."""
+
+    carrier: Annotated[Name, Field(max_length=32)]
+    tracking_no: Annotated[str, Field(min_length=4, max_length=64, pattern=r"^[0-9A-Za-z\-]+$")]
+
+
+class ReceiveIn(BaseModel):
+    """The merchant has the goods back; `restock` puts the units back on sale (退回库存)."""
+
+    restock: bool = False
 
 
 class RefundLineOut(BaseModel):
@@ -63,6 +86,14 @@ class RefundOut(BaseModel):
     reason: str
     lines: list[RefundLineOut]
     restock: bool
+    return_goods: bool
+    photos: list[str]
+    return_address: str
+    return_carrier: str
+    return_tracking_no: str
+    return_due_at: datetime | None
+    return_shipped_at: datetime | None
+    received_at: datetime | None
     reject_reason: str
     failure_message: str | None
     created_at: datetime

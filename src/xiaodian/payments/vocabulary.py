@@ -27,6 +27,12 @@ class RefundStatus(StrEnum):
     PROCESSING = "processing"
     SUCCEEDED = "succeeded"
     FAILED = "failed"
+    RETURN_APPROVED = "return_approved"
+    """退货退款: the merchant agreed and gave the return address; the shopper ships back."""
+    RETURNING = "returning"
+    """The shopper shipped the goods back (carrier, tracking number); the merchant receives."""
+    CLOSED = "closed"
+    """The shopper never shipped the goods back in time: the request closed, no money."""
 
 
 REFUND_STATUS_TEXT: Mapping[str, str] = {
@@ -36,13 +42,20 @@ REFUND_STATUS_TEXT: Mapping[str, str] = {
     RefundStatus.PROCESSING: "退款中",
     RefundStatus.SUCCEEDED: "已退款",
     RefundStatus.FAILED: "退款失败",
+    RefundStatus.RETURN_APPROVED: "待买家退货",
+    RefundStatus.RETURNING: "待商家收货",
+    RefundStatus.CLOSED: "已关闭",
 }
 OPEN_REFUNDS: tuple[RefundStatus, ...] = (
     RefundStatus.REQUESTED,
+    RefundStatus.RETURN_APPROVED,
+    RefundStatus.RETURNING,
     RefundStatus.APPROVED,
     RefundStatus.PROCESSING,
 )
-"""A refund still being decided or paid: an order has at most one."""
+"""A refund still being decided, returned or paid: an order has at most one."""
+REJECTABLE: tuple[RefundStatus, ...] = (RefundStatus.REQUESTED, RefundStatus.RETURNING)
+"""The merchant may still say no: before agreeing, or when the returned goods arrive wrong."""
 AT_THE_CHANNEL: tuple[RefundStatus, ...] = (RefundStatus.APPROVED, RefundStatus.PROCESSING)
 """Approved and not yet answered for good by the channel."""
 MONEY_OUT: tuple[RefundStatus, ...] = (*AT_THE_CHANNEL, RefundStatus.SUCCEEDED)

@@ -11,7 +11,8 @@ from xiaodian.auth.deps import OwnerAdmin, merchant_with
 from xiaodian.auth.scopes import Merchant, Scope
 from xiaodian.core.responses import RawJSONResponse
 from xiaodian.deps import IdPath, SessionDep
-from xiaodian.sync import service, webhooks
+from xiaodian.oplog.service import ApiOrigin
+from xiaodian.sync import merchant, service, webhooks
 from xiaodian.sync.errors import StockRequestKeyInvalid
 from xiaodian.sync.schemas import (
     ApiKeyCreated,
@@ -38,13 +39,17 @@ async def api_keys(_owner: OwnerAdmin, session: SessionDep) -> list[ApiKeyOut]:
 
 
 @router.post("/api-keys", status_code=201)
-async def create_api_key(body: ApiKeyIn, owner: OwnerAdmin, session: SessionDep) -> ApiKeyCreated:
-    return await service.create_key(session, data=body, admin_id=owner.id)
+async def create_api_key(
+    body: ApiKeyIn, owner: OwnerAdmin, origin: ApiOrigin, session: SessionDep
+) -> ApiKeyCreated:
+    return await merchant.create_key(session, admin=owner, origin=origin, data=body)
 
 
 @router.delete("/api-keys/{key_id}")
-async def revoke_api_key(key_id: IdPath, _owner: OwnerAdmin, session: SessionDep) -> ApiKeyOut:
-    return await service.revoke_key(session, key_id=key_id)
+async def revoke_api_key(
+    key_id: IdPath, owner: OwnerAdmin, origin: ApiOrigin, session: SessionDep
+) -> ApiKeyOut:
+    return await merchant.revoke_key(session, admin=owner, origin=origin, key_id=key_id)
 
 
 def _answer(result: StockResult, replayed: bool) -> Any:
@@ -101,14 +106,16 @@ async def webhooks_list(_owner: OwnerAdmin, session: SessionDep) -> list[Webhook
 
 @router.post("/webhooks", status_code=201)
 async def webhook_create(
-    body: WebhookIn, _owner: OwnerAdmin, session: SessionDep
+    body: WebhookIn, owner: OwnerAdmin, origin: ApiOrigin, session: SessionDep
 ) -> WebhookCreated:
-    return await webhooks.create_endpoint(session, body)
+    return await merchant.create_webhook(session, admin=owner, origin=origin, data=body)
 
 
 @router.delete("/webhooks/{endpoint_id}", status_code=204)
-async def webhook_delete(endpoint_id: IdPath, _owner: OwnerAdmin, session: SessionDep) -> None:
-    await webhooks.delete_endpoint(session, endpoint_id=endpoint_id)
+async def webhook_delete(
+    endpoint_id: IdPath, owner: OwnerAdmin, origin: ApiOrigin, session: SessionDep
+) -> None:
+    await merchant.delete_webhook(session, admin=owner, origin=origin, endpoint_id=endpoint_id)
 
 
 @router.get("/webhook-deliveries")
@@ -119,5 +126,7 @@ async def deliveries(
 
 
 @router.post("/webhook-deliveries/{delivery_id}/resend")
-async def resend(delivery_id: IdPath, _owner: OwnerAdmin, session: SessionDep) -> DeliveryOut:
-    return await webhooks.resend(session, delivery_id=delivery_id)
+async def resend(
+    delivery_id: IdPath, owner: OwnerAdmin, origin: ApiOrigin, session: SessionDep
+) -> DeliveryOut:
+    return await merchant.resend(session, admin=owner, origin=origin, delivery_id=delivery_id)

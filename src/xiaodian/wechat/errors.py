@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from xiaodian.core.errors import NotFound, ShopError
+from xiaodian.core.errors import Conflict, NotFound, ShopError
 
 
 class ContentRisky(ShopError):
@@ -18,6 +18,11 @@ class ShareCodeUnavailable(ShopError):
 class ShareTargetNotFound(NotFound):
     code = "share_target_not_found"
     default_message = "要分享的内容不存在"
+
+
+class ShareTargetClosed(Conflict):
+    code = "share_target_closed"
+    default_message = "拼团已结束，不能再邀请好友"
 
 
 class ShippingNotFound(NotFound):

@@ -9,15 +9,17 @@ import logging
 from enum import StrEnum
 from pathlib import Path
 
+from sqlalchemy import select
+
 from xiaodian.context import AppContext
 from xiaodian.integrations.wechat.platform import (
     WeChatApiError,
     WeChatPlatformUnreachable,
     get_unlimited_code,
 )
-from xiaodian.models import Goods
+from xiaodian.models import BuyGroup, Goods
 from xiaodian.wechat.client import platform_of
-from xiaodian.wechat.errors import ShareCodeUnavailable, ShareTargetNotFound
+from xiaodian.wechat.errors import ShareCodeUnavailable, ShareTargetClosed, ShareTargetNotFound
 
 log = logging.getLogger(__name__)
 
@@ -30,7 +32,7 @@ class ShareKind(StrEnum):
 SCENE_PREFIX = {ShareKind.GOODS: "g", ShareKind.GROUP: "t"}
 PAGES = {
     ShareKind.GOODS: "subpackages/goods/detail/index",
-    ShareKind.GROUP: "subpackages/group/detail/index",
+    ShareKind.GROUP: "subpackages/groupbuy/group/index",
 }
 LOCK_SECONDS = 10.0
 
@@ -43,12 +45,24 @@ def path_of(context: AppContext, kind: ShareKind, target_id: int) -> Path:
     return context.settings.media_dir / "wxacode" / f"{kind}-{target_id}.png"
 
 
-async def _exists(context: AppContext, kind: ShareKind, target_id: int) -> bool:
-    if kind == ShareKind.GOODS:
-        async with context.db.transaction(write=False) as session:
+GROUP_SHAREABLE = "forming"
+"""A group is worth inviting to while it forms (its leader paid, seats are open)."""
+
+
+async def _check_target(context: AppContext, kind: ShareKind, target_id: int) -> None:
+    """Refuse a code for goods that are gone or off the shelf, and for a group that does not
+    exist (404) or no longer takes members (409)."""
+    async with context.db.transaction(write=False) as session:
+        if kind == ShareKind.GOODS:
             goods = await session.get(Goods, target_id)
-            return goods is not None and goods.is_on_shelf
-    return True  # groups belong to the group-buy domain; its page answers for a missing one
+            if goods is None or not goods.is_on_shelf:
+                raise ShareTargetNotFound("商品不存在或已下架")
+            return
+        status = await session.scalar(select(BuyGroup.status).where(BuyGroup.id == target_id))
+    if status is None or status == "pending" or status == "cancelled":
+        raise ShareTargetNotFound("拼团不存在")
+    if status != GROUP_SHAREABLE:
+        raise ShareTargetClosed()
 
 
 async def share_code(context: AppContext, *, kind: ShareKind, target_id: int) -> Path:
@@ -56,8 +70,7 @@ async def share_code(context: AppContext, *, kind: ShareKind, target_id: int) ->
     path = path_of(context, kind, target_id)
     if path.exists():
         return path
-    if not await _exists(context, kind, target_id):
-        raise ShareTargetNotFound()
+    await _check_target(context, kind, target_id)
     lock = f"wxacode:lock:{kind}:{target_id}"
     for _ in range(int(LOCK_SECONDS / 0.05)):
         if await context.cache.add(lock, b"1", ttl_seconds=LOCK_SECONDS):

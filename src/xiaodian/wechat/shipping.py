@@ -51,6 +51,9 @@ EXPRESS_COMPANIES = {
     "德邦": "DBL",
 }
 """Carrier names the merchant types → WeChat's `delivery_id` (get_delivery_list)."""
+REUPLOADS_ALLOWED = 1
+"""WeChat: one re-shipment per payment (PROTOCOLS-2 §2c)."""
+SECOND_CORRECTION = "运单号已修改过一次，微信只允许重新上传一次发货信息，请在微信后台手动修改"
 
 
 class HasOrderId(Protocol):
@@ -179,6 +182,8 @@ async def attempt(context: AppContext, *, order_id: int) -> str:
             raise ShippingNotFound()
         if row.status == ShippingStatus.UPLOADED:
             return ShippingStatus.UPLOADED
+        if row.reuploads > REUPLOADS_ALLOWED:
+            return str(row.status)  # a second correction: WeChat would refuse it
         logistics_type = row.logistics_type
         before = row.attempts
         attempts = before + 1
@@ -248,6 +253,62 @@ async def upload_after_ship(context: AppContext, event: HasOrderId) -> None:
     await upload_for_order(context, order_id=event.order_id, logistics_type=LogisticsType.EXPRESS)
 
 
+class UploadInFlight(RuntimeError):
+    """An attempt with the old tracking number is in flight: the outbox tries again later."""
+
+
+async def reupload_after_retrack(context: AppContext, event: HasOrderId) -> None:
+    """The outbox's receiver of `TrackingChanged` (see `reupload`)."""
+    await reupload(context, order_id=event.order_id)
+
+
+async def reupload(context: AppContext, *, order_id: int) -> str:
+    """The outbox's receiver of `TrackingChanged`: tell WeChat the corrected number. An upload
+    not made yet simply sends the new one; one already made is sent again, once (WeChat
+    allows one re-shipment per payment); a second correction is marked failed with a message
+    saying to change it by hand."""
+    async with context.db.transaction() as session:
+        row = await session.scalar(
+            select(WechatShipping).where(WechatShipping.order_id == order_id)
+        )
+        if row is None:
+            # not uploaded yet: an express order's first upload carries the new number; a
+            # community delivery's upload waits for its completion (type 2)
+            status = await session.scalar(select(Order.status).where(Order.id == order_id))
+            if status != "shipped":
+                return "skipped"
+        elif row.claimed_until is not None and row.claimed_until > clock.now():
+            raise UploadInFlight(f"shipping upload of order {order_id} in flight")
+        elif row.status == ShippingStatus.UPLOADED and row.reuploads >= REUPLOADS_ALLOWED:
+            await session.execute(
+                update(WechatShipping)
+                .where(WechatShipping.id == row.id)
+                .values(
+                    status=ShippingStatus.FAILED,
+                    last_error=SECOND_CORRECTION,
+                    next_attempt_at=None,
+                    reuploads=row.reuploads + 1,
+                )
+            )
+            UPLOADS.labels(outcome="reupload_refused").inc()
+            log.warning("order %s: tracking corrected twice; not uploaded again", order_id)
+            return ShippingStatus.FAILED
+        elif row.status == ShippingStatus.UPLOADED:
+            await session.execute(
+                update(WechatShipping)
+                .where(WechatShipping.id == row.id, WechatShipping.status == row.status)
+                .values(
+                    status=ShippingStatus.PENDING,
+                    reuploads=WechatShipping.reuploads + 1,
+                    attempts=0,
+                    last_error=None,
+                    uploaded_at=None,
+                    next_attempt_at=clock.now(),
+                )
+            )
+    return await upload_for_order(context, order_id=order_id, logistics_type=LogisticsType.EXPRESS)
+
+
 async def retry_failed_uploads(context: AppContext) -> int:
     """The sweep: retry failed uploads whose back-off has passed, below the attempt limit."""
     limit = context.settings.shipping_upload_max_attempts
@@ -260,6 +321,7 @@ async def retry_failed_uploads(context: AppContext) -> int:
                         WechatShipping.status.in_([ShippingStatus.FAILED, ShippingStatus.PENDING]),
                         WechatShipping.next_attempt_at <= clock.now(),
                         WechatShipping.attempts < limit,
+                        WechatShipping.reuploads <= REUPLOADS_ALLOWED,
                     )
                     .order_by(WechatShipping.next_attempt_at)
                     .limit(BATCH)

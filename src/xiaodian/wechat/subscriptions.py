@@ -63,23 +63,21 @@ SOURCES = {
 """Values the merchant may put into a template's fields."""
 
 ORDER_PAGE = "subpackages/order/detail/index"
-SENT_TODAY = frozenset(
-    {
-        SubscribeEvent.PAID,
-        SubscribeEvent.SHIPPED,
-        SubscribeEvent.REFUND_RESULT,
-        SubscribeEvent.GROUP_FILLED,
-        SubscribeEvent.GROUP_FAILED,
-    }
-)
-"""Events something sends a message for; the others wait for delivery, group buys, flash sales."""
 STATUS_WORDS = {
     SubscribeEvent.PAID: "已支付",
     SubscribeEvent.SHIPPED: "已发货",
     SubscribeEvent.DELIVERING: "配送中",
     SubscribeEvent.DELIVERED: "已送达",
     SubscribeEvent.REFUND_RESULT: "退款已处理",
+    SubscribeEvent.FLASH_STARTING: "秒杀开始",
 }
+
+
+ALREADY = "already"
+
+
+class ConcurrentDelivery(RuntimeError):
+    """Another process claimed the same message at the same moment (it sends it)."""
 
 
 def fit_value(field: str, value: str) -> str:
@@ -95,11 +93,13 @@ def fit_value(field: str, value: str) -> str:
     return value
 
 
-def _yuan(fen: int) -> str:
+def yuan(fen: int) -> str:
+    """An amount value: "¥12.34"."""
     return f"¥{fen // 100}.{fen % 100:02d}"
 
 
-def _time(moment: datetime | None) -> str:
+def shop_minute(moment: datetime | None) -> str:
+    """A time value: "2026-12-01 09:42" in the shop's time zone (now if None)."""
     return clock.to_shop_time(moment or clock.now()).strftime("%Y-%m-%d %H:%M")
 
 
@@ -212,10 +212,10 @@ async def _order_values(session: AsyncSession, order: Order) -> dict[str, str]:
     return {
         "order_no": order.order_no,
         "goods_title": title,
-        "total": _yuan(order.total_fen),
+        "total": yuan(order.total_fen),
         "carrier": order.carrier or "",
         "tracking_no": order.tracking_no or "",
-        "time": _time(order.shipped_at or order.paid_at),
+        "time": shop_minute(order.shipped_at or order.paid_at),
         "note": order.note,
     }
 
@@ -234,6 +234,64 @@ def render(
     return data
 
 
+async def _claim(
+    session: AsyncSession,
+    *,
+    event: SubscribeEvent,
+    ref_id: int,
+    user: User,
+    template: SubscribeTemplate,
+) -> int | str:
+    """A message row claimed (unique per event/ref/shopper) and a grant spent: its id; or
+    ALREADY when it was claimed before (sent, decided, or in flight elsewhere), or NO_GRANT
+    when the shopper has no grant left (recorded as such)."""
+    existing = await session.scalar(
+        select(SubscribeMessage).where(
+            SubscribeMessage.event == event,
+            SubscribeMessage.ref_id == ref_id,
+            SubscribeMessage.user_id == user.id,
+        )
+    )
+    if existing is not None:
+        return ALREADY  # sent (or decided) before: an outbox re-run sends nothing twice
+    spent = await session.execute(
+        update(SubscribeGrant)
+        .where(
+            SubscribeGrant.user_id == user.id,
+            SubscribeGrant.template_id == template.template_id,
+            SubscribeGrant.remaining > 0,
+        )
+        .values(remaining=SubscribeGrant.remaining - 1)
+    )
+    status = MessageStatus.SENDING if affected(spent) == 1 else MessageStatus.NO_GRANT
+    message = SubscribeMessage(
+        event=event,
+        ref_id=ref_id,
+        user_id=user.id,
+        template_id=template.template_id,
+        status=status,
+    )
+    try:
+        async with session.begin_nested():
+            session.add(message)
+    except IntegrityError:
+        raise ConcurrentDelivery("a concurrent delivery claimed this message") from None
+    if status == MessageStatus.NO_GRANT:
+        MESSAGES.labels(event=event, outcome=status).inc()
+        return MessageStatus.NO_GRANT
+    return message.id
+
+
+async def _enabled_template(
+    session: AsyncSession, event: SubscribeEvent
+) -> SubscribeTemplate | None:
+    return await session.scalar(
+        select(SubscribeTemplate).where(
+            SubscribeTemplate.event == event, SubscribeTemplate.is_enabled.is_(True)
+        )
+    )
+
+
 async def _start(
     context: AppContext,
     *,
@@ -245,55 +303,22 @@ async def _start(
     """In one transaction: the template, the recipient, the values; a message row claimed
     (unique per event/order/shopper) and a grant spent. None when nothing is to be sent."""
     async with context.db.transaction() as session:
-        template = await session.scalar(
-            select(SubscribeTemplate).where(
-                SubscribeTemplate.event == event, SubscribeTemplate.is_enabled.is_(True)
-            )
-        )
+        template = await _enabled_template(session, event)
         order = await session.get(Order, order_id)
         if template is None or order is None:
             return None
         user = await session.get(User, order.user_id)
         if user is None:
             return None
-        existing = await session.scalar(
-            select(SubscribeMessage).where(
-                SubscribeMessage.event == event,
-                SubscribeMessage.ref_id == ref_id,
-                SubscribeMessage.user_id == user.id,
-            )
-        )
-        if existing is not None:
-            return None  # sent (or decided) before: an outbox re-run sends nothing twice
-        spent = await session.execute(
-            update(SubscribeGrant)
-            .where(
-                SubscribeGrant.user_id == user.id,
-                SubscribeGrant.template_id == template.template_id,
-                SubscribeGrant.remaining > 0,
-            )
-            .values(remaining=SubscribeGrant.remaining - 1)
-        )
-        status = MessageStatus.SENDING if affected(spent) == 1 else MessageStatus.NO_GRANT
-        message = SubscribeMessage(
-            event=event,
-            ref_id=ref_id,
-            user_id=user.id,
-            template_id=template.template_id,
-            status=status,
-        )
-        try:
-            async with session.begin_nested():
-                session.add(message)
-        except IntegrityError:
-            raise RuntimeError("a concurrent delivery claimed this message") from None
-        if status == MessageStatus.NO_GRANT:
-            MESSAGES.labels(event=event, outcome=status).inc()
+        message_id = await _claim(session, event=event, ref_id=ref_id, user=user, template=template)
+        if isinstance(message_id, str):
             return None
         values = await _order_values(session, order)
+        if event == SubscribeEvent.DELIVERED:
+            values["time"] = shop_minute(order.completed_at)
         if status_text is not None:
             values["status"] = status_text
-        return template, user.openid, render(template, values, event), message.id, user.id
+        return template, user.openid, render(template, values, event), message_id, user.id
 
 
 async def _finish(
@@ -361,12 +386,39 @@ async def send_for_order(
     if started is None:
         return "skipped"
     template, openid, data, message_id, user_id = started
+    return await _deliver(
+        context,
+        event=event,
+        template=template,
+        openid=openid,
+        page=_page(template, event, order_id),
+        data=data,
+        message_id=message_id,
+        user_id=user_id,
+        about=f"order {order_id}",
+    )
+
+
+async def _deliver(
+    context: AppContext,
+    *,
+    event: SubscribeEvent,
+    template: SubscribeTemplate,
+    openid: str,
+    page: str,
+    data: dict[str, str],
+    message_id: int,
+    user_id: int,
+    about: str,
+) -> str:
+    """Send a claimed message and record the outcome (43101 / 47003 without a retry; transport
+    trouble gives the grant back and raises, for the caller's retry)."""
     try:
         await send_subscribe_message(
             platform_of(context),
             openid=openid,
             template_id=template.template_id,
-            page=_page(template, event, order_id),
+            page=page,
             data=data,
             state=context.settings.wechat_miniprogram_state,
         )
@@ -377,9 +429,9 @@ async def send_for_order(
             )
             MESSAGES.labels(event=event, outcome=status).inc()
             log.warning(
-                "subscribe message %s for order %s not sent (%s): %s",
+                "subscribe message %s for %s not sent (%s): %s",
                 event,
-                order_id,
+                about,
                 error.errcode,
                 error.errmsg,
             )
@@ -413,6 +465,42 @@ async def send_for_order(
     )
     MESSAGES.labels(event=event, outcome=MessageStatus.SENT).inc()
     return MessageStatus.SENT
+
+
+async def send_to_shopper(
+    context: AppContext,
+    *,
+    event: SubscribeEvent,
+    user_id: int,
+    ref_id: int,
+    values: Mapping[str, str],
+    page: str,
+) -> str:
+    """Send a message that is not about an order (a flash sale starting): at most one per
+    (event, `ref_id`, shopper), a grant spent; `page` is opened from the message unless the
+    merchant set one for the template. Returns the outcome: "sent", "no_grant", "refused",
+    "invalid", "skipped" (no template mapped) or ALREADY (claimed before, maybe by another
+    process still sending it)."""
+    async with context.db.transaction() as session:
+        template = await _enabled_template(session, event)
+        user = await session.get(User, user_id)
+        if template is None or user is None:
+            return "skipped"
+        message_id = await _claim(session, event=event, ref_id=ref_id, user=user, template=template)
+        if isinstance(message_id, str):
+            return message_id
+        openid = user.openid
+    return await _deliver(
+        context,
+        event=event,
+        template=template,
+        openid=openid,
+        page=template.page or page,
+        data=render(template, values, event),
+        message_id=message_id,
+        user_id=user_id,
+        about=f"{event} {ref_id}",
+    )
 
 
 def _page(template: SubscribeTemplate, event: SubscribeEvent, order_id: int) -> str:

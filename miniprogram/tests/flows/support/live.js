@@ -127,6 +127,9 @@ async function merchant() {
   return {
     ship: (orderId, carrier = '顺丰速运', trackingNo = `SF${Date.now()}`) =>
       http('POST', `${SERVER}/api/admin/v1/orders/${orderId}/ship`, { body: { carrier, tracking_no: trackingNo }, headers }),
+    /** 退货退款: agree with the return address, then (once shipped back) receive it. */
+    agreeToReturn: (refundId, address) => http('POST', `${SERVER}/api/admin/v1/refunds/${refundId}/agree-return`, { body: { address }, headers }),
+    receiveReturn: (refundId, restock) => http('POST', `${SERVER}/api/admin/v1/refunds/${refundId}/receive`, { body: { restock }, headers }),
   }
 }
 

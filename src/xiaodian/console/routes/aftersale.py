@@ -13,8 +13,8 @@ from xiaodian.core.errors import ShopError
 from xiaodian.core.money import format_yuan
 from xiaodian.deps import IdPath, SessionDep, context_of
 from xiaodian.oplog.service import ConsoleOrigin
-from xiaodian.payments import merchant, monitor, refund_views
-from xiaodian.payments.schemas import AnomalyQuery, RefundQuery, RejectIn
+from xiaodian.payments import merchant, monitor, refund_views, returns
+from xiaodian.payments.schemas import AnomalyQuery, RefundQuery, RejectIn, ReturnAddressIn
 from xiaodian.payments.vocabulary import AnomalyKind, RefundStatus
 
 router = APIRouter()
@@ -32,6 +32,8 @@ anomalies_section = Section(
 STATUS_TABS: tuple[tuple[str, str], ...] = (
     ("", "全部"),
     (RefundStatus.REQUESTED, "待审核"),
+    (RefundStatus.RETURN_APPROVED, "待买家退货"),
+    (RefundStatus.RETURNING, "待商家收货"),
     (RefundStatus.PROCESSING, "退款中"),
     (RefundStatus.SUCCEEDED, "已退款"),
     (RefundStatus.REJECTED, "已拒绝"),
@@ -74,6 +76,7 @@ async def _refunds_page(
         filters=filters,
         tabs=STATUS_TABS,
         row_errors=row_errors or {},
+        return_address=await returns.last_return_address(session),
     )
 
 
@@ -98,6 +101,51 @@ async def approve(
     except ShopError as error:
         return redirect(request, _back(request), flash=error.message)
     message = f"已同意退款 ¥{format_yuan(refund.amount_fen)}，{refund.status_text}"
+    return redirect(request, _back(request), flash=message)
+
+
+@router.post("/refunds/{refund_id}/agree-return")
+async def agree_to_return(
+    refund_id: IdPath,
+    request: Request,
+    admin: ConsoleAdmin,
+    origin: ConsoleOrigin,
+    session: SessionDep,
+) -> Response:
+    """同意退货 with the return address: the shopper ships the goods back; no money yet."""
+    body, errors = validate(ReturnAddressIn, {"address": text(await read_form(request), "address")})
+    if body is not None:
+        agreed, errors = await attempt(
+            session,
+            lambda: merchant.agree_to_return(
+                session,
+                admin=admin,
+                origin=origin,
+                context=context_of(request),
+                refund_id=refund_id,
+                address=body.address,
+            ),
+        )
+        if agreed is not None:
+            return redirect(request, _back(request), flash="已同意退货，等待买家寄回商品")
+    if "address" in errors:
+        errors["address"] = "请填写完整的退货地址（收件人、电话、地址），买家会看到"
+    return await _refunds_page(request, session, row_errors={refund_id: errors}, status_code=422)
+
+
+@router.post("/refunds/{refund_id}/receive")
+async def receive_return(
+    refund_id: IdPath, request: Request, admin: ConsoleAdmin, origin: ConsoleOrigin
+) -> Response:
+    """确认收到退货 (退回库存 ticked or not); the refund service opens its own transactions."""
+    restock = text(await read_form(request), "restock") == "1"
+    try:
+        refund = await merchant.receive_return(
+            context_of(request), admin=admin, origin=origin, refund_id=refund_id, restock=restock
+        )
+    except ShopError as error:
+        return redirect(request, _back(request), flash=error.message)
+    message = f"已确认收货并退款 ¥{format_yuan(refund.amount_fen)}，{refund.status_text}"
     return redirect(request, _back(request), flash=message)
 
 

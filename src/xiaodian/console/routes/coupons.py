@@ -20,14 +20,16 @@ from xiaodian.console.forms import (
 )
 from xiaodian.console.rendering import redirect, render, shop_time
 from xiaodian.console.sections import Section
-from xiaodian.console.security import ConsoleAdmin, ConsoleMarketing, read_form
+from xiaodian.console.security import ConsoleAdmin, read_form
+from xiaodian.core.money import format_yuan
 from xiaodian.coupons import admin_service as coupons
-from xiaodian.coupons import promotions
+from xiaodian.coupons import merchant, promotions
 from xiaodian.coupons.schemas import (
     CodesIn,
     CouponIn,
     CouponPatch,
     PromotionIn,
+    PromotionOut,
     PromotionPatch,
     check_terms,
 )
@@ -39,6 +41,7 @@ from xiaodian.coupons.words import (
     ScopeType,
 )
 from xiaodian.deps import IdPath, SessionDep
+from xiaodian.oplog.service import ConsoleOrigin
 
 router = APIRouter()
 promotions_router = APIRouter()
@@ -211,7 +214,7 @@ async def new_coupon(request: Request, _admin: ConsoleAdmin) -> Response:
 
 @router.post("/coupons/new")
 async def create_coupon(
-    request: Request, _admin: ConsoleMarketing, session: SessionDep
+    request: Request, admin: ConsoleAdmin, origin: ConsoleOrigin, session: SessionDep
 ) -> Response:
     form = await read_form(request)
     values: dict[str, Any] = {field: text(form, field) for field in COUPON_FIELDS}
@@ -224,7 +227,8 @@ async def create_coupon(
     errors = _placed(schema_errors) | errors
     if coupon_in is not None and not errors:
         created, errors = await attempt(
-            session, lambda: coupons.create_coupon(session, data=coupon_in)
+            session,
+            lambda: merchant.create_coupon(session, admin=admin, origin=origin, data=coupon_in),
         )
         if created is not None:
             return redirect(request, "/coupons", flash="优惠券已创建")
@@ -273,7 +277,11 @@ async def edit_coupon(
 
 @router.post("/coupons/{coupon_id}")
 async def update_coupon(
-    coupon_id: IdPath, request: Request, _admin: ConsoleMarketing, session: SessionDep
+    coupon_id: IdPath,
+    request: Request,
+    admin: ConsoleAdmin,
+    origin: ConsoleOrigin,
+    session: SessionDep,
 ) -> Response:
     coupon = await coupons.get_coupon(session, coupon_id=coupon_id)
     form = await read_form(request)
@@ -294,7 +302,10 @@ async def update_coupon(
     errors = schema_errors | errors
     if patch is not None and not errors:
         saved, errors = await attempt(
-            session, lambda: coupons.update_coupon(session, coupon_id=coupon_id, patch=patch)
+            session,
+            lambda: merchant.update_coupon(
+                session, admin=admin, origin=origin, coupon_id=coupon_id, patch=patch
+            ),
         )
         if saved is not None:
             return redirect(request, "/coupons", flash="优惠券已保存")
@@ -303,29 +314,41 @@ async def update_coupon(
 
 @router.post("/coupons/{coupon_id}/status")
 async def set_status(
-    coupon_id: IdPath, request: Request, _admin: ConsoleMarketing, session: SessionDep
+    coupon_id: IdPath,
+    request: Request,
+    admin: ConsoleAdmin,
+    origin: ConsoleOrigin,
+    session: SessionDep,
 ) -> Response:
     action = text(await read_form(request), "action")
     status = {"pause": CouponStatus.PAUSED, "resume": CouponStatus.ACTIVE}.get(
         action, CouponStatus.ENDED
     )
-    await coupons.set_status(session, coupon_id=coupon_id, status=status)
+    await merchant.set_coupon_status(
+        session, admin=admin, origin=origin, coupon_id=coupon_id, status=status
+    )
     return redirect(request, "/coupons", flash=f"优惠券{STATUSES[status]}")
 
 
 @router.post("/coupons/{coupon_id}/codes")
 async def generate_codes(
-    coupon_id: IdPath, request: Request, _admin: ConsoleMarketing, session: SessionDep
+    coupon_id: IdPath,
+    request: Request,
+    admin: ConsoleAdmin,
+    origin: ConsoleOrigin,
+    session: SessionDep,
 ) -> Response:
     body, errors = validate(CodesIn, {"count": text(await read_form(request), "count") or None})
     if body is None:
         return redirect(request, "/coupons", flash=f"兑换码数量{errors.get('count', '有误')}")
-    made = await coupons.generate_codes(session, coupon_id=coupon_id, count=body.count)
+    made = await merchant.generate_codes(
+        session, admin=admin, origin=origin, coupon_id=coupon_id, count=body.count
+    )
     return redirect(request, "/coupons", flash=f"已生成 {len(made.codes)} 个兑换码")
 
 
 @router.get("/coupons/{coupon_id}/codes.csv")
-async def codes_csv(coupon_id: IdPath, _admin: ConsoleMarketing, session: SessionDep) -> Response:
+async def codes_csv(coupon_id: IdPath, _admin: ConsoleAdmin, session: SessionDep) -> Response:
     rows = await coupons.all_codes(session, coupon_id=coupon_id)
     lines = ["code,redeemed", *(f"{code},{'yes' if used else 'no'}" for code, used in rows)]
     return Response(
@@ -376,13 +399,8 @@ async def promotion_list(request: Request, _admin: ConsoleAdmin, session: Sessio
     )
 
 
-@promotions_router.post("/promotions")
-async def create_promotion(
-    request: Request, _admin: ConsoleMarketing, session: SessionDep
-) -> Response:
-    form = await read_form(request)
-    values: dict[str, Any] = {field: text(form, field) for field in PROMOTION_FIELDS}
-    errors: FieldErrors = {}
+def _promotion_data(form: FormData, values: dict[str, Any], errors: FieldErrors) -> dict[str, Any]:
+    """The promotion form (new or edit) as the schema's fields; money typed in yuan."""
     tiers = []
     for n in ("1", "2"):
         if n == "1" or values[f"threshold_{n}"] or values[f"discount_{n}"]:
@@ -403,16 +421,33 @@ async def create_promotion(
         "ends_at": _moment(values, "ends_at", errors),
     }
     _window(data["starts_at"], data["ends_at"], "ends_at", errors)
-    promotion_in, schema_errors = validate(PromotionIn, data)
-    schema_errors = {
+    return data
+
+
+def _promotion_errors(schema_errors: FieldErrors) -> FieldErrors:
+    return {
         ("ends_at" if k == "__all__" else "scope_ids" if k.startswith("scope") else k): v
         for k, v in schema_errors.items()
         if not k.startswith("tiers")
     }
-    errors = schema_errors | errors
+
+
+@promotions_router.post("/promotions")
+async def create_promotion(
+    request: Request, admin: ConsoleAdmin, origin: ConsoleOrigin, session: SessionDep
+) -> Response:
+    form = await read_form(request)
+    values: dict[str, Any] = {field: text(form, field) for field in PROMOTION_FIELDS}
+    errors: FieldErrors = {}
+    data = _promotion_data(form, values, errors)
+    promotion_in, schema_errors = validate(PromotionIn, data)
+    errors = _promotion_errors(schema_errors) | errors
     if promotion_in is not None and not errors:
         created, errors = await attempt(
-            session, lambda: promotions.create_promotion(session, data=promotion_in)
+            session,
+            lambda: merchant.create_promotion(
+                session, admin=admin, origin=origin, data=promotion_in
+            ),
         )
         if created is not None:
             return redirect(request, "/promotions", flash="满减活动已创建")
@@ -425,15 +460,101 @@ async def create_promotion(
     )
 
 
+def _promotion_values(promotion: PromotionOut) -> dict[str, Any]:
+    values: dict[str, Any] = {
+        "name": promotion.name,
+        "scope_type": promotion.scope.type,
+        "scope_ids": ", ".join(str(i) for i in promotion.scope.ids),
+        "starts_at": shop_time(promotion.starts_at, "%Y-%m-%dT%H:%M"),
+        "ends_at": shop_time(promotion.ends_at, "%Y-%m-%dT%H:%M"),
+    }
+    for n in ("1", "2"):
+        tier = promotion.tiers[int(n) - 1] if len(promotion.tiers) >= int(n) else None
+        values[f"threshold_{n}"] = format_yuan(tier.threshold_fen) if tier else ""
+        values[f"discount_{n}"] = format_yuan(tier.discount_fen) if tier else ""
+    return values
+
+
+def _promotion_edit(
+    request: Request,
+    *,
+    promotion: PromotionOut,
+    values: dict[str, Any],
+    errors: FieldErrors,
+    status_code: int = 200,
+) -> Response:
+    return render(
+        request,
+        "coupons/promotion_edit.html",
+        status_code=status_code,
+        section="promotions",
+        promotion=promotion,
+        values=values,
+        errors=errors,
+        scopes=SCOPES,
+    )
+
+
+@promotions_router.get("/promotions/{promotion_id}/edit")
+async def edit_promotion(
+    promotion_id: IdPath, request: Request, _admin: ConsoleAdmin, session: SessionDep
+) -> Response:
+    promotion = await promotions.get_promotion(session, promotion_id=promotion_id)
+    return _promotion_edit(
+        request, promotion=promotion, values=_promotion_values(promotion), errors={}
+    )
+
+
+@promotions_router.post("/promotions/{promotion_id}/edit")
+async def update_promotion(
+    promotion_id: IdPath,
+    request: Request,
+    admin: ConsoleAdmin,
+    origin: ConsoleOrigin,
+    session: SessionDep,
+) -> Response:
+    """Name, tiers, scope and window in one save (the API's PATCH); the status keeps its own
+    buttons in the list."""
+    promotion = await promotions.get_promotion(session, promotion_id=promotion_id)
+    form = await read_form(request)
+    values: dict[str, Any] = {field: text(form, field) for field in PROMOTION_FIELDS}
+    errors: FieldErrors = {}
+    data = _promotion_data(form, values, errors)
+    patch, schema_errors = validate(PromotionPatch, data)
+    errors = _promotion_errors(schema_errors) | errors
+    if not values["name"]:
+        errors.setdefault("name", "必填")
+    if patch is not None and not errors:
+        saved, errors = await attempt(
+            session,
+            lambda: merchant.update_promotion(
+                session, admin=admin, origin=origin, promotion_id=promotion_id, patch=patch
+            ),
+        )
+        if saved is not None:
+            return redirect(request, "/promotions", flash="满减活动已保存")
+    return _promotion_edit(
+        request, promotion=promotion, values=values, errors=errors, status_code=422
+    )
+
+
 @promotions_router.post("/promotions/{promotion_id}/status")
 async def set_promotion_status(
-    promotion_id: IdPath, request: Request, _admin: ConsoleMarketing, session: SessionDep
+    promotion_id: IdPath,
+    request: Request,
+    admin: ConsoleAdmin,
+    origin: ConsoleOrigin,
+    session: SessionDep,
 ) -> Response:
     action = text(await read_form(request), "action")
     status = {"pause": PromotionStatus.PAUSED, "resume": PromotionStatus.ACTIVE}.get(
         action, PromotionStatus.ENDED
     )
-    await promotions.update_promotion(
-        session, promotion_id=promotion_id, patch=PromotionPatch(status=status)
+    await merchant.update_promotion(
+        session,
+        admin=admin,
+        origin=origin,
+        promotion_id=promotion_id,
+        patch=PromotionPatch(status=status),
     )
     return redirect(request, "/promotions", flash=f"满减活动{STATUSES[CouponStatus(status)]}")

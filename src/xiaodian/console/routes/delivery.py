@@ -11,17 +11,24 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from starlette.datastructures import FormData
 
-from xiaodian.console.forms import FieldErrors, checked, fen_field, text, validate
+from xiaodian.console.forms import FieldErrors, attempt, checked, fen_field, text, validate
 from xiaodian.console.rendering import redirect, render
 from xiaodian.console.sections import Section
-from xiaodian.console.security import ConsoleAdmin, ConsoleOwner, read_form
+from xiaodian.console.security import ConsoleAdmin, ConsoleOwner, ConsoleShip, read_form
 from xiaodian.core.actors import Actor
 from xiaodian.core.errors import ShopError
-from xiaodian.delivery import batches, locate, service
+from xiaodian.delivery import batches, locate, pickup, service
+from xiaodian.delivery import merchant as delivery_merchant
 from xiaodian.delivery.rider import route_map_response
-from xiaodian.delivery.schemas import BatchOut, DeliverySettingsIn, DeliverySettingsOut
-from xiaodian.delivery.svgmap import route_svg
-from xiaodian.deps import IdPath, context_of
+from xiaodian.delivery.schemas import (
+    BatchOut,
+    DeliverySettingsIn,
+    DeliverySettingsOut,
+    PickupOrderOut,
+)
+from xiaodian.delivery.svgmap import picker_svg
+from xiaodian.deps import IdPath, SessionDep, context_of
+from xiaodian.oplog.service import ConsoleOrigin
 
 router = APIRouter()
 section = Section(
@@ -41,6 +48,7 @@ def _values_of(out: DeliverySettingsOut) -> dict[str, Any]:
         values[name.removesuffix("_fen")] = _yuan(values[name])
     values["store_lat"] = "" if out.store_lat is None else str(out.store_lat)
     values["store_lng"] = "" if out.store_lng is None else str(out.store_lng)
+    values["rider_capacity_kg"] = f"{out.rider_capacity_g / 1000:g}"
     values["slots_text"] = "\n".join(
         f"{slot.start}-{slot.end} {slot.capacity} {slot.cutoff_minutes}" for slot in out.slots
     )
@@ -69,6 +77,7 @@ def _parse(form: FormData, errors: FieldErrors) -> dict[str, Any]:
         data[f"{name}_fen"] = fen_field(form, name, errors)
     for name in ("store_lat", "store_lng"):
         data[name] = text(form, name) or None
+    data["rider_capacity_g"] = _grams(form, errors)
     slots = []
     for number, line in enumerate(text(form, "slots_text").splitlines(), start=1):
         if not line.strip():
@@ -85,6 +94,19 @@ def _parse(form: FormData, errors: FieldErrors) -> dict[str, Any]:
     return data
 
 
+def _grams(form: FormData, errors: FieldErrors) -> int:
+    """每名骑手载重 in kilograms (one decimal) as grams; empty is 0 (no weight limit)."""
+    typed = text(form, "rider_capacity_kg") or "0"
+    try:
+        kilograms = float(typed)
+    except ValueError:
+        kilograms = -1.0
+    if not 0 <= kilograms <= 1000:
+        errors["rider_capacity_kg"] = "载重应为 0–1000 公斤"
+        return 0
+    return round(kilograms * 1000)
+
+
 async def _page(
     request: Request,
     *,
@@ -92,9 +114,17 @@ async def _page(
     values: dict[str, Any] | None = None,
     errors: FieldErrors | None = None,
     status_code: int = 200,
+    pickup_code: str = "",
 ) -> Response:
     context = context_of(request)
+    found: PickupOrderOut | None = None
+    pickup_error = ""
     async with context.db.transaction(write=False) as session:
+        if pickup_code:
+            try:
+                found = await pickup.find_pickup(session, code=_code(pickup_code))
+            except ShopError as error:
+                pickup_error = error.message
         row = await service.load_settings(session)
         out = service.settings_out(row, geocoding=bool(context.settings.amap_key))
         days = service.bookable_days(row)
@@ -108,7 +138,11 @@ async def _page(
         zone = None
         store = service.store_point(row)
         if store is not None:
-            zone = route_svg(store=store, stops=[], radius_m=row.radius_m)
+            zone = picker_svg(
+                store=store,
+                radius_m=row.radius_m,
+                orders=await service.recent_delivery_points(session),
+            )
     return render(
         request,
         "delivery/page.html",
@@ -122,12 +156,45 @@ async def _page(
         slots=slots,
         batches=shown,
         zone_svg=zone,
+        pickup_code=pickup_code,
+        pickup_digits=_code(pickup_code),
+        pickup_found=found,
+        pickup_error=pickup_error,
     )
+
+
+def _code(typed: str) -> str:
+    """The digits of what the merchant typed ("1234 5678" works); anything else finds nothing."""
+    digits = "".join(ch for ch in typed if ch.isdigit())
+    return digits if len(digits) == pickup.CODE_DIGITS else "-"
 
 
 @router.get("/delivery")
 async def delivery_page(request: Request, _admin: ConsoleAdmin) -> Response:
-    return await _page(request, day=request.query_params.get("date"))
+    code = request.query_params.get("pickup", "").strip()[:32]
+    return await _page(
+        request,
+        day=request.query_params.get("date"),
+        pickup_code=code,
+    )
+
+
+@router.post("/delivery/pickups/{code}/complete")
+async def complete_pickup(
+    code: str, request: Request, admin: ConsoleShip, origin: ConsoleOrigin, session: SessionDep
+) -> Response:
+    """自提核销 after the merchant saw the order the code found."""
+    await read_form(request)
+    done, errors = await attempt(
+        session,
+        lambda: delivery_merchant.complete_pickup(
+            session, admin=admin, origin=origin, code=_code(code)
+        ),
+    )
+    if done is None:
+        message = next(iter(errors.values()), "核销失败")
+        return redirect(request, f"/delivery?pickup={_code(code)}", flash=message)
+    return redirect(request, "/delivery", flash=f"订单 {done.order_no} 已自提核销")
 
 
 @router.post("/delivery/settings")

@@ -12,11 +12,12 @@ from starlette.datastructures import FormData
 from xiaodian.console.forms import FieldErrors, attempt, fen_field, shop_datetime, text, validate
 from xiaodian.console.rendering import redirect, render, shop_time, toast
 from xiaodian.console.sections import Section
-from xiaodian.console.security import ConsoleAdmin, ConsoleMarketing, read_form
+from xiaodian.console.security import ConsoleAdmin, read_form
 from xiaodian.deps import IdPath, SessionDep
-from xiaodian.flash import service
+from xiaodian.flash import merchant, service
 from xiaodian.flash.schemas import FlashSessionAdmin, FlashSessionCreate, FlashSessionPatch
 from xiaodian.flash.vocabulary import SessionStatus
+from xiaodian.oplog.service import ConsoleOrigin
 
 router = APIRouter()
 section = Section(
@@ -146,7 +147,7 @@ async def new_session(request: Request, _admin: ConsoleAdmin) -> Response:
 
 @router.post("/flash-sales/new")
 async def create_session(
-    request: Request, _admin: ConsoleMarketing, session: SessionDep
+    request: Request, admin: ConsoleAdmin, origin: ConsoleOrigin, session: SessionDep
 ) -> Response:
     values = _values(await read_form(request))
     errors: FieldErrors = {}
@@ -155,7 +156,8 @@ async def create_session(
     errors = schema_errors | errors
     if created_in is not None and not errors:
         created, errors = await attempt(
-            session, lambda: service.create_session(session, data=created_in)
+            session,
+            lambda: merchant.create_session(session, admin=admin, origin=origin, data=created_in),
         )
         if created is not None:
             return redirect(request, f"/flash-sales/{created.id}", flash="秒杀活动已创建")
@@ -195,7 +197,11 @@ async def edit_session(
 
 @router.post("/flash-sales/{session_id}/edit")
 async def update_session(
-    session_id: IdPath, request: Request, _admin: ConsoleMarketing, session: SessionDep
+    session_id: IdPath,
+    request: Request,
+    admin: ConsoleAdmin,
+    origin: ConsoleOrigin,
+    session: SessionDep,
 ) -> Response:
     flash = await service.admin_view(session, session_id=session_id)
     values = _values(await read_form(request))
@@ -205,7 +211,10 @@ async def update_session(
     errors = schema_errors | errors
     if patch is not None and not errors:
         saved, errors = await attempt(
-            session, lambda: service.update_session(session, session_id=session_id, data=patch)
+            session,
+            lambda: merchant.update_session(
+                session, admin=admin, origin=origin, session_id=session_id, data=patch
+            ),
         )
         if saved is not None:
             return redirect(request, f"/flash-sales/{session_id}", flash="秒杀活动已保存")
@@ -214,8 +223,12 @@ async def update_session(
 
 @router.post("/flash-sales/{session_id}/end")
 async def end_session(
-    session_id: IdPath, request: Request, _admin: ConsoleMarketing, session: SessionDep
+    session_id: IdPath,
+    request: Request,
+    admin: ConsoleAdmin,
+    origin: ConsoleOrigin,
+    session: SessionDep,
 ) -> Response:
-    ended = await service.end_session(session, session_id=session_id)
+    ended = await merchant.end_session(session, admin=admin, origin=origin, session_id=session_id)
     response = redirect(request, f"/flash-sales/{session_id}", flash="活动已结束，剩余库存已退回")
     return response if ended else toast(response, "活动已经结束了", kind="info")

@@ -24,9 +24,11 @@ from xiaodian.console.sections import Section
 from xiaodian.console.security import ConsoleAdmin, ConsoleMarketing, read_form
 from xiaodian.deps import IdPath, SessionDep
 from xiaodian.groupbuy import admin_service as service
+from xiaodian.groupbuy import merchant
 from xiaodian.groupbuy.schemas import GroupBuyCreate, GroupBuyOut, GroupBuyPatch
 from xiaodian.groupbuy.vocabulary import GROUP_STATUS_TEXT, GroupStatus, SeatStatus
 from xiaodian.models import Goods
+from xiaodian.oplog.service import ConsoleOrigin
 
 router = APIRouter()
 section = Section(
@@ -131,7 +133,7 @@ async def new_campaign(request: Request, _admin: ConsoleAdmin, session: SessionD
 
 @router.post("/group-buys/new")
 async def create_campaign(
-    request: Request, _admin: ConsoleMarketing, session: SessionDep
+    request: Request, admin: ConsoleMarketing, origin: ConsoleOrigin, session: SessionDep
 ) -> Response:
     form = await read_form(request)
     values = {field: text(form, field) for field in FIELDS} | {
@@ -143,7 +145,8 @@ async def create_campaign(
     errors = schema_errors | errors
     if created_in is not None and not errors:
         created, errors = await attempt(
-            session, lambda: service.create_campaign(session, data=created_in)
+            session,
+            lambda: merchant.create_campaign(session, admin=admin, origin=origin, data=created_in),
         )
         if created is not None:
             return redirect(request, f"/group-buys/{created.id}", flash="拼团活动已创建")
@@ -249,7 +252,11 @@ async def edit_campaign(
 
 @router.post("/group-buys/{campaign_id}/edit")
 async def update_campaign(
-    campaign_id: IdPath, request: Request, _admin: ConsoleMarketing, session: SessionDep
+    campaign_id: IdPath,
+    request: Request,
+    admin: ConsoleMarketing,
+    origin: ConsoleOrigin,
+    session: SessionDep,
 ) -> Response:
     campaign = await service.get_campaign(session, campaign_id=campaign_id)
     form = await read_form(request)
@@ -263,7 +270,9 @@ async def update_campaign(
     if patch is not None and not errors:
         saved, errors = await attempt(
             session,
-            lambda: service.patch_campaign(session, campaign_id=campaign_id, patch=patch),
+            lambda: merchant.patch_campaign(
+                session, admin=admin, origin=origin, campaign_id=campaign_id, patch=patch
+            ),
         )
         if saved is not None:
             return redirect(request, f"/group-buys/{campaign_id}", flash="活动已保存")
@@ -272,8 +281,12 @@ async def update_campaign(
 
 @router.post("/group-buys/{campaign_id}/end")
 async def end_campaign(
-    campaign_id: IdPath, request: Request, _admin: ConsoleMarketing, session: SessionDep
+    campaign_id: IdPath,
+    request: Request,
+    admin: ConsoleMarketing,
+    origin: ConsoleOrigin,
+    session: SessionDep,
 ) -> Response:
     await read_form(request)
-    await service.end_campaign(session, campaign_id=campaign_id)
+    await merchant.end_campaign(session, admin=admin, origin=origin, campaign_id=campaign_id)
     return redirect(request, f"/group-buys/{campaign_id}", flash="活动已结束，未成团的团将自动退款")

@@ -19,8 +19,9 @@ from xiaodian.console.security import ConsoleOwner, read_form
 from xiaodian.core.errors import ShopError
 from xiaodian.deps import IdPath, SessionDep
 from xiaodian.models import Sku
+from xiaodian.oplog.service import ConsoleOrigin
+from xiaodian.sync import merchant, webhooks
 from xiaodian.sync import service as sync
-from xiaodian.sync import webhooks
 from xiaodian.sync.schemas import MAX_LINES, ApiKeyIn, StockSetLine, WebhookIn
 from xiaodian.sync.vocabulary import WebhookEvent
 
@@ -73,51 +74,76 @@ async def integrations(request: Request, _owner: ConsoleOwner, session: SessionD
 
 
 @router.post("/integrations/keys")
-async def create_key(request: Request, owner: ConsoleOwner, session: SessionDep) -> Response:
+async def create_key(
+    request: Request, owner: ConsoleOwner, origin: ConsoleOrigin, session: SessionDep
+) -> Response:
     form = await read_form(request)
     data = {"name": text(form, "name"), "scopes": form.getlist("scopes")}
     key_in, errors = validate(ApiKeyIn, data)
     if key_in is None:
         return await _page(request, session, status_code=422, errors=errors)
-    created = await sync.create_key(session, data=key_in, admin_id=owner.id)
+    created = await merchant.create_key(session, admin=owner, origin=origin, data=key_in)
     # Shown this once: only its hash is kept.
     return await _page(request, session, new_key=created)
 
 
 @router.post("/integrations/keys/{key_id}/revoke")
 async def revoke_key(
-    request: Request, key_id: IdPath, _owner: ConsoleOwner, session: SessionDep
+    request: Request,
+    key_id: IdPath,
+    owner: ConsoleOwner,
+    origin: ConsoleOrigin,
+    session: SessionDep,
 ) -> Response:
-    _, errors = await attempt(session, lambda: sync.revoke_key(session, key_id=key_id))
+    _, errors = await attempt(
+        session,
+        lambda: merchant.revoke_key(session, admin=owner, origin=origin, key_id=key_id),
+    )
     return redirect(request, "/integrations", flash=errors.get("_form") or "API 密钥已吊销")
 
 
 @router.post("/integrations/webhooks")
-async def create_webhook(request: Request, _owner: ConsoleOwner, session: SessionDep) -> Response:
+async def create_webhook(
+    request: Request, owner: ConsoleOwner, origin: ConsoleOrigin, session: SessionDep
+) -> Response:
     form = await read_form(request)
     data = {"url": text(form, "url"), "events": form.getlist("events")}
     hook_in, errors = validate(WebhookIn, data)
     if hook_in is None:
         return await _page(request, session, status_code=422, errors=errors, url=data["url"])
-    created = await webhooks.create_endpoint(session, hook_in)
+    created = await merchant.create_webhook(session, admin=owner, origin=origin, data=hook_in)
     return await _page(request, session, new_webhook=created)
 
 
 @router.post("/integrations/webhooks/{endpoint_id}/delete")
 async def delete_webhook(
-    request: Request, endpoint_id: IdPath, _owner: ConsoleOwner, session: SessionDep
+    request: Request,
+    endpoint_id: IdPath,
+    owner: ConsoleOwner,
+    origin: ConsoleOrigin,
+    session: SessionDep,
 ) -> Response:
     _, errors = await attempt(
-        session, lambda: webhooks.delete_endpoint(session, endpoint_id=endpoint_id)
+        session,
+        lambda: merchant.delete_webhook(
+            session, admin=owner, origin=origin, endpoint_id=endpoint_id
+        ),
     )
     return redirect(request, "/integrations", flash=errors.get("_form") or "推送地址已停用")
 
 
 @router.post("/integrations/deliveries/{delivery_id}/resend")
 async def resend(
-    request: Request, delivery_id: IdPath, _owner: ConsoleOwner, session: SessionDep
+    request: Request,
+    delivery_id: IdPath,
+    owner: ConsoleOwner,
+    origin: ConsoleOrigin,
+    session: SessionDep,
 ) -> Response:
-    _, errors = await attempt(session, lambda: webhooks.resend(session, delivery_id=delivery_id))
+    _, errors = await attempt(
+        session,
+        lambda: merchant.resend(session, admin=owner, origin=origin, delivery_id=delivery_id),
+    )
     return redirect(request, "/integrations", flash=errors.get("_form") or "已重新推送")
 
 

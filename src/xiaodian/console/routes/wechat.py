@@ -75,7 +75,6 @@ async def _page(
         forms=forms,
         errors=errors or {},
         sources=subscriptions.SOURCES,
-        sent_today=subscriptions.SENT_TODAY,
     )
 
 

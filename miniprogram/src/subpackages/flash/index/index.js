@@ -1,7 +1,10 @@
 // 秒杀: sessions in two tabs (正在疯抢 / 即将开始), a countdown from the server's clock (never
 // the phone's), and 立即抢购 straight to a one-tap checkout: the default address, then pay.
+// An upcoming item offers 提醒我: the tap asks for the flash_starting template and the backend
+// sends one message when the session starts.
 const flashService = require('../../../services/flash')
 const meService = require('../../../services/me')
+const wechatService = require('../../../services/wechat')
 const { payOrder } = require('../../../services/payments')
 const feedback = require('../../../utils/feedback')
 const nav = require('../../../utils/nav')
@@ -26,6 +29,7 @@ Component({
     countdownText: '',
     loaded: false,
     failed: false,
+    reminded: {},
   },
   methods: {
     onLoad() {
@@ -51,8 +55,39 @@ Component({
         this.setData({ loaded: true, failed: false })
         this.render()
         this.startTicking()
+        this.loadReminders()
       } catch (err) {
         this.setData({ loaded: true, failed: true })
+      }
+    },
+    async loadReminders() {
+      // also fetches the event → template map now, so that a 提醒我 tap can ask at once
+      wechatService.askFor([]).catch(() => {})
+      try {
+        const answer = await flashService.myReminders()
+        const reminded = {}
+        ;(answer.item_ids || []).forEach((id) => {
+          reminded[id] = true
+        })
+        this.setData({ reminded })
+      } catch (err) {
+        // not signed in yet: every upcoming item offers 提醒我
+      }
+    },
+    async onRemindTap(event) {
+      const itemId = Number(event.currentTarget.dataset.itemId)
+      if (this.reminding) return
+      this.reminding = true
+      try {
+        await wechatService.remindMe('flash_starting')
+        await flashService.remind(itemId)
+        this.setData({ [`reminded.${itemId}`]: true })
+        feedback.toast('开始前会提醒您')
+      } catch (err) {
+        feedback.toast(err.message || messageFor(err.code))
+        if (err.code === 'flash_already_started') this.load()
+      } finally {
+        this.reminding = false
       }
     },
     serverNow() {

@@ -1,7 +1,11 @@
-// 拼团详情 (/subpackages/groupbuy/group/index?id=): reached from an order and from a share
-// card. Members' avatars with the empty seats, the countdown, 邀请好友 / 参与拼团 / 查看订单,
-// and the result (拼团成功 / 拼团失败，已退款).
+// 拼团详情 (/subpackages/groupbuy/group/index?id=): reached from an order, a share card and a
+// share code (scene "t=<id>"). Members' avatars with the empty seats, the countdown, 邀请好友 /
+// 海报 / 参与拼团 / 查看订单, and the result (拼团成功 / 拼团失败，已退款).
 const groupbuy = require('../../../services/groupbuy')
+const wechatService = require('../../../services/wechat')
+const feedback = require('../../../utils/feedback')
+const poster = require('../../../utils/poster')
+const scene = require('../../../utils/scene')
 const nav = require('../../../utils/nav')
 const routes = require('../../../utils/routes')
 const { formatCountdown, formatPrice } = require('../../../utils/format')
@@ -24,6 +28,8 @@ Component({
     view: null,
     countdown: '',
     failed: false,
+    posterVisible: false,
+    posterPath: '',
   },
   lifetimes: {
     detached() {
@@ -32,7 +38,7 @@ Component({
   },
   methods: {
     onLoad(query) {
-      this.groupId = (query && query.id) || ''
+      this.groupId = scene.idFor('group', query && query.id, query && query.scene)
       // Opened right after the leader paid: wait for the group to open.
       this.tries = CONFIRM_TRIES
       return this.load()
@@ -109,6 +115,43 @@ Component({
         await this.load()
       }
     },
+    /** 分享海报: the goods picture, the group price with the seats left, and the group's share
+     * code (the API refuses a group that no longer forms). */
+    async onPoster() {
+      const group = this.data.group
+      if (!group) return
+      this.setData({ posterVisible: true, posterPath: '' })
+      try {
+        const codePath = await wechatService.downloadShareCode('group', group.id)
+        const left = group.seats_left > 0 ? ` · 还差${group.seats_left}人` : ''
+        const steps = poster.layout({
+          title: group.goods.title,
+          priceFen: group.campaign.group_price_fen,
+          imagePath: group.goods.cover_url,
+          codePath,
+          tag: `${group.group_size}人团${left}`,
+          hint: '长按识别，一起拼团',
+        })
+        this.setData({ posterPath: await this.paint(steps) })
+      } catch (err) {
+        this.setData({ posterVisible: false })
+        feedback.toast('海报生成失败，请稍后重试')
+      }
+    },
+    paint(steps) {
+      return poster.paint(this, '#group-poster-canvas', steps)
+    },
+    onPosterSave() {
+      wx.saveImageToPhotosAlbum({
+        filePath: this.data.posterPath,
+        success: () => feedback.toast('已保存到相册'),
+        fail: () => feedback.toast('保存失败，请允许保存到相册'),
+      })
+    },
+    onPosterClose() {
+      this.setData({ posterVisible: false })
+    },
+    noop() {},
     onOrderTap() {
       nav.go(routes.orderDetail(this.data.group.my_order_id))
     },

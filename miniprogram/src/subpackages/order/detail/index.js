@@ -80,7 +80,8 @@ Component({
     onGroupTap() {
       nav.go(routes.group(this.data.group.id))
     },
-    // Community delivery: the slot, 配送中 with the stop number, 已送达 (none for other orders).
+    // Community delivery: the slot, 配送中 with the stop number, 已送达; 自提: the pickup point and
+    // the code to show at the store, then 已自提 (no panel for other orders).
     async loadDelivery(order) {
       let info
       try {
@@ -89,14 +90,21 @@ Component({
         return
       }
       const lines = []
-      if (info.method === 'pickup') lines.push('到店自提')
+      let pickupCode = ''
+      if (info.method === 'pickup') {
+        lines.push('到店自提')
+        if (info.pickup_address) lines.push(`自提点：${info.pickup_address}${info.pickup_hours ? `（${info.pickup_hours}）` : ''}`)
+        // shown once paid; spaced in fours so it reads out easily at the counter
+        if (info.pickup_code && info.outcome !== 'picked_up') pickupCode = info.pickup_code.replace(/(\d{4})(?=\d)/g, '$1 ')
+      }
       if (info.method === 'express') lines.push('快递配送')
       if (info.method === 'delivery' && info.slot_date) lines.push(`送达时段 ${info.slot_date.slice(5)} ${info.slot_start}-${info.slot_end}`)
       let stage = ''
       if (info.outcome === 'delivered') stage = '已送达'
+      else if (info.outcome === 'picked_up') stage = '已自提'
       else if (info.outcome === 'failed') stage = `未能送达：${info.fail_reason}，商家会联系您`
       else if (order.status === 'delivering' && info.stop_seq) stage = `配送中 · 您是第 ${info.stop_seq} 站`
-      this.setData({ delivery: { lines, stage } })
+      this.setData({ delivery: { lines, stage, pickupCode } })
     },
     async confirmPayment() {
       this.setData({ confirmingPayment: true })
@@ -157,6 +165,9 @@ Component({
     },
     onRefund() {
       nav.go(routes.orderRefund(this.data.order.id))
+    },
+    onAfterSale() {
+      nav.go(routes.orderAfterSale(this.data.order.id))
     },
     onReview() {
       nav.go(routes.orderReview(this.data.order.id))

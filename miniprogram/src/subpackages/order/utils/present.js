@@ -20,6 +20,9 @@ const TIPS = {
   refunded: '退款已原路退回，请注意查收',
 }
 
+// Statuses with an after-sale request to follow on 售后进度.
+const AFTER_SALE = ['refund_requested', 'refunding', 'refunded']
+
 function progress(order) {
   return PROGRESS.map((step) => ({ text: step.text, done: !!order[step.field], time: formatTime(order[step.field]) }))
 }
@@ -68,7 +71,8 @@ function present(order) {
     timeline: timeline(order),
     infoRows: infoRows(order),
     addressText: `${address.province || ''}${address.city || ''}${address.district || ''} ${address.detail || ''}`.trim(),
-    hasActions: order.can_cancel || order.can_pay || order.can_confirm || order.can_review || order.can_refund,
+    hasAfterSale: AFTER_SALE.includes(order.status),
+    hasActions: order.can_cancel || order.can_pay || order.can_confirm || order.can_review || order.can_refund || AFTER_SALE.includes(order.status),
   }
 }
 
