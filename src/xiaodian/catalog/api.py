@@ -7,8 +7,16 @@ from typing import Annotated, Any
 from fastapi import APIRouter, BackgroundTasks, Query, Request
 
 from xiaodian.auth.deps import bearer_token, user_from_request
-from xiaodian.catalog import service, viewers
-from xiaodian.catalog.schemas import CategoryOut, GoodsCard, GoodsDetail, GoodsQuery, HomeOut
+from xiaodian.catalog import hot, service, viewers
+from xiaodian.catalog.schemas import (
+    CategoryOut,
+    GoodsCard,
+    GoodsDetail,
+    GoodsQuery,
+    HomeOut,
+    SearchKeywords,
+    SuggestKeyword,
+)
 from xiaodian.core.pagination import Page, PageNumber, PageSize
 from xiaodian.core.responses import RawJSONResponse
 from xiaodian.deps import ContextDep, IdPath, SessionDep
@@ -29,8 +37,23 @@ async def categories(context: ContextDep) -> Any:
 
 
 @router.get("/goods", response_model=Page[GoodsCard])
-async def goods_list(context: ContextDep, query: Annotated[GoodsQuery, Query()]) -> Any:
+async def goods_list(
+    context: ContextDep, query: Annotated[GoodsQuery, Query()], background: BackgroundTasks
+) -> Any:
+    """A keyword's first page counts as one search of it (after the answer is sent)."""
+    if query.q and query.page == 1:
+        background.add_task(hot.note_search, context, query.q)
     return RawJSONResponse(await service.goods_page_json(context, query))
+
+
+@router.get("/search/hot", response_model=SearchKeywords)
+async def search_hot(context: ContextDep) -> Any:
+    return RawJSONResponse(await hot.hot_json(context))
+
+
+@router.get("/search/suggestions", response_model=SearchKeywords)
+async def search_suggestions(context: ContextDep, q: Annotated[SuggestKeyword, Query()]) -> Any:
+    return RawJSONResponse(await hot.suggestions_json(context, q))
 
 
 @router.get("/goods/{goods_id}", response_model=GoodsDetail)

@@ -354,3 +354,13 @@ class AdminBannerOut(BannerOut):
     is_active: bool
     starts_at: datetime | None
     ends_at: datetime | None
+
+
+SuggestKeyword = Label
+"""What the shopper has typed so far in the search box (1–20 characters)."""
+
+
+class SearchKeywords(BaseModel):
+    """Hot keywords or suggestions for the search page, best first."""
+
+    keywords: list[str]

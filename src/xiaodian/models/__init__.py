@@ -11,6 +11,7 @@ from xiaodian.models.catalog import (
     GoodsImage,
     GoodsSearchTerm,
     GoodsSpec,
+    SearchCount,
     Sku,
 )
 from xiaodian.models.coupons import (
@@ -96,6 +97,7 @@ __all__ = [
     "Promotion",
     "Refund",
     "Review",
+    "SearchCount",
     "ShopSettings",
     "Sku",
     "StockQuota",

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import (
     Boolean,
     CheckConstraint,
+    Date,
     ForeignKey,
     Index,
     Integer,
@@ -166,3 +167,15 @@ class GoodsSearchTerm(Base):
     goods_id: Mapped[int] = mapped_column(
         BigId, ForeignKey("goods.id", ondelete="CASCADE"), primary_key=True
     )
+
+
+class SearchCount(Base):
+    """How often shoppers searched a keyword (casefolded, trimmed) on one shop-local day: the
+    source of the search page's hot keywords. Written in batches by `catalog.hot`."""
+
+    __tablename__ = "search_counts"
+    __table_args__ = table_args(Index("ix_search_counts_day", "day"))
+
+    term: Mapped[str] = mapped_column(case_sensitive_string(20), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    searches: Mapped[int] = mapped_column(Integer, default=0)
