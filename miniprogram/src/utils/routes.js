@@ -26,6 +26,7 @@ module.exports = {
   withQuery,
   isTab: (url) => Object.keys(TABS).some((name) => TABS[name] === url.split('?')[0]),
   goodsList: (query) => withQuery(`${GOODS}/list/index`, query),
+  goodsSearch: (query) => withQuery(`${GOODS}/search/index`, query),
   goodsDetail: (goodsId) => withQuery(`${GOODS}/detail/index`, { goodsId }),
   goodsReviews: (goodsId) => withQuery(`${GOODS}/reviews/index`, { goodsId }),
   checkout: (query) => withQuery(`${ORDER}/checkout/index`, query),

@@ -74,6 +74,20 @@ test('every page, drawn at 375 px, passes the layout check', async () => {
   const list = await opened('subpackages/goods/list/index', { categoryId: '1', title: '新鲜水果' }, (data) => data.loaded && data.loadStatus !== 'loading')
   picture('05-goods-list', list, 'subpackages/goods/list/index')
 
+  // 搜索: from home's box; a hot keyword searched once shows in the history, then suggestions.
+  const searchFrom = wx.calls.navigateTo.length
+  await tap(home, '.home__search')
+  const firstSearch = await follow(await nextUrl('navigateTo', { after: searchFrom }))
+  await waitFor(() => firstSearch.instance.data.hot.length, { timeout: 20000, message: 'hot keywords' })
+  await tap(firstSearch, '.search__word--hot', 0)
+  const search = await opened('subpackages/goods/search/index', {}, (data) => data.hot.length && data.history.length)
+  picture('04a-search', search, 'subpackages/goods/search/index', { screenOnly: true })
+  const { input: typeInto } = require('../helpers/page')
+  await typeInto(search, '.search__keyword', '果')
+  await waitFor(() => search.instance.data.suggestions.length, { timeout: 20000, message: 'suggestions' })
+  await settle(30)
+  picture('04b-search-suggestions', search, 'subpackages/goods/search/index', { screenOnly: true })
+
   const before = wx.calls.navigateTo.length
   await tap(home, '.home__hot-card >>> .goods-card', 0)
   const detail = await follow(await nextUrl('navigateTo', { after: before }))

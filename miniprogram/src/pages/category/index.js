@@ -29,7 +29,7 @@ Component({
       this.load({ refresh: true })
     },
     onSearchTap() {
-      nav.go(routes.goodsList({ focus: 1 }))
+      nav.go(routes.goodsSearch())
     },
     onTopTap(event) {
       this.setData({ activeIndex: Number(event.currentTarget.dataset.index) })

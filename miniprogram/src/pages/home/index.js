@@ -71,7 +71,7 @@ Component({
       this.load({ refresh: true })
     },
     onSearchTap() {
-      nav.go(routes.goodsList({ focus: 1 }))
+      nav.go(routes.goodsSearch())
     },
     onBannerTap(event) {
       const banner = this.data.banners[event.currentTarget.dataset.index]
