@@ -27,7 +27,7 @@ module.exports = {
   isTab: (url) => Object.keys(TABS).some((name) => TABS[name] === url.split('?')[0]),
   goodsList: (query) => withQuery(`${GOODS}/list/index`, query),
   goodsSearch: (query) => withQuery(`${GOODS}/search/index`, query),
-  goodsDetail: (goodsId) => withQuery(`${GOODS}/detail/index`, { goodsId }),
+  goodsDetail: (goodsId, query) => withQuery(`${GOODS}/detail/index`, Object.assign({ goodsId }, query)),
   goodsReviews: (goodsId) => withQuery(`${GOODS}/reviews/index`, { goodsId }),
   checkout: (query) => withQuery(`${ORDER}/checkout/index`, query),
   orderList: (status) => withQuery(`${ORDER}/list/index`, { status }),

@@ -38,6 +38,7 @@ Component({
   properties: {
     goodsId: { type: String, value: '' },
     scene: { type: String, value: '' }, // opened from a share code: "g=<goods id>", URI-encoded
+    pick: { type: String, value: '' }, // "cart": a list card's "+" opened the page to choose a spec
   },
   data: {
     goods: null,
@@ -71,6 +72,7 @@ Component({
       const goodsId = scene.idFor('goods', this.data.goodsId, this.data.scene)
       if (goodsId !== this.data.goodsId) this.setData({ goodsId })
       await this.load()
+      if (this.data.pick === 'cart' && this.data.buyable) this.setData({ pickerVisible: true, pickerMode: 'cart' })
       await couponStrip.load(this, this.data.goodsId)
     },
     onCouponClaim(event) {
