@@ -66,6 +66,8 @@ test('every page, drawn at 375 px, passes the layout check', async () => {
   })
 
   picture('01a-home-loading', mount('pages/home/index'), 'pages/home/index', { screenOnly: true })
+  picture('05a-goods-list-loading', mount('subpackages/goods/list/index'), 'subpackages/goods/list/index', { screenOnly: true })
+  picture('06e-goods-detail-loading', mount('subpackages/goods/detail/index', { goodsId: String(mangosteen.id) }), 'subpackages/goods/detail/index', { screenOnly: true })
   const home = await opened('pages/home/index', {}, (data) => data.loaded && data.hot.length)
   picture('01-home', home, 'pages/home/index')
   picture('02-category', await opened('pages/category/index'), 'pages/category/index', { screenOnly: true })
