@@ -2,6 +2,7 @@
 const shop = require('../../services/shop')
 const nav = require('../../utils/nav')
 const routes = require('../../utils/routes')
+const share = require('../../utils/share')
 const { promotionSlots } = require('./promotions')
 const couponStrip = require('../../utils/coupon-strip')
 const storage = require('../../utils/storage')
@@ -21,6 +22,7 @@ Component({
   },
   methods: {
     async onLoad() {
+      share.showMenus()
       await this.load()
       await couponStrip.load(this)
       const newcomer = await couponStrip.newcomerCoupons(storage)
@@ -47,7 +49,17 @@ Component({
       nav.go(event.currentTarget.dataset.url)
     },
     onShareAppMessage() {
-      return { title: (this.data.shop && this.data.shop.name) || '小店', path: routes.TABS.home }
+      return share.message({ title: this.shareTitle(), path: routes.TABS.home, imageUrl: this.shareImage() })
+    },
+    onShareTimeline() {
+      return share.timeline({ title: this.shareTitle(), imageUrl: this.shareImage() })
+    },
+    shareTitle() {
+      return (this.data.shop && this.data.shop.name) || '小店'
+    },
+    shareImage() {
+      const banner = (this.data.banners || [])[0]
+      return banner ? banner.image_url : ''
     },
     async load({ refresh = false } = {}) {
       try {

@@ -7,6 +7,7 @@ const live = require('../../../utils/live')
 const feedback = require('../../../utils/feedback')
 const nav = require('../../../utils/nav')
 const routes = require('../../../utils/routes')
+const share = require('../../../utils/share')
 const scene = require('../../../utils/scene')
 const poster = require('../../../utils/poster')
 const wechatService = require('../../../services/wechat')
@@ -69,6 +70,7 @@ Component({
   },
   methods: {
     async onLoad() {
+      share.showMenus()
       const goodsId = scene.idFor('goods', this.data.goodsId, this.data.scene)
       if (goodsId !== this.data.goodsId) this.setData({ goodsId })
       await this.load()
@@ -139,7 +141,12 @@ Component({
     },
     onShareAppMessage() {
       const goods = this.data.goods
-      return { title: goods ? goods.title : '好物推荐', path: routes.goodsDetail(this.data.goodsId) }
+      return share.message({ title: goods ? goods.title : '好物推荐', path: routes.goodsDetail(this.data.goodsId), imageUrl: goods && goods.images[0] })
+    },
+    onShareTimeline() {
+      const goods = this.data.goods
+      const title = goods ? `${goods.title} ¥${formatPrice(goods.price_fen)}` : '好物推荐'
+      return share.timeline({ title, query: { goodsId: this.data.goodsId }, imageUrl: goods && goods.images[0] })
     },
     async load() {
       try {
