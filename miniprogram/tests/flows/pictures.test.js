@@ -105,7 +105,16 @@ test('every page, drawn at 375 px, passes the layout check', async () => {
   picture('06d-goods-reviews', await opened('subpackages/goods/reviews/index', { goodsId: String(detail.instance.data.goods.id) }, (data) => data.loadStatus !== 'loading'), 'subpackages/goods/reviews/index', { screenOnly: true })
 
   // A new shopper's first address, then 立即购买 → 确认订单 → paid.
-  picture('10a-address-new', await opened('subpackages/user/address-edit/index', {}, () => true), 'subpackages/user/address-edit/index', { screenOnly: true })
+  const newAddress = await opened('subpackages/user/address-edit/index', {}, () => true)
+  picture('10a-address-new', newAddress, 'subpackages/user/address-edit/index', { screenOnly: true })
+  // WeChat asks for privacy consent before the first map or address call: the page's sheet.
+  const privacy = require('../../src/utils/privacy')
+  privacy.install()
+  wx.state.privacyListener(() => {})
+  await waitFor(() => all(newAddress, '.privacy >>> .privacy-sheet').length, { message: 'the consent sheet' })
+  await settle(30)
+  picture('10b-privacy-consent', newAddress, 'subpackages/user/address-edit/index', { screenOnly: true })
+  await tap(newAddress, '.privacy >>> .privacy-sheet__refuse')
   const goods = detail.instance.data.goods
   const navBefore = wx.calls.navigateTo.length
   await chooseSku(detail, '.goods-detail__buy-now', roomiestSku(goods))

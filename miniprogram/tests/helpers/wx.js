@@ -213,6 +213,15 @@ function createWx(options = {}) {
       calls.phoneCalls.push(opts.phoneNumber)
       later(() => opts.success && opts.success({}))
     },
+    onNeedPrivacyAuthorization(listener) {
+      state.privacyListener = listener
+    },
+    getPrivacySetting(opts) {
+      later(() => opts.success && opts.success({ needAuthorization: true, privacyContractName: '《小店隐私保护指引》' }))
+    },
+    openPrivacyContract() {
+      calls.privacyContracts = (calls.privacyContracts || 0) + 1
+    },
     showShareMenu(opts) {
       calls.shareMenus.push(opts.menus)
     },

@@ -7,6 +7,8 @@ const { promotionSlots } = require('./promotions')
 const couponStrip = require('../../utils/coupon-strip')
 const storage = require('../../utils/storage')
 
+const SHOP_NAME_KEY = 'shop-name'
+
 Component({
   data: {
     loaded: false,
@@ -23,6 +25,9 @@ Component({
   methods: {
     async onLoad() {
       share.showMenus()
+      // The shop's name from the last visit, so the first frame is titled before /home answers.
+      const lastName = storage.get(SHOP_NAME_KEY)
+      if (lastName) wx.setNavigationBarTitle({ title: lastName })
       await this.load()
       await couponStrip.load(this)
       const newcomer = await couponStrip.newcomerCoupons(storage)
@@ -74,7 +79,10 @@ Component({
           fresh: home.new || [],
           promotions: promotionSlots(home.promotions),
         })
-        if (home.shop && home.shop.name) wx.setNavigationBarTitle({ title: home.shop.name })
+        if (home.shop && home.shop.name && home.shop.name !== storage.get(SHOP_NAME_KEY)) {
+          wx.setNavigationBarTitle({ title: home.shop.name })
+          storage.set(SHOP_NAME_KEY, home.shop.name)
+        }
       } catch (err) {
         this.setData({ failed: !this.data.loaded })
       }
