@@ -83,12 +83,12 @@ test('every page, drawn at 375 px, passes the layout check', async () => {
   await waitFor(() => firstSearch.instance.data.hot.length, { timeout: 20000, message: 'hot keywords' })
   await tap(firstSearch, '.search__word--hot', 0)
   const search = await opened('subpackages/goods/search/index', {}, (data) => data.hot.length && data.history.length)
-  picture('04a-search', search, 'subpackages/goods/search/index', { screenOnly: true })
+  picture('05b-search', search, 'subpackages/goods/search/index', { screenOnly: true })
   const { input: typeInto } = require('../helpers/page')
   await typeInto(search, '.search__keyword', '果')
   await waitFor(() => search.instance.data.suggestions.length, { timeout: 20000, message: 'suggestions' })
   await settle(30)
-  picture('04b-search-suggestions', search, 'subpackages/goods/search/index', { screenOnly: true })
+  picture('05c-search-suggestions', search, 'subpackages/goods/search/index', { screenOnly: true })
 
   const before = wx.calls.navigateTo.length
   await tap(home, '.home__hot-card >>> .goods-card', 0)
@@ -113,7 +113,7 @@ test('every page, drawn at 375 px, passes the layout check', async () => {
   wx.state.privacyListener(() => {})
   await waitFor(() => all(newAddress, '.privacy >>> .privacy-sheet').length, { message: 'the consent sheet' })
   await settle(30)
-  picture('10b-privacy-consent', newAddress, 'subpackages/user/address-edit/index', { screenOnly: true })
+  picture('10d-privacy-consent', newAddress, 'subpackages/user/address-edit/index', { screenOnly: true })
   await tap(newAddress, '.privacy >>> .privacy-sheet__refuse')
   const goods = detail.instance.data.goods
   const navBefore = wx.calls.navigateTo.length
