@@ -6,19 +6,22 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, BackgroundTasks, Query, Request
 
-from xiaodian.auth.deps import bearer_token, user_from_request
-from xiaodian.catalog import hot, service, viewers
+from xiaodian.auth.deps import CurrentUser, bearer_token, user_from_request
+from xiaodian.catalog import hot, restock, service, viewers
 from xiaodian.catalog.schemas import (
     CategoryOut,
     GoodsCard,
     GoodsDetail,
     GoodsQuery,
     HomeOut,
+    RestockReminderIn,
+    RestockRemindersOut,
     SearchKeywords,
     SuggestKeyword,
 )
 from xiaodian.core.pagination import Page, PageNumber, PageSize
 from xiaodian.core.responses import RawJSONResponse
+from xiaodian.core.types import Id
 from xiaodian.deps import ContextDep, IdPath, SessionDep
 from xiaodian.reviews import service as reviews
 from xiaodian.reviews.schemas import ReviewOut
@@ -81,3 +84,24 @@ async def goods_reviews(
     page_size: Annotated[PageSize, Query()] = 10,
 ) -> Page[ReviewOut]:
     return await reviews.goods_reviews(session, goods_id=goods_id, page=page, page_size=page_size)
+
+
+@router.post("/restock-reminders", status_code=201, response_model=RestockRemindersOut)
+async def remind_me(
+    body: RestockReminderIn, user: CurrentUser, session: SessionDep
+) -> RestockRemindersOut:
+    """到货提醒 for a sold-out SKU; answers the goods item's SKUs the shopper now waits for."""
+    await restock.remind(session, user_id=user.id, sku_id=body.sku_id)
+    goods_id = await restock.goods_of(session, sku_id=body.sku_id)
+    return RestockRemindersOut(
+        sku_ids=await restock.waiting_skus(session, user_id=user.id, goods_id=goods_id)
+    )
+
+
+@router.get("/restock-reminders", response_model=RestockRemindersOut)
+async def my_reminders(
+    user: CurrentUser, session: SessionDep, goods_id: Annotated[Id, Query()]
+) -> RestockRemindersOut:
+    return RestockRemindersOut(
+        sku_ids=await restock.waiting_skus(session, user_id=user.id, goods_id=goods_id)
+    )

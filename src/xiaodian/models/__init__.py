@@ -11,6 +11,7 @@ from xiaodian.models.catalog import (
     GoodsImage,
     GoodsSearchTerm,
     GoodsSpec,
+    RestockReminder,
     SearchCount,
     Sku,
 )
@@ -96,6 +97,7 @@ __all__ = [
     "PaymentNotification",
     "Promotion",
     "Refund",
+    "RestockReminder",
     "Review",
     "SearchCount",
     "ShopSettings",

@@ -70,6 +70,7 @@ SENT_TODAY = frozenset(
         SubscribeEvent.REFUND_RESULT,
         SubscribeEvent.GROUP_FILLED,
         SubscribeEvent.GROUP_FAILED,
+        SubscribeEvent.RESTOCKED,
     }
 )
 """Events something sends a message for; the others wait for delivery, group buys, flash sales."""
@@ -79,6 +80,7 @@ STATUS_WORDS = {
     SubscribeEvent.DELIVERING: "配送中",
     SubscribeEvent.DELIVERED: "已送达",
     SubscribeEvent.REFUND_RESULT: "退款已处理",
+    SubscribeEvent.RESTOCKED: "已到货",
 }
 
 
@@ -467,3 +469,117 @@ async def on_group_failed(context: AppContext, event: Any) -> None:
             order_id=int(order_id),
             status_text="拼团失败，已退款",
         )
+
+
+# ---- messages about something other than an order (到货提醒) -------------------------------
+
+
+async def _claim_for_shopper(
+    context: AppContext, *, event: SubscribeEvent, user_id: int, ref_id: int
+) -> tuple[SubscribeTemplate, str, int] | None:
+    """The template, the shopper's openid and a claimed message row with a grant spent; None
+    when nothing is to be sent (no template, sent before, no grant left)."""
+    async with context.db.transaction() as session:
+        template = await session.scalar(
+            select(SubscribeTemplate).where(
+                SubscribeTemplate.event == event, SubscribeTemplate.is_enabled.is_(True)
+            )
+        )
+        user = await session.get(User, user_id)
+        if template is None or user is None:
+            return None
+        existing = await session.scalar(
+            select(SubscribeMessage.id).where(
+                SubscribeMessage.event == event,
+                SubscribeMessage.ref_id == ref_id,
+                SubscribeMessage.user_id == user_id,
+            )
+        )
+        if existing is not None:
+            return None
+        spent = await session.execute(
+            update(SubscribeGrant)
+            .where(
+                SubscribeGrant.user_id == user_id,
+                SubscribeGrant.template_id == template.template_id,
+                SubscribeGrant.remaining > 0,
+            )
+            .values(remaining=SubscribeGrant.remaining - 1)
+        )
+        status = MessageStatus.SENDING if affected(spent) == 1 else MessageStatus.NO_GRANT
+        message = SubscribeMessage(
+            event=event,
+            ref_id=ref_id,
+            user_id=user_id,
+            template_id=template.template_id,
+            status=status,
+        )
+        session.add(message)
+        await session.flush()
+        if status == MessageStatus.NO_GRANT:
+            MESSAGES.labels(event=event, outcome=status).inc()
+            return None
+        return template, user.openid, message.id
+
+
+async def send_to_shopper(
+    context: AppContext,
+    *,
+    event: SubscribeEvent,
+    user_id: int,
+    ref_id: int,
+    values: Mapping[str, str],
+    page: str,
+    query: str,
+) -> str:
+    """Send the event's message to one shopper (opening `page?query`, or the template's own
+    page with that query) about `ref_id` (at most once per event, ref and
+    shopper) if the merchant mapped a template and a grant is left. Transport trouble gives the
+    grant back and raises, for the outbox to retry."""
+    claimed = await _claim_for_shopper(context, event=event, user_id=user_id, ref_id=ref_id)
+    if claimed is None:
+        return "skipped"
+    template, openid, message_id = claimed
+    try:
+        await send_subscribe_message(
+            platform_of(context),
+            openid=openid,
+            template_id=template.template_id,
+            page=f"{template.page or page}?{query}",
+            data=render(template, values, event),
+            state=context.settings.wechat_miniprogram_state,
+        )
+    except WeChatApiError as error:
+        if error.errcode not in (USER_REFUSED, TEMPLATE_PARAM_INVALID):
+            await _give_back(
+                context, message_id=message_id, user_id=user_id, template_id=template.template_id
+            )
+            MESSAGES.labels(event=event, outcome="retry").inc()
+            raise
+        status = MessageStatus.REFUSED if error.errcode == USER_REFUSED else MessageStatus.INVALID
+        MESSAGES.labels(event=event, outcome=status).inc()
+        await _finish(
+            context,
+            message_id=message_id,
+            user_id=user_id,
+            template_id=template.template_id,
+            status=status,
+            error=f"{error.errcode} {error.errmsg}",
+        )
+        return status
+    except Exception:
+        await _give_back(
+            context, message_id=message_id, user_id=user_id, template_id=template.template_id
+        )
+        MESSAGES.labels(event=event, outcome="retry").inc()
+        raise
+    await _finish(
+        context,
+        message_id=message_id,
+        user_id=user_id,
+        template_id=template.template_id,
+        status=MessageStatus.SENT,
+        error=None,
+    )
+    MESSAGES.labels(event=event, outcome=MessageStatus.SENT).inc()
+    return MessageStatus.SENT
