@@ -139,7 +139,8 @@ test('off-shelf and sold-out goods cannot be bought', async () => {
 
   detailBackend(fixtures.goodsDetail({ stock_left: 0 }))
   page = await openPage('subpackages/goods/detail/index', { goodsId: '7' })
-  expect(text(page, '.goods-detail__unavailable')).toBe('已售罄')
+  expect(all(page, '.goods-detail__add-cart')).toHaveLength(0)
+  expect(text(page, '.goods-detail__remind')).toBe('到货提醒') // sold out, still on the shelf
   await tap(page, '.goods-detail__spec-row')
   expect(wx.calls.toasts).toEqual(['已售罄'])
 })

@@ -16,6 +16,7 @@ const groupbuy = require('../../../services/groupbuy')
 const { takeSeat } = require('../../../utils/group-seat')
 const { formatCount, formatCountdown, formatPrice } = require('../../../utils/format')
 const sku = require('../utils/sku')
+const restock = require('../utils/restock')
 const cartBadge = require('../../../utils/cart-badge')
 
 const LOW_STOCK = 10
@@ -54,6 +55,7 @@ Component({
     favorite: false,
     pickerVisible: false,
     cartBadge: '',
+    reminded: [],
     pickerMode: 'select',
     posterVisible: false,
     posterPath: '',
@@ -238,6 +240,16 @@ Component({
         return
       }
       this.setData({ pickerVisible: true, pickerMode: mode })
+    },
+    onPickerRemind(event) {
+      return restock.remind(this, event.detail.skuId)
+    },
+    /** 到货提醒 on a sold-out goods item: its only SKU at once, else choose in the sheet. */
+    onRemindTap() {
+      const skus = (this.data.goods.skus || []).filter((item) => item.is_active !== false)
+      if (skus.length === 1) return restock.remind(this, skus[0].id)
+      this.setData({ pickerVisible: true, pickerMode: 'select' })
+      return Promise.resolve(null)
     },
     onPickerClose() {
       this.setData({ pickerVisible: false })
