@@ -45,9 +45,9 @@ def upgrade() -> None:
     op.create_table(
         "restock_reminders",
         sa.Column("id", big_id, autoincrement=True, nullable=False),
-        sa.Column("user_id", sa.BigInteger(), nullable=False),
-        sa.Column("sku_id", sa.BigInteger(), nullable=False),
-        sa.Column("goods_id", sa.BigInteger(), nullable=False),
+        sa.Column("user_id", big_id, nullable=False),
+        sa.Column("sku_id", big_id, nullable=False),
+        sa.Column("goods_id", big_id, nullable=False),
         sa.Column("notified_at", xiaodian.core.dbtypes.UTCDateTime(), nullable=True),
         sa.Column("created_at", xiaodian.core.dbtypes.UTCDateTime(), nullable=False),
         sa.ForeignKeyConstraint(
