@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-// Draws the eight tab-bar icons (81×81 PNG, grey and active red) and the order-state icons of
-// 我的 (dark grey, in images/icons/) from simple strokes, so the main package carries a few
+// Draws the eight tab-bar icons (81×81 PNG, grey and active red), the order-state icons of
+// 我的 (dark grey, in images/icons/) and the goods page's bottom-bar icons (in the goods
+// subpackage, which alone uses them) from simple strokes, so the main package carries a few
 // hundred bytes of icons instead of image files from a designer.
 // Run once after changing a shape or a colour: `node scripts/make-tab-icons.js`.
 const fs = require('fs')
@@ -82,6 +83,34 @@ const ORDER_ICONS = {
 const ICON_COLOR = [0x33, 0x33, 0x33]
 const ICONS_OUT = path.join(__dirname, '..', 'src', 'images', 'icons')
 
+// A five-pointed star's corners, outer and inner in turn, the top point first.
+const STAR = Array.from({ length: 10 }, (_, i) => {
+  const radius = i % 2 ? 12.5 : 31
+  const angle = ((-90 + i * 36) * Math.PI) / 180
+  return [40.5 + radius * Math.cos(angle), 43 + radius * Math.sin(angle)]
+})
+const starOutline = STAR.map(([ax, ay], i) => seg(ax, ay, STAR[(i + 1) % 10][0], STAR[(i + 1) % 10][1]))
+const insidePolygon = (points) => (x, y) => {
+  let inside = false
+  for (let i = 0, j = points.length - 1; i < points.length; j = i, i += 1) {
+    const [xi, yi] = points[i]
+    const [xj, yj] = points[j]
+    if (yi > y !== yj > y && x < ((xj - xi) * (y - yi)) / (yj - yi) + xi) inside = !inside
+  }
+  return inside
+}
+
+// 商品详情's bottom bar: 首页, 购物车, 收藏 (outline; filled in the star colour once saved).
+const BAR_GREY = [0x66, 0x66, 0x66]
+const BAR_STAR = [0xff, 0xb4, 0x00]
+const BAR_ICONS = {
+  'bar-home': [ICONS.home, BAR_GREY],
+  'bar-cart': [ICONS.cart, BAR_GREY],
+  'bar-favorite': [starOutline, BAR_GREY],
+  'bar-favorite-on': [[...starOutline, insidePolygon(STAR)], BAR_STAR],
+}
+const BAR_OUT = path.join(__dirname, '..', 'src', 'subpackages', 'goods', 'images')
+
 function crc32(buf) {
   let c
   const table = []
@@ -146,6 +175,13 @@ fs.mkdirSync(ICONS_OUT, { recursive: true })
 for (const [name, shapes] of Object.entries(ORDER_ICONS)) {
   const file = path.join(ICONS_OUT, `${name}.png`)
   const data = png(shapes, ICON_COLOR)
+  fs.writeFileSync(file, data)
+  console.log(`${path.relative(process.cwd(), file)} ${data.length} bytes`)
+}
+fs.mkdirSync(BAR_OUT, { recursive: true })
+for (const [name, [shapes, color]] of Object.entries(BAR_ICONS)) {
+  const file = path.join(BAR_OUT, `${name}.png`)
+  const data = png(shapes, color)
   fs.writeFileSync(file, data)
   console.log(`${path.relative(process.cwd(), file)} ${data.length} bytes`)
 }

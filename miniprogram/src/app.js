@@ -2,9 +2,11 @@
 // token. A failure here is silent: api.request logs in again when a call needs it.
 const auth = require('./services/auth')
 const scene = require('./utils/scene')
+const privacy = require('./utils/privacy')
 
 App({
   onLaunch(options) {
+    privacy.install()
     if (!auth.currentUser()) {
       auth.login().catch(() => {})
     }

@@ -9,7 +9,7 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from xiaodian.catalog import cache as catalog_cache
-from xiaodian.catalog import promotions, search, viewers
+from xiaodian.catalog import promotions, restock, search, viewers
 from xiaodian.catalog.events import GoodsEdited
 from xiaodian.context import AppContext
 from xiaodian.coupons import checkout as coupons
@@ -101,6 +101,8 @@ def install() -> None:
     registry.add(RefundRejected, wechat_messages.on_refund_rejected, Mode.DURABLE)
     registry.add(GroupFilled, wechat_messages.on_group_filled, Mode.DURABLE)
     registry.add(GroupFailed, wechat_messages.on_group_failed, Mode.DURABLE)
+    registry.add(StockChanged, restock.on_stock_changed, Mode.IN_TRANSACTION)
+    registry.add(restock.RestockDue, restock.send_due, Mode.DURABLE)
     # coupons: held by one order, used when it is paid, released when it closes unpaid
     registry.add(OrderClosed, _release_coupon, Mode.IN_TRANSACTION)
     registry.add(OrderPaid, _use_coupon, Mode.IN_TRANSACTION)

@@ -35,6 +35,7 @@ const MESSAGES = {
   // Goods and cart.
   goods_not_found: '商品不存在或已下架',
   sku_not_found: '该规格已不存在，请重新选择',
+  sku_in_stock: '该规格有货，可以直接购买',
   goods_off_shelf: '商品已下架',
   out_of_stock: '库存不足',
   // Coupons and 满减.

@@ -60,12 +60,15 @@ test('every page, drawn at 375 px, passes the layout check', async () => {
 
   // A goods item sold out for the sold-out states (no other flow buys 泰国山竹).
   const mangosteen = await goodsTitled('泰国山竹')
-  await http('PUT', `${SERVER}/api/admin/v1/skus/stock`, {
+  const soldOutEdit = await http('POST', `${SERVER}/api/admin/v1/skus/stock`, {
     body: { items: mangosteen.skus.map((sku) => ({ sku_id: sku.id, stock: 0 })) },
     headers: admin,
   })
+  expect(soldOutEdit.statusCode).toBe(200)
 
   picture('01a-home-loading', mount('pages/home/index'), 'pages/home/index', { screenOnly: true })
+  picture('05a-goods-list-loading', mount('subpackages/goods/list/index'), 'subpackages/goods/list/index', { screenOnly: true })
+  picture('06e-goods-detail-loading', mount('subpackages/goods/detail/index', { goodsId: String(mangosteen.id) }), 'subpackages/goods/detail/index', { screenOnly: true })
   const home = await opened('pages/home/index', {}, (data) => data.loaded && data.hot.length)
   picture('01-home', home, 'pages/home/index')
   picture('02-category', await opened('pages/category/index'), 'pages/category/index', { screenOnly: true })
@@ -73,6 +76,20 @@ test('every page, drawn at 375 px, passes the layout check', async () => {
 
   const list = await opened('subpackages/goods/list/index', { categoryId: '1', title: '新鲜水果' }, (data) => data.loaded && data.loadStatus !== 'loading')
   picture('05-goods-list', list, 'subpackages/goods/list/index')
+
+  // 搜索: from home's box; a hot keyword searched once shows in the history, then suggestions.
+  const searchFrom = wx.calls.navigateTo.length
+  await tap(home, '.home__search')
+  const firstSearch = await follow(await nextUrl('navigateTo', { after: searchFrom }))
+  await waitFor(() => firstSearch.instance.data.hot.length, { timeout: 20000, message: 'hot keywords' })
+  await tap(firstSearch, '.search__word--hot', 0)
+  const search = await opened('subpackages/goods/search/index', {}, (data) => data.hot.length && data.history.length)
+  picture('05b-search', search, 'subpackages/goods/search/index', { screenOnly: true })
+  const { input: typeInto } = require('../helpers/page')
+  await typeInto(search, '.search__keyword', '果')
+  await waitFor(() => search.instance.data.suggestions.length, { timeout: 20000, message: 'suggestions' })
+  await settle(30)
+  picture('05c-search-suggestions', search, 'subpackages/goods/search/index', { screenOnly: true })
 
   const before = wx.calls.navigateTo.length
   await tap(home, '.home__hot-card >>> .goods-card', 0)
@@ -86,10 +103,24 @@ test('every page, drawn at 375 px, passes the layout check', async () => {
 
   const soldOut = await opened('subpackages/goods/detail/index', { goodsId: String(mangosteen.id) }, (data) => data.goods)
   picture('06c-goods-detail-sold-out', soldOut, 'subpackages/goods/detail/index', { screenOnly: true })
+  // 到货提醒: with several SKUs the sheet opens to choose one; with one it is set at once.
+  await tap(soldOut, '.goods-detail__remind')
+  await waitFor(() => soldOut.instance.data.pickerVisible || soldOut.instance.data.reminded.length, { timeout: 20000, message: 'the reminder' })
+  await settle(30)
+  picture('06f-goods-detail-restock', soldOut, 'subpackages/goods/detail/index', { screenOnly: true })
   picture('06d-goods-reviews', await opened('subpackages/goods/reviews/index', { goodsId: String(detail.instance.data.goods.id) }, (data) => data.loadStatus !== 'loading'), 'subpackages/goods/reviews/index', { screenOnly: true })
 
   // A new shopper's first address, then 立即购买 → 确认订单 → paid.
-  picture('10a-address-new', await opened('subpackages/user/address-edit/index', {}, () => true), 'subpackages/user/address-edit/index', { screenOnly: true })
+  const newAddress = await opened('subpackages/user/address-edit/index', {}, () => true)
+  picture('10a-address-new', newAddress, 'subpackages/user/address-edit/index', { screenOnly: true })
+  // WeChat asks for privacy consent before the first map or address call: the page's sheet.
+  const privacy = require('../../src/utils/privacy')
+  privacy.install()
+  wx.state.privacyListener(() => {})
+  await waitFor(() => all(newAddress, '.privacy >>> .privacy-sheet').length, { message: 'the consent sheet' })
+  await settle(30)
+  picture('10d-privacy-consent', newAddress, 'subpackages/user/address-edit/index', { screenOnly: true })
+  await tap(newAddress, '.privacy >>> .privacy-sheet__refuse')
   const goods = detail.instance.data.goods
   const navBefore = wx.calls.navigateTo.length
   await chooseSku(detail, '.goods-detail__buy-now', roomiestSku(goods))

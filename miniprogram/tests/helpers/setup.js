@@ -5,4 +5,5 @@ beforeEach(() => {
   global.wx = createWx()
   require('../../src/utils/feedback').reset()
   require('../../src/utils/live').reset()
+  require('../../src/utils/privacy').reset()
 })

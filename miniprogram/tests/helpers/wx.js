@@ -75,6 +75,7 @@ function createWx(options = {}) {
     titles: [],
     phoneCalls: [],
     tabBarBadges: [], // {index, text} set, or {index, text: ''} removed
+    shareMenus: [], // the menus each wx.showShareMenu asked for
     ui: [], // loading and toasts in the order they happened
     logins: 0,
     sockets: [], // fake SocketTasks from wx.connectSocket, newest last
@@ -211,6 +212,18 @@ function createWx(options = {}) {
     makePhoneCall(opts) {
       calls.phoneCalls.push(opts.phoneNumber)
       later(() => opts.success && opts.success({}))
+    },
+    onNeedPrivacyAuthorization(listener) {
+      state.privacyListener = listener
+    },
+    getPrivacySetting(opts) {
+      later(() => opts.success && opts.success({ needAuthorization: true, privacyContractName: '《小店隐私保护指引》' }))
+    },
+    openPrivacyContract() {
+      calls.privacyContracts = (calls.privacyContracts || 0) + 1
+    },
+    showShareMenu(opts) {
+      calls.shareMenus.push(opts.menus)
     },
     setTabBarBadge(opts) {
       calls.tabBarBadges.push({ index: opts.index, text: opts.text })

@@ -47,7 +47,7 @@ test('a SKU that sells out while the page is open greys out at once, then the wh
   expect(wx.calls.navigateTo).toEqual([])
   socket.serverSend({ type: 'stock', goods_id: 7, sku_id: 71, stock: 0, stock_hint: '已售罄', seq: 6 })
   await waitFor(() => text(page, '.goods-detail__stock') === '已售罄', { message: 'sold out' })
-  expect(all(page, '.goods-detail__unavailable')).toHaveLength(1)
+  expect(all(page, '.goods-detail__remind')).toHaveLength(1) // 到货提醒 instead of buying
   // Stale or repeated frames change nothing.
   socket.serverSend({ type: 'stock', goods_id: 7, sku_id: 71, stock: 9, stock_hint: '仅剩 9 件', seq: 6 })
   expect(text(page, '.goods-detail__stock')).toBe('已售罄')

@@ -95,12 +95,31 @@ test('a goods item with one SKU is bought with one tap, no sheet', async () => {
   expect(wx.calls.navigateTo).toEqual(['/subpackages/order/checkout/index?skuId=75&quantity=1'])
 })
 
+function favoriteIcon(page) {
+  const image = page.querySelector('.goods-detail__favorite .goods-detail__icon-image')
+  const attrs = Object.fromEntries(image.dom.__wxElement._vt.attrs.map((attr) => [attr.name, attr.value]))
+  return attrs.src
+}
+
+test('the bottom bar’s icons are the package’s own pictures, drawn by scripts/make-tab-icons.js', () => {
+  const fs = require('fs')
+  const path = require('path')
+  const wxml = fs.readFileSync(path.join(__dirname, '../../src/subpackages/goods/detail/index.wxml'), 'utf8')
+  const bar = wxml.slice(wxml.indexOf('goods-detail__bar'), wxml.indexOf('goods-detail__action'))
+  expect(bar).not.toMatch(/[\u2300-\u2bff]/) // no ⌂ ▣ ★ ☆ glyphs
+  for (const name of ['bar-home', 'bar-cart', 'bar-favorite', 'bar-favorite-on']) {
+    const file = path.join(__dirname, `../../src/subpackages/goods/images/${name}.png`)
+    expect(fs.readFileSync(file).subarray(1, 4).toString()).toBe('PNG')
+  }
+})
+
 test('the favorite toggle saves and removes the favorite', async () => {
   const calls = detailBackend()
   const page = await openPage('subpackages/goods/detail/index', { goodsId: '7' })
   await tap(page, '.goods-detail__favorite')
   await waitFor(() => calls.favorites.length === 1)
-  expect(text(page, '.goods-detail__favorite')).toBe('★已收藏')
+  expect(text(page, '.goods-detail__favorite')).toBe('已收藏')
+  expect(favoriteIcon(page)).toBe('/subpackages/goods/images/bar-favorite-on.png')
   await tap(page, '.goods-detail__favorite')
   await waitFor(() => calls.favorites.length === 2)
   await waitFor(() => wx.calls.toasts.includes('已取消收藏'))
@@ -108,7 +127,8 @@ test('the favorite toggle saves and removes the favorite', async () => {
     ['add', 7],
     ['remove', 7],
   ])
-  expect(text(page, '.goods-detail__favorite')).toBe('☆收藏')
+  expect(text(page, '.goods-detail__favorite')).toBe('收藏')
+  expect(favoriteIcon(page)).toBe('/subpackages/goods/images/bar-favorite.png')
 })
 
 test('off-shelf and sold-out goods cannot be bought', async () => {
@@ -119,7 +139,8 @@ test('off-shelf and sold-out goods cannot be bought', async () => {
 
   detailBackend(fixtures.goodsDetail({ stock_left: 0 }))
   page = await openPage('subpackages/goods/detail/index', { goodsId: '7' })
-  expect(text(page, '.goods-detail__unavailable')).toBe('已售罄')
+  expect(all(page, '.goods-detail__add-cart')).toHaveLength(0)
+  expect(text(page, '.goods-detail__remind')).toBe('到货提醒') // sold out, still on the shelf
   await tap(page, '.goods-detail__spec-row')
   expect(wx.calls.toasts).toEqual(['已售罄'])
 })

@@ -53,6 +53,11 @@ function wxmlOf(node) {
 
 const IMAGE_SIZE = { aspectFill: 'cover', aspectFit: 'contain' }
 
+/** A picture of the package itself ("/images/…", as WeChat reads it) from the source tree. */
+function packageFile(src) {
+  return /^\/[^/]/.test(src) ? `file://${path.join(SRC, src)}` : src
+}
+
 function element(node) {
   if (node.nodeType === 3) return escape(node.textContent)
   if (node.nodeType !== 1) return ''
@@ -71,7 +76,7 @@ function element(node) {
     case 'wx-image': {
       const mode = attrs.mode || 'scaleToFill'
       const size = IMAGE_SIZE[mode] || '100% 100%'
-      const src = attrs.src ? `url('${escape(attrs.src)}')` : 'none'
+      const src = attrs.src ? `url('${escape(packageFile(attrs.src))}')` : 'none'
       return `${open('wx-image')}<span class="wx-image__picture" style="background-image:${src};background-size:${size}"></span></wx-image>`
     }
     case 'wx-swiper': {

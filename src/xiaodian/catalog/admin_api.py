@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query, Response
 
 from xiaodian.auth.deps import CatalogReader, CurrentAdmin
 from xiaodian.catalog import admin_service as service
-from xiaodian.catalog import export, merchant
+from xiaodian.catalog import export, merchant, restock
 from xiaodian.catalog.schemas import (
     AdminBannerOut,
     AdminCategoryOut,
@@ -23,6 +23,7 @@ from xiaodian.catalog.schemas import (
     CategoryPatch,
     GoodsIn,
     GoodsPatch,
+    RestockWaitingOut,
     ShelfIn,
     ShelfManyIn,
     SkuPatch,
@@ -318,3 +319,9 @@ async def delete_banner(
         session, admin=admin, origin=origin, banner_id=banner_id, near_cache=context.near_cache
     )
     return Response(status_code=204)
+
+
+@router.get("/restock-reminders")
+async def restock_waiting(_reader: CatalogReader, session: SessionDep) -> list[RestockWaitingOut]:
+    """到货提醒: how many shoppers wait for each sold-out SKU."""
+    return [RestockWaitingOut.model_validate(row) for row in await restock.waiting_counts(session)]

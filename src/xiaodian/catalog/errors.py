@@ -46,3 +46,8 @@ class MarketPriceTooLow(ShopError):
     status_code = 422
     code = "market_price_too_low"
     default_message = "划线价须为 0（不显示）或不低于最高售价"
+
+
+class SkuInStock(Conflict):
+    code = "sku_in_stock"
+    default_message = "该规格有货，可以直接购买"

@@ -374,3 +374,34 @@ class AdminBannerOut(BannerOut):
     is_active: bool
     starts_at: datetime | None
     ends_at: datetime | None
+
+
+SuggestKeyword = Label
+"""What the shopper has typed so far in the search box (1–20 characters)."""
+
+
+class SearchKeywords(BaseModel):
+    """Hot keywords or suggestions for the search page, best first."""
+
+    keywords: list[str]
+
+
+class RestockReminderIn(BaseModel):
+    sku_id: Id
+
+
+class RestockRemindersOut(BaseModel):
+    """The SKUs of one goods item the shopper waits for (到货提醒)."""
+
+    sku_ids: list[int]
+
+
+class RestockWaitingOut(BaseModel):
+    """For the merchant: shoppers waiting for a sold-out SKU."""
+
+    sku_id: int
+    goods_id: int
+    goods_title: str
+    spec_text: str
+    stock: int
+    waiting: int

@@ -122,7 +122,8 @@ async def send_due_reminders(context: AppContext) -> int:
                 user_id=reminder.user_id,
                 ref_id=reminder.id,
                 values=values,
-                page=f"{GOODS_PAGE}?goodsId={item.goods_id}",
+                page=GOODS_PAGE,
+                query=f"goodsId={item.goods_id}",
             )
         except ConcurrentDelivery:
             continue  # another sweep is sending this one

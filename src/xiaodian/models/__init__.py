@@ -11,6 +11,8 @@ from xiaodian.models.catalog import (
     GoodsImage,
     GoodsSearchTerm,
     GoodsSpec,
+    RestockReminder,
+    SearchCount,
     Sku,
 )
 from xiaodian.models.coupons import (
@@ -96,7 +98,9 @@ __all__ = [
     "PaymentNotification",
     "Promotion",
     "Refund",
+    "RestockReminder",
     "Review",
+    "SearchCount",
     "ShopSettings",
     "Sku",
     "StockQuota",

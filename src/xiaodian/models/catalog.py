@@ -2,21 +2,23 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import (
     Boolean,
     CheckConstraint,
+    Date,
     ForeignKey,
     Index,
     Integer,
     String,
     Text,
+    UniqueConstraint,
     false,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from xiaodian.core.dbtypes import BigId, JSONType, case_sensitive_string
+from xiaodian.core.dbtypes import BigId, JSONType, UTCDateTime, case_sensitive_string
 from xiaodian.models.base import Base, CreatedAt, IdPk, UpdatedAt, table_args
 
 
@@ -172,3 +174,33 @@ class GoodsSearchTerm(Base):
     goods_id: Mapped[int] = mapped_column(
         BigId, ForeignKey("goods.id", ondelete="CASCADE"), primary_key=True
     )
+
+
+class SearchCount(Base):
+    """How often shoppers searched a keyword (casefolded, trimmed) on one shop-local day: the
+    source of the search page's hot keywords. Written in batches by `catalog.hot`."""
+
+    __tablename__ = "search_counts"
+    __table_args__ = table_args(Index("ix_search_counts_day", "day"))
+
+    term: Mapped[str] = mapped_column(case_sensitive_string(20), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    searches: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class RestockReminder(Base):
+    """到货提醒: a shopper asked to be told once when a sold-out SKU has stock again.
+    `notified_at` is set when the reminder is used; asking again after that starts a new row."""
+
+    __tablename__ = "restock_reminders"
+    __table_args__ = table_args(
+        UniqueConstraint("user_id", "sku_id"),
+        Index("ix_restock_reminders_waiting", "sku_id", "notified_at"),
+    )
+
+    id: Mapped[IdPk]
+    user_id: Mapped[int] = mapped_column(BigId, ForeignKey("users.id", ondelete="CASCADE"))
+    sku_id: Mapped[int] = mapped_column(BigId, ForeignKey("skus.id", ondelete="CASCADE"))
+    goods_id: Mapped[int] = mapped_column(BigId, ForeignKey("goods.id", ondelete="CASCADE"))
+    notified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[CreatedAt]

@@ -70,6 +70,7 @@ STATUS_WORDS = {
     SubscribeEvent.DELIVERED: "已送达",
     SubscribeEvent.REFUND_RESULT: "退款已处理",
     SubscribeEvent.FLASH_STARTING: "秒杀开始",
+    SubscribeEvent.RESTOCKED: "已到货",
 }
 
 
@@ -475,10 +476,12 @@ async def send_to_shopper(
     ref_id: int,
     values: Mapping[str, str],
     page: str,
+    query: str = "",
 ) -> str:
-    """Send a message that is not about an order (a flash sale starting): at most one per
-    (event, `ref_id`, shopper), a grant spent; `page` is opened from the message unless the
-    merchant set one for the template. Returns the outcome: "sent", "no_grant", "refused",
+    """Send a message that is not about an order (a flash sale starting, 到货提醒): at most one
+    per (event, `ref_id`, shopper), a grant spent; `page?query` is opened from the message
+    (the template's own page, when the merchant set one, with the same query). Returns the
+    outcome: "sent", "no_grant", "refused",
     "invalid", "skipped" (no template mapped) or ALREADY (claimed before, maybe by another
     process still sending it)."""
     async with context.db.transaction() as session:
@@ -495,7 +498,7 @@ async def send_to_shopper(
         event=event,
         template=template,
         openid=openid,
-        page=template.page or page,
+        page=f"{template.page or page}?{query}" if query else template.page or page,
         data=render(template, values, event),
         message_id=message_id,
         user_id=user_id,

@@ -29,6 +29,7 @@ class SubscribeEvent(StrEnum):
     GROUP_FILLED = "group_filled"
     GROUP_FAILED = "group_failed"
     FLASH_STARTING = "flash_starting"
+    RESTOCKED = "restocked"
 
 
 class MessageStatus(StrEnum):

@@ -2,9 +2,12 @@
 const shop = require('../../services/shop')
 const nav = require('../../utils/nav')
 const routes = require('../../utils/routes')
+const share = require('../../utils/share')
 const { promotionSlots } = require('./promotions')
 const couponStrip = require('../../utils/coupon-strip')
 const storage = require('../../utils/storage')
+
+const SHOP_NAME_KEY = 'shop-name'
 
 Component({
   data: {
@@ -21,6 +24,10 @@ Component({
   },
   methods: {
     async onLoad() {
+      share.showMenus()
+      // The shop's name from the last visit, so the first frame is titled before /home answers.
+      const lastName = storage.get(SHOP_NAME_KEY)
+      if (lastName) wx.setNavigationBarTitle({ title: lastName })
       await this.load()
       await couponStrip.load(this)
       const newcomer = await couponStrip.newcomerCoupons(storage)
@@ -47,7 +54,17 @@ Component({
       nav.go(event.currentTarget.dataset.url)
     },
     onShareAppMessage() {
-      return { title: (this.data.shop && this.data.shop.name) || '小店', path: routes.TABS.home }
+      return share.message({ title: this.shareTitle(), path: routes.TABS.home, imageUrl: this.shareImage() })
+    },
+    onShareTimeline() {
+      return share.timeline({ title: this.shareTitle(), imageUrl: this.shareImage() })
+    },
+    shareTitle() {
+      return (this.data.shop && this.data.shop.name) || '小店'
+    },
+    shareImage() {
+      const banner = (this.data.banners || [])[0]
+      return banner ? banner.image_url : ''
     },
     async load({ refresh = false } = {}) {
       try {
@@ -62,7 +79,10 @@ Component({
           fresh: home.new || [],
           promotions: promotionSlots(home.promotions),
         })
-        if (home.shop && home.shop.name) wx.setNavigationBarTitle({ title: home.shop.name })
+        if (home.shop && home.shop.name && home.shop.name !== storage.get(SHOP_NAME_KEY)) {
+          wx.setNavigationBarTitle({ title: home.shop.name })
+          storage.set(SHOP_NAME_KEY, home.shop.name)
+        }
       } catch (err) {
         this.setData({ failed: !this.data.loaded })
       }
@@ -71,7 +91,7 @@ Component({
       this.load({ refresh: true })
     },
     onSearchTap() {
-      nav.go(routes.goodsList({ focus: 1 }))
+      nav.go(routes.goodsSearch())
     },
     onBannerTap(event) {
       const banner = this.data.banners[event.currentTarget.dataset.index]

@@ -30,6 +30,7 @@ EVENT_NAMES = {
     SubscribeEvent.GROUP_FILLED: "拼团成功",
     SubscribeEvent.GROUP_FAILED: "拼团失败",
     SubscribeEvent.FLASH_STARTING: "秒杀开始提醒",
+    SubscribeEvent.RESTOCKED: "到货提醒",
 }
 
 

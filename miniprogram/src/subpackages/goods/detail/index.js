@@ -7,6 +7,7 @@ const live = require('../../../utils/live')
 const feedback = require('../../../utils/feedback')
 const nav = require('../../../utils/nav')
 const routes = require('../../../utils/routes')
+const share = require('../../../utils/share')
 const scene = require('../../../utils/scene')
 const poster = require('../../../utils/poster')
 const wechatService = require('../../../services/wechat')
@@ -15,6 +16,7 @@ const groupbuy = require('../../../services/groupbuy')
 const { takeSeat } = require('../../../utils/group-seat')
 const { formatCount, formatCountdown, formatPrice } = require('../../../utils/format')
 const sku = require('../utils/sku')
+const restock = require('../utils/restock')
 const cartBadge = require('../../../utils/cart-badge')
 
 const LOW_STOCK = 10
@@ -38,6 +40,7 @@ Component({
   properties: {
     goodsId: { type: String, value: '' },
     scene: { type: String, value: '' }, // opened from a share code: "g=<goods id>", URI-encoded
+    pick: { type: String, value: '' }, // "cart": a list card's "+" opened the page to choose a spec
   },
   data: {
     goods: null,
@@ -52,6 +55,7 @@ Component({
     favorite: false,
     pickerVisible: false,
     cartBadge: '',
+    reminded: [],
     pickerMode: 'select',
     posterVisible: false,
     posterPath: '',
@@ -68,9 +72,11 @@ Component({
   },
   methods: {
     async onLoad() {
+      share.showMenus()
       const goodsId = scene.idFor('goods', this.data.goodsId, this.data.scene)
       if (goodsId !== this.data.goodsId) this.setData({ goodsId })
       await this.load()
+      if (this.data.pick === 'cart' && this.data.buyable) this.setData({ pickerVisible: true, pickerMode: 'cart' })
       await couponStrip.load(this, this.data.goodsId)
     },
     onCouponClaim(event) {
@@ -137,7 +143,12 @@ Component({
     },
     onShareAppMessage() {
       const goods = this.data.goods
-      return { title: goods ? goods.title : '好物推荐', path: routes.goodsDetail(this.data.goodsId) }
+      return share.message({ title: goods ? goods.title : '好物推荐', path: routes.goodsDetail(this.data.goodsId), imageUrl: goods && goods.images[0] })
+    },
+    onShareTimeline() {
+      const goods = this.data.goods
+      const title = goods ? `${goods.title} ¥${formatPrice(goods.price_fen)}` : '好物推荐'
+      return share.timeline({ title, query: { goodsId: this.data.goodsId }, imageUrl: goods && goods.images[0] })
     },
     async load() {
       try {
@@ -229,6 +240,16 @@ Component({
         return
       }
       this.setData({ pickerVisible: true, pickerMode: mode })
+    },
+    onPickerRemind(event) {
+      return restock.remind(this, event.detail.skuId)
+    },
+    /** 到货提醒 on a sold-out goods item: its only SKU at once, else choose in the sheet. */
+    onRemindTap() {
+      const skus = (this.data.goods.skus || []).filter((item) => item.is_active !== false)
+      if (skus.length === 1) return restock.remind(this, skus[0].id)
+      this.setData({ pickerVisible: true, pickerMode: 'select' })
+      return Promise.resolve(null)
     },
     onPickerClose() {
       this.setData({ pickerVisible: false })

@@ -4,6 +4,7 @@ const feedback = require('../../../utils/feedback')
 const { yuanToFen } = require('../../../utils/format')
 const { Pager } = require('../../../utils/pager')
 const routes = require('../../../utils/routes')
+const share = require('../../../utils/share')
 
 const SORTS = [
   { key: '', text: '综合' },
@@ -37,9 +38,22 @@ Component({
   methods: {
     onShareAppMessage() {
       const { categoryId, q, title } = this.data
-      return { title: title || (q ? `搜索：${q}` : '好物推荐'), path: routes.goodsList({ categoryId, q, title }) }
+      return share.message({ title: this.shareTitle(), path: routes.goodsList({ categoryId, q, title }), imageUrl: this.shareImage() })
+    },
+    onShareTimeline() {
+      const { categoryId, q, title } = this.data
+      return share.timeline({ title: this.shareTitle(), query: { categoryId, q, title }, imageUrl: this.shareImage() })
+    },
+    shareTitle() {
+      const { q, title } = this.data
+      return title || (q ? `搜索：${q}` : '好物推荐')
+    },
+    shareImage() {
+      const first = this.data.items[0]
+      return first ? first.cover_url : ''
     },
     onLoad() {
+      share.showMenus()
       if (this.data.title) wx.setNavigationBarTitle({ title: this.data.title })
       this.filters = { minPriceFen: null, maxPriceFen: null }
       this.pager = new Pager(this, (page, pageSize) => goodsService.listGoods(this.query(page, pageSize)))

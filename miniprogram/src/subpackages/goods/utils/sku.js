@@ -22,6 +22,11 @@ function optionStates(specs, skus, chosen) {
   )
 }
 
+/** A sold-out value may still be chosen (greyed) when a SKU has it: to ask for 到货提醒. */
+function exists(skus, chosen, specIndex, value) {
+  return skus.some((sku) => sku.spec_values[specIndex] === value && matches(sku, chosen, specIndex))
+}
+
 /**
  * Pre-chosen values: the first SKU in stock, in the merchant's order, so "立即购买 → 立即购买"
  * buys it without a choice to make; with nothing in stock, the specs that have one value.
@@ -57,4 +62,4 @@ function specText(chosen) {
   return chosen.filter(Boolean).join(' / ')
 }
 
-module.exports = { findSku, optionStates, initialChoice, soleSku, toggle, missingSpecNames, priceRange, specText }
+module.exports = { findSku, exists, optionStates, initialChoice, soleSku, toggle, missingSpecNames, priceRange, specText }

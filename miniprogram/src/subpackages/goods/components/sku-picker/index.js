@@ -1,5 +1,6 @@
 // A bottom sheet to pick spec values and a quantity. Emits `confirm` {skuId, quantity,
-// specText, mode} once a SKU in stock is chosen, and `close`.
+// specText, mode} once a SKU in stock is chosen, `remind` {skuId} for a sold-out one
+// (到货提醒; greyed values stay choosable when such a SKU exists), and `close`.
 const sku = require('../../utils/sku')
 const feedback = require('../../../../utils/feedback')
 
@@ -8,6 +9,7 @@ Component({
     goods: { type: Object, value: null },
     visible: { type: Boolean, value: false },
     mode: { type: String, value: 'select' }, // cart | buy | select
+    reminded: { type: Array, value: [] }, // SKU ids the shopper already waits for
   },
   data: {
     chosen: [],
@@ -19,11 +21,19 @@ Component({
     priceMax: 0,
     image: '',
     stockText: '',
+    waiting: false,
   },
   observers: {
     goods(goods) {
       if (!goods || !goods.skus) return
-      this.update(sku.initialChoice(goods.specs || [], goods.skus), 1)
+      // The same goods item again (fresh stock, the page re-rendering): keep the shopper's choice.
+      const same = this.goodsId === goods.id && this.data.chosen.length === (goods.specs || []).length
+      this.goodsId = goods.id
+      if (same) this.update(this.data.chosen, this.data.quantity)
+      else this.update(sku.initialChoice(goods.specs || [], goods.skus), 1)
+    },
+    reminded(ids) {
+      this.setData({ waiting: !!this.data.sku && ids.includes(this.data.sku.id) })
     },
   },
   methods: {
@@ -42,11 +52,12 @@ Component({
         priceMax: range.max,
         image: (found && found.image_url) || goods.cover_url,
         stockText: stock > 0 ? `库存${stock}${goods.unit || '件'}` : '已售罄',
+        waiting: !!found && this.data.reminded.includes(found.id),
       })
     },
     onValueTap(event) {
       const { specIndex, value, disabled } = event.currentTarget.dataset
-      if (disabled) return
+      if (disabled && !sku.exists(this.data.goods.skus, this.data.chosen, Number(specIndex), value)) return
       this.update(sku.toggle(this.data.chosen, Number(specIndex), value), this.data.quantity)
     },
     onQuantityChange(event) {
@@ -66,8 +77,13 @@ Component({
         return
       }
       const chosenSku = this.data.sku
-      if (!chosenSku || chosenSku.stock <= 0) {
+      if (!chosenSku) {
         feedback.toast('该规格已售罄')
+        return
+      }
+      if (chosenSku.stock <= 0) {
+        if (this.data.waiting) feedback.toast('已设置到货提醒，到货后通知您')
+        else this.triggerEvent('remind', { skuId: chosenSku.id })
         return
       }
       this.triggerEvent('confirm', {
