@@ -72,6 +72,8 @@ EXPECTED: dict[str, Access] = {
     "GET /api/v1/group-buys": PUBLIC,
     "GET /api/v1/group-buys/{campaign_id}": PUBLIC,
     "GET /api/v1/groups/{group_id}": PUBLIC,
+    "GET /api/v1/search/hot": PUBLIC,
+    "GET /api/v1/search/suggestions": PUBLIC,
     "POST /api/v1/auth/wx-login": PUBLIC,
     # signed by the payment channel, checked by the notification itself
     "POST /api/v1/payments/wechat/notify": PUBLIC,
@@ -124,6 +126,8 @@ EXPECTED: dict[str, Access] = {
     "GET /api/v1/flash-sales/reminders": SHOPPER,
     "POST /api/v1/flash-sales/items/{item_id}/reminder": SHOPPER,
     "POST /api/v1/refunds/{refund_id}/return-shipment": SHOPPER,
+    "GET /api/v1/restock-reminders": SHOPPER,
+    "POST /api/v1/restock-reminders": SHOPPER,
     "POST /api/v1/auth/logout": PUBLIC,  # revokes the token it is given, if any
     # merchant API
     "POST /api/admin/v1/auth/login": PUBLIC,
@@ -179,6 +183,7 @@ EXPECTED: dict[str, Access] = {
     "POST /api/admin/v1/refunds/{refund_id}/receive": checked_late(Permission.REFUNDS),
     "GET /api/admin/v1/delivery/pickups/{code}": MERCHANT,
     "POST /api/admin/v1/delivery/pickups/{code}/complete": checked_late(Permission.SHIP),
+    "GET /api/admin/v1/restock-reminders": scope(Scope.CATALOG_READ),
     "GET /api/admin/v1/payments/anomalies": MERCHANT,
     "GET /api/admin/v1/payment-credentials": OWNER,
     "PATCH /api/admin/v1/payment-credentials": OWNER,
