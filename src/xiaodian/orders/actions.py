@@ -56,24 +56,28 @@ def _units(order: Order) -> list[Units]:
 # ---- placing and paying ----
 
 
-async def place(session: AsyncSession, *, order: Order, by: Actor) -> Order:
+async def place(session: AsyncSession, *, order: Order, by: Actor) -> OrderEvent:
     """Insert a new order waiting for payment and take its units; the only way an order is
-    created. Never sells more than stock: if any line is short nothing is taken (the error
-    rolls the caller's transaction back)."""
-    await inventory.take(session, _units(order))
+    created. Returns the timeline's first entry (the caller answers with it, without reading
+    the order back).
+
+    Never sells more than stock: if any line is short nothing is taken (the error rolls the
+    caller's transaction back). The units are taken last, after the order's rows are written,
+    so the SKU rows (the rows every checkout of a popular SKU waits on) stay locked only for
+    the rest of the transaction, not for the order's inserts too.
+    """
     order.status = Status.PENDING_PAYMENT
     await _insert_with_unique_number(session, order)
-    session.add(
-        OrderEvent(
-            order_id=order.id,
-            from_status=None,
-            to_status=order.status,
-            actor=by.kind,
-            actor_id=by.id,
-            actor_name=by.name,
-            note="提交订单",
-        )
+    placed = OrderEvent(
+        order_id=order.id,
+        from_status=None,
+        to_status=order.status,
+        actor=by.kind,
+        actor_id=by.id,
+        actor_name=by.name,
+        note="提交订单",
     )
+    session.add(placed)
     await session.flush()
     await emit(
         session,
@@ -85,7 +89,8 @@ async def place(session: AsyncSession, *, order: Order, by: Actor) -> Order:
             goods_ids=_goods_ids(order),
         ),
     )
-    return order
+    await inventory.take(session, _units(order))
+    return placed
 
 
 async def _insert_with_unique_number(session: AsyncSession, order: Order) -> None:

@@ -41,6 +41,7 @@ from xiaodian.orders.numbers import new_order_no
 from xiaodian.orders.schemas import CheckoutIn, OrderCreate, OrderOut, PreviewLine, PreviewOut
 from xiaodian.orders.service import get_order
 from xiaodian.orders.state import Status
+from xiaodian.orders.views import order_out, timeline_entry
 from xiaodian.shop.service import current_settings, freight_rule
 
 
@@ -344,14 +345,14 @@ async def place_order(
         choice=request.coupon_choice,
     )
     plan = await _plan_fulfilment(session, address=address, request=request)
+    shop = await current_settings(session, defaults=defaults)
     priced = await price_lines(
         session,
         lines=lines,
         defaults=defaults,
         adjustments=offer.adjustments,
-        freight=plan.freight if plan else None,
+        freight=plan.freight if plan else freight_rule(shop),
     )
-    shop = await current_settings(session, defaults=defaults)
     order = build_order(
         user=user,
         address=address,
@@ -360,7 +361,7 @@ async def place_order(
         unpaid_minutes=shop.unpaid_timeout_minutes,
         kind="normal",
     )
-    await actions.place(session, order=order, by=Actor.buyer(user.id))
+    placed = await actions.place(session, order=order, by=Actor.buyer(user.id))
     await coupons.hold_for_order(
         session, order_id=order.id, user_id=user.id, offer=offer, quote=priced.quote
     )
@@ -372,4 +373,6 @@ async def place_order(
     if claim is not None:
         claim.order_id = order.id
     await session.flush()
-    return await get_order(session, user_id=user.id, order_id=order.id), True
+    # Answered from what was just written (every column is set in memory: no server
+    # defaults), not read back: three SELECTs fewer inside the transaction.
+    return order_out(order, [timeline_entry(placed)]), True
