@@ -140,22 +140,12 @@ async def top_goods(
     """The goods that took the most money, net of refunds, in orders paid over the last `days`
     shop days (ties: the lower goods id first).
 
-    Units and takings are summed per goods item in the database; only the lines that money
-    went back for (few) are read one by one, to take their refunds off their goods' takings.
+    Summed and ranked in the database on what the lines paid; a refund only ever lowers a
+    goods item's takings, so with `r` goods refunded the net top `limit` are among the first
+    `limit + r` by what was paid (the others of those keep their sums): only those rows and
+    the refunded lines (few) are read.
     """
     start, _ = day_bounds(today - timedelta(days=days - 1))
-    sums = await session.execute(
-        select(OrderLine.goods_id, func.sum(OrderLine.quantity), func.sum(OrderLine.pay_fen))
-        .join(Order, Order.id == OrderLine.order_id)
-        .where(Order.paid_at >= start)
-        .group_by(OrderLine.goods_id)
-    )
-    units: dict[int, int] = {}
-    takings: dict[int, int] = {}
-    for goods_id, quantity, pay_fen in sums:
-        units[goods_id], takings[goods_id] = int(quantity), int(pay_fen)
-    if not takings:
-        return []
     refunded_lines: dict[int, int] = {}
     for (lines,) in await session.execute(
         select(Refund.lines)
@@ -165,24 +155,43 @@ async def top_goods(
         for item in lines or []:
             line_id = int(item["line_id"])
             refunded_lines[line_id] = refunded_lines.get(line_id, 0) + int(item["amount_fen"])
+    refunded: dict[int, int] = {}
     if refunded_lines:
         for line_id, goods_id in await session.execute(
             select(OrderLine.id, OrderLine.goods_id).where(OrderLine.id.in_(list(refunded_lines)))
         ):
-            takings[goods_id] -= refunded_lines[line_id]
-    ranked = sorted(takings, key=lambda goods_id: (-takings[goods_id], goods_id))[:limit]
-    titles = dict(
-        (await session.execute(select(Goods.id, Goods.title).where(Goods.id.in_(ranked)))).all()
-    )
-    return [
-        TopGoods(
-            goods_id=goods_id,
-            title=titles[goods_id],
-            quantity=units[goods_id],
-            sales_fen=takings[goods_id],
+            refunded[goods_id] = refunded.get(goods_id, 0) + refunded_lines[line_id]
+    paid_fen = func.sum(OrderLine.pay_fen)
+    candidates = (
+        await session.execute(
+            select(OrderLine.goods_id, func.sum(OrderLine.quantity), paid_fen)
+            .join(Order, Order.id == OrderLine.order_id)
+            .where(Order.paid_at >= start)
+            .group_by(OrderLine.goods_id)
+            .order_by(paid_fen.desc(), OrderLine.goods_id)
+            .limit(limit + len(refunded))
         )
-        for goods_id in ranked
-    ]
+    ).all()
+    titles = dict(
+        (
+            await session.execute(
+                select(Goods.id, Goods.title).where(Goods.id.in_([row[0] for row in candidates]))
+            )
+        ).all()
+    )
+    ranked = sorted(
+        (
+            TopGoods(
+                goods_id=goods_id,
+                title=titles[goods_id],
+                quantity=int(quantity),
+                sales_fen=int(fen) - refunded.get(goods_id, 0),
+            )
+            for goods_id, quantity, fen in candidates
+        ),
+        key=lambda goods: (-goods.sales_fen, goods.goods_id),
+    )
+    return ranked[:limit]
 
 
 async def recent_orders(session: AsyncSession, *, limit: int = 8) -> list[RecentOrder]:
