@@ -23,12 +23,12 @@ from xiaodian.addresses.schemas import AddressOut
 from xiaodian.cart import service as cart
 from xiaodian.cart.errors import CartQuantityLimit
 from xiaodian.catalog.errors import GoodsOffShelf, SkuNotFound
-from xiaodian.catalog.queries import is_purchasable, sku_rows_select, spec_text
+from xiaodian.catalog.queries import checkout_skus_statement, spec_text
 from xiaodian.config import Settings
 from xiaodian.core import clock, urls
 from xiaodian.core.actors import Actor
 from xiaodian.coupons import checkout as coupons
-from xiaodian.models import Address, IdempotencyKey, Order, OrderLine, Sku, User
+from xiaodian.models import Address, IdempotencyKey, Order, OrderLine, User
 from xiaodian.orders import actions, fulfilment
 from xiaodian.orders.errors import (
     AddressRequired,
@@ -100,27 +100,28 @@ async def _requested_quantities(
 async def checkout_lines(
     session: AsyncSession, quantities: Mapping[int, int]
 ) -> list[CheckoutLine]:
-    """Current prices and titles from the database; any missing or off-shelf SKU stops it."""
-    rows = await session.execute(sku_rows_select().where(Sku.id.in_(list(quantities))))
-    found = {sku.id: (sku, goods, cover) for sku, goods, cover in rows}
+    """Current prices and titles from the database; any missing or off-shelf SKU stops it.
+    One Core statement (no ORM objects)."""
+    rows = await session.execute(checkout_skus_statement(), {"sku_ids": list(quantities)})
+    found = {row.id: row for row in rows}
     lines: list[CheckoutLine] = []
     for sku_id in sorted(quantities):
-        if sku_id not in found or found[sku_id][1].deleted_at is not None:
+        row = found.get(sku_id)
+        if row is None or row.deleted_at is not None:
             raise SkuNotFound(sku_id=sku_id)
-        sku, goods, cover = found[sku_id]
-        if not is_purchasable(sku, goods):
-            raise GoodsOffShelf(f"「{goods.title}」已下架", sku_id=sku_id)
+        if not (row.is_active and row.is_on_shelf):
+            raise GoodsOffShelf(f"「{row.title}」已下架", sku_id=sku_id)
         lines.append(
             CheckoutLine(
-                sku_id=sku.id,
-                goods_id=goods.id,
-                category_id=goods.category_id,
-                title=goods.title,
-                spec_text=spec_text(sku.spec_values),
-                image_url=sku.image_url or cover or "",
-                unit_price_fen=sku.price_fen,
+                sku_id=row.id,
+                goods_id=row.goods_id,
+                category_id=row.category_id,
+                title=row.title,
+                spec_text=spec_text(row.spec_values),
+                image_url=row.image_url or row.cover or "",
+                unit_price_fen=row.price_fen,
                 quantity=quantities[sku_id],
-                stock=sku.stock,
+                stock=row.stock,
             )
         )
     return lines
