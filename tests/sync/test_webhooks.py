@@ -3,6 +3,7 @@ retried with backoff while the merchant's system is down, listed with answers, r
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import json
@@ -14,6 +15,7 @@ from fastapi import FastAPI
 
 from tests import factories
 from tests.conftest import SANDBOX_BASE
+from xiaodian.catalog.admin_service import set_low_stock_alerts
 from xiaodian.context import AppContext
 from xiaodian.core import clock
 from xiaodian.events import outbox
@@ -137,3 +139,35 @@ async def test_only_owners_manage_webhooks_and_urls_are_checked(
     assert unknown.status_code == 422
     missing = await client.post("/api/admin/v1/webhook-deliveries/999/resend", headers=owner)
     assert (missing.status_code, missing.json()["error"]) == (404, "webhook_not_found")
+
+
+async def test_stock_low_goes_out_once_per_crossing_below_the_threshold(
+    client: httpx.AsyncClient, context: AppContext, app: FastAPI
+) -> None:
+    """Below the threshold once: one webhook; further changes while low: none; back up, then
+    below again: one more. Two orders racing below it give one."""
+    app.state.sandbox.state.webhook_receiver.clear()
+    owner = await factories.merchant(client, context)
+    await _endpoint(client, owner, "stock.low")
+    goods = await factories.make_goods(context, stock=12)
+    (sku_id,) = goods["sku_ids"]
+    async with context.db.transaction() as session:
+        await set_low_stock_alerts(session, {sku_id: 10})
+
+    async def change(delta: int) -> None:
+        answer = await client.patch(
+            f"/api/admin/v1/skus/{sku_id}", headers=owner, json={"stock_delta": delta}
+        )
+        assert answer.status_code == 200, answer.text
+
+    for delta in (-1, -2, -1, +5, -4):  # 11, 9 (crossed), 8, 13 (re-armed), 9 (crossed)
+        await change(delta)
+    await outbox.drain(context)
+    lows = [json.loads(r["body"])["data"]["stock"] for r in _received(app)]
+    assert lows == [9, 9]
+
+    await change(+3)  # 12: re-armed; then two changes at once, each enough to cross
+    await asyncio.gather(change(-3), change(-3))
+    await outbox.drain(context)
+    lows = [json.loads(r["body"])["data"]["stock"] for r in _received(app)]
+    assert lows == [9, 9, 9]  # the first of the two to commit crossed (9); 6 stayed quiet

@@ -119,10 +119,15 @@ async def offer_for(
     lines: Sequence[pricing.PricingLine],
     choice: int | None,
     no_coupon_keys: frozenset[int] = frozenset(),
+    activity: Sequence[pricing.Adjustment] = (),
+    with_promotions: bool = True,
 ) -> CheckoutOffer:
     """The promotions and the coupon for this cart. `choice`: a user coupon id, None for no
     coupon, BEST for the best one. A chosen coupon that cannot be used raises its error
-    (`coupon_not_usable` with the reason, `coupon_expired`, `coupon_not_started`)."""
+    (`coupon_not_usable` with the reason, `coupon_expired`, `coupon_not_started`).
+
+    An activity's order (a group buy that allows coupons) passes its own price adjustments as
+    `activity` (the coupon is measured on what is paid after them) and no promotions."""
     now = clock.now()
     held = await _held_coupons(session, user_id, now)
     if choice is not None and choice != BEST and all(h.id != choice for h, _ in held):
@@ -131,11 +136,12 @@ async def offer_for(
     try:
         offer = rules.offer(
             lines,
-            promotions=await running_promotions(session, now),
+            promotions=await running_promotions(session, now) if with_promotions else [],
             coupons=terms,
             choice=choice,
             now=now,
             no_coupon_keys=no_coupon_keys,
+            activity=activity,
         )
     except rules.NotUsable as refused:
         if refused.reason == "未到使用时间":

@@ -150,8 +150,10 @@ def evaluate_coupon(
     promotions: Sequence[pricing.Adjustment],
     now: datetime,
     no_coupon_keys: frozenset[int] = frozenset(),
+    activity: Sequence[pricing.Adjustment] = (),
 ) -> tuple[CouponOption, list[pricing.Adjustment]]:
-    """The coupon on this cart: usable or why not, and the adjustments it would price with."""
+    """The coupon on this cart: usable or why not, and the adjustments it would price with
+    (`activity`'s own, e.g. a group price, always come first and are not among them)."""
 
     def unusable(reason: str) -> tuple[CouponOption, list[pricing.Adjustment]]:
         return CouponOption(id=coupon.id, usable=False, reason=reason, discount_fen=0), []
@@ -168,12 +170,12 @@ def evaluate_coupon(
     if not keys:
         return unusable("不适用于该商品")
     before = list(promotions) if coupon.stacks_with_promotions else []
-    paying = _paying(lines, before)
+    paying = _paying(lines, [*activity, *before])
     base = sum(paying[key] for key in keys)
     if coupon.kind == CouponKind.THRESHOLD and base < coupon.threshold_fen:
         return unusable(f"差 ¥{yuan(coupon.threshold_fen - base)} 可用")
     adjustment = _coupon_adjustment(coupon, keys, base)
-    quote = pricing.price(lines, freight=NO_FREIGHT, adjustments=[*before, adjustment])
+    quote = pricing.price(lines, freight=NO_FREIGHT, adjustments=[*activity, *before, adjustment])
     amount = quote.discount_of(pricing.AdjustmentKind.COUPON)
     if amount <= 0:
         return unusable("订单金额过低，无法使用")
@@ -207,18 +209,30 @@ def offer(
     choice: int | None,
     now: datetime,
     no_coupon_keys: frozenset[int] = frozenset(),
+    activity: Sequence[pricing.Adjustment] = (),
 ) -> Offer:
     """The adjustments for a cart: the promotions plus the chosen coupon.
+
+    `activity`: the adjustments an activity already prices the lines with (a group price);
+    coupons are measured on what is paid after them, and they are not in the answer (the
+    caller prices with them itself).
 
     `choice` is a user coupon id, None for no coupon, or BEST: the usable coupon that takes
     the most off in total (then the one expiring first), or none when no coupon beats the
     promotions alone. A chosen coupon that is not usable raises NotUsable.
     """
     promotion_adjs = promotion_adjustments(promotions, lines)
-    alone = pricing.price(lines, freight=NO_FREIGHT, adjustments=promotion_adjs).discount_fen
+    alone = pricing.price(
+        lines, freight=NO_FREIGHT, adjustments=[*activity, *promotion_adjs]
+    ).discount_fen
     evaluated: dict[int, tuple[CouponOption, list[pricing.Adjustment]]] = {
         coupon.id: evaluate_coupon(
-            coupon, lines, promotions=promotion_adjs, now=now, no_coupon_keys=no_coupon_keys
+            coupon,
+            lines,
+            promotions=promotion_adjs,
+            now=now,
+            no_coupon_keys=no_coupon_keys,
+            activity=activity,
         )
         for coupon in coupons
     }

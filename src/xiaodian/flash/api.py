@@ -11,42 +11,50 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from xiaodian.auth.deps import bearer_token, user_from_request
 from xiaodian.core import clock
 from xiaodian.core.errors import Unauthorized
+from xiaodian.core.ratelimit import client_address
 from xiaodian.core.responses import RawJSONResponse
 from xiaodian.core.security import hash_token
-from xiaodian.deps import ContextDep, IdPath, context_of, rate_limit
+from xiaodian.deps import ContextDep, IdPath
 from xiaodian.flash import service
+from xiaodian.flash.gate import Count
 from xiaodian.flash.runtime import runtime
 from xiaodian.flash.schemas import FlashOrderCreate
 from xiaodian.models import User
 from xiaodian.orders.schemas import OrderOut
 
 router = APIRouter(tags=["flash sales"])
-TOO_FAST = "抢购太频繁，请稍后再试"
 
 
-async def _shopper_id(request: Request) -> int:
-    """Who is asking, for the gate step: a token seen in the last moments is remembered by
-    this process (a crowd's refusals then never reach the database); the order's own
-    transaction checks the token again."""
+async def _shopper(
+    request: Request, item_id: IdPath, context: ContextDep
+) -> tuple[int, list[Count]]:
+    """Who is asking, for the gate step, and the rate limits the gate is to count.
+
+    A token seen in the last moments is remembered by this process, so a crowd's refusals
+    never reach the database (the order's own transaction checks the token again); the gate
+    then counts the address and the shopper in its one Redis call. A token this process does
+    not know yet is counted per address first, before the database is asked who it is."""
     token = bearer_token(request)
     if token is None:
         raise Unauthorized("请先登录")
-    context = context_of(request)
     state = runtime(context)
     key = hash_token(token)
     user_id = state.identity(key)
+    address = client_address(request)
+    now = clock.now()
     if user_id is None:
+        by_address = service.rate_counts(context.settings, user_id=None, address=address, now=now)
+        await state.gate.count(item_id, by_address)
         async with context.db.transaction(write=False) as session:
             user_id = (await user_from_request(session, request)).id
         state.keep_identity(key, user_id)
-    return user_id
+        return user_id, service.rate_counts(
+            context.settings, user_id=user_id, address=None, now=now
+        )
+    return user_id, service.rate_counts(context.settings, user_id=user_id, address=address, now=now)
 
 
-ShopperId = Annotated[int, Depends(_shopper_id)]
-
-
-async def _by_shopper(user_id: ShopperId) -> str:
-    return f"user:{user_id}"
+Shopper = Annotated[tuple[int, list[Count]], Depends(_shopper)]
 
 
 @router.get("/flash-sales")
@@ -61,24 +69,19 @@ async def list_flash_sales(context: ContextDep) -> Any:
     "/flash-sales/items/{item_id}/orders",
     status_code=201,
     response_model=OrderOut,
-    # Per address first (no database), then per shopper; a refusal opens no transaction.
-    dependencies=[
-        rate_limit("flash:ip", lambda settings: settings.flash_rate_per_ip, message=TOO_FAST),
-        rate_limit(
-            "flash:shopper",
-            lambda settings: settings.flash_rate_per_shopper,
-            key=_by_shopper,
-            message=TOO_FAST,
-        ),
-    ],
+    # Rate limits per address and per shopper are counted by the gate itself (429 with
+    # Retry-After); a refusal opens no transaction.
+    responses={429: {"description": "抢购太频繁 (rate_limited), with Retry-After"}},
 )
 async def order_flash_item(
     item_id: IdPath,
     body: FlashOrderCreate,
-    user_id: ShopperId,
+    shopper: Shopper,
     request: Request,
     context: ContextDep,
 ) -> Any:
+    user_id, counts = shopper
+
     async def confirm_buyer(session: AsyncSession) -> User:
         user = await user_from_request(session, request)
         if user.id != user_id:
@@ -92,5 +95,6 @@ async def order_flash_item(
         item_id=item_id,
         quantity=body.quantity,
         address_id=body.address_id,
+        counts=counts,
     )
     return JSONResponse(order.model_dump(mode="json"), status_code=201)

@@ -3,22 +3,26 @@ atomic step, so a crowd's sold-out and over-limit answers never reach the databa
 
 With Redis, one Lua script per request (shared by every server process); without Redis, the
 same rules in this process's memory (one process: the event loop makes each step atomic).
-The gate only ever *refuses early*: what it lets through still meets the database's
-conditional updates, which keep the final say. When the gate holds nothing for an item (a new
-process, Redis restarted or flushed), it is rebuilt from the database, never from old counts;
-a process also overwrites it from the database the first time it serves an item, so units
-that a crashed process took at the gate (and never committed) come back.
+The same step counts the route's rate limits (per client address and per shopper, `Count`),
+so a refusal costs one Redis call. The gate only ever *refuses early*: what it lets through
+still meets the database's conditional updates, which keep the final say. When the gate holds
+nothing for an item (a new process, Redis restarted or flushed), it is rebuilt from the
+database, never from old counts; a process also overwrites it from the database the first
+time it serves an item, so units that a crashed process took at the gate (and never
+committed) come back.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import time
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
 import redis.asyncio as redis_asyncio
 
-from xiaodian.flash.vocabulary import GateAnswer
+from xiaodian.core.errors import RateLimited
+from xiaodian.flash.vocabulary import TOO_FAST, GateAnswer
 
 
 @dataclass(frozen=True)
@@ -48,10 +52,35 @@ class Snapshot:
     users: Mapping[int, int]
 
 
+@dataclass(frozen=True)
+class Count:
+    """One rate limit the gate counts for an item in the same step as its take: `name` is who
+    is counted in which window (e.g. `user:7:177`); over `limit` in a window of `ttl_ms`, the
+    request is refused with 429 and `Retry-After: retry_after_seconds`."""
+
+    name: str
+    limit: int
+    ttl_ms: int
+    retry_after_seconds: int
+
+
 class Gate(Protocol):
-    async def take(self, rule: Rule, *, user_id: int, quantity: int, now_ms: int) -> GateAnswer:
-        """Check window, limit, participants and stock and take `quantity` for the user, or
-        say why not (`COLD` when it holds nothing for the item)."""
+    async def take(
+        self,
+        rule: Rule,
+        *,
+        user_id: int,
+        quantity: int,
+        now_ms: int,
+        counts: Sequence[Count] = (),
+    ) -> GateAnswer:
+        """Count `counts` (raising `RateLimited` for the first one over its limit), then check
+        window, limit, participants and stock and take `quantity` for the user, or say why
+        not (`COLD` when it holds nothing for the item)."""
+        ...
+
+    async def count(self, item_id: int, counts: Sequence[Count]) -> None:
+        """Only count (raising `RateLimited` as `take` does)."""
         ...
 
     async def give_back(self, item_id: int, *, user_id: int, quantity: int) -> None:
@@ -71,7 +100,20 @@ class Gate(Protocol):
 
 # ---- Redis ----
 
-_TAKE = """
+# KEYS: stock, users, then one counter per Count. ARGV: now, starts, ends, user, quantity,
+# per-user limit, participants cap, then (limit, ttl ms) per Count. A counter over its limit
+# answers 10 + its position (1-based) before anything else is looked at.
+_COUNTERS = """
+for i = 3, #KEYS do
+  local n = redis.call('INCR', KEYS[i])
+  if n == 1 then redis.call('PEXPIRE', KEYS[i], ARGV[2 * i + 3]) end
+  if n > tonumber(ARGV[2 * i + 2]) then return 10 + i - 2 end
+end
+"""
+
+_TAKE = (
+    _COUNTERS
+    + """
 local now = tonumber(ARGV[1])
 if now < tonumber(ARGV[2]) then return 1 end
 if now >= tonumber(ARGV[3]) then return 2 end
@@ -88,6 +130,7 @@ redis.call('DECRBY', KEYS[1], qty)
 redis.call('HINCRBY', KEYS[2], ARGV[4], qty)
 return 0
 """
+)
 
 _GIVE_BACK = """
 if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
@@ -118,11 +161,27 @@ _ANSWERS = {
 }
 
 
+def _over(counts: Sequence[Count], code: int) -> None:
+    """Raise for the counter the script said was over its limit (codes 11, 12, …)."""
+    if code > 10:
+        raise RateLimited(TOO_FAST, retry_after_seconds=counts[code - 11].retry_after_seconds)
+
+
+def _counter_args(counts: Sequence[Count]) -> list[int]:
+    """ARGV after the seven take arguments: the script reads (limit, ttl) of KEYS[i] at
+    ARGV[2i+2], ARGV[2i+3]."""
+    args: list[int] = []
+    for one in counts:
+        args += [one.limit, max(1, one.ttl_ms)]
+    return args
+
+
 class RedisGate:
     def __init__(self, client: redis_asyncio.Redis, *, prefix: str = "xiaodian:flash:") -> None:
         self.client = client
         self.prefix = prefix
         self._take = client.register_script(_TAKE)
+        self._count = client.register_script(_COUNTERS + "return 0")
         self._give_back = client.register_script(_GIVE_BACK)
         self._load = client.register_script(_LOAD)
 
@@ -130,22 +189,48 @@ class RedisGate:
         """The item's stock counter and its shoppers' hash (one hash slot on a cluster)."""
         return [f"{self.prefix}{{{item_id}}}:stock", f"{self.prefix}{{{item_id}}}:users"]
 
-    async def take(self, rule: Rule, *, user_id: int, quantity: int, now_ms: int) -> GateAnswer:
+    def counter_keys(self, item_id: int, counts: Sequence[Count]) -> list[str]:
+        return [f"{self.prefix}{{{item_id}}}:rate:{one.name}" for one in counts]
+
+    async def take(
+        self,
+        rule: Rule,
+        *,
+        user_id: int,
+        quantity: int,
+        now_ms: int,
+        counts: Sequence[Count] = (),
+    ) -> GateAnswer:
         if rule.ended:
+            await self.count(rule.item_id, counts)
             return GateAnswer.ENDED
-        code = await self._take(
-            keys=self.keys(rule.item_id),
-            args=[
-                now_ms,
-                rule.starts_at_ms,
-                rule.ends_at_ms,
-                user_id,
-                quantity,
-                rule.per_user_limit,
-                rule.max_participants,
-            ],
+        code = int(
+            await self._take(
+                keys=self.keys(rule.item_id) + self.counter_keys(rule.item_id, counts),
+                args=[
+                    now_ms,
+                    rule.starts_at_ms,
+                    rule.ends_at_ms,
+                    user_id,
+                    quantity,
+                    rule.per_user_limit,
+                    rule.max_participants,
+                    *_counter_args(counts),
+                ],
+            )
         )
-        return _ANSWERS[int(code)]
+        _over(counts, code)
+        return _ANSWERS[code]
+
+    async def count(self, item_id: int, counts: Sequence[Count]) -> None:
+        if not counts:
+            return
+        # The counters' ARGV positions are the take script's: seven placeholders first.
+        code = await self._count(
+            keys=self.keys(item_id) + self.counter_keys(item_id, counts),
+            args=[0] * 7 + _counter_args(counts),
+        )
+        _over(counts, int(code))
 
     async def give_back(self, item_id: int, *, user_id: int, quantity: int) -> None:
         await self._give_back(keys=self.keys(item_id), args=[user_id, quantity])
@@ -178,8 +263,31 @@ class MemoryGate:
 
     def __init__(self) -> None:
         self._items: dict[int, _Held] = {}
+        self._counters: dict[tuple[int, str], tuple[float, int]] = {}
 
-    async def take(self, rule: Rule, *, user_id: int, quantity: int, now_ms: int) -> GateAnswer:
+    async def count(self, item_id: int, counts: Sequence[Count]) -> None:
+        moment = time.monotonic()
+        if len(self._counters) > 100_000:
+            self._counters = {k: v for k, v in self._counters.items() if v[0] > moment}
+        for one in counts:
+            key = (item_id, one.name)
+            expires, hits = self._counters.get(key, (0.0, 0))
+            if expires <= moment:
+                expires, hits = moment + one.ttl_ms / 1000, 0
+            self._counters[key] = (expires, hits + 1)
+            if hits + 1 > one.limit:
+                raise RateLimited(TOO_FAST, retry_after_seconds=one.retry_after_seconds)
+
+    async def take(
+        self,
+        rule: Rule,
+        *,
+        user_id: int,
+        quantity: int,
+        now_ms: int,
+        counts: Sequence[Count] = (),
+    ) -> GateAnswer:
+        await self.count(rule.item_id, counts)
         if rule.ended:
             return GateAnswer.ENDED
         if now_ms < rule.starts_at_ms:

@@ -10,6 +10,7 @@ conditional update, the pool by `inventory.take`'s conditional update.
 from __future__ import annotations
 
 import json
+import math
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
@@ -26,6 +27,7 @@ from xiaodian.context import AppContext
 from xiaodian.core import clock, urls
 from xiaodian.core.actors import Actor
 from xiaodian.core.db import affected, after_commit
+from xiaodian.core.ratelimit import Rate
 from xiaodian.flash.errors import (
     FlashEnded,
     FlashItemNotFound,
@@ -35,7 +37,7 @@ from xiaodian.flash.errors import (
     FlashSoldOut,
     InvalidFlashSession,
 )
-from xiaodian.flash.gate import Rule, Snapshot
+from xiaodian.flash.gate import Count, Rule, Snapshot
 from xiaodian.flash.runtime import LISTING_SECONDS, Runtime, runtime
 from xiaodian.flash.schemas import (
     FlashItemAdmin,
@@ -563,10 +565,45 @@ async def sync_gate(context: AppContext, rule: Rule, *, overwrite: bool) -> None
     await runtime(context).gate.load(rule.item_id, truth, ttl_ms=ttl_ms, overwrite=overwrite)
 
 
-async def pass_gate(context: AppContext, *, item_id: int, user_id: int, quantity: int) -> Rule:
-    """Take `quantity` at the gate for the shopper or raise why not (no database work for a
-    refusal once the item's rule is cached). The first time this process serves an item it
-    overwrites the gate from the database; a cold gate is rebuilt from it."""
+def rate_counts(
+    settings: Settings, *, user_id: int | None, address: str | None, now: datetime
+) -> list[Count]:
+    """The flash order route's rate limits as gate counters: per client address
+    (`flash_rate_per_ip`) and per shopper (`flash_rate_per_shopper`), fixed windows; either
+    left out when its rate is off or its subject is not given."""
+    moment = now.timestamp()
+    counts: list[Count] = []
+    for rate_setting, subject in (
+        (settings.flash_rate_per_ip, None if address is None else f"ip:{address}"),
+        (settings.flash_rate_per_shopper, None if user_id is None else f"user:{user_id}"),
+    ):
+        rate = Rate.parse(rate_setting)
+        if subject is None or rate.is_off:
+            continue
+        window = int(moment // rate.per_seconds)
+        counts.append(
+            Count(
+                name=f"{subject}:{window}",
+                limit=rate.limit,
+                ttl_ms=(rate.per_seconds + 1) * 1000,
+                retry_after_seconds=max(1, math.ceil((window + 1) * rate.per_seconds - moment)),
+            )
+        )
+    return counts
+
+
+async def pass_gate(
+    context: AppContext,
+    *,
+    item_id: int,
+    user_id: int,
+    quantity: int,
+    counts: Sequence[Count] = (),
+) -> Rule:
+    """Count the route's rate limits and take `quantity` at the gate for the shopper, or raise
+    why not: one Redis call, and no database work for a refusal once the item's rule is
+    cached. The first time this process serves an item it overwrites the gate from the
+    database; a cold gate is rebuilt from it (and the request is not counted twice)."""
     state: Runtime = runtime(context)
     rule = await rule_of(context, item_id)
     if item_id not in state.synced and not rule.ended:
@@ -575,7 +612,7 @@ async def pass_gate(context: AppContext, *, item_id: int, user_id: int, quantity
                 await sync_gate(context, rule, overwrite=True)
                 state.synced.add(item_id)
     answer = await state.gate.take(
-        rule, user_id=user_id, quantity=quantity, now_ms=_ms(clock.now())
+        rule, user_id=user_id, quantity=quantity, now_ms=_ms(clock.now()), counts=counts
     )
     if answer == GateAnswer.COLD:
         async with state.lock(item_id):
@@ -729,11 +766,14 @@ async def order_flash(
     item_id: int,
     quantity: int,
     address_id: int,
+    counts: Sequence[Count] = (),
 ) -> OrderOut:
-    """The whole shopper step: the gate, then the order's own transaction (which first
-    confirms who the buyer is), then the order read back; units the database did not keep go
-    back to the gate."""
-    rule = await pass_gate(context, item_id=item_id, user_id=user_id, quantity=quantity)
+    """The whole shopper step: the gate (which also counts the route's rate limits), then the
+    order's own transaction (which first confirms who the buyer is), then the order read back;
+    units the database did not keep go back to the gate."""
+    rule = await pass_gate(
+        context, item_id=item_id, user_id=user_id, quantity=quantity, counts=counts
+    )
     try:
         async with context.db.transaction() as session:
             order_id = await place_flash_order(

@@ -10,6 +10,10 @@ ORDER_KIND = "flash"
 """`orders.kind` of an order placed at a flash price."""
 
 
+TOO_FAST = "抢购太频繁，请稍后再试"
+"""The 429 answer of the flash order route (per client address or per shopper)."""
+
+
 class SessionStatus(StrEnum):
     UPCOMING = "upcoming"
     RUNNING = "running"

@@ -8,6 +8,7 @@ from typing import Annotated
 from pydantic import BaseModel, Field, model_validator
 
 from xiaodian.core.types import Id, Quantity
+from xiaodian.coupons.checkout import BEST as BEST_COUPON
 from xiaodian.orders.schemas import OrderOut
 
 GroupSize = Annotated[int, Field(ge=2, le=10)]
@@ -175,6 +176,18 @@ class SeatIn(BaseModel):
     sku_id: Id
     quantity: Quantity = 1
     address_id: Id
+    coupon_id: Id | None = Field(
+        default=None,
+        description=(
+            "only where the campaign allows coupons: a user coupon id; null for none; omitted"
+            " for the best one"
+        ),
+    )
+
+    @property
+    def coupon_choice(self) -> int | None:
+        """The user coupon chosen, None for none, `coupons.checkout.BEST` when omitted."""
+        return self.coupon_id if "coupon_id" in self.model_fields_set else BEST_COUPON
 
 
 class GroupCreated(BaseModel):

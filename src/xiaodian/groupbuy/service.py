@@ -25,6 +25,8 @@ from xiaodian.config import Settings
 from xiaodian.core import clock
 from xiaodian.core.actors import Actor
 from xiaodian.core.db import affected
+from xiaodian.coupons import checkout as coupons
+from xiaodian.coupons.errors import CouponNotUsable
 from xiaodian.events import emit
 from xiaodian.groupbuy.errors import (
     CampaignNotRunning,
@@ -123,6 +125,20 @@ async def _place(
                 label="团长优惠",
             )
         )
+    # Coupons only where the campaign allows them, measured on the group price; no 满减.
+    offer = None
+    if campaign.allow_coupons:
+        offer = await coupons.offer_for(
+            session,
+            user_id=user.id,
+            lines=[line.for_pricing()],
+            choice=seat.coupon_choice,
+            activity=adjustments,
+            with_promotions=False,
+        )
+        adjustments = [*adjustments, *offer.adjustments]
+    elif seat.coupon_id is not None:
+        raise CouponNotUsable("该拼团不可使用优惠券", reason="该拼团不可使用优惠券")
     priced = await checkout.price_lines(
         session, lines=lines, defaults=defaults, adjustments=adjustments
     )
@@ -147,6 +163,10 @@ async def _place(
         # A joiner pays before the group's deadline, or not at all.
         order.expires_at = min(order.expires_at, pay_by)
     await actions.place(session, order=order, by=Actor.buyer(user.id))
+    if offer is not None:
+        await coupons.hold_for_order(
+            session, order_id=order.id, user_id=user.id, offer=offer, quote=priced.quote
+        )
     return order
 
 

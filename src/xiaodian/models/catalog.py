@@ -12,6 +12,7 @@ from sqlalchemy import (
     Integer,
     String,
     Text,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -125,6 +126,9 @@ class Sku(Base):
     """Bumped by every write of `stock` (inventory): live pushes keep the newest value."""
     low_stock_below: Mapped[int | None] = mapped_column(Integer)
     """Alert the merchant (channel, `stock.low` webhook) below this; None: the shop's default."""
+    low_stock_alerted: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    """A `stock.low` webhook went out since the stock was last at or above the threshold (set
+    and cleared with conditional updates, so one crossing gives one webhook)."""
     sales: Mapped[int] = mapped_column(Integer, default=0)
     code: Mapped[str] = mapped_column(String(64), default="")
     image_url: Mapped[str] = mapped_column(String(500), default="")

@@ -28,9 +28,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from xiaodian.catalog.hints import threshold
 from xiaodian.context import AppContext
 from xiaodian.core import clock
+from xiaodian.core.db import affected
 from xiaodian.events import emit
 from xiaodian.inventory.events import StockChanged
-from xiaodian.models import WebhookDelivery, WebhookEndpoint
+from xiaodian.models import Sku, WebhookDelivery, WebhookEndpoint
 from xiaodian.orders.events import OrderPaid, OrderShipped, RefundSettled
 from xiaodian.sync.errors import WebhookNotFound
 from xiaodian.sync.events import WebhookDue
@@ -168,8 +169,19 @@ async def on_stock_changed(session: AsyncSession, event: StockChanged) -> None:
     await _queue(
         session, WebhookEvent.STOCK_CHANGED, f"stock.changed:{event.sku_id}:{event.version}", data
     )
+    if not any(WebhookEvent.STOCK_LOW in events for _, events in await _endpoints(session)):
+        return
     below = event.low_below if event.low_below is not None else threshold()
-    if event.stock < below:  # every change while it stays below, each with its stock
+    # Once per crossing: the SKU's flag is set by the change that takes it below the threshold
+    # (only one transaction can set it) and cleared by one that brings it back up.
+    low = event.stock < below
+    crossed = await session.execute(
+        update(Sku)
+        .where(Sku.id == event.sku_id, Sku.low_stock_alerted.is_(not low))
+        .values(low_stock_alerted=low)
+        .execution_options(synchronize_session=False)
+    )
+    if low and affected(crossed) == 1:
         await _queue(
             session,
             WebhookEvent.STOCK_LOW,
