@@ -62,10 +62,12 @@ async def place(session: AsyncSession, *, order: Order, by: Actor) -> OrderEvent
     the order back).
 
     Never sells more than stock: if any line is short nothing is taken (the error rolls the
-    caller's transaction back). The units are taken last, after the order's rows are written,
-    so the SKU rows (the rows every checkout of a popular SKU waits on) stay locked only for
-    the rest of the transaction, not for the order's inserts too.
+    caller's transaction back). The units are taken first: inserting the lines takes a shared
+    lock on each SKU row (their foreign key), so taking the units after that would let two
+    checkouts of one SKU each hold the shared lock and wait for the other's (a deadlock on
+    MariaDB: measured, about half of the orders refused at 50 shoppers over 10 SKUs).
     """
+    await inventory.take(session, _units(order))
     order.status = Status.PENDING_PAYMENT
     await _insert_with_unique_number(session, order)
     placed = OrderEvent(
@@ -89,7 +91,6 @@ async def place(session: AsyncSession, *, order: Order, by: Actor) -> OrderEvent
             goods_ids=_goods_ids(order),
         ),
     )
-    await inventory.take(session, _units(order))
     return placed
 
 
