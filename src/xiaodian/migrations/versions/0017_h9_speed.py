@@ -8,8 +8,8 @@ million orders those row reads were most of the dashboard's 29 s). Each new inde
 before the old one goes, so the foreign key on order_lines.order_id always has one.
 `ix_skus_stock` lets the low-stock list walk the SKUs from the emptiest and stop at its 8.
 
-Revision ID: 0014
-Revises: 0013
+Revision ID: 0017
+Revises: 0016
 """
 
 from __future__ import annotations
@@ -18,8 +18,8 @@ from collections.abc import Sequence
 
 from alembic import op
 
-revision: str = "0014"
-down_revision: str | None = "0013"
+revision: str = "0017"
+down_revision: str | None = "0016"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
