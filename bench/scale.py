@@ -48,7 +48,7 @@ def console_timings(python: str, env: dict[str, str], workdir: Path) -> list[str
     )
     lines = []
     try:
-        wait_for(f"{base}/healthz", seconds=60)
+        wait_for(f"{base}/healthz", seconds=180)  # two workers start slowly on a loaded machine
         login = httpx.post(
             f"{base}/api/admin/v1/auth/login",
             json={"username": "scale-owner", "password": "scale-password-1"},

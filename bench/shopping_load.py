@@ -148,8 +148,8 @@ def main() -> None:
     per_round = max(1, -(-args.duration // args.rounds))
     placed: Figures | None = None
     try:
-        wait_for(f"{base}/healthz", seconds=60)
-        wait_for(f"{sandbox}/docs", seconds=60)
+        wait_for(f"{base}/healthz", seconds=180)  # two workers start slowly on a loaded machine
+        wait_for(f"{sandbox}/docs", seconds=180)
         goods = httpx.get(f"{base}/api/v1/goods", params={"page_size": 10}).json()["items"]
         sku_ids = [
             httpx.get(f"{base}/api/v1/goods/{item['id']}").json()["skus"][0]["id"] for item in goods

@@ -2,9 +2,12 @@ from __future__ import annotations
 
 import httpx
 import pytest
+from sqlalchemy import update
 
 from tests import factories
 from xiaodian.context import AppContext
+from xiaodian.core import clock
+from xiaodian.models import AuthToken, User
 
 
 async def test_adding_the_same_sku_twice_joins_the_line(
@@ -156,3 +159,25 @@ async def test_unknown_or_off_shelf_skus_cannot_be_added(
         "/api/v1/cart/items", json={"sku_id": off["sku_ids"][0]}, headers=headers
     )
     assert (gone.status_code, gone.json()["error"]) == (409, "goods_off_shelf")
+
+
+async def test_the_cart_answers_only_a_live_token_of_an_unblocked_shopper(
+    client: httpx.AsyncClient, context: AppContext
+) -> None:
+    goods = await factories.make_goods(context, prices=[500], stock=10)
+    headers = await factories.shopper(client, context)
+    body = {"sku_id": goods["sku_ids"][0], "quantity": 1}
+    assert (await client.post("/api/v1/cart/items", json=body, headers=headers)).status_code == 201
+    anonymous = await client.get("/api/v1/cart")
+    assert (anonymous.status_code, anonymous.json()["error"]) == (401, "unauthorized")
+    forged = await client.get("/api/v1/cart", headers={"Authorization": "Bearer nope"})
+    assert (forged.status_code, forged.json()["message"]) == (401, "登录已过期，请重新登录")
+    async with context.db.transaction() as session:
+        await session.execute(update(AuthToken).values(expires_at=clock.now()))
+    expired = await client.get("/api/v1/cart", headers=headers)
+    assert (expired.status_code, expired.json()["message"]) == (401, "登录已过期，请重新登录")
+    headers = await factories.shopper(client, context)
+    async with context.db.transaction() as session:
+        await session.execute(update(User).values(is_blocked=True))
+    blocked = await client.patch("/api/v1/cart/items/1", json={"quantity": 2}, headers=headers)
+    assert (blocked.status_code, blocked.json()["error"]) == (403, "forbidden")

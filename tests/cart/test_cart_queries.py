@@ -10,9 +10,10 @@ from sqlalchemy import func, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tests import factories
+from tests.orm_reference import is_purchasable, sku_rows_select
 from xiaodian.cart.schemas import CartLineOut, CartOut
 from xiaodian.cart.service import cart_answer
-from xiaodian.catalog.queries import CARD_IMAGE_WIDTH, is_purchasable, sku_rows_select, spec_text
+from xiaodian.catalog.queries import CARD_IMAGE_WIDTH, spec_text
 from xiaodian.context import AppContext
 from xiaodian.core import urls
 from xiaodian.models import CartItem, Goods, Sku

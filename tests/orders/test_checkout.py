@@ -116,6 +116,39 @@ async def test_a_short_line_stops_the_whole_order_and_takes_nothing(
     assert (await client.get("/api/v1/orders", headers=headers)).json()["total"] == 0
 
 
+async def test_the_placing_answer_is_the_order_as_read_back(
+    client: httpx.AsyncClient, context: AppContext
+) -> None:
+    """The answer is built from what was written, not read back; it must not differ."""
+    apple = await factories.make_goods(
+        context, title="苹果", prices=[500, 650], stock=10, specs={"规格": ["小", "大"]}
+    )
+    pear = await factories.make_goods(context, title="梨", prices=[300], stock=10)
+    headers = await factories.shopper(client, context)
+    address_id = await factories.address(client, headers)
+    response = await client.post(
+        "/api/v1/orders",
+        headers=headers,
+        json={
+            "items": [
+                {"sku_id": pear["sku_ids"][0], "quantity": 1},
+                {"sku_id": apple["sku_ids"][1], "quantity": 2},
+                {"sku_id": apple["sku_ids"][0], "quantity": 3},
+            ],
+            "address_id": address_id,
+            "note": "放门口",
+        },
+    )
+    assert response.status_code == 201, response.text
+    placed = response.json()
+    read_back = (await client.get(f"/api/v1/orders/{placed['id']}", headers=headers)).json()
+    assert placed == read_back
+    assert [line["sku_id"] for line in placed["lines"]] == sorted(
+        [pear["sku_ids"][0], *apple["sku_ids"]]
+    )
+    assert [entry["note"] for entry in placed["timeline"]] == ["提交订单"]
+
+
 async def test_the_same_idempotency_key_never_makes_a_second_order(
     client: httpx.AsyncClient, context: AppContext
 ) -> None:

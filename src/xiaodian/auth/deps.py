@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Coroutine
-from typing import Annotated, Any
+from typing import Annotated, Any, cast
 
 from fastapi import Depends, Request
-from sqlalchemy import select
+from sqlalchemy import Select, Table, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from xiaodian.auth.permissions import Permission, require
 from xiaodian.auth.scopes import Merchant, Scope, is_api_key, record_use, resolve_key
 from xiaodian.auth.service import live_token, resolve_token
+from xiaodian.core import clock
 from xiaodian.core.errors import Forbidden, Unauthorized
+from xiaodian.core.security import hash_token
 from xiaodian.deps import SessionDep, context_of
 from xiaodian.models import AdminUser, AuthToken, User
 from xiaodian.models.admins import ROLE_OWNER
@@ -48,6 +51,41 @@ async def user_from_request(session: AsyncSession, request: Request) -> User:
 
 async def _current_user(request: Request, session: SessionDep) -> User:
     return await user_from_request(session, request)
+
+
+@functools.cache
+def _shopper_id_statement() -> Select[Any]:
+    """The id and blocked flag of the shopper holding the live token `:token_hash` (built once:
+    it runs on every cart change)."""
+    tokens = cast(Table, AuthToken.__table__)
+    users = cast(Table, User.__table__)
+    return (
+        select(users.c.id, users.c.is_blocked)
+        .join(tokens, tokens.c.subject_id == users.c.id)
+        .where(
+            tokens.c.token_hash == bindparam("token_hash"),
+            tokens.c.subject == "user",
+            tokens.c.revoked_at.is_(None),
+            tokens.c.expires_at > bindparam("now"),
+        )
+    )
+
+
+async def _current_user_id(request: Request, session: SessionDep) -> int:
+    """`CurrentUser`'s checks, answering only the shopper's id (no ORM object)."""
+    token = bearer_token(request)
+    if token is None:
+        raise Unauthorized("请先登录")
+    found = (
+        await session.execute(
+            _shopper_id_statement(), {"token_hash": hash_token(token), "now": clock.now()}
+        )
+    ).first()
+    if found is None:
+        raise Unauthorized("登录已过期，请重新登录", reason="token_invalid")
+    if found.is_blocked:
+        raise Forbidden("账号已被停用")
+    return int(found.id)
 
 
 def admin_token(request: Request) -> str | None:
@@ -107,6 +145,8 @@ async def _detached_admin(request: Request) -> AdminUser:
 
 
 CurrentUser = Annotated[User, Depends(_current_user)]
+CurrentUserId = Annotated[int, Depends(_current_user_id)]
+"""The signed-in shopper's id, for hot routes that need nothing else of them (the cart)."""
 # For routes that open their own transactions around outbound calls (paying, refunding): the
 # caller is looked up in a short read of its own, so no transaction stays open over the call
 # (with SQLite, an open write transaction would also block every other writer).

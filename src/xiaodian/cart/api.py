@@ -7,7 +7,7 @@ from typing import Any
 
 from fastapi import APIRouter
 
-from xiaodian.auth.deps import CurrentUser
+from xiaodian.auth.deps import CurrentUserId
 from xiaodian.cart import service
 from xiaodian.cart.schemas import CartItemIn, CartItemPatch, CartOut, CartSelectIn
 from xiaodian.core.responses import RawJSONResponse
@@ -17,33 +17,33 @@ router = APIRouter(tags=["cart"])
 
 
 @router.get("/cart", response_model=CartOut)
-async def get_cart(user: CurrentUser, session: SessionDep) -> Any:
-    return RawJSONResponse(await service.cart_json(session, user_id=user.id))
+async def get_cart(user_id: CurrentUserId, session: SessionDep) -> Any:
+    return RawJSONResponse(await service.cart_json(session, user_id=user_id))
 
 
 @router.post("/cart/items", status_code=201, response_model=CartOut)
-async def add_item(body: CartItemIn, user: CurrentUser, session: SessionDep) -> Any:
-    await service.add_item(session, user_id=user.id, sku_id=body.sku_id, quantity=body.quantity)
-    return RawJSONResponse(await service.cart_json(session, user_id=user.id), status_code=201)
+async def add_item(body: CartItemIn, user_id: CurrentUserId, session: SessionDep) -> Any:
+    await service.add_item(session, user_id=user_id, sku_id=body.sku_id, quantity=body.quantity)
+    return RawJSONResponse(await service.cart_json(session, user_id=user_id), status_code=201)
 
 
 @router.patch("/cart/items/{item_id}", response_model=CartOut)
 async def update_item(
-    item_id: IdPath, body: CartItemPatch, user: CurrentUser, session: SessionDep
+    item_id: IdPath, body: CartItemPatch, user_id: CurrentUserId, session: SessionDep
 ) -> Any:
     await service.update_item(
-        session, user_id=user.id, item_id=item_id, quantity=body.quantity, selected=body.selected
+        session, user_id=user_id, item_id=item_id, quantity=body.quantity, selected=body.selected
     )
-    return RawJSONResponse(await service.cart_json(session, user_id=user.id))
+    return RawJSONResponse(await service.cart_json(session, user_id=user_id))
 
 
 @router.delete("/cart/items/{item_id}", response_model=CartOut)
-async def delete_item(item_id: IdPath, user: CurrentUser, session: SessionDep) -> Any:
-    await service.delete_item(session, user_id=user.id, item_id=item_id)
-    return RawJSONResponse(await service.cart_json(session, user_id=user.id))
+async def delete_item(item_id: IdPath, user_id: CurrentUserId, session: SessionDep) -> Any:
+    await service.delete_item(session, user_id=user_id, item_id=item_id)
+    return RawJSONResponse(await service.cart_json(session, user_id=user_id))
 
 
 @router.post("/cart/select", response_model=CartOut)
-async def select_all(body: CartSelectIn, user: CurrentUser, session: SessionDep) -> Any:
-    await service.select_all(session, user_id=user.id, selected=body.selected)
-    return RawJSONResponse(await service.cart_json(session, user_id=user.id))
+async def select_all(body: CartSelectIn, user_id: CurrentUserId, session: SessionDep) -> Any:
+    await service.select_all(session, user_id=user_id, selected=body.selected)
+    return RawJSONResponse(await service.cart_json(session, user_id=user_id))

@@ -6,7 +6,7 @@ from __future__ import annotations
 import functools
 from typing import Any, cast
 
-from sqlalchemy import Select, Table, bindparam, func, select
+from sqlalchemy import Select, Table, Update, bindparam, func, select, update
 
 from xiaodian.models import CartItem, Goods, GoodsImage, Sku
 
@@ -98,4 +98,21 @@ def line_lookup_statement() -> Select[Any]:
         .select_from(_lines.join(_skus, _skus.c.id == _lines.c.sku_id))
         .join(_goods, _goods.c.id == _skus.c.goods_id)
         .where(_lines.c.id == bindparam("line_id"), _lines.c.user_id == bindparam("user_id"))
+    )
+
+
+@functools.cache
+def line_update_statement(*, quantity: bool, selected: bool) -> Update:
+    """Set `:owner_id`'s line `:line_id` to `:new_quantity` and/or `:new_selected` (whichever
+    the flags name; `updated_at` moves on too). An UPDATE's own parameters cannot be named
+    like its columns."""
+    values: dict[str, Any] = {}
+    if quantity:
+        values["quantity"] = bindparam("new_quantity")
+    if selected:
+        values["selected"] = bindparam("new_selected")
+    return (
+        update(_lines)
+        .where(_lines.c.id == bindparam("line_id"), _lines.c.user_id == bindparam("owner_id"))
+        .values(**values)
     )

@@ -11,7 +11,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from xiaodian.cart.errors import CartFull, CartItemNotFound, CartQuantityLimit
-from xiaodian.cart.queries import add_lookup_statement, cart_rows_statement, line_lookup_statement
+from xiaodian.cart.queries import (
+    add_lookup_statement,
+    cart_rows_statement,
+    line_lookup_statement,
+    line_update_statement,
+)
 from xiaodian.cart.schemas import CartOut
 from xiaodian.catalog.errors import GoodsOffShelf, SkuNotFound
 from xiaodian.catalog.queries import CARD_IMAGE_WIDTH, spec_text
@@ -145,16 +150,14 @@ async def update_item(
         if not (line.is_active and line.is_on_shelf):
             raise GoodsOffShelf()
         _check_stock(line.sku_id, line.stock, quantity)
-    values: dict[str, Any] = {}
-    if quantity is not None:
-        values["quantity"] = quantity
-    if selected is not None:
-        values["selected"] = selected
     await session.execute(
-        update(CartItem)
-        .where(CartItem.id == item_id, CartItem.user_id == user_id)
-        .values(**values)
-        .execution_options(synchronize_session=False)
+        line_update_statement(quantity=quantity is not None, selected=selected is not None),
+        {
+            "line_id": item_id,
+            "owner_id": user_id,
+            "new_quantity": quantity,
+            "new_selected": selected,
+        },
     )
 
 

@@ -116,13 +116,28 @@ def spec_text(spec_values: Sequence[str]) -> str:
     return " / ".join(spec_values)
 
 
-def sku_rows_select() -> Select[Any]:
-    """SKU + its goods + the goods cover, for carts and checkouts."""
-    return select(Sku, Goods, cover_subquery().label("cover")).join(Goods, Goods.id == Sku.goods_id)
-
-
-def is_purchasable(sku: Sku, goods: Goods) -> bool:
-    return sku.is_active and goods.is_on_shelf and goods.deleted_at is None
+@functools.cache
+def checkout_skus_statement() -> Select[Any]:
+    """What checkout needs of the SKUs `:sku_ids` (expanding), their goods and the goods'
+    covers, as Core rows (built once; no ORM objects)."""
+    return (
+        select(
+            _skus.c.id,
+            _skus.c.goods_id,
+            _skus.c.spec_values,
+            _skus.c.price_fen,
+            _skus.c.stock,
+            _skus.c.is_active,
+            _skus.c.image_url,
+            _goods.c.title,
+            _goods.c.category_id,
+            _goods.c.is_on_shelf,
+            _goods.c.deleted_at,
+            cover_subquery().label("cover"),
+        )
+        .select_from(_skus.join(_goods, _goods.c.id == _skus.c.goods_id))
+        .where(_skus.c.id.in_(bindparam("sku_ids", expanding=True)))
+    )
 
 
 # ---- the shopper's goods list and search (Core, one statement) ----

@@ -11,8 +11,9 @@ those lines. Today so far is compared with yesterday up to the same time of day.
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from xiaodian.catalog.queries import spec_text
@@ -78,31 +79,53 @@ async def day_stats(session: AsyncSession, *, day: date, until: datetime | None 
     )
 
 
+def _shop_day_index(column: Any, *, first: date, days: int) -> ColumnElement[Any]:
+    """Which of the `days` shop days from `first` the instant in `column` falls on (0, 1, …;
+    NULL after the last). The caller keeps `column` at or after `first`'s start. Compared with
+    each day's start instant, so the sum runs in the database on any engine and stays exact
+    whatever the shop zone's rules."""
+    starts = [day_bounds(first + timedelta(days=i))[0] for i in range(1, days + 1)]
+    return case(*((column < start, index) for index, start in enumerate(starts)), else_=None)
+
+
 async def sales_series(
     session: AsyncSession, *, today: date, days: int = TREND_DAYS
 ) -> list[SalesPoint]:
     """Paid sales, refunds and net sales per shop day for the `days` days ending with `today`
-    (empty days are 0)."""
+    (empty days are 0). Summed per day in the database (an order's `paid_at` and `total_fen`
+    are read from one index): a year of orders is not carried into Python."""
     first = today - timedelta(days=days - 1)
     start, _ = day_bounds(first)
-    rows = await session.execute(
-        select(Order.paid_at, Order.total_fen).where(Order.paid_at >= start)
+    paid = (
+        select(
+            _shop_day_index(Order.paid_at, first=first, days=days).label("day"),
+            Order.total_fen,
+        )
+        .where(Order.paid_at >= start)
+        .subquery()
     )
     sales = {first + timedelta(days=i): [0, 0, 0] for i in range(days)}
-    for paid_at, total_fen in rows:
-        bucket = sales.get(shop_day(paid_at)) if paid_at is not None else None
-        if bucket is not None:
-            bucket[0] += total_fen
-            bucket[1] += 1
-    refunds = await session.execute(
-        select(Refund.refunded_at, Refund.amount_fen).where(
-            Refund.status == RefundStatus.SUCCEEDED, Refund.refunded_at >= start
+    for index, fen, count in await session.execute(
+        select(paid.c.day, func.sum(paid.c.total_fen), func.count())
+        .where(paid.c.day.is_not(None))
+        .group_by(paid.c.day)
+    ):
+        bucket = sales[first + timedelta(days=int(index))]
+        bucket[0], bucket[1] = int(fen), int(count)
+    refunded = (
+        select(
+            _shop_day_index(Refund.refunded_at, first=first, days=days).label("day"),
+            Refund.amount_fen,
         )
+        .where(Refund.status == RefundStatus.SUCCEEDED, Refund.refunded_at >= start)
+        .subquery()
     )
-    for refunded_at, amount_fen in refunds:
-        bucket = sales.get(shop_day(refunded_at)) if refunded_at is not None else None
-        if bucket is not None:
-            bucket[2] += amount_fen
+    for index, fen in await session.execute(
+        select(refunded.c.day, func.sum(refunded.c.amount_fen))
+        .where(refunded.c.day.is_not(None))
+        .group_by(refunded.c.day)
+    ):
+        sales[first + timedelta(days=int(index))][2] = int(fen)
     return [
         SalesPoint(
             day=day, sales_fen=fen, paid_orders=count, refund_fen=refunded, net_fen=fen - refunded
@@ -115,48 +138,60 @@ async def top_goods(
     session: AsyncSession, *, today: date, days: int = TREND_DAYS, limit: int = 8
 ) -> list[TopGoods]:
     """The goods that took the most money, net of refunds, in orders paid over the last `days`
-    shop days."""
+    shop days (ties: the lower goods id first).
+
+    Summed and ranked in the database on what the lines paid; a refund only ever lowers a
+    goods item's takings, so with `r` goods refunded the net top `limit` are among the first
+    `limit + r` by what was paid (the others of those keep their sums): only those rows and
+    the refunded lines (few) are read.
+    """
     start, _ = day_bounds(today - timedelta(days=days - 1))
-    rows = (
+    refunded_lines: dict[int, int] = {}
+    for (lines,) in await session.execute(
+        select(Refund.lines)
+        .join(Order, Order.id == Refund.order_id)
+        .where(Refund.status == RefundStatus.SUCCEEDED, Order.paid_at >= start)
+    ):
+        for item in lines or []:
+            line_id = int(item["line_id"])
+            refunded_lines[line_id] = refunded_lines.get(line_id, 0) + int(item["amount_fen"])
+    refunded: dict[int, int] = {}
+    if refunded_lines:
+        for line_id, goods_id in await session.execute(
+            select(OrderLine.id, OrderLine.goods_id).where(OrderLine.id.in_(list(refunded_lines)))
+        ):
+            refunded[goods_id] = refunded.get(goods_id, 0) + refunded_lines[line_id]
+    paid_fen = func.sum(OrderLine.pay_fen)
+    candidates = (
         await session.execute(
-            select(OrderLine.id, Goods.id, Goods.title, OrderLine.quantity, OrderLine.pay_fen)
-            .join(OrderLine, OrderLine.goods_id == Goods.id)
+            select(OrderLine.goods_id, func.sum(OrderLine.quantity), paid_fen)
             .join(Order, Order.id == OrderLine.order_id)
             .where(Order.paid_at >= start)
+            .group_by(OrderLine.goods_id)
+            .order_by(paid_fen.desc(), OrderLine.goods_id)
+            .limit(limit + len(refunded))
         )
     ).all()
-    refunded: dict[int, int] = {}
-    if rows:
-        order_ids = (
-            select(OrderLine.order_id)
-            .join(Order, Order.id == OrderLine.order_id)
-            .where(Order.paid_at >= start)
-        )
-        for (lines,) in await session.execute(
-            select(Refund.lines).where(
-                Refund.status == RefundStatus.SUCCEEDED, Refund.order_id.in_(order_ids)
+    titles = dict(
+        (
+            await session.execute(
+                select(Goods.id, Goods.title).where(Goods.id.in_([row[0] for row in candidates]))
             )
-        ):
-            for item in lines or []:
-                line_id = int(item["line_id"])
-                refunded[line_id] = refunded.get(line_id, 0) + int(item["amount_fen"])
-    titles: dict[int, str] = {}
-    units: dict[int, int] = {}
-    takings: dict[int, int] = {}
-    for line_id, goods_id, title, quantity, pay_fen in rows:
-        titles[goods_id] = title
-        units[goods_id] = units.get(goods_id, 0) + quantity
-        takings[goods_id] = takings.get(goods_id, 0) + pay_fen - refunded.get(line_id, 0)
-    ranked = sorted(takings, key=lambda goods_id: (-takings[goods_id], goods_id))[:limit]
-    return [
-        TopGoods(
-            goods_id=goods_id,
-            title=titles[goods_id],
-            quantity=units[goods_id],
-            sales_fen=takings[goods_id],
-        )
-        for goods_id in ranked
-    ]
+        ).all()
+    )
+    ranked = sorted(
+        (
+            TopGoods(
+                goods_id=goods_id,
+                title=titles[goods_id],
+                quantity=int(quantity),
+                sales_fen=int(fen) - refunded.get(goods_id, 0),
+            )
+            for goods_id, quantity, fen in candidates
+        ),
+        key=lambda goods: (-goods.sales_fen, goods.goods_id),
+    )
+    return ranked[:limit]
 
 
 async def recent_orders(session: AsyncSession, *, limit: int = 8) -> list[RecentOrder]:

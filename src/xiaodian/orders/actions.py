@@ -57,24 +57,30 @@ def _units(order: Order) -> list[Units]:
 # ---- placing and paying ----
 
 
-async def place(session: AsyncSession, *, order: Order, by: Actor) -> Order:
+async def place(session: AsyncSession, *, order: Order, by: Actor) -> OrderEvent:
     """Insert a new order waiting for payment and take its units; the only way an order is
-    created. Never sells more than stock: if any line is short nothing is taken (the error
-    rolls the caller's transaction back)."""
+    created. Returns the timeline's first entry (the caller answers with it, without reading
+    the order back).
+
+    Never sells more than stock: if any line is short nothing is taken (the error rolls the
+    caller's transaction back). The units are taken first: inserting the lines takes a shared
+    lock on each SKU row (their foreign key), so taking the units after that would let two
+    checkouts of one SKU each hold the shared lock and wait for the other's (a deadlock on
+    MariaDB: measured, about half of the orders refused at 50 shoppers over 10 SKUs).
+    """
     await inventory.take(session, _units(order))
     order.status = Status.PENDING_PAYMENT
     await _insert_with_unique_number(session, order)
-    session.add(
-        OrderEvent(
-            order_id=order.id,
-            from_status=None,
-            to_status=order.status,
-            actor=by.kind,
-            actor_id=by.id,
-            actor_name=by.name,
-            note="提交订单",
-        )
+    placed = OrderEvent(
+        order_id=order.id,
+        from_status=None,
+        to_status=order.status,
+        actor=by.kind,
+        actor_id=by.id,
+        actor_name=by.name,
+        note="提交订单",
     )
+    session.add(placed)
     await session.flush()
     await emit(
         session,
@@ -86,7 +92,7 @@ async def place(session: AsyncSession, *, order: Order, by: Actor) -> Order:
             goods_ids=_goods_ids(order),
         ),
     )
-    return order
+    return placed
 
 
 async def _insert_with_unique_number(session: AsyncSession, order: Order) -> None:

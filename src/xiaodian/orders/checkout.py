@@ -23,12 +23,12 @@ from xiaodian.addresses.schemas import AddressOut
 from xiaodian.cart import service as cart
 from xiaodian.cart.errors import CartQuantityLimit
 from xiaodian.catalog.errors import GoodsOffShelf, SkuNotFound
-from xiaodian.catalog.queries import is_purchasable, sku_rows_select, spec_text
+from xiaodian.catalog.queries import checkout_skus_statement, spec_text
 from xiaodian.config import Settings
 from xiaodian.core import clock, urls
 from xiaodian.core.actors import Actor
 from xiaodian.coupons import checkout as coupons
-from xiaodian.models import Address, IdempotencyKey, Order, OrderLine, Sku, User
+from xiaodian.models import Address, IdempotencyKey, Order, OrderLine, User
 from xiaodian.orders import actions, fulfilment
 from xiaodian.orders.errors import (
     AddressRequired,
@@ -41,6 +41,7 @@ from xiaodian.orders.numbers import new_order_no
 from xiaodian.orders.schemas import CheckoutIn, OrderCreate, OrderOut, PreviewLine, PreviewOut
 from xiaodian.orders.service import get_order
 from xiaodian.orders.state import Status
+from xiaodian.orders.views import order_out, timeline_entry
 from xiaodian.shop.service import current_settings, freight_rule
 
 
@@ -99,27 +100,28 @@ async def _requested_quantities(
 async def checkout_lines(
     session: AsyncSession, quantities: Mapping[int, int]
 ) -> list[CheckoutLine]:
-    """Current prices and titles from the database; any missing or off-shelf SKU stops it."""
-    rows = await session.execute(sku_rows_select().where(Sku.id.in_(list(quantities))))
-    found = {sku.id: (sku, goods, cover) for sku, goods, cover in rows}
+    """Current prices and titles from the database; any missing or off-shelf SKU stops it.
+    One Core statement (no ORM objects)."""
+    rows = await session.execute(checkout_skus_statement(), {"sku_ids": list(quantities)})
+    found = {row.id: row for row in rows}
     lines: list[CheckoutLine] = []
     for sku_id in sorted(quantities):
-        if sku_id not in found or found[sku_id][1].deleted_at is not None:
+        row = found.get(sku_id)
+        if row is None or row.deleted_at is not None:
             raise SkuNotFound(sku_id=sku_id)
-        sku, goods, cover = found[sku_id]
-        if not is_purchasable(sku, goods):
-            raise GoodsOffShelf(f"「{goods.title}」已下架", sku_id=sku_id)
+        if not (row.is_active and row.is_on_shelf):
+            raise GoodsOffShelf(f"「{row.title}」已下架", sku_id=sku_id)
         lines.append(
             CheckoutLine(
-                sku_id=sku.id,
-                goods_id=goods.id,
-                category_id=goods.category_id,
-                title=goods.title,
-                spec_text=spec_text(sku.spec_values),
-                image_url=sku.image_url or cover or "",
-                unit_price_fen=sku.price_fen,
+                sku_id=row.id,
+                goods_id=row.goods_id,
+                category_id=row.category_id,
+                title=row.title,
+                spec_text=spec_text(row.spec_values),
+                image_url=row.image_url or row.cover or "",
+                unit_price_fen=row.price_fen,
                 quantity=quantities[sku_id],
-                stock=sku.stock,
+                stock=row.stock,
             )
         )
     return lines
@@ -344,14 +346,14 @@ async def place_order(
         choice=request.coupon_choice,
     )
     plan = await _plan_fulfilment(session, address=address, request=request)
+    shop = await current_settings(session, defaults=defaults)
     priced = await price_lines(
         session,
         lines=lines,
         defaults=defaults,
         adjustments=offer.adjustments,
-        freight=plan.freight if plan else None,
+        freight=plan.freight if plan else freight_rule(shop),
     )
-    shop = await current_settings(session, defaults=defaults)
     order = build_order(
         user=user,
         address=address,
@@ -360,7 +362,7 @@ async def place_order(
         unpaid_minutes=shop.unpaid_timeout_minutes,
         kind="normal",
     )
-    await actions.place(session, order=order, by=Actor.buyer(user.id))
+    placed = await actions.place(session, order=order, by=Actor.buyer(user.id))
     await coupons.hold_for_order(
         session, order_id=order.id, user_id=user.id, offer=offer, quote=priced.quote
     )
@@ -372,4 +374,6 @@ async def place_order(
     if claim is not None:
         claim.order_id = order.id
     await session.flush()
-    return await get_order(session, user_id=user.id, order_id=order.id), True
+    # Answered from what was just written (every column is set in memory: no server
+    # defaults), not read back: three SELECTs fewer inside the transaction.
+    return order_out(order, [timeline_entry(placed)]), True

@@ -46,16 +46,18 @@ async def timelines(
     )
     by_order: dict[int, list[TimelineEntry]] = defaultdict(list)
     for event in rows.scalars():
-        by_order[event.order_id].append(
-            TimelineEntry(
-                status=event.to_status,
-                status_text=STATUS_TEXT.get(event.to_status, event.to_status),
-                note=event.note,
-                actor=event.actor,
-                created_at=event.created_at,
-            )
-        )
+        by_order[event.order_id].append(timeline_entry(event))
     return by_order
+
+
+def timeline_entry(event: OrderEvent) -> TimelineEntry:
+    return TimelineEntry(
+        status=event.to_status,
+        status_text=STATUS_TEXT.get(event.to_status, event.to_status),
+        note=event.note,
+        actor=event.actor,
+        created_at=event.created_at,
+    )
 
 
 def order_out(order: Order, timeline: list[TimelineEntry]) -> OrderOut:

@@ -79,7 +79,8 @@ async def order_list(request: Request, _admin: ConsoleAdmin, session: SessionDep
     names = ("status", "q", "date_from", "date_to", "page", "user_id")
     filters = {name: request.query_params.get(name, "") for name in names}
     filters["status"] = filters["status"] or "all"
-    page = await orders.list_orders(session, _query(filters))
+    counts = await orders.tab_counts(session)
+    page = await orders.list_orders(session, _query(filters), counts=counts)
     return render(
         request,
         "orders/_results.html" if is_htmx(request) else "orders/list.html",
@@ -87,7 +88,7 @@ async def order_list(request: Request, _admin: ConsoleAdmin, session: SessionDep
         page=page,
         filters=filters,
         tabs=TABS,
-        counts=await orders.tab_counts(session),
+        counts=counts,
     )
 
 
