@@ -162,6 +162,8 @@ def main() -> None:
             "XIAODIAN_MEDIA_DIR": str(workdir / "media"),
             "XIAODIAN_PUBLIC_BASE_URL": base,
             "XIAODIAN_LOG_LEVEL": "WARNING",
+            "XIAODIAN_WX_LOGIN_RATE_PER_IP": "off",
+            "XIAODIAN_COUPON_CLAIM_RATE_PER_SHOPPER": "off",
             "XIAODIAN_WECHAT_APPID": "wxbench0000000000",
             "XIAODIAN_WECHAT_SECRET": "bench-app-secret",
             "XIAODIAN_WECHAT_API_BASE": sandbox,

@@ -356,6 +356,8 @@ def main() -> None:
             "XIAODIAN_WECHAT_SECRET": "bench-app-secret",
             "XIAODIAN_WECHAT_API_BASE": sandbox,
             "XIAODIAN_FLASH_RATE_PER_IP": "off",
+            "XIAODIAN_WX_LOGIN_RATE_PER_IP": "off",
+            "XIAODIAN_COUPON_CLAIM_RATE_PER_SHOPPER": "off",
             "XIAODIAN_FLASH_RATE_PER_SHOPPER": "100000/10s",
         }
     )

@@ -120,6 +120,8 @@ def main() -> None:
             "XIAODIAN_MAX_UNPAID_ORDERS_PER_SHOPPER": "1000",
             "XIAODIAN_ORDER_RATE_PER_SHOPPER": "off",
             "XIAODIAN_ORDER_RATE_PER_IP": "off",
+            "XIAODIAN_WX_LOGIN_RATE_PER_IP": "off",
+            "XIAODIAN_COUPON_CLAIM_RATE_PER_SHOPPER": "off",
         }
     )
     xiaodian = [args.python, "-m", "xiaodian"]

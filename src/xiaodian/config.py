@@ -101,6 +101,12 @@ class Settings(BaseSettings):
     order_rate_per_shopper: RateSetting = Rate(limit=10, per_seconds=60)
     order_rate_per_ip: RateSetting = Rate(limit=60, per_seconds=60)
     login_rate_per_ip: RateSetting = Rate(limit=10, per_seconds=60)
+    """Merchant sign-ins (the API's and the console's), per client address."""
+    wx_login_rate_per_ip: RateSetting = Rate(limit=120, per_seconds=60)
+    """Shopper sign-ins: each one costs a call to WeChat, whose quota is the whole shop's."""
+    refund_rate_per_shopper: RateSetting = Rate(limit=10, per_seconds=60)
+    coupon_claim_rate_per_shopper: RateSetting = Rate(limit=30, per_seconds=60)
+    """Claims and code redemptions: guessing codes is the abuse this stops."""
     flash_rate_per_shopper: RateSetting = Rate(limit=5, per_seconds=10)
     flash_rate_per_ip: RateSetting = Rate(limit=600, per_seconds=10)
     """Flash orders: a crowd behind one NAT shares an address, so the address's allowance is

@@ -48,6 +48,8 @@ def server_env(settings: Settings, *, sandbox_url: str, base_url: str) -> dict[s
             "XIAODIAN_MAX_UNPAID_ORDERS_PER_SHOPPER": "100",
             "XIAODIAN_ORDER_RATE_PER_SHOPPER": "off",
             "XIAODIAN_ORDER_RATE_PER_IP": "off",
+            "XIAODIAN_WX_LOGIN_RATE_PER_IP": "off",
+            "XIAODIAN_COUPON_CLAIM_RATE_PER_SHOPPER": "off",
         }
     )
     if settings.redis_url:

@@ -1,12 +1,14 @@
 from __future__ import annotations
 
 import io
+from datetime import UTC, datetime
 
 import httpx
 from PIL import Image
 
 from tests import factories
 from xiaodian.context import AppContext
+from xiaodian.core import clock
 
 
 def _png(width: int, height: int) -> bytes:
@@ -93,6 +95,7 @@ async def test_shopper_uploads_are_rate_limited(
 
     headers = await factories.shopper(client, context)
     image = _png(20, 20)
+    clock.freeze(datetime(2026, 6, 1, 10, 0, 20, tzinfo=UTC))
     statuses = [
         (
             await client.post(
@@ -105,3 +108,8 @@ async def test_shopper_uploads_are_rate_limited(
     ]
     assert statuses[:-1] == [201] * api.UPLOADS_PER_HOUR
     assert statuses[-1] == 429
+    refused = await client.post(
+        "/api/v1/media/images", headers=headers, files={"file": ("x.png", image, "image/png")}
+    )
+    assert refused.json()["error"] == "rate_limited"
+    assert refused.headers["Retry-After"] == "3580"  # what is left of the hour, not "1"

@@ -29,6 +29,7 @@ from xiaodian.catalog.schemas import (
     SkuPatch,
 )
 from xiaodian.core.pagination import Page
+from xiaodian.core.responses import CSVResponse
 from xiaodian.deps import ContextDep, IdPath, SessionDep
 from xiaodian.oplog.service import ApiOrigin
 
@@ -93,7 +94,7 @@ async def list_goods(
     return await service.list_goods(session, query)
 
 
-@router.get("/goods/export.csv", response_class=Response)
+@router.get("/goods/export.csv", response_class=CSVResponse)
 async def export_goods(
     _admin: CurrentAdmin, session: SessionDep, query: Annotated[AdminGoodsQuery, Query()]
 ) -> Response:

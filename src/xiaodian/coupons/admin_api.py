@@ -8,7 +8,8 @@ import io
 from fastapi import APIRouter
 from fastapi.responses import Response
 
-from xiaodian.auth.deps import CurrentAdmin
+from xiaodian.auth.deps import CurrentAdmin, MarketingAdmin
+from xiaodian.core.responses import CSVResponse
 from xiaodian.coupons import admin_service as service
 from xiaodian.coupons import merchant, promotions
 from xiaodian.coupons.schemas import (
@@ -102,8 +103,8 @@ async def generate_codes(
     )
 
 
-@router.get("/coupons/{coupon_id}/codes.csv")
-async def codes_csv(coupon_id: IdPath, _admin: CurrentAdmin, session: SessionDep) -> Response:
+@router.get("/coupons/{coupon_id}/codes.csv", response_class=CSVResponse)
+async def codes_csv(coupon_id: IdPath, _admin: MarketingAdmin, session: SessionDep) -> Response:
     rows = await service.all_codes(session, coupon_id=coupon_id)
     buffer = io.StringIO()
     writer = csv.writer(buffer)

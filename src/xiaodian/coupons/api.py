@@ -6,15 +6,30 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 
-from xiaodian.auth.deps import CurrentUser, bearer_token, user_from_request
+from xiaodian.auth.deps import CurrentUser, DetachedUser, bearer_token, user_from_request
 from xiaodian.core.pagination import Page, PageNumber, PageSize
 from xiaodian.core.types import Id
 from xiaodian.coupons import service
 from xiaodian.coupons.schemas import CouponOut, RedeemIn, UserCouponOut
 from xiaodian.coupons.words import UserCouponTab
-from xiaodian.deps import IdPath, SessionDep
+from xiaodian.deps import IdPath, SessionDep, rate_limit
 
 router = APIRouter(tags=["coupons"])
+
+
+async def _by_shopper(user: DetachedUser) -> str:
+    return f"user:{user.id}"
+
+
+# One allowance for claims and code redemptions together: guessing codes is what it stops.
+_CLAIMS = [
+    rate_limit(
+        "coupons:shopper",
+        lambda settings: settings.coupon_claim_rate_per_shopper,
+        key=_by_shopper,
+        message="领券太频繁，请稍后再试",
+    )
+]
 
 
 @router.get("/coupons")
@@ -28,12 +43,12 @@ async def claimable(
     return await service.claimable(session, user_id=user.id if user else None, goods_id=goods_id)
 
 
-@router.post("/coupons/redeem", status_code=201)
+@router.post("/coupons/redeem", status_code=201, dependencies=_CLAIMS)
 async def redeem(body: RedeemIn, user: CurrentUser, session: SessionDep) -> UserCouponOut:
     return await service.redeem(session, user_id=user.id, code=body.code)
 
 
-@router.post("/coupons/{coupon_id}/claim", status_code=201)
+@router.post("/coupons/{coupon_id}/claim", status_code=201, dependencies=_CLAIMS)
 async def claim(coupon_id: IdPath, user: CurrentUser, session: SessionDep) -> UserCouponOut:
     return await service.claim(session, user_id=user.id, coupon_id=coupon_id)
 

@@ -11,6 +11,7 @@ from fastapi import APIRouter, Depends, Query, Response
 from xiaodian.auth.deps import permitted
 from xiaodian.auth.permissions import Permission
 from xiaodian.core import clock
+from xiaodian.core.responses import CSVResponse
 from xiaodian.dashboard import reports
 from xiaodian.dashboard.reports import ReportBy
 from xiaodian.dashboard.service import shop_day
@@ -63,7 +64,7 @@ async def sales(
     return _report_json(await _report(session, by, date_from, date_to))
 
 
-@router.get("/reports/sales.csv", dependencies=RevenueDep, response_class=Response)
+@router.get("/reports/sales.csv", dependencies=RevenueDep, response_class=CSVResponse)
 async def sales_csv(
     session: SessionDep,
     by: ReportBy = ReportBy.DAY,

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Response
 
-from xiaodian.auth.deps import CurrentAdmin, DetachedAdmin
+from xiaodian.auth.deps import CurrentAdmin, DetachedAdmin, OwnerAdmin
 from xiaodian.core.actors import Actor
 from xiaodian.delivery import batches, locate, merchant, pickup, service
 from xiaodian.delivery.rider import route_map_response
@@ -40,7 +40,7 @@ async def get_settings(
 
 @router.put("/delivery/settings")
 async def put_settings(
-    body: DeliverySettingsIn, _admin: CurrentAdmin, session: SessionDep, context: ContextDep
+    body: DeliverySettingsIn, _owner: OwnerAdmin, session: SessionDep, context: ContextDep
 ) -> DeliverySettingsOut:
     row = await service.save_settings(session, data=body)
     return service.settings_out(row, geocoding=bool(context.settings.amap_key))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import io
+import secrets
 from pathlib import Path
 
 from PIL import Image, ImageOps, UnidentifiedImageError
@@ -32,7 +33,8 @@ class ImageTooLarge(ShopError):
 
 def _encode_variants(data: bytes) -> dict[int, bytes]:
     try:
-        with Image.open(io.BytesIO(data)) as probe:
+        # Only our formats' decoders ever see the bytes (not every format Pillow can read).
+        with Image.open(io.BytesIO(data), formats=sorted(ACCEPTED_FORMATS)) as probe:
             if probe.format not in ACCEPTED_FORMATS:
                 raise InvalidImage()
             if probe.width * probe.height > MAX_PIXELS:
@@ -67,7 +69,9 @@ def store_image_sync(data: bytes, media_dir: Path) -> ImageOut:
     paths = {width: folder / f"{digest}-{width}.webp" for width in WIDTHS}
     if not all(path.exists() for path in paths.values()):
         for width, content in _encode_variants(data).items():
-            temporary = paths[width].with_suffix(".tmp")
+            # A name of its own per writer: the same picture uploaded twice at once (a double
+            # tap) must not have one writer move the other's half-written file away.
+            temporary = paths[width].with_name(f"{paths[width].name}.{secrets.token_hex(8)}.tmp")
             temporary.write_bytes(content)
             temporary.replace(paths[width])
     prefix = f"/media/images/{digest[:2]}/{digest}"

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query, Response
 
 from xiaodian.auth.deps import CurrentAdmin, OrdersReader
 from xiaodian.core.pagination import Page
+from xiaodian.core.responses import CSVResponse
 from xiaodian.deps import ContextDep, IdPath, SessionDep
 from xiaodian.oplog.service import ApiOrigin
 from xiaodian.orders import admin_service as service
@@ -31,7 +32,7 @@ async def list_orders(
     return await service.list_orders(session, query)
 
 
-@router.get("/orders/export.csv", response_class=Response)
+@router.get("/orders/export.csv", response_class=CSVResponse)
 async def export_orders(
     _admin: CurrentAdmin, session: SessionDep, query: Annotated[AdminOrderQuery, Query()]
 ) -> Response:

@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import APIRouter, Request, Response
 
 from xiaodian.auth.deps import CurrentUser, DetachedUser
-from xiaodian.deps import ContextDep, IdPath, SessionDep
+from xiaodian.deps import ContextDep, IdPath, SessionDep, rate_limit
 from xiaodian.orders.schemas import OrderOut
 from xiaodian.payments import notify, refund_service, refund_views, returns, service
 from xiaodian.payments.schemas import (
@@ -21,13 +21,28 @@ from xiaodian.payments.schemas import (
 router = APIRouter()
 
 
+async def _by_shopper(user: DetachedUser) -> str:
+    return f"user:{user.id}"
+
+
 @router.post("/orders/{order_id}/pay", tags=["payments"], response_model_exclude_none=True)
 async def pay(order_id: IdPath, body: PayIn, user: DetachedUser, context: ContextDep) -> PayOut:
     """`wx.requestPayment` parameters (or the Alipay order string) for an unpaid order."""
     return await service.start_payment(context, user=user, order_id=order_id, channel=body.channel)
 
 
-@router.post("/orders/{order_id}/refund", tags=["payments"])
+@router.post(
+    "/orders/{order_id}/refund",
+    tags=["payments"],
+    dependencies=[
+        rate_limit(
+            "refunds:shopper",
+            lambda settings: settings.refund_rate_per_shopper,
+            key=_by_shopper,
+            message="申请太频繁，请稍后再试",
+        )
+    ],
+)
 async def request_refund(
     order_id: IdPath, body: RefundRequestIn, user: CurrentUser, session: SessionDep
 ) -> OrderOut:

@@ -10,7 +10,7 @@ from xiaodian.auth.deps import CurrentUser, DetachedUser, bearer_token
 from xiaodian.auth.service import revoke_token
 from xiaodian.core.errors import Unauthorized
 from xiaodian.core.pagination import Page, PageNumber, PageSize
-from xiaodian.deps import ContextDep, IdPath, SessionDep
+from xiaodian.deps import ContextDep, IdPath, SessionDep, rate_limit
 from xiaodian.models import User
 from xiaodian.users import service
 from xiaodian.users.schemas import (
@@ -29,7 +29,17 @@ from xiaodian.wechat.vocabulary import Moderation
 router = APIRouter()
 
 
-@router.post("/auth/wx-login", tags=["auth"])
+@router.post(
+    "/auth/wx-login",
+    tags=["auth"],
+    dependencies=[
+        rate_limit(
+            "wx-login:ip",
+            lambda settings: settings.wx_login_rate_per_ip,
+            message="登录太频繁，请稍后再试",
+        )
+    ],
+)
 async def wx_login(body: WxLoginIn, context: ContextDep) -> LoginOut:
     return await service.login_with_wechat(context, code=body.code)
 
@@ -75,7 +85,7 @@ async def list_favorites(
     return await service.list_favorites(session, user_id=user.id, page=page, page_size=page_size)
 
 
-@router.post("/me/favorites", status_code=201, tags=["me"])
+@router.post("/me/favorites", status_code=201, tags=["me"], response_class=Response)
 async def add_favorite(body: FavoriteIn, user: CurrentUser, session: SessionDep) -> Response:
     await service.add_favorite(session, user_id=user.id, goods_id=body.goods_id)
     return Response(status_code=201)
