@@ -245,6 +245,7 @@ def main() -> None:
         database_proxy=False,
         extra_env={
             "XIAODIAN_MAX_UNPAID_ORDERS_PER_SHOPPER": "1000",
+            "XIAODIAN_ORDER_RATE_PER_SHOPPER": "off",
         },
     )
     try:
