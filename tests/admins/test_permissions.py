@@ -87,6 +87,7 @@ WRITES = [
     Write(
         "POST", f"/orders/{GONE}/ship", (P.SHIP,), {"carrier": "顺丰速运", "tracking_no": "SF1234"}
     ),
+    Write("POST", "/delivery/pickups/00000000/complete", (P.SHIP,)),
     Write("POST", f"/orders/{GONE}/close", (P.SHIP,), {"reason": "缺货"}),
     Write("POST", f"/refunds/{GONE}/approve", (P.REFUNDS,)),
     Write("POST", f"/refunds/{GONE}/reject", (P.REFUNDS,), {"reason": "已发货"}),
