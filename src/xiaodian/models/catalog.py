@@ -114,7 +114,6 @@ class Sku(Base):
     __tablename__ = "skus"
     __table_args__ = table_args(
         Index("ix_skus_goods", "goods_id"),
-        Index("ix_skus_stock", "stock"),  # the dashboard's emptiest SKUs, walked from 0 up
         CheckConstraint("stock >= 0", name="stock_not_negative"),
         CheckConstraint("price_fen >= 0", name="price_not_negative"),
     )
