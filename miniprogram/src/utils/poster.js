@@ -1,6 +1,8 @@
 // The share poster: the goods picture, its title and price, and the shop's share code, drawn on
 // a 2d canvas (goods and group pages). `layout` is pure (what goes where); `draw` paints it on a
 // canvas context.
+const feedback = require('./feedback')
+
 const WIDTH = 600
 const HEIGHT = 900
 const PAD = 40
@@ -83,4 +85,13 @@ function paint(component, selector, steps) {
   })
 }
 
-module.exports = { WIDTH, HEIGHT, layout, draw, wrap, paint }
+/** Save a painted poster to the phone's album, telling the shopper how it went. */
+function save(filePath) {
+  wx.saveImageToPhotosAlbum({
+    filePath,
+    success: () => feedback.toast('已保存到相册'),
+    fail: () => feedback.toast('保存失败，请允许保存到相册'),
+  })
+}
+
+module.exports = { WIDTH, HEIGHT, layout, draw, wrap, paint, save }

@@ -142,11 +142,7 @@ Component({
       return poster.paint(this, '#group-poster-canvas', steps)
     },
     onPosterSave() {
-      wx.saveImageToPhotosAlbum({
-        filePath: this.data.posterPath,
-        success: () => feedback.toast('已保存到相册'),
-        fail: () => feedback.toast('保存失败，请允许保存到相册'),
-      })
+      poster.save(this.data.posterPath)
     },
     onPosterClose() {
       this.setData({ posterVisible: false })
