@@ -124,11 +124,23 @@ async def _restart_gracefully(
 ) -> None:
     seen = sum(answers.values())
     await until(lambda: _more(answers, seen + 20), "load before the restart")
+    port = topology.server_ports[topology.servers.index(server)]
     server.signal(signal.SIGTERM)
     assert await asyncio.to_thread(server.wait, 40) in GRACEFUL_EXIT
+    since = topology.access_log_size()
     await asyncio.to_thread(topology.restart, server)
+    # up is not enough: nginx counts a server that refused as down for fail_timeout (2 s), and
+    # stopping the other one before it sends here again leaves no server (502). The operator's
+    # step in docs/deploy.md is the same wait.
+    await until(
+        lambda: _answered_by(topology, port, since), "nginx to send to the restarted server"
+    )
     seen = sum(answers.values())
     await until(lambda: _more(answers, seen + 20), "load after the restart")
+
+
+async def _answered_by(topology: Topology, port: int, since: int) -> bool:
+    return await asyncio.to_thread(topology.answered_by, port, since)
 
 
 async def _more(answers: Counter[tuple[str, int]], count: int) -> bool:

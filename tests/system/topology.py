@@ -65,7 +65,10 @@ pid {home}/nginx.pid;
 error_log {home}/error.log warn;
 events {{ worker_connections 1024; }}
 http {{
-    access_log {home}/access.log;
+    # which server answered each request: a rolling restart waits until nginx sends to the
+    # restarted one again (it counts a server that refused as down for fail_timeout)
+    log_format upstream '$upstream_addr|$upstream_status|$request_uri';
+    access_log {home}/access.log upstream;
     client_body_temp_path {home}/body;
     proxy_temp_path {home}/proxy;
     fastcgi_temp_path {home}/fastcgi;
@@ -234,6 +237,24 @@ class Topology:
 
     def restart(self, server: Service) -> None:
         server.start(self.env)
+
+    def access_log_size(self) -> int:
+        log = self.home / "access.log"
+        return log.stat().st_size if log.exists() else 0
+
+    def answered_by(self, port: int, since: int) -> bool:
+        """Whether nginx has had a 2xx from the server on `port` since byte `since` of its
+        access log (`$upstream_addr|$upstream_status`: after a retry the last of each answered)."""
+        with (self.home / "access.log").open("rb") as log:
+            log.seek(since)
+            lines = log.read().decode(errors="replace").splitlines()
+        for line in lines:
+            addresses, statuses, _ = [*line.split("|", 2), "", ""][:3]
+            answered = addresses.replace(",", " ").split()[-1:]
+            status = statuses.replace(",", " ").split()[-1:]
+            if answered == [f"127.0.0.1:{port}"] and status and status[0].startswith("2"):
+                return True
+        return False
 
     def close(self) -> None:
         for service in (*self.servers, self.worker, self.sandbox):
