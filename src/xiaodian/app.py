@@ -44,6 +44,7 @@ from xiaodian.delivery import rider as delivery_rider
 from xiaodian.events import outbox
 from xiaodian.flash import admin_api as flash_admin
 from xiaodian.flash import api as flash_api
+from xiaodian.flash.fastpath import FlashRefusals
 from xiaodian.groupbuy import admin_api as groupbuy_admin
 from xiaodian.groupbuy import api as groupbuy_api
 from xiaodian.jobs import ALL_JOBS
@@ -152,6 +153,8 @@ def create_app(
     )
     app.state.context = context
     install_error_handlers(app)
+    # innermost: inside the body limit and the security headers, before routing
+    app.add_middleware(FlashRefusals, context=context)
     app.add_middleware(BodyLimitMiddleware, default=JSON_BODY_LIMIT, routes=BODY_LIMITS)
     app.add_middleware(SecurityHeaders, headers={"X-Content-Type-Options": "nosniff"}, hsts=True)
 

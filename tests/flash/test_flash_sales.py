@@ -398,3 +398,20 @@ async def test_a_gate_that_says_more_than_the_database_learns_the_truth_on_refus
     refused = await grab(client, second, item_id, second_address)
     assert refused.json()["error"] == "flash_sold_out"
     assert await gate.stock_left(item_id) == 0
+
+
+async def test_the_flash_order_answer_is_the_order_as_read_back(
+    client: httpx.AsyncClient, context: AppContext
+) -> None:
+    """The 201 is built from what the order's transaction wrote, not read back: it must not
+    differ from the order detail (price, adjustments, lines, timeline)."""
+    _admin, _sku, item_id, _ = await _setup(client, context, flash_stock=5)
+    clock.freeze(START)
+    headers, address_id = await buyer(client, context, "answer")
+    placed = await grab(client, headers, item_id, address_id)
+    assert placed.status_code == 201, placed.text
+    detail = await client.get(f"/api/v1/orders/{placed.json()['id']}", headers=headers)
+    assert detail.status_code == 200
+    assert placed.json() == detail.json()
+    assert placed.json()["kind"] == "flash"
+    assert placed.json()["total_fen"] == 100 + placed.json()["freight_fen"]

@@ -71,14 +71,19 @@ def _error(status: int, code: str, message: str, **extra: Any) -> JSONResponse:
     return JSONResponse({"error": code, "message": message, **extra}, status_code=status)
 
 
-async def _on_shop_error(_request: Request, error: Exception) -> JSONResponse:
-    assert isinstance(error, ShopError)
+def shop_error_response(error: ShopError) -> JSONResponse:
+    """How every `ShopError` is answered (also by `flash.fastpath`, before routing)."""
     headers = (
         {"Retry-After": str(getattr(error, "retry_after_seconds", 1))}
         if error.status_code in (429, 503)
         else None
     )
     return JSONResponse(error.to_dict(), status_code=error.status_code, headers=headers)
+
+
+async def _on_shop_error(_request: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, ShopError)
+    return shop_error_response(error)
 
 
 async def _on_validation_error(_request: Request, error: Exception) -> JSONResponse:

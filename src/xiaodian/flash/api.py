@@ -16,7 +16,8 @@ from xiaodian.core.responses import RawJSONResponse
 from xiaodian.core.security import hash_token
 from xiaodian.deps import ContextDep, IdPath, SessionDep
 from xiaodian.flash import reminders, service
-from xiaodian.flash.gate import Count
+from xiaodian.flash.fastpath import GATED, Gated, known_shopper
+from xiaodian.flash.gate import Count, Rule
 from xiaodian.flash.runtime import runtime
 from xiaodian.flash.schemas import FlashOrderCreate, ReminderOut, RemindersOut
 from xiaodian.models import User
@@ -39,7 +40,7 @@ async def _shopper(
         raise Unauthorized("请先登录")
     state = runtime(context)
     key = hash_token(token)
-    user_id = state.identity(key)
+    user_id = await known_shopper(context, key)
     address = client_address(request)
     now = clock.now()
     if user_id is None:
@@ -81,6 +82,15 @@ async def order_flash_item(
     context: ContextDep,
 ) -> Any:
     user_id, counts = shopper
+    gated = request.scope.get(GATED)
+    rule: Rule | None = None
+    if (
+        isinstance(gated, Gated)
+        and gated.rule.item_id == item_id
+        and (gated.user_id, gated.quantity) == (user_id, body.quantity)
+    ):
+        gated.taken_over = True  # from here on the service gives the units back if need be
+        rule = gated.rule
 
     async def confirm_buyer(session: AsyncSession) -> User:
         user = await user_from_request(session, request)
@@ -96,6 +106,7 @@ async def order_flash_item(
         quantity=body.quantity,
         address_id=body.address_id,
         counts=counts,
+        gated=rule,
     )
     return JSONResponse(order.model_dump(mode="json"), status_code=201)
 

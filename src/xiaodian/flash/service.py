@@ -68,8 +68,8 @@ from xiaodian.orders.checkout import _own_address, build_order, checkout_lines, 
 from xiaodian.orders.events import OrderClosed
 from xiaodian.orders.limits import check_unpaid_orders
 from xiaodian.orders.schemas import OrderOut
-from xiaodian.orders.service import get_order
 from xiaodian.orders.state import Status
+from xiaodian.orders.views import order_out, timeline_entry
 
 GATE_TTL_AFTER_END = timedelta(hours=1)
 """The gate's keys outlive the session's end by this much (then Redis forgets them)."""
@@ -699,12 +699,12 @@ async def place_flash_order(
     quantity: int,
     address_id: int,
     defaults: Settings,
-) -> int:
+) -> OrderOut:
     """An ordinary order (`kind: flash`) at the flash price from the item's pool, closing
-    after the session's own unpaid minutes; its id. Raises the flash errors; the caller's
-    transaction rolls back whatever was done. The rows every buyer wants (the pool, and the
-    item when participants are capped) are written last, so they stay locked only for the
-    last statements before the commit."""
+    after the session's own unpaid minutes, as the shopper sees it. Raises the flash errors;
+    the caller's transaction rolls back whatever was done. The rows every buyer wants (the
+    pool, and the item when participants are capped) are written last, so they stay locked
+    only for the last statements before the commit."""
     row = (
         await session.execute(
             select(FlashItem, FlashSession)
@@ -752,10 +752,12 @@ async def place_flash_order(
         order_line.quota_id = item.quota_id
     await _hold_for_user(session, item=item, user_id=user.id, quantity=quantity)
     try:
-        await actions.place(session, order=order, by=Actor.buyer(user.id))
+        placed = await actions.place(session, order=order, by=Actor.buyer(user.id))
     except QuotaExhausted:
         raise FlashSoldOut() from None
-    return order.id
+    # Answered from what was just written, as checkout does: no read-back transaction for
+    # the 201 while the crowd waits.
+    return order_out(order, [timeline_entry(placed)])
 
 
 async def order_flash(
@@ -767,16 +769,18 @@ async def order_flash(
     quantity: int,
     address_id: int,
     counts: Sequence[Count] = (),
+    gated: Rule | None = None,
 ) -> OrderOut:
-    """The whole shopper step: the gate (which also counts the route's rate limits), then the
-    order's own transaction (which first confirms who the buyer is), then the order read back;
-    units the database did not keep go back to the gate."""
-    rule = await pass_gate(
+    """The whole shopper step: the gate (which also counts the route's rate limits; `gated`
+    when `fastpath` has already passed it), then the order's own transaction (which first
+    confirms who the buyer is), answered from what it wrote; units the database did not keep
+    go back to the gate."""
+    rule = gated or await pass_gate(
         context, item_id=item_id, user_id=user_id, quantity=quantity, counts=counts
     )
     try:
         async with context.db.transaction() as session:
-            order_id = await place_flash_order(
+            order = await place_flash_order(
                 session,
                 user=await confirm_buyer(session),
                 item_id=item_id,
@@ -793,8 +797,7 @@ async def order_flash(
     except BaseException:
         await runtime(context).gate.give_back(item_id, user_id=user_id, quantity=quantity)
         raise
-    async with context.db.transaction(write=False) as session:
-        return await get_order(session, user_id=user_id, order_id=order_id)
+    return order
 
 
 # ---- closing and ending ----

@@ -6,10 +6,12 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
 
+from xiaodian.auth import identity
 from xiaodian.auth.deps import CurrentUser, DetachedUser, bearer_token
 from xiaodian.auth.service import revoke_token
 from xiaodian.core.errors import Unauthorized
 from xiaodian.core.pagination import Page, PageNumber, PageSize
+from xiaodian.core.security import hash_token
 from xiaodian.deps import ContextDep, IdPath, SessionDep, rate_limit
 from xiaodian.models import User
 from xiaodian.users import service
@@ -45,10 +47,11 @@ async def wx_login(body: WxLoginIn, context: ContextDep) -> LoginOut:
 
 
 @router.post("/auth/logout", status_code=204, tags=["auth"])
-async def logout(request: Request, session: SessionDep) -> Response:
+async def logout(request: Request, session: SessionDep, context: ContextDep) -> Response:
     token = bearer_token(request)
     if token is not None:
         await revoke_token(session, token=token)
+        await identity.forget(context.redis, hash_token(token))
     return Response(status_code=204)
 
 

@@ -10,6 +10,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from xiaodian.auth import identity
 from xiaodian.auth.service import issue_token
 from xiaodian.catalog.errors import GoodsNotFound
 from xiaodian.catalog.queries import cards_by_id
@@ -17,6 +18,7 @@ from xiaodian.context import AppContext
 from xiaodian.core import clock, urls
 from xiaodian.core.db import affected
 from xiaodian.core.pagination import Page, offset_of
+from xiaodian.core.security import hash_token
 from xiaodian.coupons import service as coupons
 from xiaodian.integrations.wechat import login as wechat_login
 from xiaodian.media.errors import own_image_path
@@ -86,13 +88,16 @@ async def login_with_wechat(context: AppContext, *, code: str) -> LoginOut:
         issued = await issue_token(
             session, subject="user", subject_id=user.id, ttl=timedelta(days=settings.token_ttl_days)
         )
-        return LoginOut(
+        answer = LoginOut(
             token=issued.token,
             expires_at=issued.expires_at,
             user=UserOut(
                 id=user.id, nickname=user.nickname, avatar_url=urls.own_media(user.avatar_url)
             ),
         )
+    # after the commit: the flash gate may trust the mirror, never a token that was not kept
+    await identity.remember(context.redis, hash_token(issued.token), answer.user.id)
+    return answer
 
 
 async def _user_by_openid(session: AsyncSession, openid: str) -> User | None:
