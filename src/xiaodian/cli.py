@@ -103,7 +103,7 @@ def demo(
         notify_http=notify_http,
     )
     configure_logging(json_lines=False, level="INFO", secrets=settings.secret_values())
-    migrations.upgrade(settings.database_url)
+    migrations.upgrade(settings.database_url, secret_key=settings.secret_key)
     seeded, _ = asyncio.run(_prepare_demo(settings))
     typer.echo(
         f"\n  小店 xiaodian demo  {'(demo data seeded)' if seeded else ''}\n"
@@ -189,7 +189,7 @@ def serve(
 def migrate() -> None:
     """Create or upgrade the database schema (XIAODIAN_DATABASE_URL)."""
     settings = Settings()
-    migrations.upgrade(settings.database_url)
+    migrations.upgrade(settings.database_url, secret_key=settings.secret_key)
     typer.echo("database is up to date")
 
 

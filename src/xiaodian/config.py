@@ -87,7 +87,10 @@ class Settings(BaseSettings):
     """Changes to one SKU closer together than this are pushed as one (the last value)."""
     live_max_goods_per_connection: int = Field(default=200, ge=1, le=10_000)
     live_max_connections_per_ip: int = Field(default=20, ge=1, le=1_000_000)
-    """Per server process."""
+    """Across every server process with Redis (per process without it)."""
+    live_address_count_ttl_seconds: int = Field(default=30, ge=3, le=3600)
+    """With Redis: a process's sockets stop counting towards the per-address cap this long
+    after its last heartbeat (every third of it), e.g. after a crash."""
     live_idle_seconds: float = Field(default=75, gt=0)
     """Closed (4000) when the client sent nothing for this long; clients ping every 25 s."""
     live_max_message_bytes: int = Field(default=8192, ge=256)

@@ -14,17 +14,20 @@ from sqlalchemy.engine import make_url
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
-def alembic_config(database_url: str) -> Config:
+def alembic_config(database_url: str, *, secret_key: str = "") -> Config:
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     config.set_main_option("sqlalchemy.url", database_url.replace("%", "%%"))
+    # for migrations that encrypt stored secrets (0018: webhook secrets)
+    config.attributes["secret_key"] = secret_key
     return config
 
 
-def upgrade(database_url: str, revision: str = "head") -> None:
+def upgrade(database_url: str, revision: str = "head", *, secret_key: str = "") -> None:
     """Bring the database to `revision`, creating it first where the server allows."""
     _prepare(database_url)
-    _in_thread(lambda: command.upgrade(alembic_config(database_url), revision))
+    config = alembic_config(database_url, secret_key=secret_key)
+    _in_thread(lambda: command.upgrade(config, revision))
 
 
 def _in_thread(work: Callable[[], object]) -> None:

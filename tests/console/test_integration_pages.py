@@ -7,13 +7,13 @@ import json
 import re
 
 import httpx
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from tests import factories
 from tests.console.helpers import signed_in
 from xiaodian.context import AppContext
 from xiaodian.events import outbox
-from xiaodian.models import Sku
+from xiaodian.models import OperationLog, Sku
 
 
 async def test_an_api_key_is_shown_once_and_works_until_revoked(
@@ -96,6 +96,16 @@ async def test_csv_import_previews_changes_and_errors_then_applies_all_or_nothin
     assert refused.status_code == 422
     detail = (await client.get(f"/api/v1/goods/{goods['id']}")).json()
     assert [sku["stock"] for sku in detail["skus"]] == [9, 5]
+    # The import is in 操作日志 (the refused one is not): who, each change, from the console.
+    log = await console.get("/oplog?action=stock.import")
+    assert log.text.count('data-log="stock.import"') == 1
+    assert "导入库存 CSV" in log.text and f"sku[{big}].stock" in log.text
+    async with context.db.transaction(write=False) as session:
+        [entry] = (
+            await session.scalars(select(OperationLog).where(OperationLog.action == "stock.import"))
+        ).all()
+    assert (entry.admin_name, entry.source) == ("owner", "console")
+    assert entry.changes == [{"field": f"sku[{big}].stock", "old": 5, "new": 9}]
 
 
 async def test_a_sku_alert_threshold_set_on_the_stock_page_drives_stock_low_webhooks(

@@ -8,12 +8,12 @@ import json
 from typing import Any
 
 import httpx
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from tests import factories
 from tests.waiting import until
 from xiaodian.context import AppContext
-from xiaodian.models import Sku
+from xiaodian.models import OperationLog, Sku
 
 
 async def _key(client: httpx.AsyncClient, owner: dict[str, str], *scopes: str) -> dict[str, str]:
@@ -264,6 +264,13 @@ async def test_a_thousand_lines_by_code_in_one_request(
     assert applied.json()["changed"] == 999  # line 1 already had 1
     detail = (await client.get(f"/api/v1/goods/{goods['id']}")).json()
     assert sorted(sku["stock"] for sku in detail["skus"]) == list(range(1000))
+    # One operation-log entry with each of the 999 changes, old → new.
+    async with context.db.transaction(write=False) as session:
+        [entry] = (
+            await session.scalars(select(OperationLog).where(OperationLog.action == "stock.set"))
+        ).all()
+    assert len(entry.changes) == 999
+    assert entry.changes[0] == {"field": f"sku[{goods['sku_ids'][0]}].stock", "old": 1, "new": 0}
 
 
 async def test_read_scopes_open_the_order_and_goods_lists_and_nothing_else(

@@ -78,14 +78,14 @@ async def live(websocket: WebSocket) -> None:
     hub = hub_of(context)
     address = websocket.client.host if websocket.client else "unknown"
     connection = Connection(websocket, address=address, queue_frames=settings.live_queue_frames)
-    if not hub.admit(connection):
+    if not await hub.admit(connection):
         await websocket.close(code=CloseCode.TOO_MANY_CONNECTIONS, reason="too_many_connections")
         return
     sender = asyncio.create_task(_sender(connection))
     try:
         await _receive(hub, connection, sender)
     finally:
-        hub.leave(connection)
+        await hub.leave(connection)
         connection.drop(connection.close_code or 1000)
         with contextlib.suppress(Exception):
             await asyncio.wait_for(sender, timeout=5)

@@ -22,7 +22,6 @@ import asyncio
 import contextlib
 import json
 import logging
-from collections import Counter
 from collections.abc import Iterable
 from typing import Any
 
@@ -30,6 +29,7 @@ from starlette.websockets import WebSocket
 
 from xiaodian.context import AppContext
 from xiaodian.core.bus import RedisBus
+from xiaodian.live.addresses import AddressCounts
 from xiaodian.live.frames import CloseCode
 
 log = logging.getLogger(__name__)
@@ -110,7 +110,7 @@ class Hub:
         settings = context.settings
         self.coalesce_seconds = settings.live_coalesce_ms / 1000
         self.subscribers: dict[int, set[Connection]] = {}
-        self.per_address: Counter[str] = Counter()
+        self.addresses = AddressCounts(context)
         self.connections: set[Connection] = set()
         # publishing state of this process
         self._last_sent: dict[int, float] = {}
@@ -127,22 +127,20 @@ class Hub:
 
     # ---- connections ----
 
-    def admit(self, connection: Connection) -> bool:
-        limit = self.context.settings.live_max_connections_per_ip
-        if self.per_address[connection.address] >= limit:
+    async def admit(self, connection: Connection) -> bool:
+        """Take the socket on, or False when its address holds the most it may (counted in
+        every server process when Redis is there: `live.addresses`)."""
+        if not await self.addresses.admit(connection.address):
             return False
-        self.per_address[connection.address] += 1
         self.connections.add(connection)
         return True
 
-    def leave(self, connection: Connection) -> None:
+    async def leave(self, connection: Connection) -> None:
         if connection not in self.connections:
             return
         self.connections.discard(connection)
-        self.per_address[connection.address] -= 1
-        if self.per_address[connection.address] <= 0:
-            del self.per_address[connection.address]
         self.unsubscribe(connection, list(connection.goods))
+        await self.addresses.leave(connection.address)
 
     def subscribe(self, connection: Connection, goods_ids: Iterable[int]) -> None:
         for goods_id in goods_ids:

@@ -50,15 +50,16 @@ class MerchantRequest(Base):
 
 
 class WebhookEndpoint(Base):
-    """A URL of the merchant's own system that hears of `events` (signed with `secret`)."""
+    """A URL of the merchant's own system that hears of `events` (signed with its secret)."""
 
     __tablename__ = "webhook_endpoints"
 
     id: Mapped[IdPk]
     url: Mapped[str] = mapped_column(String(500))
     events: Mapped[list[str]] = mapped_column(JSONType)
-    secret: Mapped[str] = mapped_column(String(64))
-    """The HMAC key (both sides need it as is, so it is kept, and shown once)."""
+    secret_sealed: Mapped[str] = mapped_column(String(160))
+    """The HMAC key, encrypted (`sync.sealing`: both sides need it as is, so it is kept, and
+    shown once, on creation)."""
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[CreatedAt]
 

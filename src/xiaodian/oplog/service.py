@@ -1,7 +1,8 @@
 """Writing and searching the operation log.
 
 A merchant write records one row in the write's own transaction (so a rolled-back write leaves
-no entry, and a committed one always has its entry): who (account id and username), when, the
+no entry, and a committed one always has its entry): who (account id and username, or the API
+key a machine client used: no account id, "API 密钥 #<id> <name>" as the name), when, the
 action and its target, what changed as `old → new` per field (`diff` of the target before and
 after), and from where (API or console, client address, user agent). Secrets are never logged:
 fields whose names say password/secret/key/cert are written as changed, not as their values.
@@ -20,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from xiaodian.core import clock
 from xiaodian.core.ratelimit import client_address
-from xiaodian.models import AdminUser, OperationLog
+from xiaodian.models import AdminUser, ApiKey, OperationLog
 from xiaodian.oplog.schemas import LogEntryOut, LogPage, LogQuery
 from xiaodian.oplog.vocabulary import Action, Source
 
@@ -103,10 +104,16 @@ def diff(before: Any, after: Any) -> list[dict[str, Any]]:
     return changes[:MAX_CHANGES]
 
 
+def key_actor(key: ApiKey) -> str:
+    """How an API key is named as the one who wrote (`admin_name`; `admin_id` stays empty):
+    its id first, so a long name cannot cut it off; searchable as "API 密钥" or by the name."""
+    return f"API 密钥 #{key.id} {key.name}"[:64]
+
+
 async def record(
     session: AsyncSession,
     *,
-    admin: AdminUser,
+    admin: AdminUser | ApiKey,
     origin: Origin,
     action: Action,
     target_type: str,
@@ -116,11 +123,12 @@ async def record(
     after: Any = None,
     changes: list[dict[str, Any]] | None = None,
 ) -> None:
-    """Add one entry to the log in `session`'s transaction."""
+    """Add one entry to the log in `session`'s transaction; `admin` is the merchant account
+    that wrote, or the API key a machine client wrote with."""
     session.add(
         OperationLog(
-            admin_id=admin.id,
-            admin_name=admin.username,
+            admin_id=admin.id if isinstance(admin, AdminUser) else None,
+            admin_name=key_actor(admin) if isinstance(admin, ApiKey) else admin.username,
             action=action,
             target_type=target_type,
             target_id=str(target_id)[:64],

@@ -18,6 +18,9 @@ class Action(StrEnum):
     GOODS_DELETE = "goods.delete"
     SKU_UPDATE = "sku.update"
     STOCK_BULK = "stock.bulk"
+    STOCK_SET = "stock.set"
+    STOCK_ADJUST = "stock.adjust"
+    STOCK_IMPORT = "stock.import"
     PRICE_BULK = "price.bulk"
     CATEGORY_CREATE = "category.create"
     CATEGORY_UPDATE = "category.update"
@@ -68,6 +71,9 @@ ACTION_TEXT: dict[Action, str] = {
     Action.GOODS_DELETE: "删除商品",
     Action.SKU_UPDATE: "改规格价格/库存",
     Action.STOCK_BULK: "批量改库存",
+    Action.STOCK_SET: "接口设置库存",
+    Action.STOCK_ADJUST: "接口增减库存",
+    Action.STOCK_IMPORT: "导入库存 CSV",
     Action.PRICE_BULK: "批量改价",
     Action.CATEGORY_CREATE: "新建分类",
     Action.CATEGORY_UPDATE: "编辑分类",

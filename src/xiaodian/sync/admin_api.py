@@ -67,16 +67,20 @@ def _checked(key: str | None) -> str | None:
 async def set_stock(
     body: StockSetIn,
     caller: StockWriter,
+    origin: ApiOrigin,
     session: SessionDep,
     idempotency_key: IdempotencyKey = None,
 ) -> Any:
     """Set what each SKU can sell from now (units held by unpaid orders stay held)."""
+    by = await merchant.stock_writer(session, caller)
     result, replayed = await service.idempotent(
         session,
         principal=caller.principal,
         key=_checked(idempotency_key),
         request_hash=service.fingerprint("set", body.model_dump(mode="json")),
-        run=lambda: service.set_stock(session, body.items),
+        run=lambda: merchant.set_stock(
+            session, by=by, origin=origin, lines=body.items, request_key=idempotency_key
+        ),
     )
     return _answer(result, replayed)
 
@@ -85,16 +89,20 @@ async def set_stock(
 async def adjust_stock(
     body: StockAdjustIn,
     caller: StockWriter,
+    origin: ApiOrigin,
     session: SessionDep,
     idempotency_key: IdempotencyKey = None,
 ) -> Any:
     """Add or remove units relative to now; refused whole if any SKU would go below 0."""
+    by = await merchant.stock_writer(session, caller)
     result, replayed = await service.idempotent(
         session,
         principal=caller.principal,
         key=_checked(idempotency_key),
         request_hash=service.fingerprint("adjust", body.model_dump(mode="json")),
-        run=lambda: service.adjust_stock(session, body.items),
+        run=lambda: merchant.adjust_stock(
+            session, by=by, origin=origin, lines=body.items, request_key=idempotency_key
+        ),
     )
     return _answer(result, replayed)
 

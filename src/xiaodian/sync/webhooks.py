@@ -33,6 +33,7 @@ from xiaodian.events import emit
 from xiaodian.inventory.events import StockChanged
 from xiaodian.models import Sku, WebhookDelivery, WebhookEndpoint
 from xiaodian.orders.events import OrderPaid, OrderShipped, RefundSettled
+from xiaodian.sync import sealing
 from xiaodian.sync.errors import WebhookNotFound
 from xiaodian.sync.events import WebhookDue
 from xiaodian.sync.schemas import DeliveryOut, WebhookCreated, WebhookIn, WebhookOut
@@ -57,16 +58,18 @@ def sign(secret: str, timestamp: int, body: bytes) -> str:
 
 
 async def create_endpoint(session: AsyncSession, data: WebhookIn) -> WebhookCreated:
+    """A new endpoint; its secret is in this answer only (stored sealed, never listed)."""
+    secret = "whsec_" + secrets.token_hex(24)
     endpoint = WebhookEndpoint(
         url=str(data.url),
         events=sorted({str(event) for event in data.events}),
-        secret="whsec_" + secrets.token_hex(24),
+        secret_sealed=sealing.seal(secret, secret_key=AppContext.of(session).settings.secret_key),
         is_active=True,
     )
     session.add(endpoint)
     await session.flush()
     out = WebhookOut.model_validate(endpoint, from_attributes=True)
-    return WebhookCreated(**out.model_dump(), secret=endpoint.secret)
+    return WebhookCreated(**out.model_dump(), secret=secret)
 
 
 async def list_endpoints(session: AsyncSession) -> list[WebhookOut]:
@@ -219,28 +222,34 @@ async def send(context: AppContext, event: WebhookDue) -> None:
         separators=(",", ":"),
     ).encode()
     timestamp = int(time.time())
-    headers = {
-        "Content-Type": "application/json",
-        "User-Agent": "xiaodian-webhooks/1",
-        "X-Xiaodian-Event": delivery.event_type,
-        "X-Xiaodian-Delivery": str(delivery.id),
-        "X-Xiaodian-Signature": sign(endpoint.secret, timestamp, body),
-    }
     status_code: int | None = None
     answer = ""
     error = ""
     try:
-        response = await context.http.post(
-            endpoint.url, content=body, headers=headers, timeout=TIMEOUT_SECONDS
-        )
-        status_code, answer = response.status_code, response.text[:500]
-    except Exception as failure:  # an endpoint that is down: connection refused, timeout
-        error = f"{type(failure).__name__}: {failure}"[:200]
+        secret = sealing.unseal(endpoint.secret_sealed, secret_key=context.settings.secret_key)
+    except sealing.SecretUnreadable:
+        secret = None
+        error = "推送密钥无法解密（XIAODIAN_SECRET_KEY 是否改过？请重新添加推送地址）"
+    if secret is not None:
+        headers = {
+            "Content-Type": "application/json",
+            "User-Agent": "xiaodian-webhooks/1",
+            "X-Xiaodian-Event": delivery.event_type,
+            "X-Xiaodian-Delivery": str(delivery.id),
+            "X-Xiaodian-Signature": sign(secret, timestamp, body),
+        }
+        try:
+            response = await context.http.post(
+                endpoint.url, content=body, headers=headers, timeout=TIMEOUT_SECONDS
+            )
+            status_code, answer = response.status_code, response.text[:500]
+        except Exception as failure:  # an endpoint that is down: connection refused, timeout
+            error = f"{type(failure).__name__}: {failure}"[:200]
     delivered = status_code is not None and 200 <= status_code < 300
     attempts = delivery.attempts + 1
     if delivered:
         status = DeliveryStatus.DELIVERED
-    elif attempts >= MAX_ATTEMPTS:
+    elif attempts >= MAX_ATTEMPTS or secret is None:  # no retry can open the secret
         status = DeliveryStatus.FAILED
     else:
         status = DeliveryStatus.PENDING
@@ -257,5 +266,5 @@ async def send(context: AppContext, event: WebhookDue) -> None:
                 delivered_at=clock.now() if delivered else None,
             )
         )
-    if not delivered:
+    if not delivered and secret is not None:
         raise DeliveryFailed(error or f"HTTP {status_code}")

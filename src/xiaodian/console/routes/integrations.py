@@ -20,6 +20,7 @@ from xiaodian.core.errors import ShopError
 from xiaodian.deps import IdPath, SessionDep
 from xiaodian.models import Sku
 from xiaodian.oplog.service import ConsoleOrigin
+from xiaodian.oplog.vocabulary import Action
 from xiaodian.sync import merchant, webhooks
 from xiaodian.sync import service as sync
 from xiaodian.sync.schemas import MAX_LINES, ApiKeyIn, StockSetLine, WebhookIn
@@ -204,14 +205,22 @@ async def preview_csv(request: Request, _owner: ConsoleOwner, session: SessionDe
 
 
 @router.post("/integrations/stock-csv/apply")
-async def apply_csv(request: Request, _owner: ConsoleOwner, session: SessionDep) -> Response:
+async def apply_csv(
+    request: Request, owner: ConsoleOwner, origin: ConsoleOrigin, session: SessionDep
+) -> Response:
     form = await read_form(request)
     preview = await _preview(session, text(form, "csv"))
     if preview["problems"] or not preview["lines"]:
         return await _page(request, session, status_code=422, preview=preview)
     try:
         async with session.begin_nested():
-            result = await sync.set_stock(session, preview["lines"])
+            result = await merchant.set_stock(
+                session,
+                by=owner,
+                origin=origin,
+                lines=preview["lines"],
+                action=Action.STOCK_IMPORT,
+            )
     except ShopError as error:
         preview["problems"].append({"row": "", "code": "", "message": error.message})
         return await _page(request, session, status_code=422, preview=preview)

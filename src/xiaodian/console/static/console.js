@@ -222,9 +222,15 @@
           bell.dataset.cursor = cursor
         }
       } catch { /* offline for a moment: the next poll catches up */ }
-      timer = window.setTimeout(poll, every)
+      // The dashboard's merchant channel announces payments and refund requests itself (it
+      // sends xd:poll-alerts), so the bell only polls while that channel is not open.
+      if (document.body.dataset.liveSocket !== 'open') timer = window.setTimeout(poll, every)
     }
     poll()
+    document.addEventListener('xd:live-socket', (event) => {
+      window.clearTimeout(timer)
+      if (!event.detail.open && cursor) poll()
+    })
     // Asked again at once when the tab comes back into view (and by tests, without waiting).
     document.addEventListener('visibilitychange', () => { if (!document.hidden && cursor) poll() })
     document.addEventListener('xd:poll-alerts', () => { if (cursor) poll() })
@@ -502,45 +508,95 @@
 
   document.addEventListener('DOMContentLoaded', drawReportChart)
 
-  /* ---------- the dashboard's push channel ---------- */
-  // While the merchant channel is open the live numbers refresh when something happens (a new
-  // order, a payment, a refund request, low stock) instead of every few seconds; while it is
-  // down `data-live-socket` on <body> is unset and the panel polls again; it reconnects with
-  // backoff.
-  function connectDashboardSocket(attempt) {
-    const panel = document.getElementById('live-stats')
-    if (!panel || !window.WebSocket) return
-    const url = `${location.protocol === 'https:' ? 'wss:' : 'ws:'}//${location.host}${panel.dataset.liveSocket}`
-    let socket
-    try {
-      socket = new WebSocket(url)
-    } catch (err) {
-      return
-    }
-    let ping = null
-    socket.addEventListener('open', () => {
-      attempt = 0
-      document.body.dataset.liveSocket = 'open'
-      ping = setInterval(() => socket.send('{"op":"ping"}'), 25000)
-    })
-    socket.addEventListener('message', (event) => {
-      let frame = {}
-      try {
-        frame = JSON.parse(event.data)
-      } catch (err) {
+  /* ---------- the dashboard's live part ---------- */
+  // While the merchant channel is open the live numbers refresh only when a frame says that
+  // something happened (a new order, a payment, a refund request, low stock); the frames of one
+  // burst make one refresh. While the socket is down (or cannot connect at all) they poll every
+  // `data-every` seconds, and the socket reconnects with backoff; once it is back the poll stops
+  // and one refresh catches up. One refresh at a time, and a frame that arrives while one loads
+  // asks for another after it. htmx's own `hx-sync` queue cannot do that: its queued request
+  // belongs to the panel that the first answer replaces (outerHTML), and htmx drops requests of
+  // elements that have left the page, so the panel kept the numbers from before the payment
+  // that the second frame announced.
+  function startDashboardLive() {
+    const first = document.getElementById('live-stats')
+    if (!first || !window.htmx) return
+    const url = first.dataset.liveUrl
+    const every = (Number(first.dataset.every) || 5) * 1000
+    let loading = false
+    let again = false
+    let debounce = 0
+    let poller = 0
+    const refresh = () => {
+      debounce = 0
+      if (loading) {
+        again = true
         return
       }
-      if (frame.type === 'pong') return
-      document.body.dataset.liveEvents = String(Number(document.body.dataset.liveEvents || 0) + 1)
-      const live = document.getElementById('live-stats')
-      if (live && window.htmx) window.htmx.trigger(live, 'xd-refresh')
-    })
-    socket.addEventListener('close', () => {
-      if (ping) clearInterval(ping)
-      delete document.body.dataset.liveSocket
-      const wait = [1000, 2000, 5000, 10000, 30000][Math.min(attempt, 4)]
-      setTimeout(() => connectDashboardSocket(attempt + 1), wait)
-    })
+      loading = true
+      const done = () => {
+        loading = false
+        if (again) {
+          again = false
+          refresh()
+        }
+      }
+      window.htmx.ajax('GET', url, { source: '#live-stats', target: '#live-stats', swap: 'outerHTML' }).then(done, done)
+    }
+    const soon = () => { if (!debounce) debounce = window.setTimeout(refresh, 150) }
+    const setSocket = (open) => {
+      if (open) document.body.dataset.liveSocket = 'open'
+      else delete document.body.dataset.liveSocket
+      document.dispatchEvent(new CustomEvent('xd:live-socket', { detail: { open } }))
+    }
+    const startPolling = () => {
+      if (poller) return
+      document.body.dataset.livePolling = ''
+      poller = window.setInterval(refresh, every)
+    }
+    const stopPolling = () => {
+      if (!poller) return false
+      window.clearInterval(poller)
+      poller = 0
+      delete document.body.dataset.livePolling
+      return true
+    }
+    const connect = (attempt) => {
+      let socket
+      try {
+        socket = new WebSocket(`${location.protocol === 'https:' ? 'wss:' : 'ws:'}//${location.host}${first.dataset.liveSocket}`)
+      } catch {
+        startPolling()
+        return
+      }
+      let ping = 0
+      socket.addEventListener('open', () => {
+        attempt = 0
+        setSocket(true)
+        if (stopPolling()) soon()  // whatever happened while it was down
+        ping = window.setInterval(() => socket.send('{"op":"ping"}'), 25000)
+      })
+      socket.addEventListener('message', (event) => {
+        let frame = {}
+        try {
+          frame = JSON.parse(event.data)
+        } catch {
+          return
+        }
+        if (frame.type === 'pong') return
+        document.body.dataset.liveEvents = String(Number(document.body.dataset.liveEvents || 0) + 1)
+        soon()
+        if (frame.type === 'order_paid' || frame.type === 'refund_requested') document.dispatchEvent(new Event('xd:poll-alerts'))
+      })
+      socket.addEventListener('close', () => {
+        window.clearInterval(ping)
+        if (document.body.dataset.liveSocket) setSocket(false)
+        startPolling()
+        window.setTimeout(() => connect(attempt + 1), [1000, 2000, 5000, 10000, 30000][Math.min(attempt, 4)])
+      })
+    }
+    if (window.WebSocket && first.dataset.liveSocket) connect(0)
+    else startPolling()
   }
-  document.addEventListener('DOMContentLoaded', () => connectDashboardSocket(0))
+  document.addEventListener('DOMContentLoaded', startDashboardLive)
 })()
