@@ -14,6 +14,8 @@ RULE_SECONDS = 2.0
 """How long a process trusts an item's cached rule (edits reach other processes this fast;
 the database checks the window and the limits again on every order)."""
 LISTING_SECONDS = 1.0
+PLACING_AT_ONCE = 2
+"""Flash orders of one item this process places at once (see `service.order_flash`)."""
 IDENTITY_SECONDS = 30.0
 """How long a process remembers which shopper a token belongs to, for the gate step only:
 an order's own transaction resolves the token again (a revoked token never buys)."""
@@ -25,6 +27,7 @@ class Runtime:
     rules: dict[int, tuple[float, Rule]] = field(default_factory=dict)
     synced: set[int] = field(default_factory=set)
     locks: dict[int, asyncio.Lock] = field(default_factory=dict)
+    placings: dict[int, asyncio.Semaphore] = field(default_factory=dict)
     listing: tuple[float, bytes] | None = None
     identities: dict[str, tuple[float, int]] = field(default_factory=dict)
 
@@ -50,6 +53,9 @@ class Runtime:
 
     def lock(self, item_id: int) -> asyncio.Lock:
         return self.locks.setdefault(item_id, asyncio.Lock())
+
+    def placing(self, item_id: int) -> asyncio.Semaphore:
+        return self.placings.setdefault(item_id, asyncio.Semaphore(PLACING_AT_ONCE))
 
     def forget(self, item_ids: list[int] | None = None) -> None:
         """Drop cached rules (all, or these items') and the listing."""

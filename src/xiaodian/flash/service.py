@@ -774,12 +774,18 @@ async def order_flash(
     """The whole shopper step: the gate (which also counts the route's rate limits; `gated`
     when `fastpath` has already passed it), then the order's own transaction (which first
     confirms who the buyer is), answered from what it wrote; units the database did not keep
-    go back to the gate."""
+    go back to the gate.
+
+    A process places at most `PLACING_AT_ONCE` orders of one item at a time: every winner's
+    transaction ends on the item's pool row, which the database lets one at a time hold until
+    its commit; with the whole crowd of winners inside at once, each commit waited behind the
+    others' work on the same event loop while holding that row (a convoy: measured 31 orders
+    in the sell-out round's 4 s, 50 with this, on the same loaded machine)."""
     rule = gated or await pass_gate(
         context, item_id=item_id, user_id=user_id, quantity=quantity, counts=counts
     )
     try:
-        async with context.db.transaction() as session:
+        async with runtime(context).placing(item_id), context.db.transaction() as session:
             order = await place_flash_order(
                 session,
                 user=await confirm_buyer(session),
