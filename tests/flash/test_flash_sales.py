@@ -151,7 +151,7 @@ async def test_the_database_alone_holds_the_limit_against_concurrent_orders(
             async with context.db.transaction() as session:
                 await flash.place_flash_order(
                     session,
-                    user=user,
+                    user_id=user.id,
                     item_id=item_id,
                     quantity=1,
                     address_id=address_id,

@@ -72,6 +72,10 @@ def _shopper_id_statement() -> Select[Any]:
 
 
 async def _current_user_id(request: Request, session: SessionDep) -> int:
+    return await user_id_from_request(session, request)
+
+
+async def user_id_from_request(session: AsyncSession, request: Request) -> int:
     """`CurrentUser`'s checks, answering only the shopper's id (no ORM object)."""
     token = bearer_token(request)
     if token is None:

@@ -8,7 +8,12 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from xiaodian.auth.deps import CurrentUser, bearer_token, user_from_request
+from xiaodian.auth.deps import (
+    CurrentUser,
+    bearer_token,
+    user_from_request,
+    user_id_from_request,
+)
 from xiaodian.core import clock
 from xiaodian.core.errors import Unauthorized
 from xiaodian.core.ratelimit import client_address
@@ -20,7 +25,6 @@ from xiaodian.flash.fastpath import GATED, Gated, known_shopper
 from xiaodian.flash.gate import Count, Rule
 from xiaodian.flash.runtime import runtime
 from xiaodian.flash.schemas import FlashOrderCreate, ReminderOut, RemindersOut
-from xiaodian.models import User
 from xiaodian.orders.schemas import OrderOut
 
 router = APIRouter(tags=["flash sales"])
@@ -92,11 +96,10 @@ async def order_flash_item(
         gated.taken_over = True  # from here on the service gives the units back if need be
         rule = gated.rule
 
-    async def confirm_buyer(session: AsyncSession) -> User:
-        user = await user_from_request(session, request)
-        if user.id != user_id:
+    async def confirm_buyer(session: AsyncSession) -> int:
+        if await user_id_from_request(session, request) != user_id:
             raise Unauthorized("登录已过期，请重新登录", reason="token_invalid")
-        return user
+        return user_id
 
     order = await service.order_flash(
         context,

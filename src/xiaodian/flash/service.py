@@ -61,7 +61,6 @@ from xiaodian.models import (
     OrderLine,
     Sku,
     StockQuota,
-    User,
 )
 from xiaodian.orders import actions
 from xiaodian.orders.checkout import _own_address, build_order, checkout_lines, price_lines
@@ -694,7 +693,7 @@ async def _hold_for_user(
 async def place_flash_order(
     session: AsyncSession,
     *,
-    user: User,
+    user_id: int,
     item_id: int,
     quantity: int,
     address_id: int,
@@ -721,9 +720,9 @@ async def place_flash_order(
         raise FlashNotStarted()
     if state == SessionStatus.ENDED or item.quota_id is None:
         raise FlashEnded()
-    await check_unpaid_orders(session, user_id=user.id, settings=defaults)
+    await check_unpaid_orders(session, user_id=user_id, settings=defaults)
     lines = await checkout_lines(session, {item.sku_id: quantity})
-    address = await _own_address(session, user.id, address_id)
+    address = await _own_address(session, user_id, address_id)
     line = lines[0]
     off = max(0, line.unit_price_fen - item.flash_price_fen) * quantity
     adjustments = (
@@ -741,7 +740,7 @@ async def place_flash_order(
     )
     priced = await price_lines(session, lines=lines, defaults=defaults, adjustments=adjustments)
     order = build_order(
-        user=user,
+        user_id=user_id,
         address=address,
         priced=priced,
         note="",
@@ -750,9 +749,9 @@ async def place_flash_order(
     )
     for order_line in order.lines:
         order_line.quota_id = item.quota_id
-    await _hold_for_user(session, item=item, user_id=user.id, quantity=quantity)
+    await _hold_for_user(session, item=item, user_id=user_id, quantity=quantity)
     try:
-        placed = await actions.place(session, order=order, by=Actor.buyer(user.id))
+        placed = await actions.place(session, order=order, by=Actor.buyer(user_id))
     except QuotaExhausted:
         raise FlashSoldOut() from None
     # Answered from what was just written, as checkout does: no read-back transaction for
@@ -764,7 +763,7 @@ async def order_flash(
     context: AppContext,
     *,
     user_id: int,
-    confirm_buyer: Callable[[AsyncSession], Awaitable[User]],
+    confirm_buyer: Callable[[AsyncSession], Awaitable[int]],
     item_id: int,
     quantity: int,
     address_id: int,
@@ -788,7 +787,7 @@ async def order_flash(
         async with runtime(context).placing(item_id), context.db.transaction() as session:
             order = await place_flash_order(
                 session,
-                user=await confirm_buyer(session),
+                user_id=await confirm_buyer(session),
                 item_id=item_id,
                 quantity=quantity,
                 address_id=address_id,

@@ -149,7 +149,7 @@ async def _place(
         raise AddressNotFound()
     shop = await current_settings(session, defaults=defaults)
     order = checkout.build_order(
-        user=user,
+        user_id=user.id,
         address=address,
         priced=priced,
         note="",

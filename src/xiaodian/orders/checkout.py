@@ -261,14 +261,14 @@ async def _claim_idempotency_key(
 
 
 def build_order(
-    *, user: User, address: Address, priced: Priced, note: str, unpaid_minutes: int, kind: str
+    *, user_id: int, address: Address, priced: Priced, note: str, unpaid_minutes: int, kind: str
 ) -> Order:
     """The order row for a priced checkout (not yet inserted)."""
     now = clock.now()
     quote = priced.quote
     return Order(
         order_no=new_order_no(now),
-        user_id=user.id,
+        user_id=user_id,
         status=Status.PENDING_PAYMENT,
         kind=kind,
         goods_total_fen=quote.goods_total_fen,
@@ -355,7 +355,7 @@ async def place_order(
         freight=plan.freight if plan else freight_rule(shop),
     )
     order = build_order(
-        user=user,
+        user_id=user.id,
         address=address,
         priced=priced,
         note=request.note,
