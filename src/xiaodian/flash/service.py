@@ -16,7 +16,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, case, func, select, update
+from sqlalchemy import and_, case, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -682,8 +682,10 @@ async def _hold_for_user(
                     )
                     if affected(joined) != 1:
                         raise FlashSoldOut("参与人数已满")
-                session.add(FlashPurchase(item_id=item.id, user_id=user_id, units=quantity))
-                await session.flush()
+                # a statement, not a unit-of-work flush: nothing reads the row back
+                await session.execute(
+                    insert(FlashPurchase).values(item_id=item.id, user_id=user_id, units=quantity)
+                )
         except IntegrityError:
             continue  # the same shopper's other order got there first: count against it
         return
