@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 
-from xiaodian.auth.deps import CatalogReader, CurrentAdmin
+from xiaodian.auth.deps import CatalogReader, CurrentAdmin, GoodsAdmin, StockAdmin
 from xiaodian.catalog import admin_service as service
 from xiaodian.catalog import export, merchant, restock
 from xiaodian.catalog.schemas import (
@@ -180,7 +180,7 @@ async def set_shelf(
 @router.post("/goods/{goods_id}/copy", status_code=201)
 async def copy_goods(
     goods_id: IdPath,
-    admin: CurrentAdmin,
+    admin: GoodsAdmin,
     origin: ApiOrigin,
     session: SessionDep,
     context: ContextDep,
@@ -194,7 +194,7 @@ async def copy_goods(
 @router.post("/goods-shelf")
 async def set_shelf_many(
     body: ShelfManyIn,
-    admin: CurrentAdmin,
+    admin: GoodsAdmin,
     origin: ApiOrigin,
     session: SessionDep,
     context: ContextDep,
@@ -259,7 +259,7 @@ async def bulk_stock(
 @router.post("/skus/prices")
 async def bulk_prices(
     body: BulkPriceIn,
-    admin: CurrentAdmin,
+    admin: StockAdmin,
     origin: ApiOrigin,
     session: SessionDep,
     context: ContextDep,

@@ -29,6 +29,11 @@ class Action(StrEnum):
     ORDER_CLOSE = "order.close"
     ORDER_TRACKING = "order.tracking"
     ORDER_PICKUP = "order.pickup"
+    DELIVERY_SETTINGS = "delivery.settings"
+    DELIVERY_BATCH_PLAN = "delivery.batch_plan"
+    DELIVERY_BATCH_REPLAN = "delivery.batch_replan"
+    WECHAT_SHIPPING_RETRY = "wechat.shipping_retry"
+    WECHAT_TEMPLATE = "wechat.template"
     REFUND_APPROVE = "refund.approve"
     REFUND_REJECT = "refund.reject"
     REFUND_RETRY = "refund.retry"
@@ -79,6 +84,11 @@ ACTION_TEXT: dict[Action, str] = {
     Action.ORDER_CLOSE: "关闭订单",
     Action.ORDER_TRACKING: "修改运单号",
     Action.ORDER_PICKUP: "自提核销",
+    Action.DELIVERY_SETTINGS: "修改配送设置",
+    Action.DELIVERY_BATCH_PLAN: "规划配送路线",
+    Action.DELIVERY_BATCH_REPLAN: "重新规划配送路线",
+    Action.WECHAT_SHIPPING_RETRY: "重新上传发货信息",
+    Action.WECHAT_TEMPLATE: "修改订阅消息模板",
     Action.REFUND_APPROVE: "同意退款",
     Action.REFUND_REJECT: "拒绝退款",
     Action.REFUND_RETRY: "重试退款",
