@@ -77,6 +77,7 @@ WRITES = [
     Write("PATCH", f"/goods/{GONE}", (P.GOODS, P.PRICES_STOCK), {"market_price_fen": 9900}),
     Write("POST", f"/goods/{GONE}/shelf", (P.GOODS,), {"on_shelf": False}),
     Write("POST", f"/goods/{GONE}/copy", (P.GOODS,)),
+    Write("POST", "/goods/import", (P.GOODS,), {"csv": "商品ID\n1", "apply": True}),
     Write("POST", "/goods-shelf", (P.GOODS,), {"goods_ids": [GONE], "on_shelf": False}),
     Write("DELETE", f"/goods/{GONE}", (P.GOODS,)),
     Write("PATCH", f"/skus/{GONE}", (P.PRICES_STOCK,), {"price_fen": 100}),

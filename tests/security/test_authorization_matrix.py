@@ -151,6 +151,7 @@ EXPECTED: dict[str, Access] = {
     "DELETE /api/admin/v1/goods/{goods_id}": permission(Permission.GOODS),
     "POST /api/admin/v1/goods/{goods_id}/shelf": MERCHANT,
     "POST /api/admin/v1/goods/{goods_id}/copy": permission(Permission.GOODS),
+    "POST /api/admin/v1/goods/import": permission(Permission.GOODS),
     "POST /api/admin/v1/goods-shelf": permission(Permission.GOODS),
     "PATCH /api/admin/v1/skus/{sku_id}": MERCHANT,
     "POST /api/admin/v1/skus/stock": MERCHANT,

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query, Response
 
 from xiaodian.auth.deps import CatalogReader, CurrentAdmin, GoodsAdmin, StockAdmin
 from xiaodian.catalog import admin_service as service
-from xiaodian.catalog import export, merchant, restock
+from xiaodian.catalog import export, goods_import, merchant, restock
 from xiaodian.catalog.schemas import (
     AdminBannerOut,
     AdminCategoryOut,
@@ -21,6 +21,8 @@ from xiaodian.catalog.schemas import (
     BulkStockIn,
     CategoryIn,
     CategoryPatch,
+    GoodsImportIn,
+    GoodsImportLineOut,
     GoodsIn,
     GoodsPatch,
     RestockWaitingOut,
@@ -175,6 +177,39 @@ async def set_shelf(
         on_shelf=body.on_shelf,
         near_cache=context.near_cache,
     )
+
+
+@router.post("/goods/import")
+async def import_goods(
+    body: GoodsImportIn,
+    admin: GoodsAdmin,
+    origin: ApiOrigin,
+    session: SessionDep,
+    context: ContextDep,
+) -> list[GoodsImportLineOut]:
+    """Goods from CSV (the export's columns): `apply: false` previews each line (create /
+    update with old → new / same, or its error); `apply: true` imports the whole file in one
+    transaction, or refuses it (422 `goods_import_invalid`)."""
+    lines = goods_import.parse(body.csv)
+    if body.apply:
+        await goods_import.apply(
+            session, admin=admin, origin=origin, lines=lines, near_cache=context.near_cache
+        )
+    else:
+        await goods_import.preview(session, admin=admin, lines=lines)
+    return [
+        GoodsImportLineOut(
+            line=line.line_no,
+            goods_id=line.goods_id,
+            title=line.title,
+            spec=line.spec_text,
+            sku_id=line.sku_id,
+            action=line.action,
+            changes=line.changes,
+            error=line.error,
+        )
+        for line in lines
+    ]
 
 
 @router.post("/goods/{goods_id}/copy", status_code=201)

@@ -405,3 +405,22 @@ class RestockWaitingOut(BaseModel):
     spec_text: str
     stock: int
     waiting: int
+
+
+class GoodsImportIn(BaseModel):
+    csv: Annotated[str, Field(min_length=1, max_length=60 * 1024)]
+    """The goods export's columns, its header first (商品ID, 商品名称, 分类, 规格, SKU ID, …)."""
+    apply: bool = False
+    """False: only the preview. True: import every line, or none if any line is wrong."""
+
+
+class GoodsImportLineOut(BaseModel):
+    line: int
+    goods_id: int | None
+    title: str
+    spec: str
+    sku_id: int | None
+    action: str
+    """create | update | same; empty when the line has an error."""
+    changes: list[str]
+    error: str

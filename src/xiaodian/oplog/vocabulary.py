@@ -16,6 +16,7 @@ class Action(StrEnum):
     GOODS_SHELF = "goods.shelf"
     GOODS_COPY = "goods.copy"
     GOODS_DELETE = "goods.delete"
+    GOODS_IMPORT = "goods.import"
     SKU_UPDATE = "sku.update"
     STOCK_BULK = "stock.bulk"
     PRICE_BULK = "price.bulk"
@@ -71,6 +72,7 @@ ACTION_TEXT: dict[Action, str] = {
     Action.GOODS_SHELF: "上下架",
     Action.GOODS_COPY: "复制商品",
     Action.GOODS_DELETE: "删除商品",
+    Action.GOODS_IMPORT: "CSV 导入商品",
     Action.SKU_UPDATE: "改规格价格/库存",
     Action.STOCK_BULK: "批量改库存",
     Action.PRICE_BULK: "批量改价",
