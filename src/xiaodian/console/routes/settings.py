@@ -40,6 +40,7 @@ TEXT_FIELDS = (
     "auto_confirm_days",
 )
 MONEY_FIELDS = ("freight", "free_freight_threshold")
+LOW_STOCK = "low_stock_below"
 
 
 async def _page(
@@ -72,6 +73,8 @@ async def _current_values(request: Request, session: SessionDep) -> dict[str, st
     values["logo_url"] = media_path(current.logo_url)
     values["freight"] = yuan(current.freight_fen)
     values["free_freight_threshold"] = yuan(current.free_freight_threshold_fen)
+    below = current.low_stock_below
+    values["low_stock_below"] = str(context.settings.stock_hint_below if below is None else below)
     return values
 
 
@@ -86,9 +89,10 @@ async def save_settings(
     request: Request, owner: ConsoleOwner, origin: ConsoleOrigin, session: SessionDep
 ) -> Response:
     form = await read_form(request)
-    values = {field: text(form, field) for field in (*TEXT_FIELDS, *MONEY_FIELDS)}
+    values = {field: text(form, field) for field in (*TEXT_FIELDS, *MONEY_FIELDS, LOW_STOCK)}
     errors: FieldErrors = {}
     data: dict[str, Any] = {field: values[field] for field in TEXT_FIELDS}
+    data[LOW_STOCK] = values[LOW_STOCK] or None  # left empty: unchanged
     for field in MONEY_FIELDS:
         data[f"{field}_fen"] = fen_field(form, field, errors)
     patch, schema_errors = validate(ShopSettingsPatch, data)
@@ -105,6 +109,8 @@ async def save_settings(
             return redirect(request, "/settings", flash="店铺设置已保存")
     if "service_phone" in errors:
         errors["service_phone"] = "请填写电话号码，如 021-12345678"
+    if LOW_STOCK in errors:
+        errors[LOW_STOCK] = "请填写 0–100000 的整数"
     if "freight" in errors and "不能大于" in errors["freight"]:
         errors["freight"] = "运费不能超过 1000 元"
     return await _page(request, session, values=values, errors=errors, status_code=422)
