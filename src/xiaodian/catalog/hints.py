@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from xiaodian.catalog.cache import GOODS, NAMESPACE
 from xiaodian.context import AppContext
 from xiaodian.models import ShopSettings
 
@@ -57,6 +58,9 @@ def listen(context: AppContext) -> None:
 
     async def on_message(message: dict[str, Any]) -> None:
         configure(int(message["below"]))
+        # cards and details carry the hint: one built before this message arrived (the
+        # settings' own cache invalidation may come first) must not be kept
+        context.near_cache.bump(NAMESPACE, GOODS)
 
     context.bus.subscribe(CHANNEL, on_message)
 
