@@ -268,7 +268,9 @@
       async upload(fileList) {
         this.error = ''
         const files = Array.from(fileList || [])
-        const room = this.max - this.images.length
+        // a single picture (a logo) is replaced by the new one: no need to remove it first
+        const single = this.max === 1
+        const room = single ? 1 : this.max - this.images.length
         if (files.length > room) this.error = `最多 ${this.max} 张图片，多出的没有上传`
         for (const file of files.slice(0, Math.max(room, 0))) {
           this.uploading += 1
@@ -284,6 +286,8 @@
             const data = await response.json().catch(() => ({}))
             if (!response.ok) {
               this.error = data.message || `上传失败（${response.status}）`
+            } else if (single) {
+              this.images = [data.url]
             } else if (!this.images.includes(data.url)) {
               this.images.push(data.url)
             }
