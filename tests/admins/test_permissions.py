@@ -90,6 +90,7 @@ WRITES = [
     Write("POST", "/banners", (P.MARKETING,), BANNER),
     Write("PATCH", f"/banners/{GONE}", (P.MARKETING,), {"title": "x"}),
     Write("DELETE", f"/banners/{GONE}", (P.MARKETING,)),
+    Write("POST", "/banners/order", (P.MARKETING,), {"banner_ids": [GONE]}),
     Write(
         "POST", f"/orders/{GONE}/ship", (P.SHIP,), {"carrier": "顺丰速运", "tracking_no": "SF1234"}
     ),

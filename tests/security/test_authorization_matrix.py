@@ -158,6 +158,7 @@ EXPECTED: dict[str, Access] = {
     "POST /api/admin/v1/skus/prices": permission(Permission.PRICES_STOCK),
     "GET /api/admin/v1/banners": MERCHANT,
     "POST /api/admin/v1/banners": MERCHANT,
+    "POST /api/admin/v1/banners/order": permission(Permission.MARKETING),
     "PATCH /api/admin/v1/banners/{banner_id}": MERCHANT,
     "DELETE /api/admin/v1/banners/{banner_id}": permission(Permission.MARKETING),
     "GET /api/admin/v1/orders": scope(Scope.ORDERS_READ),

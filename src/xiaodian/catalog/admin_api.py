@@ -6,9 +6,15 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 
-from xiaodian.auth.deps import CatalogReader, CurrentAdmin, GoodsAdmin, StockAdmin
+from xiaodian.auth.deps import (
+    CatalogReader,
+    CurrentAdmin,
+    GoodsAdmin,
+    MarketingAdmin,
+    StockAdmin,
+)
 from xiaodian.catalog import admin_service as service
-from xiaodian.catalog import export, goods_import, merchant, restock
+from xiaodian.catalog import banner_order, export, goods_import, merchant, restock
 from xiaodian.catalog.schemas import (
     AdminBannerOut,
     AdminCategoryOut,
@@ -16,6 +22,7 @@ from xiaodian.catalog.schemas import (
     AdminGoodsQuery,
     AdminSkuOut,
     BannerIn,
+    BannerOrderIn,
     BannerPatch,
     BulkPriceIn,
     BulkStockIn,
@@ -320,6 +327,24 @@ async def create_banner(
 ) -> AdminBannerOut:
     return await merchant.create_banner(
         session, admin=admin, origin=origin, data=body, near_cache=context.near_cache
+    )
+
+
+@router.post("/banners/order")
+async def reorder_banners(
+    body: BannerOrderIn,
+    admin: MarketingAdmin,
+    origin: ApiOrigin,
+    session: SessionDep,
+    context: ContextDep,
+) -> list[AdminBannerOut]:
+    """The home page's banners in this order (every banner once); logged."""
+    return await banner_order.reorder_banners(
+        session,
+        admin=admin,
+        origin=origin,
+        banner_ids=body.banner_ids,
+        near_cache=context.near_cache,
     )
 
 

@@ -369,6 +369,11 @@ class BannerPatch(BaseModel):
     ends_at: datetime | None = None
 
 
+class BannerOrderIn(BaseModel):
+    banner_ids: Annotated[list[Id], Field(min_length=1, max_length=200)]
+    """Every banner's id once, in the order they should show (first: first)."""
+
+
 class AdminBannerOut(BannerOut):
     sort_order: int
     is_active: bool

@@ -242,6 +242,72 @@
   }
   document.addEventListener('DOMContentLoaded', startAlerts)
 
+  /* ---------- banners: drag (or ‹ ›) to reorder, saved at once ---------- */
+  function bannerOrder() {
+    const grid = document.querySelector('[data-banner-order]')
+    if (!grid) return
+    let dragged = null
+    const cards = () => Array.from(grid.querySelectorAll('[data-banner-id]'))
+    async function save() {
+      const body = new URLSearchParams()
+      body.append('csrf_token', csrfToken())
+      cards().forEach((card) => body.append('ids', card.dataset.bannerId))
+      try {
+        const response = await fetch(`${base()}/banners/order`, {
+          method: 'POST',
+          body,
+          credentials: 'same-origin',
+          headers: { 'X-CSRF-Token': csrfToken() },
+        })
+        if (response.ok) {
+          grid.dataset.saved = String(Number(grid.dataset.saved || 0) + 1)
+          showToast('顺序已保存')
+          return
+        }
+        const data = await response.json().catch(() => ({}))
+        showToast(data.message || `顺序没有保存（${response.status}）`, 'error')
+      } catch (failure) {
+        showToast('网络错误，顺序没有保存', 'error')
+      }
+    }
+    function place(card, target, before) {
+      grid.insertBefore(card, before ? target : target.nextSibling)
+      save()
+    }
+    grid.addEventListener('dragstart', (event) => {
+      const card = event.target instanceof Element ? event.target.closest('[data-banner-id]') : null
+      if (!card) return
+      dragged = card
+      card.classList.add('is-dragging')
+      event.dataTransfer.effectAllowed = 'move'
+      event.dataTransfer.setData('text/plain', card.dataset.bannerId)
+    })
+    grid.addEventListener('dragover', (event) => {
+      if (dragged) event.preventDefault()
+    })
+    grid.addEventListener('drop', (event) => {
+      const target = event.target instanceof Element ? event.target.closest('[data-banner-id]') : null
+      if (!dragged || !target || target === dragged) return
+      event.preventDefault()
+      const list = cards()
+      place(dragged, target, list.indexOf(dragged) > list.indexOf(target))
+    })
+    grid.addEventListener('dragend', () => {
+      if (dragged) dragged.classList.remove('is-dragging')
+      dragged = null
+    })
+    grid.addEventListener('click', (event) => {
+      const button = event.target instanceof Element ? event.target.closest('[data-banner-move]') : null
+      if (!button) return
+      const card = button.closest('[data-banner-id]')
+      const list = cards()
+      const step = Number(button.dataset.bannerMove)
+      const other = list[list.indexOf(card) + step]
+      if (other) place(card, other, step < 0)
+    })
+  }
+  document.addEventListener('DOMContentLoaded', bannerOrder)
+
   /* ---------- Alpine components ---------- */
   document.addEventListener('alpine:init', () => {
     const Alpine = window.Alpine
