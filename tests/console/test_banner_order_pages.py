@@ -9,7 +9,7 @@ import httpx
 from playwright.async_api import expect
 
 from tests import factories
-from tests.console.browser import open_tab
+from tests.console.browser import open_tab, png
 from tests.console.helpers import make_admin, signed_in
 from xiaodian.context import AppContext
 
@@ -76,3 +76,39 @@ async def test_banners_are_dragged_into_a_new_order_in_chromium(
     assert await phone.horizontal_overflow() == 0
     await phone.screenshot("banners-phone")
     assert not tab.errors and not phone.errors
+
+
+async def test_the_banner_form_picks_its_goods_link_in_chromium(
+    client: httpx.AsyncClient, context: AppContext, live_url: str, browser: Any
+) -> None:
+    await make_admin(context)
+    grapes = await factories.make_goods(context, title="阳光玫瑰葡萄", prices=[2580])
+    await factories.make_goods(context, title="红富士苹果")
+    console = await signed_in(client, context, username="yunying", role="manager")
+    found = await console.get("/banners/goods-options", params={"q": "葡萄"})
+    assert f'data-pick-goods="{grapes["id"]}"' in found.text and "红富士" not in found.text
+    nothing = await console.get("/banners/goods-options", params={"q": "榴莲"})
+    assert "没有找到「榴莲」" in nothing.text
+    tab = await open_tab(browser, live_url)
+    await tab.login("owner")
+    await tab.open("/banners/new")
+    await tab.page.set_input_files(
+        "[data-file-input=image_url]",
+        files=[{"name": "b.png", "mimeType": "image/png", "buffer": png((200, 120, 40))}],
+    )
+    await expect(tab.page.locator("[data-uploader=image_url] figure.thumb")).to_have_count(1)
+    await tab.page.fill("#f-title", "葡萄上新")
+    await tab.page.fill("#f-goods-search", "葡萄")
+    option = tab.page.locator(f"[data-pick-goods='{grapes['id']}']")
+    await option.click()
+    await expect(tab.page.locator("#f-link_value")).to_have_value(str(grapes["id"]))
+    await expect(tab.page.locator("#f-link_type")).to_have_value("goods")
+    await expect(tab.page.locator("[data-picked]")).to_contain_text("阳光玫瑰葡萄")
+    await tab.screenshot("banner-goods-picker")
+    async with tab.page.expect_navigation():
+        await tab.page.click("form button[type=submit].btn-primary")
+    banners = (await client.get("/api/v1/home")).json()["banners"]
+    assert [(b["title"], b["link_type"], b["link_value"]) for b in banners] == [
+        ("葡萄上新", "goods", str(grapes["id"]))
+    ]
+    assert not tab.errors

@@ -12,18 +12,19 @@ from xiaodian.auth.permissions import Permission, require
 from xiaodian.catalog import admin_service as catalog
 from xiaodian.catalog import banner_order, merchant
 from xiaodian.catalog.errors import BannerNotFound
-from xiaodian.catalog.schemas import AdminBannerOut, BannerIn, BannerPatch
+from xiaodian.catalog.schemas import AdminBannerOut, AdminGoodsQuery, BannerIn, BannerPatch
 from xiaodian.console.forms import (
     FieldErrors,
     attempt,
     checked,
+    lenient,
     shop_datetime,
     text,
     validate,
 )
 from xiaodian.console.rendering import media_path, redirect, render, shop_time, toast
 from xiaodian.console.sections import Section
-from xiaodian.console.security import ConsoleAdmin, read_form
+from xiaodian.console.security import ConsoleAdmin, ConsoleMarketing, read_form
 from xiaodian.deps import IdPath, SessionDep, context_of
 from xiaodian.oplog.service import ConsoleOrigin
 
@@ -107,6 +108,16 @@ async def banners(request: Request, _admin: ConsoleAdmin, session: SessionDep) -
         banners=await catalog.list_banners(session),
         link_types=LINK_TYPES,
     )
+
+
+@router.get("/banners/goods-options")
+async def goods_options(
+    request: Request, _admin: ConsoleMarketing, session: SessionDep
+) -> Response:
+    """The goods picker of the banner form: up to 8 goods whose title matches `q`."""
+    q = request.query_params.get("q", "").strip()[:32]
+    page = await catalog.list_goods(session, lenient(AdminGoodsQuery, {"q": q, "page_size": "8"}))
+    return render(request, "banners/_goods_options.html", goods=page.items if q else [], q=q)
 
 
 @router.post("/banners/order")

@@ -308,6 +308,18 @@
   }
   document.addEventListener('DOMContentLoaded', bannerOrder)
 
+  /* ---------- the banner form's goods picker: a picked goods item becomes the link ---------- */
+  document.addEventListener('click', (event) => {
+    const option = event.target instanceof Element ? event.target.closest('[data-pick-goods]') : null
+    if (!option) return
+    const form = option.closest('form')
+    if (!form) return
+    form.querySelector('[name=link_type]').value = 'goods'
+    form.querySelector('[name=link_value]').value = option.dataset.pickGoods
+    const picked = form.querySelector('[data-picked]')
+    if (picked) picked.textContent = `已选：${option.dataset.pickTitle}（ID ${option.dataset.pickGoods}）`
+  })
+
   /* ---------- Alpine components ---------- */
   document.addEventListener('alpine:init', () => {
     const Alpine = window.Alpine
