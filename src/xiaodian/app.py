@@ -103,11 +103,13 @@ def create_app(
     urls.configure(settings.public_base_url)
     hints.configure(settings.stock_hint_below)
     context = AppContext.create(settings, http=http)
+    hints.listen(context)
     mounted_sandbox = sandbox or create_sandbox_app(settings)
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         await context.start()
+        await hints.load(context)
         # Objects built at start-up live as long as the process: keep them out of the
         # collector's way so its pauses stay short under load.
         gc.collect()

@@ -277,6 +277,7 @@ def worker(
     """Run the sweeps (unpaid orders, auto-confirm, …) and deliver the outbox (refunds to
     send, prepays to close, messages) for a multi-process deployment."""
     from xiaodian import receivers
+    from xiaodian.catalog import hints
     from xiaodian.context import AppContext
     from xiaodian.core.jobs import run_jobs_forever, run_jobs_once
     from xiaodian.events import outbox
@@ -290,7 +291,9 @@ def worker(
 
     async def run() -> None:
         context = AppContext.create(settings)
+        hints.listen(context)
         await context.start()
+        await hints.load(context)
         try:
             if once:
                 results = await run_jobs_once(ALL_JOBS, context)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from xiaodian.catalog import cache as catalog_cache
-from xiaodian.catalog import promotions, restock, search, viewers
+from xiaodian.catalog import hints, promotions, restock, search, viewers
 from xiaodian.catalog.events import GoodsEdited
 from xiaodian.context import AppContext
 from xiaodian.coupons import checkout as coupons
@@ -54,6 +54,10 @@ async def _forget_restocked_goods(context: AppContext, event: StockChanged) -> N
 
 async def _forget_everything(context: AppContext, _event: ShopSettingsChanged) -> None:
     await catalog_cache.forget_everything(context)
+
+
+async def _take_low_stock_threshold(context: AppContext, _event: ShopSettingsChanged) -> None:
+    await hints.announce(context)
 
 
 async def _forget_goods(
@@ -116,6 +120,7 @@ def install() -> None:
     registry.add(OrderPaid, _forget_goods, Mode.AFTER_COMMIT)
     registry.add(RefundSettled, _forget_goods, Mode.AFTER_COMMIT)
     registry.add(ReviewsChanged, _forget_goods, Mode.AFTER_COMMIT)
+    registry.add(ShopSettingsChanged, _take_low_stock_threshold, Mode.AFTER_COMMIT)
     registry.add(ShopSettingsChanged, _forget_everything, Mode.AFTER_COMMIT)
     # live pushes to shoppers' sockets (every process, through the bus)
     registry.add(StockChanged, live.push_stock, Mode.AFTER_COMMIT)

@@ -76,6 +76,9 @@ WRITES = [
     Write("PATCH", f"/goods/{GONE}", (P.GOODS,), {"title": "新标题"}),
     Write("PATCH", f"/goods/{GONE}", (P.GOODS, P.PRICES_STOCK), {"market_price_fen": 9900}),
     Write("POST", f"/goods/{GONE}/shelf", (P.GOODS,), {"on_shelf": False}),
+    Write("POST", f"/goods/{GONE}/copy", (P.GOODS,)),
+    Write("POST", "/goods/import", (P.GOODS,), {"csv": "商品ID\n1", "apply": True}),
+    Write("POST", "/goods-shelf", (P.GOODS,), {"goods_ids": [GONE], "on_shelf": False}),
     Write("DELETE", f"/goods/{GONE}", (P.GOODS,)),
     Write("PATCH", f"/skus/{GONE}", (P.PRICES_STOCK,), {"price_fen": 100}),
     Write("PATCH", f"/skus/{GONE}", (P.PRICES_STOCK,), {"stock_delta": 5}),
@@ -84,13 +87,32 @@ WRITES = [
     # An API key with stock:write may call these too (tests/sync/test_stock_oplog.py).
     Write("PUT", "/stock", (P.PRICES_STOCK,), {"items": [{"sku_id": GONE, "stock": 5}]}),
     Write("POST", "/stock/adjust", (P.PRICES_STOCK,), {"items": [{"sku_id": GONE, "delta": 1}]}),
+    Write(
+        "POST", "/skus/prices", (P.PRICES_STOCK,), {"items": [{"sku_id": GONE, "price_fen": 100}]}
+    ),
     Write("POST", "/banners", (P.MARKETING,), BANNER),
     Write("PATCH", f"/banners/{GONE}", (P.MARKETING,), {"title": "x"}),
     Write("DELETE", f"/banners/{GONE}", (P.MARKETING,)),
+    Write("POST", "/banners/order", (P.MARKETING,), {"banner_ids": [GONE]}),
     Write(
         "POST", f"/orders/{GONE}/ship", (P.SHIP,), {"carrier": "顺丰速运", "tracking_no": "SF1234"}
     ),
+    Write(
+        "PATCH",
+        f"/orders/{GONE}/shipment",
+        (P.SHIP,),
+        {"carrier": "顺丰速运", "tracking_no": "SF1234"},
+    ),
+    Write(
+        "POST",
+        "/orders/ship-import",
+        (P.SHIP,),
+        {"csv": "20990101000000000001,顺丰速运,SF1234", "apply": True},
+    ),
+    Write("POST", f"/wechat/shipping/{GONE}/retry", (P.SHIP,)),
     Write("POST", "/delivery/pickups/00000000/complete", (P.SHIP,)),
+    Write("POST", "/delivery/batches", (P.SHIP,), {"date": "2099-01-01", "slot_start": "09:00"}),
+    Write("POST", f"/delivery/batches/{GONE}/replan", (P.SHIP,), {}),
     Write("POST", f"/orders/{GONE}/close", (P.SHIP,), {"reason": "缺货"}),
     Write("POST", f"/refunds/{GONE}/approve", (P.REFUNDS,)),
     Write("POST", f"/refunds/{GONE}/reject", (P.REFUNDS,), {"reason": "已发货"}),
@@ -117,6 +139,8 @@ WRITES = [
     Write("POST", f"/reviews/{GONE}/visibility", (P.REVIEWS,), {"is_hidden": True}),
     Write("PATCH", "/shop", OWNER, {"notice": "国庆正常发货"}),
     Write("PATCH", "/payment-credentials", OWNER, {"values": {}}),
+    Write("PUT", "/wechat/templates/paid", OWNER, {"template_id": "tmpl-paid-1"}),
+    Write("PUT", "/delivery/settings", OWNER, {"radius_m": 2500}),
     Write("POST", "/api-keys", OWNER, {"name": "ERP", "scopes": ["stock:write"]}),
     Write("DELETE", f"/api-keys/{GONE}", OWNER),
     Write(
@@ -574,19 +598,8 @@ NOT_IN_THE_TABLE: dict[tuple[str, str], str] = {
     ("POST", "/auth/login"): "signs in",
     ("POST", "/auth/logout"): "signs out",
     ("POST", "/me/password"): "the account's own password",
-    # Checked, not yet logged (the rest of issue 18's list; see docs/console.md).
-    ("POST", "/goods/{goods_id}/copy"): "goods, covered by test_copy_goods_and_batch_shelf",
-    ("POST", "/goods-shelf"): "goods, covered by test_copy_goods_and_batch_shelf",
-    ("POST", "/skus/prices"): "prices_stock, covered by test_goods_export_and_batch_prices",
-    ("PATCH", "/orders/{order_id}/shipment"): "ship, covered by tests/orders/test_bulk.py",
-    ("POST", "/orders/ship-import"): "ship, covered by tests/orders/test_bulk.py",
     ("POST", "/media/images"): "goods or marketing, test_uploads_need_goods_or_marketing",
-    ("POST", "/wechat/shipping/{order_id}/retry"): "not permission-checked yet",
-    ("PUT", "/wechat/templates/{event}"): "owner only, not logged yet",
-    ("PUT", "/delivery/settings"): "not permission-checked yet",
     ("POST", "/delivery/geocode"): "a lookup, writes nothing",
-    ("POST", "/delivery/batches"): "not permission-checked yet",
-    ("POST", "/delivery/batches/{batch_id}/replan"): "not permission-checked yet",
 }
 """Merchant write routes the role table above does not call, each with why. A route that is
 in neither fails `test_every_merchant_write_route_is_in_the_permission_table`."""
@@ -702,3 +715,51 @@ async def test_api_keys_and_webhooks_are_logged_without_their_secrets(
     logged = repr([(entry.summary, entry.changes) for entry in entries])
     assert key.json()["key"] not in logged and hook.json()["secret"] not in logged
     assert "https://erp.example/hook" in logged and "stock:write" in logged
+
+
+async def test_delivery_settings_and_subscribe_templates_are_logged(
+    client: httpx.AsyncClient, context: AppContext
+) -> None:
+    """The owner's 配送设置 and 订阅消息模板 saves each leave one entry with old → new; a
+    save by any other role is refused and leaves none."""
+    owner = await factories.merchant(client, context)
+    manager = await _account(client, context, "dianzhang", "manager")
+    api = "/api/admin/v1"
+    first = await client.put(f"{api}/delivery/settings", json={"radius_m": 2500}, headers=owner)
+    second = await client.put(
+        f"{api}/delivery/settings",
+        json={"radius_m": 4000, "base_fee_fen": 500, "pickup_enabled": False},
+        headers=owner,
+    )
+    template = {"template_id": "tmpl-paid-1", "fields": {"thing1": "goods_title"}}
+    saved = await client.put(f"{api}/wechat/templates/paid", json=template, headers=owner)
+    changed = await client.put(
+        f"{api}/wechat/templates/paid",
+        json={**template, "template_id": "tmpl-paid-2", "is_enabled": False},
+        headers=owner,
+    )
+    assert [r.status_code for r in (first, second, saved, changed)] == [200] * 4, changed.text
+    refused = [
+        await client.put(f"{api}/delivery/settings", json={"radius_m": 100}, headers=manager),
+        await client.put(f"{api}/wechat/templates/paid", json=template, headers=manager),
+    ]
+    assert [r.status_code for r in refused] == [403, 403]
+
+    settings = await _logs(context, action="delivery.settings")
+    assert [e.admin_name for e in settings] == ["owner", "owner"]
+    assert {"field": "radius_m", "old": 3000, "new": 2500} in settings[0].changes
+    assert sorted(c["field"] for c in settings[1].changes) == [
+        "base_fee_fen",
+        "pickup_enabled",
+        "radius_m",
+    ]
+    assert {"field": "pickup_enabled", "old": True, "new": False} in settings[1].changes
+    templates = await _logs(context, action="wechat.template")
+    assert [e.target_id for e in templates] == ["paid", "paid"]
+    assert {"field": "template_id", "old": None, "new": "tmpl-paid-1"} in templates[0].changes
+    assert {"field": "fields.thing1", "old": None, "new": "goods_title"} in templates[0].changes
+    assert sorted(c["field"] for c in templates[1].changes) == ["is_enabled", "template_id"]
+    assert {"field": "template_id", "old": "tmpl-paid-1", "new": "tmpl-paid-2"} in templates[
+        1
+    ].changes
+    assert await _log_count(context) == 4

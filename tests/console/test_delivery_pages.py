@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 import httpx
 from fastapi import FastAPI
 from playwright.async_api import expect
+from sqlalchemy import select
 
 from tests import factories
 from tests.console.browser import open_tab
@@ -19,6 +20,7 @@ from tests.delivery.helpers import MORNING, TODAY, paid_delivery_order, pickup_o
 from xiaodian.context import AppContext
 from xiaodian.core import clock
 from xiaodian.integrations.amap import Point
+from xiaodian.models import OperationLog
 from xiaodian.sandbox.amap import DEMO_STORE_LAT, DEMO_STORE_LNG
 
 FORM = {
@@ -225,3 +227,35 @@ async def test_the_store_is_moved_on_the_offline_zone_plot_by_dragging_in_chromi
         round(moved.lat, 6),
         round(moved.lng, 6),
     )
+
+
+async def test_only_shippers_plan_only_the_owner_saves_and_each_write_is_logged(
+    app: FastAPI, client: httpx.AsyncClient, context: AppContext
+) -> None:
+    """An account without 发货 sees no 规划并出发 / 重新规划 and is refused them; the settings'
+    save is the owner's (shown disabled to others); the owner's saves and plans are logged."""
+    await _planned(app, client, context)
+    async with context.db.transaction(write=False) as session:
+        entries = list(await session.scalars(select(OperationLog).order_by(OperationLog.id)))
+    assert [(e.action, e.source, e.admin_name) for e in entries] == [
+        ("delivery.settings", "console", "owner"),
+        ("delivery.batch_plan", "console", "owner"),
+    ]
+    assert {"field": "store_address", "old": "", "new": "张杨路 1000 号"} in entries[0].changes
+    owner_html = (await client.get(f"/console/delivery?date={TODAY}")).text
+    assert "规划并出发" in owner_html and "重新规划" in owner_html
+    assert "data-no-permission" not in owner_html
+
+    clerk = await signed_in(client, context, username="clerk", role="custom")
+    html = (await clerk.get(f"/delivery?date={TODAY}")).text
+    assert "规划并出发" not in html and "重新规划" not in html
+    assert "只有店主可以修改配送设置" in html and "disabled" in html
+    batch_id = int(html.split('data-batch="')[1].split('"')[0])
+    refused = [
+        await clerk.post("/delivery/batches", {"date": TODAY, "slot_start": "16:00"}),
+        await clerk.post(f"/delivery/batches/{batch_id}/replan", {"date": TODAY}),
+        await clerk.post("/delivery/settings", FORM),
+    ]
+    assert [r.status_code for r in refused] == [403, 403, 403]
+    async with context.db.transaction(write=False) as session:
+        assert len((await session.scalars(select(OperationLog))).all()) == 2

@@ -8,11 +8,13 @@ from typing import Any
 import httpx
 from fastapi import FastAPI
 from playwright.async_api import expect
+from sqlalchemy import select
 
 from tests.console.browser import open_tab
 from tests.console.helpers import make_admin, paid_order, signed_in
 from tests.payments.helpers import settle
 from xiaodian.context import AppContext
+from xiaodian.models import OperationLog
 from xiaodian.sandbox.wechat_platform import PlatformSimulator
 
 
@@ -48,6 +50,12 @@ async def test_a_failed_upload_is_listed_and_the_retry_button_uploads_it(
     assert retried.status_code == 303
     page = await console.get("/wechat")
     assert order["order_no"] not in page.text and "没有上传失败的订单" in page.text
+    async with context.db.transaction(write=False) as session:
+        logged = await session.scalar(
+            select(OperationLog).where(OperationLog.action == "wechat.shipping_retry")
+        )
+    assert logged is not None and logged.target_id == order["order_no"]
+    assert logged.changes == [{"field": "status", "old": "failed", "new": "uploaded"}]
     detail = await console.get(f"/orders/{order['id']}")
     assert 'data-wechat-shipping="uploaded"' in detail.text
     assert f'hx-get="/console/orders/{order["id"]}/tracking"' in detail.text
@@ -105,8 +113,16 @@ async def test_templates_are_saved_and_bad_fields_explained(
         }
     ]
     clerk = await signed_in(client, context, username="clerk", role="staff")
+    page = (await clerk.get("/wechat")).text
+    assert page.count("只有店主可以修改模板") == page.count("data-template=") > 0
     refused = await clerk.post("/wechat/templates/paid", {"template_id": "TPL-2"})
     assert refused.status_code == 403
+    async with context.db.transaction(write=False) as session:
+        entries = list(await session.scalars(select(OperationLog).order_by(OperationLog.id)))
+    assert [(e.action, e.target_id, e.source) for e in entries] == [
+        ("wechat.template", "shipped", "console")
+    ]
+    assert {"field": "fields.thing2", "old": None, "new": "goods_title"} in entries[0].changes
 
 
 async def _bearer(client: httpx.AsyncClient, context: AppContext) -> dict[str, str]:

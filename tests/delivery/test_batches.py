@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 
 import httpx
 from fastapi import FastAPI
+from sqlalchemy import select
 
 from tests import factories
 from tests.delivery.helpers import MORNING, TODAY, configure, paid_delivery_order, point_at
@@ -20,6 +21,7 @@ from xiaodian.core.cache import MemoryCache
 from xiaodian.delivery import jobs
 from xiaodian.delivery.routing import tour_length
 from xiaodian.integrations.amap import AmapClient, Point
+from xiaodian.models import OperationLog
 from xiaodian.sandbox.amap import DEMO_STORE_LAT, DEMO_STORE_LNG
 
 
@@ -218,6 +220,22 @@ async def test_rider_marks_a_stop_delivered_and_another_failed(
     assert again["status"] == "delivering"
     old_link = await client.get(_rider_path(route["rider_url"]))
     assert old_link.status_code == 403  # that route was replaced
+
+    async with context.db.transaction(write=False) as session:
+        entries = list(
+            await session.scalars(
+                select(OperationLog)
+                .where(OperationLog.target_type == "delivery_batch")
+                .order_by(OperationLog.id)
+            )
+        )
+    assert [(e.action, e.target_id, e.admin_name) for e in entries] == [
+        ("delivery.batch_plan", str(batch_id), "owner"),
+        ("delivery.batch_replan", str(batch_id), "owner"),
+    ]
+    orders = f"{first['order_no']}, {second['order_no']}"
+    assert {"field": "orders", "old": None, "new": orders} in entries[0].changes
+    assert {"field": "orders", "old": orders, "new": second["order_no"]} in entries[1].changes
 
 
 async def test_rider_link_refuses_tampering_and_expires_after_the_slot_day(

@@ -21,6 +21,7 @@ OWNER_ONLY = {
     "GET /settings",
     "POST /settings",
     "POST /settings/payments",
+    "POST /settings/sections/{section}",
     "GET /staff",
     "POST /staff",
     "POST /staff/{admin_id}",

@@ -14,7 +14,7 @@ from tests.wechat.conftest import platform
 from tests.wechat.helpers import admin, paid_order, ship
 from xiaodian.context import AppContext
 from xiaodian.core import clock
-from xiaodian.models import Payment, WechatShipping
+from xiaodian.models import OperationLog, Payment, WechatShipping
 from xiaodian.wechat import jobs, shipping
 
 
@@ -106,6 +106,19 @@ async def test_the_merchant_retries_a_failed_upload(
     assert (
         await client.post(f"/api/admin/v1/wechat/shipping/{order['id']}/retry")
     ).status_code == 401
+    async with context.db.transaction(write=False) as session:
+        entries = list(
+            await session.scalars(
+                select(OperationLog)
+                .where(OperationLog.action == "wechat.shipping_retry")
+                .order_by(OperationLog.id)
+            )
+        )
+    assert [(e.target_id, e.changes) for e in entries] == [
+        (order["order_no"], [{"field": "status", "old": "failed", "new": "failed"}]),
+        (order["order_no"], [{"field": "status", "old": "failed", "new": "uploaded"}]),
+    ]
+    assert entries[0].summary.startswith("仍未成功：-1") and entries[1].summary == "发货信息已上传"
 
 
 async def test_wechat_unreachable_is_a_failure_the_sweep_retries(

@@ -119,6 +119,8 @@ const MESSAGES = {
   login_required: '请先登录商家后台',
   owner_only: '只有店主可以进行此操作',
   ship_import_invalid: '导入文件有错误的行，没有发货任何订单',
+  goods_import_invalid: '导入文件有错误的行，没有导入任何商品',
+  banner_order_invalid: '轮播图顺序有误',
   no_permission: '你的角色没有此操作的权限',
   password_changed: '密码已被修改，请重新登录',
   stock_negative: '库存不能小于 0',

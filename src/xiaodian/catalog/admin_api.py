@@ -6,9 +6,15 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 
-from xiaodian.auth.deps import CatalogReader, CurrentAdmin
+from xiaodian.auth.deps import (
+    CatalogReader,
+    CurrentAdmin,
+    GoodsAdmin,
+    MarketingAdmin,
+    StockAdmin,
+)
 from xiaodian.catalog import admin_service as service
-from xiaodian.catalog import export, merchant, restock
+from xiaodian.catalog import banner_order, export, goods_import, merchant, restock
 from xiaodian.catalog.schemas import (
     AdminBannerOut,
     AdminCategoryOut,
@@ -16,11 +22,14 @@ from xiaodian.catalog.schemas import (
     AdminGoodsQuery,
     AdminSkuOut,
     BannerIn,
+    BannerOrderIn,
     BannerPatch,
     BulkPriceIn,
     BulkStockIn,
     CategoryIn,
     CategoryPatch,
+    GoodsImportIn,
+    GoodsImportLineOut,
     GoodsIn,
     GoodsPatch,
     RestockWaitingOut,
@@ -177,10 +186,43 @@ async def set_shelf(
     )
 
 
+@router.post("/goods/import")
+async def import_goods(
+    body: GoodsImportIn,
+    admin: GoodsAdmin,
+    origin: ApiOrigin,
+    session: SessionDep,
+    context: ContextDep,
+) -> list[GoodsImportLineOut]:
+    """Goods from CSV (the export's columns): `apply: false` previews each line (create /
+    update with old → new / same, or its error); `apply: true` imports the whole file in one
+    transaction, or refuses it (422 `goods_import_invalid`)."""
+    lines = goods_import.parse(body.csv)
+    if body.apply:
+        await goods_import.apply(
+            session, admin=admin, origin=origin, lines=lines, near_cache=context.near_cache
+        )
+    else:
+        await goods_import.preview(session, admin=admin, lines=lines)
+    return [
+        GoodsImportLineOut(
+            line=line.line_no,
+            goods_id=line.goods_id,
+            title=line.title,
+            spec=line.spec_text,
+            sku_id=line.sku_id,
+            action=line.action,
+            changes=line.changes,
+            error=line.error,
+        )
+        for line in lines
+    ]
+
+
 @router.post("/goods/{goods_id}/copy", status_code=201)
 async def copy_goods(
     goods_id: IdPath,
-    admin: CurrentAdmin,
+    admin: GoodsAdmin,
     origin: ApiOrigin,
     session: SessionDep,
     context: ContextDep,
@@ -194,7 +236,7 @@ async def copy_goods(
 @router.post("/goods-shelf")
 async def set_shelf_many(
     body: ShelfManyIn,
-    admin: CurrentAdmin,
+    admin: GoodsAdmin,
     origin: ApiOrigin,
     session: SessionDep,
     context: ContextDep,
@@ -259,7 +301,7 @@ async def bulk_stock(
 @router.post("/skus/prices")
 async def bulk_prices(
     body: BulkPriceIn,
-    admin: CurrentAdmin,
+    admin: StockAdmin,
     origin: ApiOrigin,
     session: SessionDep,
     context: ContextDep,
@@ -285,6 +327,24 @@ async def create_banner(
 ) -> AdminBannerOut:
     return await merchant.create_banner(
         session, admin=admin, origin=origin, data=body, near_cache=context.near_cache
+    )
+
+
+@router.post("/banners/order")
+async def reorder_banners(
+    body: BannerOrderIn,
+    admin: MarketingAdmin,
+    origin: ApiOrigin,
+    session: SessionDep,
+    context: ContextDep,
+) -> list[AdminBannerOut]:
+    """The home page's banners in this order (every banner once); logged."""
+    return await banner_order.reorder_banners(
+        session,
+        admin=admin,
+        origin=origin,
+        banner_ids=body.banner_ids,
+        near_cache=context.near_cache,
     )
 
 

@@ -51,3 +51,15 @@ class MarketPriceTooLow(ShopError):
 class SkuInStock(Conflict):
     code = "sku_in_stock"
     default_message = "该规格有货，可以直接购买"
+
+
+class GoodsImportInvalid(ShopError):
+    status_code = 422
+    code = "goods_import_invalid"
+    default_message = "导入文件有错误的行，没有导入任何商品；请按提示改正后重新导入"
+
+
+class BannerOrderInvalid(ShopError):
+    status_code = 422
+    code = "banner_order_invalid"
+    default_message = "轮播图顺序有误：要给出全部轮播图，每张一次"

@@ -369,6 +369,11 @@ class BannerPatch(BaseModel):
     ends_at: datetime | None = None
 
 
+class BannerOrderIn(BaseModel):
+    banner_ids: Annotated[list[Id], Field(min_length=1, max_length=200)]
+    """Every banner's id once, in the order they should show (first: first)."""
+
+
 class AdminBannerOut(BannerOut):
     sort_order: int
     is_active: bool
@@ -405,3 +410,22 @@ class RestockWaitingOut(BaseModel):
     spec_text: str
     stock: int
     waiting: int
+
+
+class GoodsImportIn(BaseModel):
+    csv: Annotated[str, Field(min_length=1, max_length=60 * 1024)]
+    """The goods export's columns, its header first (商品ID, 商品名称, 分类, 规格, SKU ID, …)."""
+    apply: bool = False
+    """False: only the preview. True: import every line, or none if any line is wrong."""
+
+
+class GoodsImportLineOut(BaseModel):
+    line: int
+    goods_id: int | None
+    title: str
+    spec: str
+    sku_id: int | None
+    action: str
+    """create | update | same; empty when the line has an error."""
+    changes: list[str]
+    error: str

@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from xiaodian.catalog import hints
 from xiaodian.catalog.queries import spec_text
 from xiaodian.core import clock
 from xiaodian.dashboard.schemas import (
@@ -31,7 +32,6 @@ from xiaodian.models import Goods, Order, OrderLine, Refund, Sku
 from xiaodian.orders.state import Status
 from xiaodian.payments.vocabulary import RefundStatus
 
-LOW_STOCK_THRESHOLD = 10
 TREND_DAYS = 30
 
 
@@ -214,15 +214,17 @@ async def recent_orders(session: AsyncSession, *, limit: int = 8) -> list[Recent
 
 
 async def low_stock(
-    session: AsyncSession, *, threshold: int = LOW_STOCK_THRESHOLD, limit: int = 8
+    session: AsyncSession, *, threshold: int | None = None, limit: int = 8
 ) -> list[LowStock]:
-    """Sellable SKUs of goods on the shelf with `threshold` units or fewer, emptiest first."""
+    """Sellable SKUs of goods on the shelf below their own low-stock threshold, or below
+    `threshold` (default: the shop's, `catalog.hints`) when they have none; emptiest first."""
+    below = hints.threshold() if threshold is None else threshold
     rows = await session.execute(
         select(Sku.id, Sku.goods_id, Goods.title, Sku.spec_values, Sku.stock)
         .join(Goods, Goods.id == Sku.goods_id)
         .where(
             Sku.is_active.is_(True),
-            Sku.stock <= threshold,
+            Sku.stock < func.coalesce(Sku.low_stock_below, below),
             Goods.is_on_shelf.is_(True),
             Goods.deleted_at.is_(None),
         )
@@ -273,6 +275,6 @@ async def live_board(session: AsyncSession, *, now: datetime) -> LiveBoard:
         todo=await todo(session),
         recent_orders=await recent_orders(session),
         low_stock=await low_stock(session),
-        low_stock_threshold=LOW_STOCK_THRESHOLD,
+        low_stock_threshold=hints.threshold(),
         refreshed_at=now,
     )

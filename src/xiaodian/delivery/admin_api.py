@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Response
+from fastapi import APIRouter, Depends, Path, Query, Response
 
-from xiaodian.auth.deps import CurrentAdmin, DetachedAdmin, OwnerAdmin
-from xiaodian.core.actors import Actor
+from xiaodian.auth.deps import CurrentAdmin, DetachedAdmin, OwnerAdmin, permitted
+from xiaodian.auth.permissions import Permission
 from xiaodian.delivery import batches, locate, merchant, pickup, service
 from xiaodian.delivery.rider import route_map_response
 from xiaodian.delivery.schemas import (
@@ -23,11 +23,13 @@ from xiaodian.delivery.schemas import (
     SlotOut,
 )
 from xiaodian.deps import ContextDep, IdPath, SessionDep
+from xiaodian.models import AdminUser
 from xiaodian.oplog.service import ApiOrigin
 
 router = APIRouter(tags=["admin: delivery"])
 DateQuery = Annotated[str | None, Query(pattern=r"^\d{4}-\d{2}-\d{2}$")]
 PickupCode = Annotated[str, Path(pattern=r"^\d{8}$")]
+DetachedShipAdmin = Annotated[AdminUser, Depends(permitted(Permission.SHIP, detached=True))]
 
 
 @router.get("/delivery/settings")
@@ -40,10 +42,19 @@ async def get_settings(
 
 @router.put("/delivery/settings")
 async def put_settings(
-    body: DeliverySettingsIn, _owner: OwnerAdmin, session: SessionDep, context: ContextDep
+    body: DeliverySettingsIn,
+    owner: OwnerAdmin,
+    origin: ApiOrigin,
+    session: SessionDep,
+    context: ContextDep,
 ) -> DeliverySettingsOut:
-    row = await service.save_settings(session, data=body)
-    return service.settings_out(row, geocoding=bool(context.settings.amap_key))
+    return await merchant.save_settings(
+        session,
+        admin=owner,
+        origin=origin,
+        data=body,
+        geocoding=bool(context.settings.amap_key),
+    )
 
 
 @router.post("/delivery/geocode")
@@ -59,15 +70,18 @@ async def slots(_admin: CurrentAdmin, session: SessionDep, date: DateQuery = Non
 
 
 @router.post("/delivery/batches", status_code=201)
-async def plan_batch(body: BatchIn, admin: DetachedAdmin, context: ContextDep) -> BatchOut:
+async def plan_batch(
+    body: BatchIn, admin: DetachedShipAdmin, origin: ApiOrigin, context: ContextDep
+) -> BatchOut:
     """Plan the slot's paid delivery orders into routes for `riders` and send them out."""
-    return await batches.plan_batch(
+    return await merchant.plan_batch(
         context,
+        admin=admin,
+        origin=origin,
         slot_date=body.date,
         slot_start=body.slot_start,
         riders=body.riders,
         order_ids=body.order_ids,
-        by=Actor.merchant(admin.id),
     )
 
 
@@ -88,10 +102,14 @@ async def get_batch(
 
 @router.post("/delivery/batches/{batch_id}/replan")
 async def replan(
-    batch_id: IdPath, body: ReplanIn, admin: DetachedAdmin, context: ContextDep
+    batch_id: IdPath,
+    body: ReplanIn,
+    admin: DetachedShipAdmin,
+    origin: ApiOrigin,
+    context: ContextDep,
 ) -> BatchOut:
-    return await batches.replan_batch(
-        context, batch_id=batch_id, riders=body.riders, by=Actor.merchant(admin.id)
+    return await merchant.replan_batch(
+        context, admin=admin, origin=origin, batch_id=batch_id, riders=body.riders
     )
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -41,6 +42,10 @@ from xiaodian.integrations.amap import AmapClient, AmapError, Point
 from xiaodian.models import DeliveryBatch, DeliveryOrder, DeliveryRoute, Order, OrderLine, Sku
 from xiaodian.orders import actions
 from xiaodian.orders.state import Status
+
+BatchLog = Callable[[AsyncSession, BatchOut], Awaitable[None]]
+"""Called in the transaction that stored the batch (a merchant's operation-log entry), so a
+plan that rolls back leaves no entry."""
 
 logger = logging.getLogger(__name__)
 
@@ -291,6 +296,7 @@ async def plan_batch(
     riders: int,
     order_ids: list[int] | None,
     by: Actor,
+    log: BatchLog | None = None,
 ) -> BatchOut:
     """Plan routes for the slot's paid delivery orders (or the given ones) and send them out."""
     async with context.db.transaction(write=False) as session:
@@ -313,11 +319,19 @@ async def plan_batch(
         session.add(batch)
         await session.flush()
         await _store(session, batch=batch, problem=problem, planned=planned, by=by)
-        return await batch_out(session, context=context, batch_id=batch.id)
+        out = await batch_out(session, context=context, batch_id=batch.id)
+        if log is not None:
+            await log(session, out)
+        return out
 
 
 async def replan_batch(
-    context: AppContext, *, batch_id: int, riders: int | None, by: Actor
+    context: AppContext,
+    *,
+    batch_id: int,
+    riders: int | None,
+    by: Actor,
+    log: BatchLog | None = None,
 ) -> BatchOut:
     """Plan the batch again with the stops not yet handed over plus the slot's newly paid
     orders (a failed stop is back in `paid` and may come again); old rider links stop working
@@ -340,7 +354,10 @@ async def replan_batch(
         if batch is None:
             raise BatchNotFound()
         await _store(session, batch=batch, problem=problem, planned=planned, by=by)
-        return await batch_out(session, context=context, batch_id=batch.id)
+        out = await batch_out(session, context=context, batch_id=batch.id)
+        if log is not None:
+            await log(session, out)
+        return out
 
 
 async def route_stops(session: AsyncSession, route_id: int) -> list[tuple[DeliveryOrder, Order]]:

@@ -20,4 +20,7 @@ class ShopSettings(Base):
     auto_confirm_days: Mapped[int] = mapped_column(Integer, default=10)
     freight_fen: Mapped[int] = mapped_column(Integer, default=800)
     free_freight_threshold_fen: Mapped[int] = mapped_column(Integer, default=9900)
+    low_stock_below: Mapped[int | None] = mapped_column(Integer)
+    """Stock below this is low (the hint "仅剩 N 件", the dashboard's list, the low-stock alert)
+    for a SKU without its own threshold; None: `XIAODIAN_STOCK_HINT_BELOW`."""
     updated_at: Mapped[UpdatedAt]

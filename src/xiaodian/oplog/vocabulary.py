@@ -16,6 +16,7 @@ class Action(StrEnum):
     GOODS_SHELF = "goods.shelf"
     GOODS_COPY = "goods.copy"
     GOODS_DELETE = "goods.delete"
+    GOODS_IMPORT = "goods.import"
     SKU_UPDATE = "sku.update"
     STOCK_BULK = "stock.bulk"
     STOCK_SET = "stock.set"
@@ -28,10 +29,16 @@ class Action(StrEnum):
     BANNER_CREATE = "banner.create"
     BANNER_UPDATE = "banner.update"
     BANNER_DELETE = "banner.delete"
+    BANNER_REORDER = "banner.reorder"
     ORDER_SHIP = "order.ship"
     ORDER_CLOSE = "order.close"
     ORDER_TRACKING = "order.tracking"
     ORDER_PICKUP = "order.pickup"
+    DELIVERY_SETTINGS = "delivery.settings"
+    DELIVERY_BATCH_PLAN = "delivery.batch_plan"
+    DELIVERY_BATCH_REPLAN = "delivery.batch_replan"
+    WECHAT_SHIPPING_RETRY = "wechat.shipping_retry"
+    WECHAT_TEMPLATE = "wechat.template"
     REFUND_APPROVE = "refund.approve"
     REFUND_REJECT = "refund.reject"
     REFUND_RETRY = "refund.retry"
@@ -69,6 +76,7 @@ ACTION_TEXT: dict[Action, str] = {
     Action.GOODS_SHELF: "上下架",
     Action.GOODS_COPY: "复制商品",
     Action.GOODS_DELETE: "删除商品",
+    Action.GOODS_IMPORT: "CSV 导入商品",
     Action.SKU_UPDATE: "改规格价格/库存",
     Action.STOCK_BULK: "批量改库存",
     Action.STOCK_SET: "接口设置库存",
@@ -81,10 +89,16 @@ ACTION_TEXT: dict[Action, str] = {
     Action.BANNER_CREATE: "新建轮播图",
     Action.BANNER_UPDATE: "编辑轮播图",
     Action.BANNER_DELETE: "删除轮播图",
+    Action.BANNER_REORDER: "调整轮播图顺序",
     Action.ORDER_SHIP: "发货",
     Action.ORDER_CLOSE: "关闭订单",
     Action.ORDER_TRACKING: "修改运单号",
     Action.ORDER_PICKUP: "自提核销",
+    Action.DELIVERY_SETTINGS: "修改配送设置",
+    Action.DELIVERY_BATCH_PLAN: "规划配送路线",
+    Action.DELIVERY_BATCH_REPLAN: "重新规划配送路线",
+    Action.WECHAT_SHIPPING_RETRY: "重新上传发货信息",
+    Action.WECHAT_TEMPLATE: "修改订阅消息模板",
     Action.REFUND_APPROVE: "同意退款",
     Action.REFUND_REJECT: "拒绝退款",
     Action.REFUND_RETRY: "重试退款",

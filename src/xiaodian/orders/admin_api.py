@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 
-from xiaodian.auth.deps import CurrentAdmin, OrdersReader
+from xiaodian.auth.deps import CurrentAdmin, OrdersReader, ShipAdmin
 from xiaodian.core.pagination import Page
 from xiaodian.core.responses import CSVResponse
 from xiaodian.deps import ContextDep, IdPath, SessionDep
@@ -72,7 +72,7 @@ async def ship(
 async def change_tracking(
     order_id: IdPath,
     body: ShipIn,
-    admin: CurrentAdmin,
+    admin: ShipAdmin,
     origin: ApiOrigin,
     session: SessionDep,
 ) -> AdminOrderOut:
@@ -86,7 +86,7 @@ async def change_tracking(
 @router.post("/orders/ship-import")
 async def import_shipments(
     body: ShipImportIn,
-    admin: CurrentAdmin,
+    admin: ShipAdmin,
     origin: ApiOrigin,
     session: SessionDep,
     context: ContextDep,

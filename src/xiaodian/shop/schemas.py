@@ -18,6 +18,9 @@ class ShopSettingsOut(BaseModel):
     auto_confirm_days: int
     freight_fen: int
     free_freight_threshold_fen: int
+    low_stock_below: int | None
+    """Stock below this is low for SKUs without their own threshold (None: the default,
+    `XIAODIAN_STOCK_HINT_BELOW`)."""
 
 
 class ShopSettingsPatch(BaseModel):
@@ -29,3 +32,4 @@ class ShopSettingsPatch(BaseModel):
     auto_confirm_days: Annotated[int, Field(ge=1, le=60)] | None = None
     freight_fen: Annotated[Fen, Field(le=100_000)] | None = None
     free_freight_threshold_fen: Fen | None = None
+    low_stock_below: Annotated[int, Field(ge=0, le=100_000)] | None = None

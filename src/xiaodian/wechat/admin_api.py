@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated
 
-from xiaodian.auth.deps import CurrentAdmin, DetachedAdmin, OwnerAdmin
+from fastapi import APIRouter, Depends
+
+from xiaodian.auth.deps import CurrentAdmin, DetachedAdmin, OwnerAdmin, permitted
+from xiaodian.auth.permissions import Permission
 from xiaodian.core.errors import NotFound
 from xiaodian.deps import ContextDep, IdPath, SessionDep
-from xiaodian.models import Order
-from xiaodian.wechat import shipping, subscriptions, tracking
+from xiaodian.models import AdminUser, Order
+from xiaodian.oplog.service import ApiOrigin
+from xiaodian.wechat import merchant, shipping, subscriptions, tracking
 from xiaodian.wechat.schemas import (
     ShippingFailureOut,
     ShippingStateOut,
@@ -19,6 +23,7 @@ from xiaodian.wechat.schemas import (
 from xiaodian.wechat.vocabulary import SubscribeEvent
 
 router = APIRouter(tags=["admin: wechat"])
+DetachedShipAdmin = Annotated[AdminUser, Depends(permitted(Permission.SHIP, detached=True))]
 
 
 @router.get("/wechat/shipping/failed")
@@ -30,34 +35,27 @@ async def failed_uploads(_admin: DetachedAdmin, context: ContextDep) -> list[Shi
 
 @router.post("/wechat/shipping/{order_id}/retry")
 async def retry_upload(
-    order_id: IdPath, _admin: DetachedAdmin, context: ContextDep
+    order_id: IdPath, admin: DetachedShipAdmin, origin: ApiOrigin, context: ContextDep
 ) -> ShippingStateOut:
-    status = await shipping.attempt(context, order_id=order_id)
+    """Upload a failed order's shipping info again (发货 permission; logged)."""
+    status = await merchant.retry_upload(context, admin=admin, origin=origin, order_id=order_id)
     return ShippingStateOut(order_id=order_id, status=status)
-
-
-def _template_out(row: object) -> TemplateOut:
-    return TemplateOut.model_validate(row, from_attributes=True)
 
 
 @router.get("/wechat/templates")
 async def list_templates(_admin: CurrentAdmin, session: SessionDep) -> list[TemplateOut]:
-    return [_template_out(row) for row in await subscriptions.templates(session)]
+    return [merchant.template_out(row) for row in await subscriptions.templates(session)]
 
 
 @router.put("/wechat/templates/{event}")
 async def save_template(
-    event: SubscribeEvent, body: TemplateIn, _owner: OwnerAdmin, session: SessionDep
+    event: SubscribeEvent,
+    body: TemplateIn,
+    owner: OwnerAdmin,
+    origin: ApiOrigin,
+    session: SessionDep,
 ) -> TemplateOut:
-    row = await subscriptions.save_template(
-        session,
-        event=event,
-        template_id=body.template_id,
-        fields=body.fields,
-        page=body.page,
-        is_enabled=body.is_enabled,
-    )
-    return _template_out(row)
+    return await merchant.save_template(session, admin=owner, origin=origin, event=event, body=body)
 
 
 @router.get("/orders/{order_id}/tracking")

@@ -17,6 +17,7 @@ from xiaodian.console.routes import (
     delivery,
     flash,
     goods,
+    goods_import,
     groupbuy,
     integrations,
     media,
@@ -59,4 +60,5 @@ EXTRA_ROUTERS: tuple[APIRouter, ...] = (
     account.router,
     media.router,
     alerts.router,
+    goods_import.router,
 )

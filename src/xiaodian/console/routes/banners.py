@@ -1,29 +1,30 @@
-"""Home-page banners: list, add, edit, switch on/off, delete."""
+"""Home-page banners: list, add, edit, switch on/off, delete, drag to reorder."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import Response
+from fastapi.responses import JSONResponse, Response
 from starlette.datastructures import FormData
 
-from xiaodian.auth.permissions import Permission
+from xiaodian.auth.permissions import Permission, require
 from xiaodian.catalog import admin_service as catalog
-from xiaodian.catalog import merchant
+from xiaodian.catalog import banner_order, merchant
 from xiaodian.catalog.errors import BannerNotFound
-from xiaodian.catalog.schemas import AdminBannerOut, BannerIn, BannerPatch
+from xiaodian.catalog.schemas import AdminBannerOut, AdminGoodsQuery, BannerIn, BannerPatch
 from xiaodian.console.forms import (
     FieldErrors,
     attempt,
     checked,
+    lenient,
     shop_datetime,
     text,
     validate,
 )
 from xiaodian.console.rendering import media_path, redirect, render, shop_time, toast
 from xiaodian.console.sections import Section
-from xiaodian.console.security import ConsoleAdmin, read_form
+from xiaodian.console.security import ConsoleAdmin, ConsoleMarketing, read_form
 from xiaodian.deps import IdPath, SessionDep, context_of
 from xiaodian.oplog.service import ConsoleOrigin
 
@@ -107,6 +108,38 @@ async def banners(request: Request, _admin: ConsoleAdmin, session: SessionDep) -
         banners=await catalog.list_banners(session),
         link_types=LINK_TYPES,
     )
+
+
+@router.get("/banners/goods-options")
+async def goods_options(
+    request: Request, _admin: ConsoleMarketing, session: SessionDep
+) -> Response:
+    """The goods picker of the banner form: up to 8 goods whose title matches `q`."""
+    q = request.query_params.get("q", "").strip()[:32]
+    page = await catalog.list_goods(session, lenient(AdminGoodsQuery, {"q": q, "page_size": "8"}))
+    return render(request, "banners/_goods_options.html", goods=page.items if q else [], q=q)
+
+
+@router.post("/banners/order")
+async def reorder_banners(
+    request: Request, admin: ConsoleAdmin, origin: ConsoleOrigin, session: SessionDep
+) -> Response:
+    """Drag to reorder: every banner's id in the new order (`ids`, repeated); 204, or 422
+    with the message (the page shows it and reloads the saved order)."""
+    require(admin, Permission.MARKETING)
+    form = await read_form(request)
+    ids = [int(raw) for raw in form.getlist("ids") if isinstance(raw, str) and raw.isdigit()]
+    context = context_of(request)
+    done, errors = await attempt(
+        session,
+        lambda: banner_order.reorder_banners(
+            session, admin=admin, origin=origin, banner_ids=ids, near_cache=context.near_cache
+        ),
+    )
+    if done is None:
+        message = next(iter(errors.values()), "顺序没有保存")
+        return JSONResponse({"message": message}, status_code=422)
+    return Response(status_code=204)
 
 
 @router.get("/banners/new")

@@ -15,7 +15,6 @@ from xiaodian.console.forms import FieldErrors, attempt, checked, fen_field, tex
 from xiaodian.console.rendering import redirect, render
 from xiaodian.console.sections import Section
 from xiaodian.console.security import ConsoleAdmin, ConsoleOwner, ConsoleShip, read_form
-from xiaodian.core.actors import Actor
 from xiaodian.core.errors import ShopError
 from xiaodian.delivery import batches, locate, pickup, service
 from xiaodian.delivery import merchant as delivery_merchant
@@ -198,15 +197,22 @@ async def complete_pickup(
 
 
 @router.post("/delivery/settings")
-async def save_settings(request: Request, _owner: ConsoleOwner) -> Response:
+async def save_settings(request: Request, owner: ConsoleOwner, origin: ConsoleOrigin) -> Response:
     form = await read_form(request)
     errors: FieldErrors = {}
     data = _parse(form, errors)
     settings_in, schema_errors = validate(DeliverySettingsIn, data)
     errors = schema_errors | errors
     if settings_in is not None and not errors:
-        async with context_of(request).db.transaction() as session:
-            await service.save_settings(session, data=settings_in)
+        context = context_of(request)
+        async with context.db.transaction() as session:
+            await delivery_merchant.save_settings(
+                session,
+                admin=owner,
+                origin=origin,
+                data=settings_in,
+                geocoding=bool(context.settings.amap_key),
+            )
         return redirect(request, "/delivery", flash="配送设置已保存")
     values = {name: text(form, name) for name in form} | {
         flag: checked(form, flag) for flag in ("enabled", "pickup_enabled", "express_enabled")
@@ -215,7 +221,7 @@ async def save_settings(request: Request, _owner: ConsoleOwner) -> Response:
 
 
 @router.post("/delivery/locate")
-async def locate_store(request: Request, _owner: ConsoleOwner) -> Response:
+async def locate_store(request: Request, owner: ConsoleOwner, origin: ConsoleOrigin) -> Response:
     """Geocode the typed store address (AMap) and keep the point."""
     form = await read_form(request)
     address = text(form, "store_address")
@@ -230,23 +236,26 @@ async def locate_store(request: Request, _owner: ConsoleOwner) -> Response:
             service.settings_out(row, geocoding=True).model_dump(exclude={"geocoding_available"})
             | {"store_address": address, "store_lat": found.lat, "store_lng": found.lng}
         )
-        await service.save_settings(session, data=data)
+        await delivery_merchant.save_settings(
+            session, admin=owner, origin=origin, data=data, geocoding=True
+        )
     return redirect(request, "/delivery", flash=f"已定位：{found.formatted_address}")
 
 
 @router.post("/delivery/batches")
-async def plan(request: Request, admin: ConsoleAdmin) -> Response:
+async def plan(request: Request, admin: ConsoleShip, origin: ConsoleOrigin) -> Response:
     form = await read_form(request)
     day, start = text(form, "date"), text(form, "slot_start")
     try:
         riders = max(1, min(20, int(text(form, "riders") or "1")))
-        await batches.plan_batch(
+        await delivery_merchant.plan_batch(
             context_of(request),
+            admin=admin,
+            origin=origin,
             slot_date=day,
             slot_start=start,
             riders=riders,
             order_ids=None,
-            by=Actor.merchant(admin.id),
         )
     except ValueError:
         return redirect(request, f"/delivery?date={day}", flash="骑手人数应为 1–20")
@@ -256,12 +265,14 @@ async def plan(request: Request, admin: ConsoleAdmin) -> Response:
 
 
 @router.post("/delivery/batches/{batch_id}/replan")
-async def replan(batch_id: IdPath, request: Request, admin: ConsoleAdmin) -> Response:
+async def replan(
+    batch_id: IdPath, request: Request, admin: ConsoleShip, origin: ConsoleOrigin
+) -> Response:
     form = await read_form(request)
     day = text(form, "date")
     try:
-        await batches.replan_batch(
-            context_of(request), batch_id=batch_id, riders=None, by=Actor.merchant(admin.id)
+        await delivery_merchant.replan_batch(
+            context_of(request), admin=admin, origin=origin, batch_id=batch_id, riders=None
         )
     except ShopError as error:
         return redirect(request, f"/delivery?date={day}", flash=error.message)

@@ -7,14 +7,17 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
+from starlette.datastructures import FormData
 
 from xiaodian.console import payment_settings
 from xiaodian.console.forms import FieldErrors, attempt, fen_field, text, validate
-from xiaodian.console.rendering import media_path, redirect, render, yuan
+from xiaodian.console.rendering import is_htmx, media_path, redirect, render, yuan
 from xiaodian.console.sections import Section
 from xiaodian.console.security import ConsoleOwner, read_form
+from xiaodian.core.errors import NotFound
 from xiaodian.deps import SessionDep, context_of
-from xiaodian.oplog.service import ConsoleOrigin
+from xiaodian.models import AdminUser
+from xiaodian.oplog.service import ConsoleOrigin, Origin
 from xiaodian.payments import credentials
 from xiaodian.payments import merchant as payments_merchant
 from xiaodian.shop import merchant as shop_merchant
@@ -40,6 +43,18 @@ TEXT_FIELDS = (
     "auto_confirm_days",
 )
 MONEY_FIELDS = ("freight", "free_freight_threshold")
+LOW_STOCK = "low_stock_below"
+SECTION_FIELDS: dict[str, tuple[str, ...]] = {
+    "shop": ("name", "logo_url", "service_phone", "notice"),
+    "trade": (
+        "unpaid_timeout_minutes",
+        "auto_confirm_days",
+        "freight",
+        "free_freight_threshold",
+        LOW_STOCK,
+    ),
+}
+"""Each section of the page saves only its own fields (the others keep their unsaved edits)."""
 
 
 async def _page(
@@ -59,7 +74,8 @@ async def _page(
         status_code=status_code,
         section="settings",
         values=values,
-        errors=errors,
+        section_errors={key: errors for key in SECTION_FIELDS},
+        section_values={},
         payment_groups=payment_settings.groups(masked.fields),
         payment_errors=payment_errors or {},
     )
@@ -72,6 +88,8 @@ async def _current_values(request: Request, session: SessionDep) -> dict[str, st
     values["logo_url"] = media_path(current.logo_url)
     values["freight"] = yuan(current.freight_fen)
     values["free_freight_threshold"] = yuan(current.free_freight_threshold_fen)
+    below = current.low_stock_below
+    values["low_stock_below"] = str(context.settings.stock_hint_below if below is None else below)
     return values
 
 
@@ -86,11 +104,31 @@ async def save_settings(
     request: Request, owner: ConsoleOwner, origin: ConsoleOrigin, session: SessionDep
 ) -> Response:
     form = await read_form(request)
-    values = {field: text(form, field) for field in (*TEXT_FIELDS, *MONEY_FIELDS)}
+    fields = (*TEXT_FIELDS, *MONEY_FIELDS, LOW_STOCK)
+    values, errors = await _save(request, session, owner, origin, form, fields)
+    if not errors:
+        return redirect(request, "/settings", flash="店铺设置已保存")
+    return await _page(request, session, values=values, errors=errors, status_code=422)
+
+
+async def _save(
+    request: Request,
+    session: SessionDep,
+    owner: AdminUser,
+    origin: Origin,
+    form: FormData,
+    fields: tuple[str, ...],
+) -> tuple[dict[str, str], FieldErrors]:
+    """Validate and save `fields` of the form (only those: a PATCH of them); the values as
+    typed and the errors (none: saved)."""
+    values = {field: text(form, field) for field in fields}
     errors: FieldErrors = {}
-    data: dict[str, Any] = {field: values[field] for field in TEXT_FIELDS}
+    data: dict[str, Any] = {field: values[field] for field in fields if field in TEXT_FIELDS}
+    if LOW_STOCK in fields:
+        data[LOW_STOCK] = values[LOW_STOCK] or None  # left empty: unchanged
     for field in MONEY_FIELDS:
-        data[f"{field}_fen"] = fen_field(form, field, errors)
+        if field in fields:
+            data[f"{field}_fen"] = fen_field(form, field, errors)
     patch, schema_errors = validate(ShopSettingsPatch, data)
     errors = schema_errors | errors
     if patch is not None and not errors:
@@ -102,12 +140,49 @@ async def save_settings(
             ),
         )
         if saved is not None:
-            return redirect(request, "/settings", flash="店铺设置已保存")
+            return values, {}
     if "service_phone" in errors:
         errors["service_phone"] = "请填写电话号码，如 021-12345678"
+    if LOW_STOCK in errors:
+        errors[LOW_STOCK] = "请填写 0–100000 的整数"
     if "freight" in errors and "不能大于" in errors["freight"]:
         errors["freight"] = "运费不能超过 1000 元"
-    return await _page(request, session, values=values, errors=errors, status_code=422)
+    return values, errors
+
+
+@router.post("/settings/sections/{section}")
+async def save_section(
+    section: str,
+    request: Request,
+    owner: ConsoleOwner,
+    origin: ConsoleOrigin,
+    session: SessionDep,
+) -> Response:
+    """Save one section: under htmx the section alone comes back (saved, or with its errors),
+    so what is typed in the other sections stays on the page."""
+    fields = SECTION_FIELDS.get(section)
+    if fields is None:
+        raise NotFound("没有这个设置")
+    form = await read_form(request)
+    values, errors = await _save(request, session, owner, origin, form, fields)
+    if not is_htmx(request):
+        if not errors:
+            return redirect(request, "/settings", flash="店铺设置已保存")
+        current = await _current_values(request, session)
+        return await _page(
+            request, session, values=current | values, errors=errors, status_code=422
+        )
+    if not errors:
+        values = await _current_values(request, session)
+    return render(
+        request,
+        "settings/_section.html",
+        status_code=422 if errors else 200,
+        key=section,
+        values=values,
+        errors=errors,
+        saved=not errors,
+    )
 
 
 @router.post("/settings/payments")

@@ -9,11 +9,12 @@ from fastapi.responses import Response
 from xiaodian.console.forms import FieldErrors, text, validate
 from xiaodian.console.rendering import redirect, render
 from xiaodian.console.sections import Section
-from xiaodian.console.security import ConsoleAdmin, ConsoleOwner, read_form
+from xiaodian.console.security import ConsoleAdmin, ConsoleOwner, ConsoleShip, read_form
 from xiaodian.core.errors import NotFound
 from xiaodian.deps import IdPath, SessionDep, context_of
 from xiaodian.models import Order
-from xiaodian.wechat import shipping, subscriptions, tracking
+from xiaodian.oplog.service import ConsoleOrigin
+from xiaodian.wechat import merchant, shipping, subscriptions, tracking
 from xiaodian.wechat.schemas import TemplateIn
 from xiaodian.wechat.vocabulary import ShippingStatus, SubscribeEvent
 
@@ -99,17 +100,25 @@ async def order_tracking(order_id: IdPath, request: Request, _admin: ConsoleAdmi
 
 
 @router.post("/wechat/shipping/{order_id}/retry")
-async def retry_upload(order_id: IdPath, request: Request, _admin: ConsoleAdmin) -> Response:
+async def retry_upload(
+    order_id: IdPath, request: Request, admin: ConsoleShip, origin: ConsoleOrigin
+) -> Response:
     # no transaction is open over the call to WeChat
     await read_form(request)
-    status = await shipping.attempt(context_of(request), order_id=order_id)
+    status = await merchant.retry_upload(
+        context_of(request), admin=admin, origin=origin, order_id=order_id
+    )
     flash = "发货信息已上传" if status == ShippingStatus.UPLOADED else "上传仍未成功，请查看错误"
     return redirect(request, "/wechat", flash=flash)
 
 
 @router.post("/wechat/templates/{event}")
 async def save_template(
-    event: SubscribeEvent, request: Request, _owner: ConsoleOwner, session: SessionDep
+    event: SubscribeEvent,
+    request: Request,
+    owner: ConsoleOwner,
+    origin: ConsoleOrigin,
+    session: SessionDep,
 ) -> Response:
     form = await read_form(request)
     values = {
@@ -131,12 +140,5 @@ async def save_template(
         return await _page(
             request, session, errors={event: errors}, values={event: values}, status_code=422
         )
-    await subscriptions.save_template(
-        session,
-        event=event,
-        template_id=body.template_id,
-        fields=body.fields,
-        page=body.page,
-        is_enabled=body.is_enabled,
-    )
+    await merchant.save_template(session, admin=owner, origin=origin, event=event, body=body)
     return redirect(request, "/wechat", flash=f"「{EVENT_NAMES[event]}」的订阅消息模板已保存")

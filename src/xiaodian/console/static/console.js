@@ -248,6 +248,84 @@
   }
   document.addEventListener('DOMContentLoaded', startAlerts)
 
+  /* ---------- banners: drag (or ‹ ›) to reorder, saved at once ---------- */
+  function bannerOrder() {
+    const grid = document.querySelector('[data-banner-order]')
+    if (!grid) return
+    let dragged = null
+    const cards = () => Array.from(grid.querySelectorAll('[data-banner-id]'))
+    async function save() {
+      const body = new URLSearchParams()
+      body.append('csrf_token', csrfToken())
+      cards().forEach((card) => body.append('ids', card.dataset.bannerId))
+      try {
+        const response = await fetch(`${base()}/banners/order`, {
+          method: 'POST',
+          body,
+          credentials: 'same-origin',
+          headers: { 'X-CSRF-Token': csrfToken() },
+        })
+        if (response.ok) {
+          grid.dataset.saved = String(Number(grid.dataset.saved || 0) + 1)
+          showToast('顺序已保存')
+          return
+        }
+        const data = await response.json().catch(() => ({}))
+        showToast(data.message || `顺序没有保存（${response.status}）`, 'error')
+      } catch (failure) {
+        showToast('网络错误，顺序没有保存', 'error')
+      }
+    }
+    function place(card, target, before) {
+      grid.insertBefore(card, before ? target : target.nextSibling)
+      save()
+    }
+    grid.addEventListener('dragstart', (event) => {
+      const card = event.target instanceof Element ? event.target.closest('[data-banner-id]') : null
+      if (!card) return
+      dragged = card
+      card.classList.add('is-dragging')
+      event.dataTransfer.effectAllowed = 'move'
+      event.dataTransfer.setData('text/plain', card.dataset.bannerId)
+    })
+    grid.addEventListener('dragover', (event) => {
+      if (dragged) event.preventDefault()
+    })
+    grid.addEventListener('drop', (event) => {
+      const target = event.target instanceof Element ? event.target.closest('[data-banner-id]') : null
+      if (!dragged || !target || target === dragged) return
+      event.preventDefault()
+      const list = cards()
+      place(dragged, target, list.indexOf(dragged) > list.indexOf(target))
+    })
+    grid.addEventListener('dragend', () => {
+      if (dragged) dragged.classList.remove('is-dragging')
+      dragged = null
+    })
+    grid.addEventListener('click', (event) => {
+      const button = event.target instanceof Element ? event.target.closest('[data-banner-move]') : null
+      if (!button) return
+      const card = button.closest('[data-banner-id]')
+      const list = cards()
+      const step = Number(button.dataset.bannerMove)
+      const other = list[list.indexOf(card) + step]
+      if (other) place(card, other, step < 0)
+    })
+  }
+  document.addEventListener('DOMContentLoaded', bannerOrder)
+
+  /* ---------- the banner form's goods picker: a picked goods item becomes the link ---------- */
+  document.addEventListener('click', (event) => {
+    const option = event.target instanceof Element ? event.target.closest('[data-pick-goods]') : null
+    if (!option) return
+    const form = option.closest('form')
+    if (!form) return
+    form.querySelector('[name=link_type]').value = 'goods'
+    form.querySelector('[name=link_value]').value = option.dataset.pickGoods
+    const picked = form.querySelector('[data-picked]')
+    if (picked) picked.textContent = `已选：${option.dataset.pickTitle}（ID ${option.dataset.pickGoods}）`
+  })
+
   /* ---------- Alpine components ---------- */
   document.addEventListener('alpine:init', () => {
     const Alpine = window.Alpine
@@ -274,7 +352,9 @@
       async upload(fileList) {
         this.error = ''
         const files = Array.from(fileList || [])
-        const room = this.max - this.images.length
+        // a single picture (a logo) is replaced by the new one: no need to remove it first
+        const single = this.max === 1
+        const room = single ? 1 : this.max - this.images.length
         if (files.length > room) this.error = `最多 ${this.max} 张图片，多出的没有上传`
         for (const file of files.slice(0, Math.max(room, 0))) {
           this.uploading += 1
@@ -290,6 +370,8 @@
             const data = await response.json().catch(() => ({}))
             if (!response.ok) {
               this.error = data.message || `上传失败（${response.status}）`
+            } else if (single) {
+              this.images = [data.url]
             } else if (!this.images.includes(data.url)) {
               this.images.push(data.url)
             }
