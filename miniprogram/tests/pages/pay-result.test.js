@@ -75,7 +75,7 @@ test('a group order invites friends to the group: back to the group page it came
 
 test('an order closed before the payment arrived says so, not 支付成功', async () => {
   wx.setBackend({ 'POST /auth/wx-login': LOGIN, 'GET /orders/11': fixtures.order({ id: 11, status: 'closed', closed_at: '2024-05-01T04:35:00Z' }) })
-  const page = await openPage(PAGE, { orderId: '11' })
+  const page = await openPage('subpackages/order/pay-result/index', { orderId: '11' })
   expect(text(page, '.pay-result__title')).toBe('订单已关闭')
   expect(text(page, '.pay-result__tip')).toBe('订单已关闭，如已扣款将原路退回')
 })
