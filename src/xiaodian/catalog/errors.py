@@ -51,3 +51,17 @@ class MarketPriceTooLow(ShopError):
 class SkuInStock(Conflict):
     code = "sku_in_stock"
     default_message = "该规格有货，可以直接购买"
+
+
+class InvalidDescriptionBlock(ShopError):
+    """A block of the rich description that is not a text paragraph or one of our images."""
+
+    status_code = 422
+    code = "invalid_description_block"
+    default_message = "商品详情内容有误：每一段须是文字或本店上传的图片"
+
+
+class TooManyDescriptionBlocks(ShopError):
+    status_code = 422
+    code = "too_many_description_blocks"
+    default_message = "商品详情最多 50 段（文字和图片合计）"

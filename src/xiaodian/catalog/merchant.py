@@ -415,6 +415,7 @@ async def copy_goods(
             "subtitle": source.subtitle,
             "unit": source.unit,
             "description": source.description,
+            "description_blocks": source.description_blocks,
             "market_price_fen": source.market_price_fen,
             "is_on_shelf": False,
             "sort_order": source.sort_order,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import (
     Boolean,
@@ -65,6 +66,8 @@ class Goods(Base):
     subtitle: Mapped[str] = mapped_column(String(200), default="")
     unit: Mapped[str] = mapped_column(String(16), default="件")
     description: Mapped[str] = mapped_column(Text, default="")
+    # ordered text and image blocks (catalog/description.py); None: `description` alone
+    description_blocks: Mapped[list[dict[str, Any]] | None] = mapped_column(JSONType, default=None)
     price_fen: Mapped[int] = mapped_column(Integer, default=0)
     market_price_fen: Mapped[int] = mapped_column(Integer, default=0)
     sales: Mapped[int] = mapped_column(Integer, default=0)
