@@ -23,12 +23,15 @@ test('blocks show in order: paragraphs as text, pictures as lazy widthFix images
       ],
     })
   )
-  const nodes = all(page, '.goods-detail__description-text, .goods-detail__description-image')
-  expect(nodes.map((node) => node.dom.className.match(/goods-detail__description-(text|image)/)[1])).toEqual(['text', 'image', 'text', 'image'])
+  const root = all(page, '.goods-detail__description-body >>> .goods-description')[0].dom
+  const kinds = Array.from(root.querySelectorAll('*'))
+    .map((node) => (String(node.className).match(/goods-description__(text|image)\b/) || [])[1])
+    .filter(Boolean)
+  expect(kinds).toEqual(['text', 'image', 'text', 'image'])
   // Markup is text to show, not HTML to run.
-  expect(texts(page, '.goods-detail__description-text')).toEqual(['产地直发', '<b>冷藏保存</b>'])
-  expect(all(page, '.goods-detail__description b')).toHaveLength(0)
-  const attrs = all(page, '.goods-detail__description-image').map((node) => {
+  expect(texts(page, '.goods-detail__description-body >>> .goods-description__text')).toEqual(['产地直发', '<b>冷藏保存</b>'])
+  expect(all(page, '.goods-detail__description-body >>> .goods-description b')).toHaveLength(0)
+  const attrs = all(page, '.goods-detail__description-body >>> .goods-description__image').map((node) => {
     const found = {}
     for (const attr of node.dom.__wxElement._vt.attrs) found[attr.name] = attr.value
     return found
@@ -37,23 +40,19 @@ test('blocks show in order: paragraphs as text, pictures as lazy widthFix images
     ['https://cdn.test/d1-800.webp', 'widthFix', true],
     ['https://cdn.test/d2-800.webp', 'widthFix', true],
   ])
-  expect(page.instance.data.descriptionBlocks.filter((b) => b.type === 'image').map((b) => b.url)).toEqual([
-    'https://cdn.test/d1-800.webp',
-    'https://cdn.test/d2-800.webp',
-  ])
   const preview = jest.spyOn(wx, 'previewImage')
-  await tap(page, '.goods-detail__description-image', 1)
+  await tap(page, '.goods-detail__description-body >>> .goods-description__image', 1)
   expect(preview).toHaveBeenCalledWith({ urls: ['https://cdn.test/d1-800.webp', 'https://cdn.test/d2-800.webp'], current: 'https://cdn.test/d2-800.webp' })
   page.instance.onUnload()
 })
 
 test('an older answer without blocks shows the plain description; an empty one says so', async () => {
   const plain = await open(fixtures.goodsDetail({ description: '老顾客都说甜' }))
-  expect(texts(plain, '.goods-detail__description-text')).toEqual(['老顾客都说甜'])
+  expect(texts(plain, '.goods-detail__description-body >>> .goods-description__text')).toEqual(['老顾客都说甜'])
   plain.instance.onUnload()
   const empty = await open(fixtures.goodsDetail({ description: '', description_blocks: [] }))
-  expect(all(empty, '.goods-detail__description-text')).toHaveLength(0)
-  expect(text(empty, '.goods-detail__description-empty')).toBe('商家还没有填写详情')
+  expect(all(empty, '.goods-detail__description-body >>> .goods-description__text')).toHaveLength(0)
+  expect(text(empty, '.goods-detail__description-body >>> .goods-description__empty')).toBe('商家还没有填写详情')
   empty.instance.onUnload()
 })
 

@@ -17,7 +17,6 @@ const { takeSeat } = require('../../../utils/group-seat')
 const { formatCount, formatCountdown, formatPrice } = require('../../../utils/format')
 const sku = require('../utils/sku')
 const restock = require('../utils/restock')
-const description = require('../utils/description')
 const cartBadge = require('../../../utils/cart-badge')
 
 const LOW_STOCK = 10
@@ -45,7 +44,6 @@ Component({
   },
   data: {
     goods: null,
-    descriptionBlocks: [],
     failed: false,
     currentImage: 0,
     stockHint: '',
@@ -154,7 +152,6 @@ Component({
         const prices = (goods.skus || []).filter((item) => item.is_active !== false).map((item) => item.price_fen)
         this.setData({
           goods,
-          descriptionBlocks: description.blocksOf(goods),
           failed: false,
           favorite: !!goods.is_favorite,
           priceFrom: prices.length > 1 && Math.max(...prices) > Math.min(...prices),
@@ -221,10 +218,6 @@ Component({
     },
     onSwiperChange(event) {
       this.setData({ currentImage: event.detail.current })
-    },
-    onDescriptionImageTap(event) {
-      const urls = description.imageUrls(this.data.descriptionBlocks)
-      wx.previewImage({ urls, current: event.currentTarget.dataset.url })
     },
     onImageTap(event) {
       const urls = this.data.goods.images
