@@ -19,7 +19,13 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from xiaodian.core.dbtypes import BigId, JSONType, UTCDateTime, case_sensitive_string
+from xiaodian.core.dbtypes import (
+    BigId,
+    JSONType,
+    NullableJSONType,
+    UTCDateTime,
+    case_sensitive_string,
+)
 from xiaodian.models.base import Base, CreatedAt, IdPk, UpdatedAt, table_args
 
 
@@ -67,7 +73,9 @@ class Goods(Base):
     unit: Mapped[str] = mapped_column(String(16), default="件")
     description: Mapped[str] = mapped_column(Text, default="")
     # ordered text and image blocks (catalog/description.py); None: `description` alone
-    description_blocks: Mapped[list[dict[str, Any]] | None] = mapped_column(JSONType, default=None)
+    description_blocks: Mapped[list[dict[str, Any]] | None] = mapped_column(
+        NullableJSONType, default=None
+    )
     price_fen: Mapped[int] = mapped_column(Integer, default=0)
     market_price_fen: Mapped[int] = mapped_column(Integer, default=0)
     sales: Mapped[int] = mapped_column(Integer, default=0)
