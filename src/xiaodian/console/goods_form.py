@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Mapping
 from typing import Any
 
 from starlette.datastructures import FormData
@@ -56,8 +57,12 @@ def _posted_blocks(form: FormData, errors: FieldErrors) -> list[Any]:
     return blocks
 
 
-def state_of(goods: AdminGoodsOut) -> tuple[dict[str, str], EditorState]:
-    """What the editor shows for an existing goods item (prices back in yuan)."""
+def state_of(
+    goods: AdminGoodsOut, *, waiting: Mapping[int, int] | None = None
+) -> tuple[dict[str, str], EditorState]:
+    """What the editor shows for an existing goods item (prices back in yuan), with the
+    shoppers `waiting` (by SKU id) for a sold-out SKU to come back."""
+    waiting = waiting or {}
     values = {field: str(getattr(goods, field)) for field in PLAIN_FIELDS}
     values["market_price"] = yuan(goods.market_price_fen) if goods.market_price_fen else ""
     values["is_on_shelf"] = "on" if goods.is_on_shelf else ""
@@ -71,6 +76,7 @@ def state_of(goods: AdminGoodsOut) -> tuple[dict[str, str], EditorState]:
                 "stock_was": str(sku.stock),
                 "code": sku.code,
                 "is_active": sku.is_active,
+                "waiting": waiting.get(sku.id, 0),
             }
             for sku in goods.skus
         ],

@@ -414,7 +414,7 @@
         for (const sku of config.skus || []) {
           this.rows[comboKey(sku.spec_values)] = {
             price: sku.price ?? '', stock: sku.stock ?? '0', stock_was: sku.stock_was ?? '',
-            code: sku.code || '', is_active: sku.is_active !== false,
+            code: sku.code || '', is_active: sku.is_active !== false, waiting: sku.waiting || 0,
           }
         }
         this.regenerate()
