@@ -84,7 +84,7 @@ async def test_the_demo_seed_builds_a_believable_shop_once(
         restocked = await session.scalar(
             select(SubscribeTemplate.template_id).where(SubscribeTemplate.event == "restocked")
         )
-    assert with_blocks == 5
+    assert with_blocks == 6
     assert restocked == "demo-tpl-restocked"  # so the demo sends 到货提醒 on restock
 
 

@@ -345,9 +345,14 @@ REVIEW_TEXTS = [
     ("送到的时候有一点点压坏，客服很快处理了。", 3),
 ]
 
-# 商品详情 of a few demo goods, as the merchant would enter them in the block editor: these
+# 商品详情 of six demo goods, as the merchant would enter them in the block editor: these
 # paragraphs with the goods' own two pictures between them (seed/demo.py builds the blocks).
 DETAILS: dict[str, tuple[str, ...]] = {
+    "鲜牛奶": (
+        "来自内蒙古呼伦贝尔的合作牧场，清晨挤奶后 2 小时内进厂，巴氏杀菌，保留天然乳香。",
+        "蛋白质 ≥3.6g/100ml，不添加任何防腐剂；每天凌晨冷链送到门店，当日配送到家。",
+        "收到后请立即冷藏（2～6℃），开封后 24 小时内喝完。",
+    ),
     "红富士苹果": (
         "产自山东烟台栖霞，海拔 300 米以上的山地果园，昼夜温差大，糖分积累充足。",
         "果径 75mm 以上，果面光洁、果肉细脆，咬一口汁水充盈；每一个都经过人工挑选。",
