@@ -419,6 +419,12 @@ class RestockRemindersOut(BaseModel):
     sku_ids: list[int]
 
 
+class PinnedSearchWords(BaseModel):
+    """置顶热搜词: listed first among the hot keywords, in this order."""
+
+    words: Annotated[list[Annotated[Keyword, Field(max_length=20)]], Field(max_length=10)]
+
+
 class RestockWaitingOut(BaseModel):
     """For the merchant: shoppers waiting for a sold-out SKU."""
 

@@ -199,6 +199,17 @@ class SearchCount(Base):
     searches: Mapped[int] = mapped_column(Integer, default=0)
 
 
+class PinnedSearchWord(Base):
+    """A hot keyword the merchant pins: listed first by `GET /search/hot`, in `sort_order`."""
+
+    __tablename__ = "pinned_search_words"
+    __table_args__ = table_args(UniqueConstraint("word", name="uq_pinned_search_words_word"))
+
+    id: Mapped[IdPk]
+    word: Mapped[str] = mapped_column(case_sensitive_string(20))
+    sort_order: Mapped[int] = mapped_column(Integer, default=0)
+
+
 class RestockReminder(Base):
     """到货提醒: a shopper asked to be told once when a sold-out SKU has stock again.
     `notified_at` is set when the reminder is used; asking again after that starts a new row."""

@@ -25,6 +25,7 @@ class Action(StrEnum):
     BANNER_CREATE = "banner.create"
     BANNER_UPDATE = "banner.update"
     BANNER_DELETE = "banner.delete"
+    SEARCH_PINNED = "search.pinned"
     ORDER_SHIP = "order.ship"
     ORDER_CLOSE = "order.close"
     ORDER_TRACKING = "order.tracking"
@@ -75,6 +76,7 @@ ACTION_TEXT: dict[Action, str] = {
     Action.BANNER_CREATE: "新建轮播图",
     Action.BANNER_UPDATE: "编辑轮播图",
     Action.BANNER_DELETE: "删除轮播图",
+    Action.SEARCH_PINNED: "置顶热搜词",
     Action.ORDER_SHIP: "发货",
     Action.ORDER_CLOSE: "关闭订单",
     Action.ORDER_TRACKING: "修改运单号",
