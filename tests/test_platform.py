@@ -86,6 +86,8 @@ async def test_the_demo_seed_builds_a_believable_shop_once(
         )
     assert with_blocks == 6
     assert restocked == "demo-tpl-restocked"  # so the demo sends 到货提醒 on restock
+    hot = (await client.get("/api/v1/search/hot")).json()["keywords"]
+    assert hot[:2] == ["鲜牛奶", "苹果"]  # the demo's pinned words first
 
 
 @pytest.mark.parametrize(

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from tests import factories
 from tests.catalog.test_search_hot import _hot, _search
 from tests.conftest import wipe
+from tests.console.helpers import signed_in
 from xiaodian.catalog import hot
 from xiaodian.context import AppContext
 from xiaodian.models import OperationLog
@@ -66,3 +67,20 @@ async def test_pinning_needs_marketing_and_at_most_ten_short_words(
     too_long = await client.put(URL, json={"words": ["长" * 21]}, headers=owner)
     assert (too_many.status_code, too_long.status_code) == (422, 422)
     assert (await client.get(URL, headers=owner)).json() == {"words": []}
+
+
+async def test_the_banners_page_pins_words_typed_on_one_line(
+    client: httpx.AsyncClient, context: AppContext
+) -> None:
+    console = await signed_in(client, context)
+    saved = await console.post("/search-words", [("pinned_words", "车厘子， 鲜牛奶 草莓")])
+    assert saved.status_code == 303, saved.text
+    assert (await _hot(client))[:3] == ["车厘子", "鲜牛奶", "草莓"]
+    page = (await console.get("/banners")).text
+    assert 'value="车厘子 鲜牛奶 草莓"' in page
+    refused = await console.post(
+        "/search-words", [("pinned_words", " ".join(f"词{i}" for i in range(11)))]
+    )
+    assert refused.status_code == 422
+    assert "最多 10 个热搜词，每个不超过 20 个字" in refused.text
+    assert (await _hot(client))[:3] == ["车厘子", "鲜牛奶", "草莓"]

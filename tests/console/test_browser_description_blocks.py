@@ -96,3 +96,22 @@ async def test_the_block_editor_adds_moves_deletes_and_saves_text_and_images_in_
     await phone.page.locator("[data-description-editor]").scroll_into_view_if_needed()
     assert await phone.horizontal_overflow() == 0
     await phone.screenshot("goods-editor-description-phone")
+
+
+async def test_pinned_search_words_are_typed_on_the_banners_page(
+    client: httpx.AsyncClient, context: AppContext, live_url: str, browser: Any
+) -> None:
+    await make_admin(context)
+    for width in ("desktop", "phone"):
+        tab = await open_tab(browser, live_url, phone=width == "phone")
+        await tab.login("owner")
+        await tab.open("/banners")
+        await tab.page.fill("#f-pinned_words", "车厘子 鲜牛奶 草莓")
+        await tab.page.click("[data-save-pinned]")
+        await expect(tab.page.locator(".flash")).to_contain_text("热搜词已保存")
+        await expect(tab.page.locator("#f-pinned_words")).to_have_value("车厘子 鲜牛奶 草莓")
+        assert await tab.horizontal_overflow() == 0
+        await tab.screenshot(f"banners-pinned-search-{width}")
+        assert tab.errors == []
+    keywords = (await client.get("/api/v1/search/hot")).json()["keywords"]
+    assert keywords[:3] == ["车厘子", "鲜牛奶", "草莓"]

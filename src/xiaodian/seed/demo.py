@@ -38,6 +38,7 @@ from xiaodian.models import (
     Order,
     OrderEvent,
     OrderLine,
+    PinnedSearchWord,
     Review,
     Sku,
     StockQuota,
@@ -62,6 +63,7 @@ from xiaodian.shop.service import current_settings
 from xiaodian.wechat.vocabulary import SubscribeEvent
 
 DEMO_SHOP_NAME = "邻里鲜 · 社区小店"
+DEMO_PINNED_WORDS = ("鲜牛奶", "苹果")
 
 
 def _demo_templates() -> list[SubscribeTemplate]:
@@ -112,6 +114,10 @@ async def seed_demo(session: AsyncSession, *, settings: Settings, history: bool 
     await _seed_staff(session)
     await _seed_flash_sales(session, all_goods)
     session.add_all(_demo_templates())
+    # 置顶热搜词: the merchant's picks lead the search page's hot keywords
+    session.add_all(
+        PinnedSearchWord(word=word, sort_order=i) for i, word in enumerate(DEMO_PINNED_WORDS)
+    )
     shopper = User(openid=settings.sandbox_default_openid, nickname="演示买家")
     session.add(shopper)
     await session.flush()
