@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from xiaodian.config import Settings
 from xiaodian.context import AppContext
-from xiaodian.models import Base, Category, Goods, GoodsImage, Review, Sku
+from xiaodian.models import Base, Category, Goods, GoodsImage, Review, Sku, SubscribeTemplate
 
 
 async def test_unknown_paths_and_methods_answer_in_the_error_format(
@@ -70,6 +70,24 @@ async def test_the_demo_seed_builds_a_believable_shop_once(
     assert sorted(c["group_size"] for c in group_buys) == [2, 3]
     assert all(c["group_price_fen"] < c["price_fen"] for c in group_buys)
     assert len(home["promotions"]["group_buys"]) == 2
+
+    # 商品详情 of several goods as blocks: paragraphs with the goods' own pictures between them
+    found = (await client.get("/api/v1/goods", params={"q": "红富士苹果"})).json()["items"]
+    apple = (await client.get(f"/api/v1/goods/{found[0]['id']}")).json()
+    kinds = [block["type"] for block in apple["description_blocks"]]
+    assert kinds == ["text", "image", "text", "image", "text"]
+    assert (await client.get(apple["description_blocks"][1]["url"])).status_code == 200
+    async with context.db.transaction(write=False) as session:
+        with_blocks = await session.scalar(
+            select(func.count(Goods.id)).where(Goods.description_blocks.is_not(None))
+        )
+        restocked = await session.scalar(
+            select(SubscribeTemplate.template_id).where(SubscribeTemplate.event == "restocked")
+        )
+    assert with_blocks == 6
+    assert restocked == "demo-tpl-restocked"  # so the demo sends 到货提醒 on restock
+    hot = (await client.get("/api/v1/search/hot")).json()["keywords"]
+    assert hot[:2] == ["鲜牛奶", "苹果"]  # the demo's pinned words first
 
 
 @pytest.mark.parametrize(

@@ -94,6 +94,7 @@ WRITES = [
     Write("PATCH", f"/banners/{GONE}", (P.MARKETING,), {"title": "x"}),
     Write("DELETE", f"/banners/{GONE}", (P.MARKETING,)),
     Write("POST", "/banners/order", (P.MARKETING,), {"banner_ids": [GONE]}),
+    Write("PUT", "/search/pinned", (P.MARKETING,), {"words": ["西瓜"]}),
     Write(
         "POST", f"/orders/{GONE}/ship", (P.SHIP,), {"carrier": "顺丰速运", "tracking_no": "SF1234"}
     ),

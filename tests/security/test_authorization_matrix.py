@@ -186,6 +186,8 @@ EXPECTED: dict[str, Access] = {
     "GET /api/admin/v1/delivery/pickups/{code}": MERCHANT,
     "POST /api/admin/v1/delivery/pickups/{code}/complete": checked_late(Permission.SHIP),
     "GET /api/admin/v1/restock-reminders": scope(Scope.CATALOG_READ),
+    "GET /api/admin/v1/search/pinned": scope(Scope.CATALOG_READ),
+    "PUT /api/admin/v1/search/pinned": MERCHANT,  # 管理营销, checked once the body is parsed
     "GET /api/admin/v1/payments/anomalies": MERCHANT,
     "GET /api/admin/v1/payment-credentials": OWNER,
     "PATCH /api/admin/v1/payment-credentials": OWNER,

@@ -32,6 +32,7 @@ module.exports = {
   checkout: (query) => withQuery(`${ORDER}/checkout/index`, query),
   orderList: (status) => withQuery(`${ORDER}/list/index`, { status }),
   orderDetail: (orderId, query) => withQuery(`${ORDER}/detail/index`, Object.assign({ orderId }, query)),
+  payResult: (orderId, query) => withQuery(`${ORDER}/pay-result/index`, Object.assign({ orderId }, query)),
   orderRefund: (orderId) => withQuery(`${ORDER}/refund/index`, { orderId }),
   orderAfterSale: (orderId) => withQuery(`${ORDER}/after-sale/index`, { orderId }),
   orderReview: (orderId) => withQuery(`${ORDER}/review/index`, { orderId }),

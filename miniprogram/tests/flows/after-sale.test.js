@@ -1,7 +1,7 @@
 // What happens after checkout: cancelling an unpaid order, asking for a refund, and
 // reviewing goods once the merchant shipped them and the shopper confirmed receipt.
 const { installShopper, merchant, confirmPayment } = require('./support/live')
-const { follow, nextUrl, waitForText } = require('./support/journey')
+const { follow, nextUrl, waitForText, viewPaidOrder } = require('./support/journey')
 const { chooseSku, roomiestSku, openBestSeller } = require('./support/steps')
 const { openPage, tap, input, text, texts, all, waitFor } = require('../helpers/page')
 const meService = require('../../src/services/me')
@@ -33,11 +33,14 @@ async function placeOrder() {
   return ordersService.createOrder({ items: [{ sku_id: skuId, quantity: 1 }], address_id: address.id, note: '' }, uuid4())
 }
 
-/** Opens the order page and pays with 继续支付; resolves when it shows 待发货. */
+/** Opens the order page and pays with 继续支付; resolves when, past 支付成功, it shows 待发货. */
 async function payOnDetailPage(orderId) {
-  const detail = await openPage('subpackages/order/detail/index', { orderId: String(orderId) })
-  await waitForText(detail, '.order-detail__status-text', '待支付')
-  await tap(detail, '.order-detail__pay')
+  const unpaid = await openPage('subpackages/order/detail/index', { orderId: String(orderId) })
+  await waitForText(unpaid, '.order-detail__status-text', '待支付')
+  const redirects = phone.calls.redirectTo.length
+  await tap(unpaid, '.order-detail__pay')
+  unpaid.instance.onUnload()
+  const detail = await viewPaidOrder(await nextUrl('redirectTo', { after: redirects }))
   await waitForText(detail, '.order-detail__status-text', '待发货')
   detail.instance.onUnload()
   return detail

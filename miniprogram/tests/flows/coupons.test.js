@@ -2,7 +2,7 @@
 // 领券中心, checks out with it, pays and sees it used; an unpaid order that is cancelled gives
 // its coupon back.
 const { installShopper } = require('./support/live')
-const { follow, nextUrl, waitForText } = require('./support/journey')
+const { nextUrl, waitForText, viewPaidOrder } = require('./support/journey')
 const { roomiestSku } = require('./support/steps')
 const { openPage, tap, texts, all, waitFor } = require('../helpers/page')
 const meService = require('../../src/services/me')
@@ -53,8 +53,9 @@ test('checkout with 满99减10 picked in the sheet, pay, and the coupon shows as
   await tap(checkout, '.coupon-sheet__option', options.indexOf(wanted))
   await waitFor(() => checkout.instance.data.preview.coupon_id === wanted.id, { timeout: 15000, message: 'the preview with 满99减10' })
   expect(checkout.instance.data.preview.coupon_discount_fen).toBe(1000)
+  const redirects = wx.calls.redirectTo.length
   await tap(checkout, '.checkout__submit')
-  const order = await follow(await nextUrl('redirectTo'))
+  const order = await viewPaidOrder(await nextUrl('redirectTo', { after: redirects }))
   await waitForText(order, '.order-detail__status-text', '待发货')
   order.instance.onUnload()
   await waitFor(async () => (await mine('used')).some((coupon) => coupon.name === '满99减10' && coupon.status === 'used'), { timeout: 15000, message: 'the coupon used' })

@@ -4,6 +4,7 @@ const { installShopper } = require('./support/live')
 const { follow, nextUrl } = require('./support/journey')
 const { openPage, tap, text, texts, waitFor } = require('../helpers/page')
 const meService = require('../../src/services/me')
+const { formatPrice } = require('../../src/utils/format')
 
 jest.setTimeout(60000)
 
@@ -41,9 +42,14 @@ test('home → 限时秒杀 → 立即抢购 at ¥1 and pay; the second try says
   expect(text(flash, '.flash__countdown')).toMatch(/^距结束 (\d+天 )?\d\d:\d\d:\d\d$/)
 
   await tap(flash, '.flash__grab')
-  const detailUrl = await nextUrl('navigateTo', { after: before + 1, timeout: 30000 })
-  expect(detailUrl).toMatch(/^\/subpackages\/order\/detail\/index\?orderId=\d+&paid=1$/)
-  const detail = await follow(detailUrl)
+  const resultUrl = await nextUrl('navigateTo', { after: before + 1, timeout: 30000 })
+  expect(resultUrl).toMatch(/^\/subpackages\/order\/pay-result\/index\?orderId=\d+$/)
+  const result = await follow(resultUrl)
+  await waitFor(() => text(result, '.pay-result__title') === '支付成功', { timeout: 20000, message: '支付成功' })
+  expect(text(result, '.pay-result__amount')).toBe(`¥${formatPrice(result.instance.data.order.total_fen)}`)
+  const redirects = phone.calls.redirectTo.length
+  await tap(result, '.pay-result__view-order')
+  const detail = await follow(await nextUrl('redirectTo', { after: redirects }))
   await waitFor(() => text(detail, '.order-detail__status-text') === '待发货', { timeout: 20000, message: 'the order paid' })
   expect(detail.instance.data.order.kind).toBe('flash')
   detail.instance.onUnload && detail.instance.onUnload()

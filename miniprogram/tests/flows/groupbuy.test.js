@@ -28,7 +28,12 @@ test('three shoppers fill a group and all three orders become 待发货', async 
   await waitFor(() => text(detail, '.goods-detail__start-group'), { timeout: 15000, message: 'the campaign on the goods page' })
   const before = leader.calls.navigateTo.length
   await tap(detail, '.goods-detail__start-group')
-  const groupPage = await follow(await nextUrl('navigateTo', { after: before }))
+  const result = await follow(await nextUrl('navigateTo', { after: before }))
+  await waitFor(() => text(result, '.pay-result__title') === '支付成功', { timeout: 15000, message: "the leader's 支付成功" })
+  expect(text(result, '.pay-result__invite')).toBe('邀请好友拼团')
+  const redirects = leader.calls.redirectTo.length
+  await tap(result, '.pay-result__invite')
+  const groupPage = await follow(await nextUrl('redirectTo', { after: redirects }))
   await waitFor(() => groupPage.instance.data.group && groupPage.instance.data.group.status === 'forming', {
     timeout: 15000,
     message: 'the group to open once the leader paid',

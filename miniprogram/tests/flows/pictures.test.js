@@ -147,7 +147,12 @@ test('every page, drawn at 375 px, passes the layout check', async () => {
   picture('07-checkout', checkout, 'subpackages/order/checkout/index')
   const redirects = wx.calls.redirectTo.length
   await tap(checkout, '.checkout__submit')
-  const paid = await follow(await nextUrl('redirectTo', { after: redirects, timeout: 30000 }))
+  const result = await follow(await nextUrl('redirectTo', { after: redirects, timeout: 30000 }))
+  await waitFor(() => result.instance.data.state === 'paid', { timeout: 30000, message: '支付成功' })
+  await settle(30)
+  picture('07b-pay-result', result, 'subpackages/order/pay-result/index', { screenOnly: true })
+  await tap(result, '.pay-result__view-order')
+  const paid = await follow(await nextUrl('redirectTo', { after: redirects + 1, timeout: 30000 }))
   await waitFor(() => paid.instance.data.order && !paid.instance.data.confirmingPayment, { timeout: 30000, message: 'the paid order' })
   picture('09a-order-detail-paid', paid, 'subpackages/order/detail/index')
   const paidOrder = paid.instance.data.order

@@ -70,15 +70,22 @@ test('the cart lists the line with the server total; checkout asks for an addres
   journey.checkout = checkout
 })
 
-test('submitting pays through WeChat Pay and the order shows 待发货', async () => {
+test('submitting pays through WeChat Pay, 支付成功 once the shop has it, and 查看订单 shows 待发货', async () => {
   const checkout = after('checkout with a new address', journey.checkout)
+  const redirects = phone.calls.redirectTo.length
   await tap(checkout, '.checkout__submit')
-  const url = await nextUrl('redirectTo')
-  expect(url).toMatch(/\/subpackages\/order\/detail\/index\?orderId=\d+&paid=1$/)
+  const url = await nextUrl('redirectTo', { after: redirects })
+  expect(url).toMatch(/^\/subpackages\/order\/pay-result\/index\?orderId=\d+$/)
   expect(phone.calls.payments).toHaveLength(1)
   expect(phone.calls.payments[0]).toMatchObject({ signType: 'RSA', package: expect.stringMatching(/^prepay_id=/) })
 
-  const detail = await follow(url)
+  const result = await follow(url)
+  await waitForText(result, '.pay-result__title', '支付成功')
+  const order = result.instance.data.order
+  expect(text(result, '.pay-result__amount')).toBe(`¥${formatPrice(order.total_fen)}`)
+  expect(text(result, '.pay-result__order-no')).toBe(order.order_no)
+  await tap(result, '.pay-result__view-order')
+  const detail = await follow(await nextUrl('redirectTo', { after: redirects + 1 }))
   await waitForText(detail, '.order-detail__status-text', '待发货')
   expect(texts(detail, '.order-detail__line-title')).toEqual([journey.goods.title])
   expect(all(detail, '.order-detail__pay')).toHaveLength(0)

@@ -60,7 +60,7 @@ test('from the cart, submitting creates the order with an idempotency key and pa
   expect(seen.creates[0].key).toMatch(/^[0-9a-f-]{36}$/)
   expect(seen.pays).toEqual([{ channel: 'wechat' }])
   expect(wx.calls.payments[0]).toMatchObject({ package: 'prepay_id=wx123', signType: 'RSA', paySign: 's' })
-  expect(wx.calls.redirectTo).toEqual(['/subpackages/order/detail/index?orderId=900&paid=1'])
+  expect(wx.calls.redirectTo).toEqual(['/subpackages/order/pay-result/index?orderId=900'])
 })
 
 test('a submit retried after a lost answer keeps the same idempotency key', async () => {

@@ -148,7 +148,7 @@ test('立即抢购 orders with the default address and pays at once', async () =
   await waitFor(() => wx.calls.navigateTo.length === 1)
   expect(ordered).toEqual({ quantity: 1, address_id: 4 })
   expect(wx.calls.payments).toHaveLength(1)
-  expect(wx.calls.navigateTo).toEqual(['/subpackages/order/detail/index?orderId=90&paid=1'])
+  expect(wx.calls.navigateTo).toEqual(['/subpackages/order/pay-result/index?orderId=90'])
   page.instance.onUnload()
 })
 

@@ -35,7 +35,7 @@ test('shows photos, price, stock hint, reviews preview and description', async (
   expect(text(page, '.goods-detail__stock')).toBe('仅剩5箱，欲购从速')
   expect(text(page, '.goods-detail__reviews .panel__title')).toBe('评价 (2)')
   expect(text(page, '.goods-detail__review >>> .review-item__content')).toBe('很甜，孩子爱吃')
-  expect(text(page, '.goods-detail__description-text')).toBe('产地直发 坏果包赔')
+  expect(text(page, '.goods-detail__description-body >>> .goods-description__text')).toBe('产地直发 坏果包赔')
   await tap(page, '.goods-detail__reviews-head')
   expect(wx.calls.navigateTo).toEqual(['/subpackages/goods/reviews/index?goodsId=7'])
 })

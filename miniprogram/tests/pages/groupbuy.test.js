@@ -54,6 +54,7 @@ test('a forming group shows members, empty seats and a countdown on the server c
   expect(all(page, '.group__invite')).toHaveLength(0)
   await tap(page, '.group__join')
   await waitFor(() => wx.calls.payments.length === 1 && text(page, '.group__order'), { message: 'paid and reloaded' })
+  expect(wx.calls.navigateTo).toEqual(['/subpackages/order/pay-result/index?orderId=55&groupId=9&back=1'])
   expect(joined).toEqual([{ sku_id: 31, quantity: 1, address_id: 2 }])
   expect(all(page, '.group__join')).toHaveLength(0)
   expect(text(page, '.group__invite')).toBe('邀请好友')
@@ -134,7 +135,7 @@ test('goods detail shows the campaign: 单独购买 / 发起拼团 and the open 
   await waitFor(() => wx.calls.navigateTo.length === 1, { message: 'the new group opened' })
   expect(opened).toEqual([{ sku_id: 71, quantity: 1, address_id: 2 }])
   expect(wx.calls.payments).toHaveLength(1)
-  expect(wx.calls.navigateTo.pop()).toBe('/subpackages/groupbuy/group/index?id=12')
+  expect(wx.calls.navigateTo.pop()).toBe('/subpackages/order/pay-result/index?orderId=56&groupId=12')
   page.instance.onUnload()
 })
 

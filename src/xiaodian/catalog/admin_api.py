@@ -14,7 +14,7 @@ from xiaodian.auth.deps import (
     StockAdmin,
 )
 from xiaodian.catalog import admin_service as service
-from xiaodian.catalog import banner_order, export, goods_import, merchant, restock
+from xiaodian.catalog import banner_order, export, goods_import, hot, merchant, restock
 from xiaodian.catalog.schemas import (
     AdminBannerOut,
     AdminCategoryOut,
@@ -32,6 +32,7 @@ from xiaodian.catalog.schemas import (
     GoodsImportLineOut,
     GoodsIn,
     GoodsPatch,
+    PinnedSearchWords,
     RestockWaitingOut,
     ShelfIn,
     ShelfManyIn,
@@ -385,3 +386,23 @@ async def delete_banner(
 async def restock_waiting(_reader: CatalogReader, session: SessionDep) -> list[RestockWaitingOut]:
     """到货提醒: how many shoppers wait for each sold-out SKU."""
     return [RestockWaitingOut.model_validate(row) for row in await restock.waiting_counts(session)]
+
+
+@router.get("/search/pinned")
+async def pinned_search_words(_reader: CatalogReader, session: SessionDep) -> PinnedSearchWords:
+    """置顶热搜词: the keywords the search page lists first."""
+    return PinnedSearchWords(words=await hot.pinned_words(session))
+
+
+@router.put("/search/pinned")
+async def set_pinned_search_words(
+    body: PinnedSearchWords,
+    admin: CurrentAdmin,
+    origin: ApiOrigin,
+    session: SessionDep,
+    context: ContextDep,
+) -> PinnedSearchWords:
+    words = await merchant.set_pinned_search_words(
+        session, admin=admin, origin=origin, words=body.words, near_cache=context.near_cache
+    )
+    return PinnedSearchWords(words=words)

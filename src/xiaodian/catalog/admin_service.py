@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from xiaodian.catalog.cache import invalidate_after_commit
+from xiaodian.catalog.description import checked_blocks, plain_text, stored_blocks
 from xiaodian.catalog.errors import (
     BannerNotFound,
     CategoryNotEmpty,
@@ -174,6 +175,7 @@ def _goods_out(goods: Goods, category_name: str) -> AdminGoodsOut:
         subtitle=goods.subtitle,
         unit=goods.unit,
         description=goods.description,
+        description_blocks=stored_blocks(goods.description_blocks),
         price_fen=goods.price_fen,
         market_price_fen=goods.market_price_fen,
         sales=goods.sales,
@@ -255,6 +257,17 @@ def _set_images(goods: Goods, image_urls: Sequence[str]) -> None:
     )
 
 
+def _set_description_blocks(goods: Goods, blocks: Sequence[object] | None) -> None:
+    """None leaves the blocks as they are; [] clears them; otherwise checked, stored, and
+    their text becomes the plain description."""
+    if blocks is None:
+        return
+    checked = checked_blocks(blocks)
+    goods.description_blocks = checked or None
+    if checked:
+        goods.description = plain_text(checked)[:50_000]
+
+
 def _set_specs(goods: Goods, specs: Sequence[SpecIn]) -> None:
     goods.specs.clear()
     goods.specs.extend(
@@ -315,6 +328,7 @@ async def create_goods(
         skus=[],
     )
     _set_images(goods, data.images)
+    _set_description_blocks(goods, data.description_blocks)
     _set_specs(goods, data.specs)
     goods.skus.extend(_fill_sku(Sku(spec_values=list(s.spec_values)), s) for s in data.skus)
     goods.price_fen = min(
@@ -359,6 +373,7 @@ async def replace_goods(
         setattr(goods, field, getattr(data, field))
     goods.category_id = category.id
     _set_images(goods, data.images)
+    _set_description_blocks(goods, data.description_blocks)
     _set_specs(goods, data.specs)
     existing = {tuple(sku.spec_values): sku for sku in goods.skus}
     stock_changes: list[tuple[int, int, int]] = []  # (position, sku id, units to add)
@@ -405,9 +420,11 @@ async def patch_goods(
     image_urls = changes.pop("images", None)
     if image_urls is not None:
         _set_images(goods, image_urls)
+    blocks = changes.pop("description_blocks", None)
     for field, value in changes.items():
         if value is not None:
             setattr(goods, field, value)
+    _set_description_blocks(goods, blocks)
     await session.flush()
     await emit(session, GoodsEdited(goods_id=goods.id))
     invalidate_after_commit(session, near_cache)

@@ -63,3 +63,17 @@ class BannerOrderInvalid(ShopError):
     status_code = 422
     code = "banner_order_invalid"
     default_message = "轮播图顺序有误：要给出全部轮播图，每张一次"
+
+
+class InvalidDescriptionBlock(ShopError):
+    """A block of the rich description that is not a text paragraph or one of our images."""
+
+    status_code = 422
+    code = "invalid_description_block"
+    default_message = "商品详情内容有误：每一段须是文字或本店上传的图片"
+
+
+class TooManyDescriptionBlocks(ShopError):
+    status_code = 422
+    code = "too_many_description_blocks"
+    default_message = "商品详情最多 50 段（文字和图片合计）"

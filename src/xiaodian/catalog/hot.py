@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import weakref
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -22,15 +23,16 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.dialects.mysql import insert as mysql_insert
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from xiaodian.catalog import service
-from xiaodian.catalog.cache import NAMESPACE
+from xiaodian.catalog.cache import NAMESPACE, invalidate_after_commit
 from xiaodian.catalog.queries import on_sale
 from xiaodian.catalog.schemas import GoodsQuery
 from xiaodian.context import AppContext
 from xiaodian.core import clock
-from xiaodian.models import Goods, SearchCount
+from xiaodian.core.nearcache import NearCache
+from xiaodian.models import Goods, PinnedSearchWord, SearchCount
 
 HOT_DAYS = 7
 HOT_SIZE = 10
@@ -117,7 +119,34 @@ def _best_seller_name(title: str) -> str:
     return title.split()[0][:TERM_LENGTH] if title.split() else ""
 
 
+async def pinned_words(session: AsyncSession) -> list[str]:
+    """The merchant's pinned hot keywords, in their order."""
+    rows = await session.scalars(
+        select(PinnedSearchWord.word).order_by(PinnedSearchWord.sort_order, PinnedSearchWord.id)
+    )
+    return list(rows)
+
+
+async def set_pinned_words(
+    session: AsyncSession, *, words: Sequence[str], near_cache: NearCache
+) -> list[str]:
+    """Replace the pinned keywords with `words` (trimmed, the first of duplicates kept)."""
+    kept: list[str] = []
+    for word in words:
+        if word.strip() and word.strip().casefold() not in {k.casefold() for k in kept}:
+            kept.append(word.strip())
+    await session.execute(delete(PinnedSearchWord))
+    session.add_all(PinnedSearchWord(word=word, sort_order=i) for i, word in enumerate(kept))
+    await session.flush()
+    invalidate_after_commit(session, near_cache, goods_ids=())  # lists and hot words only
+    return kept
+
+
 async def _hot_terms(connection: AsyncConnection) -> list[str]:
+    pinned = await connection.execute(
+        select(PinnedSearchWord.word).order_by(PinnedSearchWord.sort_order, PinnedSearchWord.id)
+    )
+    terms = list(pinned.scalars())[:HOT_SIZE]
     since = _shop_day(clock.now()) - timedelta(days=HOT_DAYS - 1)
     total = func.sum(SearchCount.searches)
     searched = await connection.execute(
@@ -125,9 +154,13 @@ async def _hot_terms(connection: AsyncConnection) -> list[str]:
         .where(SearchCount.day >= since)
         .group_by(SearchCount.term)
         .order_by(total.desc(), SearchCount.term)
-        .limit(HOT_SIZE)
+        .limit(HOT_SIZE * 2)
     )
-    terms = list(searched.scalars())
+    for term in searched.scalars():
+        if len(terms) == HOT_SIZE:
+            break
+        if term.casefold() not in {known.casefold() for known in terms}:
+            terms.append(term)
     if len(terms) < HOT_SIZE:
         sellers = await connection.execute(
             select(Goods.title)

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from xiaodian.auth.permissions import Permission, require
 from xiaodian.catalog import admin_service as service
+from xiaodian.catalog import hot
 from xiaodian.catalog.schemas import (
     AdminBannerOut,
     AdminCategoryOut,
@@ -397,6 +398,30 @@ async def delete_banner(
     )
 
 
+async def set_pinned_search_words(
+    session: AsyncSession,
+    *,
+    admin: AdminUser,
+    origin: Origin,
+    words: Sequence[str],
+    near_cache: NearCache,
+) -> list[str]:
+    """置顶热搜词: the keywords `GET /search/hot` lists first, in this order (管理营销)."""
+    require(admin, Permission.MARKETING)
+    before = await hot.pinned_words(session)
+    after = await hot.set_pinned_words(session, words=words, near_cache=near_cache)
+    await oplog.record(
+        session,
+        admin=admin,
+        origin=origin,
+        action=Action.SEARCH_PINNED,
+        target_type="search",
+        summary="、".join(after) or "（清空）",
+        changes=[{"field": "pinned", "old": before, "new": after}] if before != after else [],
+    )
+    return after
+
+
 COPY_SUFFIX = "（副本）"
 
 
@@ -415,6 +440,7 @@ async def copy_goods(
             "subtitle": source.subtitle,
             "unit": source.unit,
             "description": source.description,
+            "description_blocks": source.description_blocks,
             "market_price_fen": source.market_price_fen,
             "is_on_shelf": False,
             "sort_order": source.sort_order,

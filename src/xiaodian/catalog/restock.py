@@ -10,6 +10,7 @@ puts the reminder back to waiting before the outbox retries, so nobody is lost o
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import delete, func, select, update
@@ -104,6 +105,19 @@ async def waiting_counts(session: AsyncSession) -> list[dict[str, object]]:
         }
         for sku_id, goods_id, title, spec_values, stock, count in rows
     ]
+
+
+async def waiting_by_sku(session: AsyncSession, *, goods_ids: Sequence[int]) -> dict[int, int]:
+    """For the goods list and editor: shoppers still waiting (not yet told), per SKU of
+    these goods; SKUs nobody waits for are left out."""
+    if not goods_ids:
+        return {}
+    rows = await session.execute(
+        select(RestockReminder.sku_id, func.count(RestockReminder.id))
+        .where(RestockReminder.goods_id.in_(goods_ids), RestockReminder.notified_at.is_(None))
+        .group_by(RestockReminder.sku_id)
+    )
+    return {sku_id: count for sku_id, count in rows}
 
 
 async def on_stock_changed(session: AsyncSession, event: StockChanged) -> None:

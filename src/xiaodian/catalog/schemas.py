@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -71,6 +71,9 @@ class GoodsDetail(BaseModel):
     subtitle: str
     unit: str
     description: str
+    description_blocks: list[dict[str, Any]] = []
+    """Text paragraphs and images in order (`{"type": "text", "text"}`, `{"type": "image",
+    "url", "width", "height"}`); the plain description as one text block when none were set."""
     category_id: int
     images: list[str]
     cover_url: str
@@ -209,6 +212,15 @@ class GoodsIn(BaseModel):
     subtitle: ShortText = ""
     unit: Annotated[Label, Field(max_length=16)] = "件"
     description: RichText = ""
+    description_blocks: Annotated[
+        list[Any] | None,
+        Field(
+            max_length=1000,
+            description="Ordered blocks: {type: text, text} (≤ 2000 chars) or {type: image, url "
+            "(this shop's upload), width, height}; at most 50. Left out: unchanged; []: none "
+            "(the plain description is shown). When set, `description` becomes their text.",
+        ),
+    ] = None
     market_price_fen: Fen = 0
     is_on_shelf: bool = False
     sort_order: Annotated[int, Field(ge=-9999, le=9999)] = 0
@@ -246,6 +258,15 @@ class GoodsPatch(BaseModel):
     subtitle: ShortText | None = None
     unit: Annotated[Label, Field(max_length=16)] | None = None
     description: RichText | None = None
+    description_blocks: Annotated[
+        list[Any] | None,
+        Field(
+            max_length=1000,
+            description="Ordered blocks: {type: text, text} (≤ 2000 chars) or {type: image, url "
+            "(this shop's upload), width, height}; at most 50. Left out: unchanged; []: none "
+            "(the plain description is shown). When set, `description` becomes their text.",
+        ),
+    ] = None
     market_price_fen: Fen | None = None
     is_on_shelf: bool | None = None
     sort_order: Annotated[int, Field(ge=-9999, le=9999)] | None = None
@@ -275,6 +296,8 @@ class AdminGoodsOut(BaseModel):
     subtitle: str
     unit: str
     description: str
+    description_blocks: list[dict[str, Any]] = []
+    """The blocks as entered ([] when the goods has only the plain description)."""
     price_fen: int
     market_price_fen: int
     sales: int
@@ -399,6 +422,12 @@ class RestockRemindersOut(BaseModel):
     """The SKUs of one goods item the shopper waits for (到货提醒)."""
 
     sku_ids: list[int]
+
+
+class PinnedSearchWords(BaseModel):
+    """置顶热搜词: listed first among the hot keywords, in this order."""
+
+    words: Annotated[list[Annotated[Keyword, Field(max_length=20)]], Field(max_length=10)]
 
 
 class RestockWaitingOut(BaseModel):

@@ -14,6 +14,7 @@ from sqlalchemy.orm import selectinload
 
 from xiaodian.catalog import promotions
 from xiaodian.catalog.cache import GOODS, NAMESPACE
+from xiaodian.catalog.description import blocks_out
 from xiaodian.catalog.errors import GoodsNotFound
 from xiaodian.catalog.hints import stock_hint
 from xiaodian.catalog.queries import card_rows, goods_page, on_sale
@@ -83,6 +84,9 @@ async def goods_detail(session: AsyncSession, *, goods_id: int) -> GoodsDetail:
         subtitle=goods.subtitle,
         unit=goods.unit,
         description=goods.description,
+        description_blocks=blocks_out(
+            goods.description_blocks, description=goods.description, image_width=DETAIL_IMAGE_WIDTH
+        ),
         category_id=goods.category_id,
         images=images,
         cover_url=images[0] if images else "",

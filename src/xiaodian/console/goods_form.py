@@ -6,13 +6,15 @@ The browser (an Alpine component) posts one row per spec combination:
 page opened, empty for a new row), `skus.M.code`, `skus.M.is_active`. The same shape, as
 `EditorState`, seeds the component when the page opens or comes back with errors; `stock_was`
 keeps what the page first showed, so a save changes stock by what the merchant typed, never
-back to a number orders have since taken from.
+back to a number orders have since taken from. The 商品详情 block editor (another Alpine
+component) posts its ordered text and image blocks as one JSON list, `description_blocks`.
 """
 
 from __future__ import annotations
 
 import json
 import re
+from collections.abc import Mapping
 from typing import Any
 
 from starlette.datastructures import FormData
@@ -22,18 +24,45 @@ from xiaodian.console.forms import FieldErrors, checked, fen_field, text, valida
 from xiaodian.console.rendering import media_path, yuan
 
 EditorState = dict[str, Any]
-PLAIN_FIELDS = ("category_id", "title", "subtitle", "unit", "description", "sort_order")
+PLAIN_FIELDS = ("category_id", "title", "subtitle", "unit", "sort_order")
 _SPEC_NAME = re.compile(r"^specs\.(\d+)\.name$")
 _SKU_PRICE = re.compile(r"^skus\.(\d+)\.price$")
 
 
 def empty_state() -> tuple[dict[str, str], EditorState]:
     values = {"unit": "件", "sort_order": "0", "market_price": "", "is_on_shelf": ""}
-    return values, {"specs": [], "skus": [], "images": []}
+    return values, {"specs": [], "skus": [], "images": [], "blocks": []}
 
 
-def state_of(goods: AdminGoodsOut) -> tuple[dict[str, str], EditorState]:
-    """What the editor shows for an existing goods item (prices back in yuan)."""
+def _editor_blocks(goods: AdminGoodsOut) -> list[dict[str, Any]]:
+    """The blocks as the editor edits them: image paths as stored; a goods item entered before
+    blocks existed starts with its plain description as one text block."""
+    if not goods.description_blocks:
+        return [{"type": "text", "text": goods.description}] if goods.description.strip() else []
+    return [
+        {**block, "url": media_path(block["url"])} if block["type"] == "image" else block
+        for block in goods.description_blocks
+    ]
+
+
+def _posted_blocks(form: FormData, errors: FieldErrors) -> list[Any]:
+    raw = text(form, "description_blocks")
+    try:
+        blocks = json.loads(raw) if raw else []
+    except ValueError:
+        blocks = None
+    if not isinstance(blocks, list):
+        errors.setdefault("description_blocks", "商品详情没有提交完整，请刷新页面后重试")
+        return []
+    return blocks
+
+
+def state_of(
+    goods: AdminGoodsOut, *, waiting: Mapping[int, int] | None = None
+) -> tuple[dict[str, str], EditorState]:
+    """What the editor shows for an existing goods item (prices back in yuan), with the
+    shoppers `waiting` (by SKU id) for a sold-out SKU to come back."""
+    waiting = waiting or {}
     values = {field: str(getattr(goods, field)) for field in PLAIN_FIELDS}
     values["market_price"] = yuan(goods.market_price_fen) if goods.market_price_fen else ""
     values["is_on_shelf"] = "on" if goods.is_on_shelf else ""
@@ -47,10 +76,12 @@ def state_of(goods: AdminGoodsOut) -> tuple[dict[str, str], EditorState]:
                 "stock_was": str(sku.stock),
                 "code": sku.code,
                 "is_active": sku.is_active,
+                "waiting": waiting.get(sku.id, 0),
             }
             for sku in goods.skus
         ],
         "images": [media_path(url) for url in goods.images],
+        "blocks": _editor_blocks(goods),
     }
     return values, state
 
@@ -134,12 +165,14 @@ def parse_goods_form(
     typed_skus, skus = _skus(form, errors)
     if not skus:
         errors.setdefault("skus", "请至少填写一个规格的价格和库存")
-    state: EditorState = {"specs": specs, "skus": typed_skus, "images": images}
+    blocks = _posted_blocks(form, errors)
+    state: EditorState = {"specs": specs, "skus": typed_skus, "images": images, "blocks": blocks}
     data = {
         **{field: values[field] for field in PLAIN_FIELDS if values[field] != ""},
         "market_price_fen": market_price_fen or 0,
         "is_on_shelf": bool(values["is_on_shelf"]),
         "images": images,
+        "description_blocks": blocks,
         "specs": specs,
         "skus": skus,
     }

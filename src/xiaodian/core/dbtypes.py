@@ -48,3 +48,7 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 
 JSONType = JSON().with_variant(mysql.JSON(), "mysql", "mariadb")
+NullableJSONType = JSON(none_as_null=True).with_variant(
+    mysql.JSON(none_as_null=True), "mysql", "mariadb"
+)
+"""JSON whose Python None is SQL NULL (not the JSON value null), so `IS NULL` finds it."""

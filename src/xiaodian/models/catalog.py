@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import (
     Boolean,
@@ -18,7 +19,13 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from xiaodian.core.dbtypes import BigId, JSONType, UTCDateTime, case_sensitive_string
+from xiaodian.core.dbtypes import (
+    BigId,
+    JSONType,
+    NullableJSONType,
+    UTCDateTime,
+    case_sensitive_string,
+)
 from xiaodian.models.base import Base, CreatedAt, IdPk, UpdatedAt, table_args
 
 
@@ -65,6 +72,10 @@ class Goods(Base):
     subtitle: Mapped[str] = mapped_column(String(200), default="")
     unit: Mapped[str] = mapped_column(String(16), default="件")
     description: Mapped[str] = mapped_column(Text, default="")
+    # ordered text and image blocks (catalog/description.py); None: `description` alone
+    description_blocks: Mapped[list[dict[str, Any]] | None] = mapped_column(
+        NullableJSONType, default=None
+    )
     price_fen: Mapped[int] = mapped_column(Integer, default=0)
     market_price_fen: Mapped[int] = mapped_column(Integer, default=0)
     sales: Mapped[int] = mapped_column(Integer, default=0)
@@ -186,6 +197,17 @@ class SearchCount(Base):
     term: Mapped[str] = mapped_column(case_sensitive_string(20), primary_key=True)
     day: Mapped[date] = mapped_column(Date, primary_key=True)
     searches: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class PinnedSearchWord(Base):
+    """A hot keyword the merchant pins: listed first by `GET /search/hot`, in `sort_order`."""
+
+    __tablename__ = "pinned_search_words"
+    __table_args__ = table_args(UniqueConstraint("word", name="uq_pinned_search_words_word"))
+
+    id: Mapped[IdPk]
+    word: Mapped[str] = mapped_column(case_sensitive_string(20))
+    sort_order: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class RestockReminder(Base):

@@ -30,6 +30,7 @@ class Action(StrEnum):
     BANNER_UPDATE = "banner.update"
     BANNER_DELETE = "banner.delete"
     BANNER_REORDER = "banner.reorder"
+    SEARCH_PINNED = "search.pinned"
     ORDER_SHIP = "order.ship"
     ORDER_CLOSE = "order.close"
     ORDER_TRACKING = "order.tracking"
@@ -90,6 +91,7 @@ ACTION_TEXT: dict[Action, str] = {
     Action.BANNER_UPDATE: "编辑轮播图",
     Action.BANNER_DELETE: "删除轮播图",
     Action.BANNER_REORDER: "调整轮播图顺序",
+    Action.SEARCH_PINNED: "置顶热搜词",
     Action.ORDER_SHIP: "发货",
     Action.ORDER_CLOSE: "关闭订单",
     Action.ORDER_TRACKING: "修改运单号",

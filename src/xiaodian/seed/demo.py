@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import itertools
 import random
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -12,6 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from xiaodian.catalog import search
+from xiaodian.catalog.description import Block, plain_text
 from xiaodian.catalog.queries import spec_text
 from xiaodian.config import Settings
 from xiaodian.core import clock
@@ -36,6 +38,7 @@ from xiaodian.models import (
     Order,
     OrderEvent,
     OrderLine,
+    PinnedSearchWord,
     Review,
     Sku,
     StockQuota,
@@ -46,12 +49,21 @@ from xiaodian.orders.numbers import new_order_no
 from xiaodian.orders.state import Status
 from xiaodian.seed import images
 from xiaodian.seed.coupons import seed_coupons
-from xiaodian.seed.data import BANNERS, CATALOG, REVIEW_TEXTS, SHOPPERS, DemoCategory, DemoGoods
+from xiaodian.seed.data import (
+    BANNERS,
+    CATALOG,
+    DETAILS,
+    REVIEW_TEXTS,
+    SHOPPERS,
+    DemoCategory,
+    DemoGoods,
+)
 from xiaodian.seed.delivery import seed_delivery
 from xiaodian.shop.service import current_settings
 from xiaodian.wechat.vocabulary import SubscribeEvent
 
 DEMO_SHOP_NAME = "邻里鲜 · 社区小店"
+DEMO_PINNED_WORDS = ("鲜牛奶", "苹果")
 
 
 def _demo_templates() -> list[SubscribeTemplate]:
@@ -71,6 +83,12 @@ def _demo_templates() -> list[SubscribeTemplate]:
                 "thing3": "carrier",
                 "character_string4": "tracking_no",
             },
+        ),
+        # 到货提醒: sent to shoppers waiting for a sold-out SKU when it has stock again
+        SubscribeTemplate(
+            event=SubscribeEvent.RESTOCKED,
+            template_id="demo-tpl-restocked",
+            fields={"thing1": "goods_title", "thing2": "note"},
         ),
     ]
 
@@ -96,6 +114,10 @@ async def seed_demo(session: AsyncSession, *, settings: Settings, history: bool 
     await _seed_staff(session)
     await _seed_flash_sales(session, all_goods)
     session.add_all(_demo_templates())
+    # 置顶热搜词: the merchant's picks lead the search page's hot keywords
+    session.add_all(
+        PinnedSearchWord(word=word, sort_order=i) for i, word in enumerate(DEMO_PINNED_WORDS)
+    )
     shopper = User(openid=settings.sandbox_default_openid, nickname="演示买家")
     session.add(shopper)
     await session.flush()
@@ -214,6 +236,17 @@ async def _seed_category(
     return created
 
 
+def _description_blocks(paragraphs: Sequence[str], pictures: Sequence[str]) -> list[Block]:
+    """Paragraphs with the goods' pictures (800 × 800) between them: text, picture, text, …"""
+    blocks: list[Block] = []
+    for position, paragraph in enumerate(paragraphs):
+        blocks.append({"type": "text", "text": paragraph})
+        if position < len(paragraphs) - 1 and position < len(pictures):
+            picture = pictures[(position + 1) % len(pictures)]
+            blocks.append({"type": "image", "url": picture, "width": 800, "height": 800})
+    return blocks
+
+
 async def _seed_goods(
     session: AsyncSession,
     item: DemoGoods,
@@ -247,12 +280,16 @@ async def _seed_goods(
         for index, combination in enumerate(combinations)
     ]
     lowest = min(sku.price_fen for sku in skus)
+    blocks = _description_blocks(DETAILS.get(item.title, ()), pictures)
     goods = Goods(
         category_id=category_id,
         title=item.title,
         subtitle=item.subtitle,
         unit=item.unit,
-        description=f"{item.title}：{item.subtitle}。\n社区门店当日配送，收货后如有质量问题可申请售后。",
+        description=plain_text(blocks)
+        if blocks
+        else f"{item.title}：{item.subtitle}。\n社区门店当日配送，收货后如有质量问题可申请售后。",
+        description_blocks=blocks or None,
         price_fen=lowest,
         market_price_fen=-(-max(sku.price_fen for sku in skus) * 5 // 4 // 10) * 10,
         sales=item.popularity,

@@ -28,4 +28,15 @@ function waitForText(page, selector, text, timeout = 15000) {
   })
 }
 
-module.exports = { follow, nextUrl, waitForText }
+/** The 支付成功 page at `url` once it says so, then its 查看订单: resolves with the order page. */
+async function viewPaidOrder(url) {
+  const { text, tap } = require('../../helpers/page')
+  expect(url).toMatch(/^\/subpackages\/order\/pay-result\/index\?orderId=\d+/)
+  const result = await follow(url)
+  await waitFor(() => text(result, '.pay-result__title') === '支付成功', { timeout: 15000, message: '支付成功' })
+  const redirects = wx.calls.redirectTo.length
+  await tap(result, '.pay-result__view-order')
+  return follow(await nextUrl('redirectTo', { after: redirects }))
+}
+
+module.exports = { follow, nextUrl, waitForText, viewPaidOrder }

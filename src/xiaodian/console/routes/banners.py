@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -10,9 +11,15 @@ from starlette.datastructures import FormData
 
 from xiaodian.auth.permissions import Permission, require
 from xiaodian.catalog import admin_service as catalog
-from xiaodian.catalog import banner_order, merchant
+from xiaodian.catalog import banner_order, hot, merchant
 from xiaodian.catalog.errors import BannerNotFound
-from xiaodian.catalog.schemas import AdminBannerOut, AdminGoodsQuery, BannerIn, BannerPatch
+from xiaodian.catalog.schemas import (
+    AdminBannerOut,
+    AdminGoodsQuery,
+    BannerIn,
+    BannerPatch,
+    PinnedSearchWords,
+)
 from xiaodian.console.forms import (
     FieldErrors,
     attempt,
@@ -101,12 +108,50 @@ def _form(
 
 @router.get("/banners")
 async def banners(request: Request, _admin: ConsoleAdmin, session: SessionDep) -> Response:
+    return await _list(request, session, words=" ".join(await hot.pinned_words(session)))
+
+
+async def _list(
+    request: Request,
+    session: SessionDep,
+    *,
+    words: str,
+    errors: FieldErrors | None = None,
+    status_code: int = 200,
+) -> Response:
     return render(
         request,
         "banners/list.html",
+        status_code=status_code,
         section="banners",
         banners=await catalog.list_banners(session),
         link_types=LINK_TYPES,
+        pinned_words=words,
+        errors=errors or {},
+    )
+
+
+@router.post("/search-words")
+async def pin_search_words(
+    request: Request, admin: ConsoleAdmin, origin: ConsoleOrigin, session: SessionDep
+) -> Response:
+    """置顶热搜词, typed as one line separated by spaces or commas."""
+    typed = text(await read_form(request), "pinned_words")
+    words = [word for word in re.split(r"[\s,，、]+", typed) if word]
+    data, errors = validate(PinnedSearchWords, {"words": words})
+    if data is not None:
+        near_cache = context_of(request).near_cache
+        saved, errors = await attempt(
+            session,
+            lambda: merchant.set_pinned_search_words(
+                session, admin=admin, origin=origin, words=data.words, near_cache=near_cache
+            ),
+        )
+        if saved is not None:
+            return redirect(request, "/banners", flash="热搜词已保存")
+    message = "最多 10 个热搜词，每个不超过 20 个字" if errors else ""
+    return await _list(
+        request, session, words=typed, errors={"pinned_words": message}, status_code=422
     )
 
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from xiaodian.catalog import admin_service as catalog
-from xiaodian.catalog import export, merchant
+from xiaodian.catalog import export, merchant, restock
 from xiaodian.catalog.schemas import AdminGoodsOut, AdminGoodsQuery, GoodsIn
 from xiaodian.console.forms import FieldErrors, attempt, lenient
 from xiaodian.console.goods_form import (
@@ -37,6 +39,22 @@ def _context(request: Request) -> AppContext:
     return context
 
 
+async def _restock_waiting(
+    session: SessionDep, goods: Sequence[AdminGoodsOut]
+) -> dict[int, list[tuple[str, int]]]:
+    """到货提醒 per goods item of the list: (SKU, shoppers waiting) for each awaited SKU."""
+    waiting = await restock.waiting_by_sku(session, goods_ids=[item.id for item in goods])
+    return {
+        item.id: [
+            (" / ".join(sku.spec_values) or "默认规格", waiting[sku.id])
+            for sku in item.skus
+            if sku.id in waiting
+        ]
+        for item in goods
+        if any(sku.id in waiting for sku in item.skus)
+    }
+
+
 def _filters(request: Request) -> dict[str, str]:
     return {key: request.query_params.get(key, "") for key in (*FILTERS, "page")}
 
@@ -51,6 +69,7 @@ async def goods_list(request: Request, _admin: ConsoleAdmin, session: SessionDep
         template,
         section="goods",
         page=page,
+        restock_waiting=await _restock_waiting(session, page.items),
         filters=filters,
         categories=category_options(await catalog.category_tree(session)),
     )
@@ -223,7 +242,9 @@ async def edit_goods(
     goods_id: IdPath, request: Request, _admin: ConsoleAdmin, session: SessionDep
 ) -> Response:
     goods = await catalog.get_goods(session, goods_id=goods_id)
-    values, state = state_of(goods)
+    values, state = state_of(
+        goods, waiting=await restock.waiting_by_sku(session, goods_ids=[goods.id])
+    )
     return await _editor(request, session, goods=goods, values=values, state=state, errors={})
 
 
@@ -286,7 +307,12 @@ async def set_shelf(
         on_shelf=on_shelf,
         near_cache=_context(request).near_cache,
     )
-    response = render(request, "goods/_row.html", goods=goods)
+    response = render(
+        request,
+        "goods/_row.html",
+        goods=goods,
+        restock_waiting=await _restock_waiting(session, [goods]),
+    )
     return toast(response, "已上架" if on_shelf else "已下架")
 
 

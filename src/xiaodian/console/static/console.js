@@ -408,6 +408,83 @@
     const comboKey = (values) => JSON.stringify(values)
     const MAX_SKUS = 200 // what the catalog accepts for one goods item
 
+    // 商品详情: ordered blocks of text paragraphs and images (uploaded like the goods photos),
+    // posted as one JSON list; the API checks them (50 blocks, 2000 characters a paragraph).
+    Alpine.data('descriptionBlocks', (config) => ({
+      blocks: (config.blocks || []).map((block, i) => ({ ...block, uid: i + 1 })),
+      errors: config.errors || {},
+      nextUid: (config.blocks || []).length,
+      uploading: 0,
+      error: '',
+      max: 50,
+
+      get posted() {
+        return JSON.stringify(this.blocks.map(({ uid, ...block }) => block))
+      },
+      thumb(url) {
+        return url.replace(/-800\.webp$/, '-240.webp')
+      },
+      blockError(i) {
+        const key = `description_blocks.${i}`
+        return this.errors[`${key}.text`] || this.errors[`${key}.url`] || this.errors[`${key}.type`] ||
+          this.errors[`${key}.width`] || this.errors[`${key}.height`] || this.errors[key] || ''
+      },
+      addText() {
+        if (this.blocks.length >= this.max) return
+        this.blocks.push({ uid: ++this.nextUid, type: 'text', text: '' })
+        this.$nextTick(() => {
+          const fields = this.$root.querySelectorAll('textarea[data-block-text]')
+          if (fields.length) fields[fields.length - 1].focus()
+        })
+      },
+      async pick(event) {
+        const files = Array.from(event.target.files || [])
+        event.target.value = ''
+        this.error = ''
+        for (const file of files) {
+          if (this.blocks.length >= this.max) {
+            this.error = `商品详情最多 ${this.max} 段`
+            break
+          }
+          this.uploading += 1
+          try {
+            const body = new FormData()
+            body.append('file', file)
+            const response = await fetch(`${base()}/media/images`, {
+              method: 'POST', body, credentials: 'same-origin', headers: { 'X-CSRF-Token': csrfToken() },
+            })
+            const data = await response.json().catch(() => ({}))
+            if (!response.ok) this.error = data.message || `上传失败（${response.status}）`
+            else this.measure(this.blocks[this.blocks.push({ uid: ++this.nextUid, type: 'image', url: data.url, width: 0, height: 0 }) - 1])
+          } catch (failure) {
+            this.error = '网络错误，图片没有上传成功'
+          } finally {
+            this.uploading -= 1
+          }
+        }
+      },
+      measure(block) {
+        // The stored picture's own size, so the shop can keep its proportions before it loads.
+        const probe = new Image()
+        probe.onload = () => {
+          block.width = probe.naturalWidth
+          block.height = probe.naturalHeight
+        }
+        probe.src = block.url
+      },
+      move(index, delta) {
+        const target = index + delta
+        if (target < 0 || target >= this.blocks.length) return
+        const [moved] = this.blocks.splice(index, 1)
+        this.blocks.splice(target, 0, moved)
+        this.errors = {}
+      },
+      remove(index) {
+        this.blocks.splice(index, 1)
+        this.errors = {}
+      },
+    }))
+
     Alpine.data('skuMatrix', (config) => ({
       specs: [],
       rows: {},
@@ -425,7 +502,7 @@
         for (const sku of config.skus || []) {
           this.rows[comboKey(sku.spec_values)] = {
             price: sku.price ?? '', stock: sku.stock ?? '0', stock_was: sku.stock_was ?? '',
-            code: sku.code || '', is_active: sku.is_active !== false,
+            code: sku.code || '', is_active: sku.is_active !== false, waiting: sku.waiting || 0,
           }
         }
         this.regenerate()

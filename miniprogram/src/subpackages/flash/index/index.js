@@ -152,7 +152,7 @@ Component({
           return
         }
         const paid = await payOrder(order.id)
-        nav.go(routes.orderDetail(order.id, paid.status === 'paid' ? { paid: '1' } : {}))
+        nav.go(paid.status === 'paid' ? routes.payResult(order.id) : routes.orderDetail(order.id))
       } finally {
         this.grabbing = false
       }

@@ -205,7 +205,7 @@ Component({
       const campaign = this.data.campaign
       try {
         const seat = await takeSeat({ campaignId: campaign.id, skus: campaign.skus })
-        if (seat) nav.go(routes.group(seat.group.id))
+        if (seat) nav.go(seat.paid ? routes.payResult(seat.order.id, { groupId: seat.group.id }) : routes.group(seat.group.id))
       } catch (err) {
         // api.request already told the shopper why.
       }

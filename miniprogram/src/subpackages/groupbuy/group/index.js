@@ -110,6 +110,8 @@ Component({
           this.tries = CONFIRM_TRIES
         }
         if (seat) await this.load()
+        // 支付成功 on its own page; its 邀请好友拼团 comes back here.
+        if (seat && seat.paid) nav.go(routes.payResult(seat.order.id, { groupId: group.id, back: 1 }))
       } catch (err) {
         // api.request already said why (已满员, 已结束 …); show the group as it is now.
         await this.load()

@@ -155,7 +155,7 @@ Component({
       } catch (err) {
         // Prepay refused (shown by api); the order is waiting in the order list.
       }
-      nav.redirect(routes.orderDetail(order.id, status === 'paid' ? { paid: 1 } : {}))
+      nav.redirect(status === 'paid' ? routes.payResult(order.id) : routes.orderDetail(order.id))
     },
   },
 })

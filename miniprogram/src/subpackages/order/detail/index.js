@@ -160,7 +160,7 @@ Component({
       } catch (err) {
         return this.load()
       }
-      if (status === 'paid') return this.confirmPayment()
+      if (status === 'paid') return nav.redirect(routes.payResult(this.data.order.id))
       return this.load()
     },
     onRefund() {

@@ -62,7 +62,7 @@ Component({
       try {
         if (action === 'pay') {
           const status = await actions.pay(order)
-          if (status === 'paid') nav.go(routes.orderDetail(orderId, { paid: 1 }))
+          if (status === 'paid') nav.go(routes.payResult(orderId))
           return
         }
         const updated = action === 'cancel' ? await actions.cancel(order) : await actions.confirmReceipt(order)
