@@ -58,6 +58,8 @@ module.exports = {
   downloadShareCode,
   askFor,
   afterPay: () => askFor(['shipped', 'delivering', 'delivered']),
+  // a group order's news first: 拼团成功 / 拼团失败 (refunded), then its shipping
+  afterGroupPay: () => askFor(['group_filled', 'group_failed', 'shipped']),
   remindMe: (event) => askFor([event]),
   shareCodeUrl: (kind, id) => `/share-codes/${kind}/${id}`,
   tracking: (orderId) => api.request({ url: `/orders/${orderId}/tracking`, silent: true }),

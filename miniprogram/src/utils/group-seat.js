@@ -4,6 +4,7 @@
 const groupbuy = require('../services/groupbuy')
 const meService = require('../services/me')
 const payments = require('../services/payments')
+const wechat = require('../services/wechat')
 const feedback = require('./feedback')
 const nav = require('./nav')
 const routes = require('./routes')
@@ -41,7 +42,9 @@ async function takeSeat({ campaignId, groupId, skus }) {
   const body = { sku_id: sku.sku_id, quantity: 1, address_id: address.id }
   const created = groupId ? await groupbuy.joinGroup(groupId, body) : await groupbuy.openGroup(campaignId, body)
   const result = await payments.payOrder(created.order.id)
-  if (result.status !== 'paid') feedback.toast('未完成支付，可在订单中继续支付')
+  // right after the payment callback WeChat lets us ask for subscribe messages
+  if (result.status === 'paid') wechat.afterGroupPay().catch(() => {})
+  else feedback.toast('未完成支付，可在订单中继续支付')
   return { group: created.group, order: created.order, paid: result.status === 'paid' }
 }
 

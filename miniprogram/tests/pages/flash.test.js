@@ -152,6 +152,26 @@ test('立即抢购 orders with the default address and pays at once', async () =
   page.instance.onUnload()
 })
 
+test('after a flash payment the shipping templates are asked for, as after any payment', async () => {
+  require('../../src/services/wechat').resetForTests()
+  const asked = []
+  backend({
+    'POST /flash-sales/items/11/orders': [201, fixtures.order({ id: 91, kind: 'flash', total_fen: 100 })],
+    'POST /orders/91/pay': { timeStamp: '1', nonceStr: 'n', package: 'prepay_id=p', signType: 'RSA', paySign: 's' },
+    'GET /me/subscriptions': { grants: {}, templates: { shipped: 'TPL_SHIP', delivered: 'TPL_DONE', group_filled: 'TPL_GROUP' } },
+    'POST /me/subscriptions': { grants: { TPL_SHIP: 1 }, templates: {} },
+  })
+  wx.requestSubscribeMessage = (opts) => {
+    asked.push(opts.tmplIds)
+    setTimeout(() => opts.success({ errMsg: 'requestSubscribeMessage:ok', TPL_SHIP: 'accept' }), 0)
+  }
+  const page = await openPage(PAGE)
+  await tap(page, '.flash__grab')
+  await waitFor(() => asked.length === 1)
+  expect(asked).toEqual([['TPL_SHIP', 'TPL_DONE']])
+  page.instance.onUnload()
+})
+
 test('sold out, over the limit and not started are said plainly', async () => {
   for (const [code, message] of [
     ['flash_sold_out', '已抢光'],

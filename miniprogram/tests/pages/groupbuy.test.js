@@ -65,6 +65,37 @@ test('a forming group shows members, empty seats and a countdown on the server c
   page.instance.onUnload()
 })
 
+test('after paying for a seat the group templates are asked for: 拼团成功, 拼团失败, then 发货', async () => {
+  require('../../src/services/wechat').resetForTests()
+  const asked = []
+  let current = group()
+  wx.setBackend({
+    'POST /auth/wx-login': LOGIN,
+    'GET /groups/9': () => current,
+    'GET /group-buys/4': { id: 4, skus: [{ sku_id: 31, spec_text: '5斤', price_fen: 1000, group_price_fen: 800, stock: 9 }] },
+    'GET /me/addresses': [fixtures.address({ id: 2, is_default: true })],
+    'POST /groups/9/join': () => {
+      current = group({ seats_left: 0, my_order_id: 57 })
+      return [201, { group: current, order: fixtures.order({ id: 57 }) }]
+    },
+    'POST /orders/57/pay': { timeStamp: '1', nonceStr: 'n', package: 'prepay_id=p', signType: 'RSA', paySign: 's' },
+    'GET /me/subscriptions': {
+      grants: {},
+      templates: { group_filled: 'TPL_FILLED', group_failed: 'TPL_FAILED', shipped: 'TPL_SHIP', delivered: 'TPL_DONE' },
+    },
+    'POST /me/subscriptions': { grants: {}, templates: {} },
+  })
+  wx.requestSubscribeMessage = (opts) => {
+    asked.push(opts.tmplIds)
+    setTimeout(() => opts.success({ errMsg: 'requestSubscribeMessage:ok' }), 0)
+  }
+  const page = await openPage('subpackages/groupbuy/group/index', { id: '9' })
+  await tap(page, '.group__join')
+  await waitFor(() => asked.length === 1, { message: 'templates asked for' })
+  expect(asked).toEqual([['TPL_FILLED', 'TPL_FAILED', 'TPL_SHIP']])
+  page.instance.onUnload()
+})
+
 test('the results: filled, and failed with the refund said to its member', async () => {
   wx.setBackend({ 'POST /auth/wx-login': LOGIN, 'GET /groups/9': group({ status: 'filled', seats_left: 0, my_order_id: 3 }) })
   let page = await openPage('subpackages/groupbuy/group/index', { id: '9' })

@@ -152,6 +152,8 @@ Component({
           return
         }
         const paid = await payOrder(order.id)
+        // right after the payment callback WeChat lets us ask for subscribe messages
+        if (paid.status === 'paid') wechatService.afterPay().catch(() => {})
         nav.go(paid.status === 'paid' ? routes.payResult(order.id) : routes.orderDetail(order.id))
       } finally {
         this.grabbing = false
