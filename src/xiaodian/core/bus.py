@@ -75,7 +75,11 @@ class RedisBus:
 
     def __init__(self, client: redis_asyncio.Redis, *, prefix: str = "xiaodian:bus:") -> None:
         self.client = client
-        self.prefix = prefix
+        # Pub/sub channels belong to the server, not to a numbered database: two shops (or
+        # test runs) on one Redis with different `/N` would hear each other's messages. The
+        # database number in the channel keeps each to its own.
+        database = int(client.connection_pool.connection_kwargs.get("db", 0) or 0)
+        self.prefix = f"{prefix}{database}:"
         self._handlers = _Handlers()
         self._task: asyncio.Task[None] | None = None
         self._ready = asyncio.Event()
