@@ -10,6 +10,7 @@ import httpx
 from sqlalchemy import select
 
 from tests import factories
+from tests.admins.test_permissions import _account
 from tests.catalog.test_admin_catalog import goods_body
 from tests.catalog.test_goods_import import _exported, _file, _send
 from tests.console.helpers import signed_in
@@ -196,3 +197,22 @@ async def test_the_demo_apples_have_a_picture_and_a_market_price_per_sku(
     pictures = {sku["image_url"] for sku in detail["skus"]}
     assert len(pictures) == 3 and all("/media/images/" in url for url in pictures)
     assert not pictures & set(detail["images"])
+
+
+async def test_in_the_goods_editor_a_sku_picture_needs_goods_and_its_market_price_prices(
+    client: httpx.AsyncClient, context: AppContext
+) -> None:
+    _admin, goods = await _created(client, context)
+    editor = await _account(client, context, "editor", "custom", ["goods"])
+    url = f"/api/admin/v1/goods/{goods['id']}"
+    body = _body(goods["category_id"])
+    body["skus"][3] |= {"image_url": PICTURE}
+    pictured = await client.put(url, json=body, headers=editor)
+    assert pictured.status_code == 200, pictured.text
+    assert pictured.json()["skus"][3]["image_url"] == PICTURE
+
+    body["skus"][3] |= {"market_price_fen": 6000}
+    refused = await client.put(url, json=body, headers=editor)
+    assert refused.status_code == 403, refused.text
+    after = (await client.get(f"/api/v1/goods/{goods['id']}")).json()
+    assert after["skus"][3]["market_price_fen"] == 6900  # unchanged: still the goods'
