@@ -112,6 +112,7 @@ const MESSAGES = {
   csrf_failed: '页面已过期，请刷新后重试',
   invalid_category: '分类设置有误',
   market_price_too_low: '划线价须为 0（不显示）或不低于最高售价',
+  sku_market_price_too_low: '规格的划线价须为 0（不显示）或不低于该规格的售价',
   invalid_description_block: '商品详情内容有误',
   too_many_description_blocks: '商品详情最多 50 段',
   invalid_credential: '支付参数格式不正确',

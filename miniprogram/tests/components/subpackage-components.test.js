@@ -1,4 +1,4 @@
-const { mount, text, texts, tap, all, settle } = require('../helpers/page')
+const { mount, find, text, texts, tap, all, settle } = require('../helpers/page')
 const fixtures = require('../helpers/fixtures')
 
 function picker(props) {
@@ -37,6 +37,37 @@ test('sku-picker: a goods with one SKU is chosen already', async () => {
   expect(text(comp, '.sku-picker__confirm')).toBe('立即购买')
   await tap(comp, '.sku-picker__confirm')
   expect(confirmed).toEqual([{ skuId: 9, quantity: 1, specText: '', mode: 'buy' }])
+})
+
+function srcOf(node) {
+  const attrs = Object.fromEntries(node.dom.__wxElement._vt.attrs.map((attr) => [attr.name, attr.value]))
+  return attrs.src
+}
+
+test('sku-picker: the chosen SKU shows its own picture and its own struck-through 划线价, else the goods’ ones', async () => {
+  const goods = fixtures.goodsDetail()
+  goods.skus = goods.skus.map((one) => Object.assign({}, one))
+  Object.assign(goods.skus[2], { image_url: 'https://cdn.test/sku73-800.webp', market_price_fen: 8990 }) // 10斤装 / 75mm
+  Object.assign(goods.skus[0], { market_price_fen: 4990 }) // what the API sends without one of its own: the goods'
+  const { comp } = picker({ goods })
+  await settle()
+  expect(text(comp, '.sku-picker__price')).toBe('¥39.90')
+  expect(text(comp, '.sku-picker__market')).toBe('¥49.90')
+  expect(srcOf(find(comp, '.sku-picker__image'))).toBe('https://cdn.test/g7-1.webp') // the cover
+
+  await tap(comp, '.sku-picker__value', 1) // 10斤装
+  expect(text(comp, '.sku-picker__chosen')).toBe('已选：10斤装 / 75mm')
+  expect(text(comp, '.sku-picker__price')).toBe('¥69.90')
+  expect(text(comp, '.sku-picker__market')).toBe('¥89.90')
+  expect(find(comp, '.sku-picker__market').dom.innerHTML).toMatch(/price-tag--strike/)
+  expect(srcOf(find(comp, '.sku-picker__image'))).toBe('https://cdn.test/sku73-800.webp')
+
+  goods.skus[2].market_price_fen = 6990 // not above the price: nothing struck through
+  const { comp: plain } = picker({ goods })
+  await settle()
+  await tap(plain, '.sku-picker__value', 1)
+  expect(text(plain, '.sku-picker__price')).toBe('¥69.90')
+  expect(all(plain, '.sku-picker__market')).toHaveLength(0)
 })
 
 test('review-item shows the review with stars, date, photos and the shop reply', async () => {

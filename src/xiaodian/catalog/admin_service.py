@@ -20,6 +20,7 @@ from xiaodian.catalog.errors import (
     GoodsNotFound,
     InvalidCategory,
     MarketPriceTooLow,
+    SkuMarketPriceTooLow,
     SkuNotFound,
 )
 from xiaodian.catalog.events import GoodsEdited
@@ -294,6 +295,26 @@ def check_market_price(market_price_fen: int, highest_fen: int) -> None:
         )
 
 
+def check_sku_market_price(market_price_fen: int, price_fen: int, *, field: str) -> None:
+    """A SKU's own 划线价 is 0 (the goods' is shown) or at least that SKU's price; `field`
+    names the input refused (the console shows the message next to it)."""
+    if market_price_fen and market_price_fen < price_fen:
+        raise SkuMarketPriceTooLow(
+            f"规格划线价 ¥{format_yuan(market_price_fen)} 低于该规格售价 "
+            f"¥{format_yuan(price_fen)}：请填 0（不显示）或不低于售价的金额",
+            field=field,
+            market_price_fen=market_price_fen,
+            price_fen=price_fen,
+        )
+
+
+def _check_sku_market_prices(skus: Sequence[SkuIn]) -> None:
+    for position, sku in enumerate(skus):
+        check_sku_market_price(
+            sku.market_price_fen, sku.price_fen, field=f"skus.{position}.market_price"
+        )
+
+
 def _fill_sku(sku: Sku, incoming: SkuIn, *, set_stock: bool = True) -> Sku:
     """The merchant's values for one SKU (its spec values are what identify it)."""
     sku.price_fen = incoming.price_fen
@@ -301,6 +322,7 @@ def _fill_sku(sku: Sku, incoming: SkuIn, *, set_stock: bool = True) -> Sku:
         sku.stock = incoming.stock
     sku.code = incoming.code
     sku.image_url = urls.stored(incoming.image_url)
+    sku.market_price_fen = incoming.market_price_fen
     sku.is_active = incoming.is_active
     if incoming.weight_g is not None:  # editors that do not show weights leave it alone
         sku.weight_g = incoming.weight_g or None
@@ -314,6 +336,7 @@ async def create_goods(
     check_market_price(
         data.market_price_fen, highest_price_fen((s.price_fen, s.is_active) for s in data.skus)
     )
+    _check_sku_market_prices(data.skus)
     goods = Goods(
         category_id=category.id,
         title=data.title,
@@ -355,6 +378,7 @@ async def replace_goods(
     check_market_price(
         data.market_price_fen, highest_price_fen((s.price_fen, s.is_active) for s in data.skus)
     )
+    _check_sku_market_prices(data.skus)
     # Its SKUs change below: lock them now, in id order as checkout takes them, so a save and
     # an order never wait for each other's rows in opposite orders.
     await session.execute(
@@ -482,6 +506,12 @@ async def patch_sku(
     sku = await session.get(Sku, sku_id)
     if sku is None:
         raise SkuNotFound()
+    if patch.price_fen is not None or patch.market_price_fen is not None:
+        check_sku_market_price(
+            sku.market_price_fen if patch.market_price_fen is None else patch.market_price_fen,
+            sku.price_fen if patch.price_fen is None else patch.price_fen,
+            field="market_price_fen" if patch.market_price_fen is not None else "price_fen",
+        )
     if patch.price_fen is not None or patch.is_active is not None:
         owner = await _goods(session, sku.goods_id)
         check_market_price(
@@ -507,6 +537,10 @@ async def patch_sku(
         values["price_fen"] = patch.price_fen
     if patch.is_active is not None:
         values["is_active"] = patch.is_active
+    if patch.market_price_fen is not None:
+        values["market_price_fen"] = patch.market_price_fen
+    if patch.image_url is not None:
+        values["image_url"] = urls.stored(patch.image_url)
     if values:
         await session.execute(update(Sku).where(Sku.id == sku_id).values(**values))
     if patch.weight_g is not None:  # not shown to shoppers: no cache to forget

@@ -48,6 +48,15 @@ class MarketPriceTooLow(ShopError):
     default_message = "划线价须为 0（不显示）或不低于最高售价"
 
 
+class SkuMarketPriceTooLow(ShopError):
+    """A SKU's own 划线价 below that SKU's price: the shopper who picks it would see an
+    "original" price lower than the price."""
+
+    status_code = 422
+    code = "sku_market_price_too_low"
+    default_message = "规格的划线价须为 0（不显示）或不低于该规格的售价"
+
+
 class SkuInStock(Conflict):
     code = "sku_in_stock"
     default_message = "该规格有货，可以直接购买"

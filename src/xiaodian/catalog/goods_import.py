@@ -307,6 +307,13 @@ def _plan_existing(
             line.error = f"与第 {chosen[sku.id].line_no} 行是同一个规格"
         else:
             chosen[sku.id] = line
+    for sku_id, line in chosen.items():
+        own = by_id[sku_id].market_price_fen  # the file has no column for a SKU's 划线价
+        if own and line.price_fen > own:
+            line.error = (
+                f"价格 ¥{format_yuan(line.price_fen)} 高于该规格的划线价 ¥{format_yuan(own)}："
+                "请先在商品编辑页改规格划线价"
+            )
     if category_id is None or any(line.error for line in group):
         return
     allowed = [set(spec.values) for spec in before.specs]
@@ -326,6 +333,7 @@ def _plan_existing(
                 "stock_was": sku.stock,
                 "code": edit.code if edit else sku.code,
                 "image_url": sku.image_url,
+                "market_price_fen": sku.market_price_fen,
                 "is_active": edit.is_active if edit else sku.is_active,
                 "weight_g": sku.weight_g,
             }

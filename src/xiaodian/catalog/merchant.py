@@ -195,9 +195,14 @@ async def patch_sku(
     patch: SkuPatch,
     near_cache: NearCache,
 ) -> AdminSkuOut:
-    if patch.price_fen is not None or patch.stock is not None or patch.stock_delta is not None:
+    if (
+        patch.price_fen is not None
+        or patch.market_price_fen is not None
+        or patch.stock is not None
+        or patch.stock_delta is not None
+    ):
         require(admin, Permission.PRICES_STOCK)
-    if patch.is_active is not None:
+    if patch.is_active is not None or patch.image_url is not None:
         require(admin, Permission.GOODS)
     sku = await session.get(Sku, sku_id)
     before = AdminSkuOut.model_validate(sku, from_attributes=True) if sku is not None else None
@@ -452,6 +457,7 @@ async def copy_goods(
                     "price_fen": sku.price_fen,
                     "stock": 0,
                     "image_url": sku.image_url,
+                    "market_price_fen": sku.market_price_fen,
                     "is_active": sku.is_active,
                 }
                 for sku in source.skus

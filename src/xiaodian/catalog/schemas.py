@@ -63,6 +63,9 @@ class SkuOut(BaseModel):
     stock: int
     stock_hint: str = ""
     image_url: str
+    """This SKU's own picture ("" when it has none: show the goods' cover)."""
+    market_price_fen: int = 0
+    """The 划线价 to strike through for this SKU: its own, else the goods' (0: none)."""
 
 
 class GoodsDetail(BaseModel):
@@ -193,7 +196,17 @@ class SkuIn(BaseModel):
         ),
     ] = None
     code: Code = ""
-    image_url: Url | Literal[""] = ""
+    image_url: Annotated[
+        Url | Literal[""],
+        Field(description='This SKU\'s own picture (an upload of this shop); "": none.'),
+    ] = ""
+    market_price_fen: Annotated[
+        Fen,
+        Field(
+            description="This SKU's own 划线价: 0 = none (the goods' is shown), else at least "
+            "its `price_fen` (422 `sku_market_price_too_low` otherwise)."
+        ),
+    ] = 0
     is_active: bool = True
     weight_g: Annotated[
         int | None,
@@ -281,6 +294,8 @@ class AdminSkuOut(BaseModel):
     sales: int
     code: str
     image_url: str
+    market_price_fen: int = 0
+    """This SKU's own 划线价 (0: none, the goods' is shown)."""
     is_active: bool
     low_stock_below: int | None = None
     """Low-stock alert threshold of this SKU (None: the shop's `XIAODIAN_STOCK_HINT_BELOW`)."""
@@ -325,6 +340,14 @@ class SkuPatch(BaseModel):
     stock: Stock | None = None
     stock_delta: Annotated[int, Field(ge=-10_000_000, le=10_000_000)] | None = None
     price_fen: Annotated[int, Field(ge=1, le=100_000_000)] | None = None
+    market_price_fen: Annotated[
+        Fen | None,
+        Field(description="This SKU's own 划线价: 0 = none, else at least its price."),
+    ] = None
+    image_url: Annotated[
+        Url | Literal[""] | None,
+        Field(description='This SKU\'s own picture; "" removes it.'),
+    ] = None
     is_active: bool | None = None
     weight_g: Annotated[
         int | None,

@@ -105,6 +105,7 @@ async def goods_detail(session: AsyncSession, *, goods_id: int) -> GoodsDetail:
                 stock=sku.stock,
                 stock_hint=stock_hint(sku.stock),
                 image_url=urls.absolute(sku.image_url),
+                market_price_fen=sku.market_price_fen or goods.market_price_fen,
             )
             for sku in skus
         ],

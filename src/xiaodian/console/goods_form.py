@@ -3,7 +3,9 @@
 The browser (an Alpine component) posts one row per spec combination:
 `specs.N.name`, `specs.N.values` (repeated), `skus.M.spec_values` (a JSON list),
 `skus.M.price` (yuan), `skus.M.stock`, `skus.M.stock_was` (hidden: the stock shown when the
-page opened, empty for a new row), `skus.M.code`, `skus.M.is_active`. The same shape, as
+page opened, empty for a new row), `skus.M.code`, `skus.M.image_url` (hidden: the SKU's own
+picture, a path of the shop's uploads, empty for none), `skus.M.market_price` (yuan, empty for
+none), `skus.M.is_active`. The same shape, as
 `EditorState`, seeds the component when the page opens or comes back with errors; `stock_was`
 keeps what the page first showed, so a save changes stock by what the merchant typed, never
 back to a number orders have since taken from. The 商品详情 block editor (another Alpine
@@ -75,6 +77,8 @@ def state_of(
                 "stock": str(sku.stock),
                 "stock_was": str(sku.stock),
                 "code": sku.code,
+                "image_url": media_path(sku.image_url) if sku.image_url else "",
+                "market_price": yuan(sku.market_price_fen) if sku.market_price_fen else "",
                 "is_active": sku.is_active,
                 "waiting": waiting.get(sku.id, 0),
             }
@@ -127,6 +131,7 @@ def _skus(form: FormData, errors: FieldErrors) -> tuple[list[dict[str, Any]], li
         key = f"skus.{index}"
         row_errors: FieldErrors = {}
         price_fen = fen_field(form, f"{key}.price", row_errors)
+        market_price_fen = fen_field(form, f"{key}.market_price", row_errors, required=False)
         for field, message in row_errors.items():
             errors.setdefault(field.replace(f"skus.{index}.", f"skus.{position}."), message)
         row = {
@@ -135,6 +140,8 @@ def _skus(form: FormData, errors: FieldErrors) -> tuple[list[dict[str, Any]], li
             "stock": text(form, f"{key}.stock") or "0",
             "stock_was": text(form, f"{key}.stock_was"),
             "code": text(form, f"{key}.code"),
+            "image_url": text(form, f"{key}.image_url"),
+            "market_price": text(form, f"{key}.market_price"),
             "is_active": checked(form, f"{key}.is_active"),
         }
         typed.append(row)
@@ -145,6 +152,8 @@ def _skus(form: FormData, errors: FieldErrors) -> tuple[list[dict[str, Any]], li
                 "stock": row["stock"],
                 "stock_was": row["stock_was"] or None,
                 "code": row["code"],
+                "image_url": row["image_url"],
+                "market_price_fen": market_price_fen or 0,
                 "is_active": row["is_active"],
             }
         )

@@ -144,6 +144,9 @@ class Sku(Base):
     sales: Mapped[int] = mapped_column(Integer, default=0)
     code: Mapped[str] = mapped_column(String(64), default="")
     image_url: Mapped[str] = mapped_column(String(500), default="")
+    """This SKU's own picture (shown when a shopper picks it); "": the goods' cover."""
+    market_price_fen: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    """This SKU's own 划线价: 0 = none (the goods' 划线价 is shown), else at least `price_fen`."""
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
     weight_g: Mapped[int | None] = mapped_column(Integer)
     """Weight of one unit in grams (riders' capacity by weight); None: not weighed."""

@@ -247,6 +247,31 @@ def _description_blocks(paragraphs: Sequence[str], pictures: Sequence[str]) -> l
     return blocks
 
 
+SKU_PICTURES_GOODS = "红富士苹果"
+"""The demo goods whose SKUs have their own picture and 划线价 (the console's SKU matrix and
+the mini program's spec sheet show them)."""
+
+
+def _picture_each_sku(
+    skus: Sequence[Sku], item: DemoGoods, demo: DemoCategory, media_dir: Path
+) -> None:
+    """A picture per SKU (its spec written under the product) and a 划线价 a fifth above its
+    price, rounded up to 10 fen."""
+    for sku in skus:
+        spec = " ".join(sku.spec_values)
+        sku.image_url = _store(
+            images.goods_picture(
+                title=f"{item.title} {spec}",
+                label=f"{item.label} {spec}",
+                color=demo.color,
+                shape=demo.shape,
+                variant=1,
+            ),
+            media_dir,
+        )
+        sku.market_price_fen = -(-sku.price_fen * 6 // 5 // 10) * 10
+
+
 async def _seed_goods(
     session: AsyncSession,
     item: DemoGoods,
@@ -279,6 +304,8 @@ async def _seed_goods(
         )
         for index, combination in enumerate(combinations)
     ]
+    if item.title == SKU_PICTURES_GOODS:
+        _picture_each_sku(skus, item, demo, media_dir)
     lowest = min(sku.price_fen for sku in skus)
     blocks = _description_blocks(DETAILS.get(item.title, ()), pictures)
     goods = Goods(

@@ -494,6 +494,11 @@
       batch: { price: '', stock: '' },
       nextUid: 0,
       tooMany: false,
+      picking: null, // the key of the row whose picture is being chosen
+      pickingLabel: '',
+      goodsPictures: [],
+      uploading: false,
+      pictureError: '',
 
       init() {
         this.specs = (config.specs || []).map((spec) => ({
@@ -503,6 +508,7 @@
           this.rows[comboKey(sku.spec_values)] = {
             price: sku.price ?? '', stock: sku.stock ?? '0', stock_was: sku.stock_was ?? '',
             code: sku.code || '', is_active: sku.is_active !== false, waiting: sku.waiting || 0,
+            image_url: sku.image_url || '', market_price: sku.market_price ?? '',
           }
         }
         this.regenerate()
@@ -527,7 +533,10 @@
           const key = comboKey(values)
           if (!this.rows[key]) {
             const parent = this.rows[comboKey(values.slice(0, -1))]
-            this.rows[key] = { price: parent ? parent.price : '', stock: '0', stock_was: '', code: '', is_active: true }
+            this.rows[key] = {
+              price: parent ? parent.price : '', stock: '0', stock_was: '', code: '', is_active: true,
+              image_url: '', market_price: '',
+            }
           }
           return { key, values, label: values.join(' / ') || '默认规格' }
         })
@@ -557,6 +566,46 @@
       removeValue(index, valueIndex) {
         this.specs[index].values.splice(valueIndex, 1)
         this.clearErrors()
+      },
+      thumb(url) {
+        return url.replace(/-800\.webp$/, '-240.webp')
+      },
+      // A SKU's picture: one of the goods' pictures (as the 商品图片 card holds them now), or
+      // a new upload to the shop's media; '' leaves the goods' cover to show.
+      openPicture(combo) {
+        if (this.picking === combo.key) {
+          this.picking = null
+          return
+        }
+        this.goodsPictures = Array.from(document.querySelectorAll('#goods-images input[name="images"]'), (input) => input.value)
+        this.picking = combo.key
+        this.pickingLabel = combo.label
+        this.pictureError = ''
+      },
+      choosePicture(url) {
+        if (this.picking) this.rows[this.picking].image_url = url
+        this.picking = null
+      },
+      async uploadPicture(event) {
+        const file = (event.target.files || [])[0]
+        event.target.value = ''
+        if (!file) return
+        this.uploading = true
+        this.pictureError = ''
+        try {
+          const body = new FormData()
+          body.append('file', file)
+          const response = await fetch(`${base()}/media/images`, {
+            method: 'POST', body, credentials: 'same-origin', headers: { 'X-CSRF-Token': csrfToken() },
+          })
+          const data = await response.json().catch(() => ({}))
+          if (!response.ok) this.pictureError = data.message || `上传失败（${response.status}）`
+          else this.choosePicture(data.url)
+        } catch (failure) {
+          this.pictureError = '网络错误，图片没有上传成功'
+        } finally {
+          this.uploading = false
+        }
       },
       fillAll() {
         for (const combo of this.combos) {

@@ -1,6 +1,7 @@
 // A bottom sheet to pick spec values and a quantity. Emits `confirm` {skuId, quantity,
 // specText, mode} once a SKU in stock is chosen, `remind` {skuId} for a sold-out one
-// (到货提醒; greyed values stay choosable when such a SKU exists), and `close`.
+// (到货提醒; greyed values stay choosable when such a SKU exists), and `close`. The head shows
+// the chosen SKU's own picture and 划线价 (struck through), else the goods' cover and 划线价.
 const sku = require('../../utils/sku')
 const feedback = require('../../../../utils/feedback')
 
@@ -19,6 +20,7 @@ Component({
     quantity: 1,
     priceMin: 0,
     priceMax: 0,
+    marketFen: 0,
     image: '',
     stockText: '',
     waiting: false,
@@ -50,6 +52,7 @@ Component({
         quantity: Math.max(1, Math.min(quantity, stock || 1)),
         priceMin: range.min,
         priceMax: range.max,
+        marketFen: (found && found.market_price_fen) || goods.market_price_fen || 0,
         image: (found && found.image_url) || goods.cover_url,
         stockText: stock > 0 ? `库存${stock}${goods.unit || '件'}` : '已售罄',
         waiting: !!found && this.data.reminded.includes(found.id),
