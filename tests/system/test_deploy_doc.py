@@ -48,3 +48,23 @@ def test_the_tested_nginx_config_is_the_shipped_one_with_only_ports_and_paths_ch
         "proxy_set_header X-Forwarded-For $remote_addr;",
     ):
         assert needed in rendered, needed
+
+
+def test_every_nginx_location_that_sets_proxy_headers_sets_the_forwarding_ones() -> None:
+    """nginx inherits `proxy_set_header` from the server block only into a location that sets
+    none of its own: the WebSocket locations set Upgrade/Connection, so they must repeat the
+    client's address, scheme and host, or the app sees every socket coming from nginx."""
+    shipped = (ROOT / "deploy" / "nginx" / "xiaodian.conf").read_text()
+    server_level = {
+        match.group(1)
+        for match in re.finditer(r"^    proxy_set_header (\S+) ", shipped, re.MULTILINE)
+    }
+    assert {"Host", "X-Forwarded-For", "X-Forwarded-Proto"} <= server_level
+    block = re.compile(r"^    location [^{]*\{\n(.*?)^    \}", re.DOTALL | re.MULTILINE)
+    locations = block.findall(shipped)
+    assert locations
+    for body in locations:
+        own = set(re.findall(r"proxy_set_header (\S+) ", body))
+        if own:
+            missing = (server_level - {"Connection"}) - own
+            assert not missing, f"a location sets its own proxy headers but not {missing}"
