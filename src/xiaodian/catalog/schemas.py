@@ -219,21 +219,25 @@ class SkuIn(BaseModel):
     ] = None
 
 
+DescriptionBlocksIn = Annotated[
+    list[Any] | None,
+    Field(
+        max_length=1000,
+        description="Ordered blocks: {type: text, text} (≤ 2000 chars) or {type: image, url "
+        "(this shop's upload), width, height}; at most 50. Left out: unchanged; []: none "
+        "(the plain description is shown). When set, `description` becomes their text.",
+    ),
+]
+"""The rich description as sent by the merchant (checked block by block by the service)."""
+
+
 class GoodsIn(BaseModel):
     category_id: Id
     title: Title
     subtitle: ShortText = ""
     unit: Annotated[Label, Field(max_length=16)] = "件"
     description: RichText = ""
-    description_blocks: Annotated[
-        list[Any] | None,
-        Field(
-            max_length=1000,
-            description="Ordered blocks: {type: text, text} (≤ 2000 chars) or {type: image, url "
-            "(this shop's upload), width, height}; at most 50. Left out: unchanged; []: none "
-            "(the plain description is shown). When set, `description` becomes their text.",
-        ),
-    ] = None
+    description_blocks: DescriptionBlocksIn = None
     market_price_fen: Fen = 0
     is_on_shelf: bool = False
     sort_order: Annotated[int, Field(ge=-9999, le=9999)] = 0
@@ -271,15 +275,7 @@ class GoodsPatch(BaseModel):
     subtitle: ShortText | None = None
     unit: Annotated[Label, Field(max_length=16)] | None = None
     description: RichText | None = None
-    description_blocks: Annotated[
-        list[Any] | None,
-        Field(
-            max_length=1000,
-            description="Ordered blocks: {type: text, text} (≤ 2000 chars) or {type: image, url "
-            "(this shop's upload), width, height}; at most 50. Left out: unchanged; []: none "
-            "(the plain description is shown). When set, `description` becomes their text.",
-        ),
-    ] = None
+    description_blocks: DescriptionBlocksIn = None
     market_price_fen: Fen | None = None
     is_on_shelf: bool | None = None
     sort_order: Annotated[int, Field(ge=-9999, le=9999)] | None = None

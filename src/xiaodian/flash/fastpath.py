@@ -26,20 +26,20 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from xiaodian.auth import identity
 from xiaodian.context import AppContext
 from xiaodian.core import clock
+from xiaodian.core.dbtypes import MAX_ID
 from xiaodian.core.errors import ShopError
 from xiaodian.core.http import shop_error_response
 from xiaodian.core.security import hash_token
 from xiaodian.flash import service
 from xiaodian.flash.gate import Rule
 from xiaodian.flash.runtime import runtime
+from xiaodian.flash.schemas import MAX_ORDER_QUANTITY
 
 GATED = "xiaodian.flash.gated"
 """The scope key under which the middleware hands a gate answer to the route."""
 
 _PATH = re.compile(r"/api/v1/flash-sales/items/([1-9][0-9]{0,17})/orders")
 _SMALL_BODY = 4096
-_MAX_QUANTITY = 99  # FlashOrderCreate.quantity
-_MAX_ID = 2**63 - 1
 
 
 async def known_shopper(context: AppContext, token_hash: str) -> int | None:
@@ -175,6 +175,6 @@ def _order_body(body: bytes) -> tuple[int, int] | None:
     address_id = parsed.get("address_id")
     if type(quantity) is not int or type(address_id) is not int:
         return None
-    if not 1 <= quantity <= _MAX_QUANTITY or not 1 <= address_id <= _MAX_ID:
+    if not 1 <= quantity <= MAX_ORDER_QUANTITY or not 1 <= address_id <= MAX_ID:
         return None
     return quantity, address_id

@@ -40,8 +40,11 @@ class FlashSessionPatch(BaseModel):
     items: Annotated[list[FlashItemIn] | None, Field(max_length=50)] = None
 
 
+MAX_ORDER_QUANTITY = 99
+
+
 class FlashOrderCreate(BaseModel):
-    quantity: Annotated[int, Field(ge=1, le=99)] = 1
+    quantity: Annotated[int, Field(ge=1, le=MAX_ORDER_QUANTITY)] = 1
     address_id: Id
 
 
