@@ -93,9 +93,37 @@ def test_an_oversized_declared_body_is_answered_413_before_the_client_sends_it(
     )
     with socket.create_connection((host, int(port)), timeout=5) as connection:
         connection.sendall(head.encode() + b'{"code": "' + b"x" * 1024)
-        answer = connection.recv(4096).decode(errors="replace")  # times out if it waits
+        answer = _read_answer(connection).decode(errors="replace")  # times out if it waits
     assert answer.startswith("HTTP/1.1 413"), answer
     assert "payload_too_large" in answer
+
+
+def _read_answer(connection: socket.socket) -> bytes:
+    """Read one whole answer: the head, then as many body bytes as it declares.
+
+    The head and the body may arrive in separate segments, so one recv() is not enough.
+    """
+    answer = b""
+    while b"\r\n\r\n" not in answer:
+        chunk = connection.recv(4096)
+        if not chunk:
+            return answer
+        answer += chunk
+    head, _, body = answer.partition(b"\r\n\r\n")
+    declared = next(
+        (
+            int(line.split(b":", 1)[1])
+            for line in head.split(b"\r\n")
+            if line.lower().startswith(b"content-length:")
+        ),
+        0,
+    )
+    while len(body) < declared:
+        chunk = connection.recv(4096)
+        if not chunk:
+            break
+        body += chunk
+    return answer[: len(head) + 4] + body
 
 
 @pytest.mark.parametrize("env_name", ["test", "demo", "production"])
