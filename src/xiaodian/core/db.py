@@ -14,11 +14,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any, TypeVar, cast
 
 from sqlalchemy import CursorResult, Result, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import (
     AsyncConnection,
     AsyncEngine,
@@ -36,6 +38,8 @@ AfterCommit = Callable[[], Awaitable[None]]
 BeforeCommit = Callable[[AsyncSession], Awaitable[None]]
 _HOOKS_KEY = "after_commit"
 _BEFORE_KEY = "before_commit"
+IDLE_PING_SECONDS = 2.0
+"""A pooled connection back in use within this long is not pinged before it is handed out."""
 
 
 def after_commit(session: AsyncSession, hook: AfterCommit) -> None:
@@ -73,7 +77,14 @@ async def _run_after_commit(hooks: list[AfterCommit]) -> None:
 class Database:
     """One engine per process, and the sessions that come from it."""
 
-    def __init__(self, url: str, *, echo: bool = False, pool_size: int = 10) -> None:
+    def __init__(
+        self,
+        url: str,
+        *,
+        echo: bool = False,
+        pool_size: int = 10,
+        idle_ping_seconds: float = IDLE_PING_SECONDS,
+    ) -> None:
         parsed = make_url(url)
         self.url = url
         self.dialect = parsed.get_backend_name()
@@ -82,9 +93,7 @@ class Database:
         if self.dialect == "sqlite":
             kwargs["connect_args"] = {"timeout": 30}
         else:
-            kwargs.update(
-                pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True, pool_recycle=1800
-            )
+            kwargs.update(pool_size=pool_size, max_overflow=pool_size, pool_recycle=1800)
         if self.dialect in ("mysql", "mariadb"):
             kwargs["connect_args"] = {"charset": "utf8mb4"}
             kwargs["isolation_level"] = "READ COMMITTED"
@@ -121,7 +130,9 @@ class Database:
         self._writer = async_sessionmaker(self.write_engine, expire_on_commit=False)
         self.outage = DatabaseOutage()
         """Whether the database answers, as this process last saw it (one log line a change)."""
-        # A connection handed out of the pool (after its pre-ping) means the database answers.
+        if self.dialect != "sqlite":
+            _ping_when_idle(self.engine, idle_ping_seconds)  # before the listener below
+        # A connection handed out of the pool (pinged if it sat idle) means the database answers.
         event.listen(self.engine.sync_engine, "checkout", lambda *_: self.outage.succeeded())
         if self.read_engine is not self.engine:
             event.listen(
@@ -187,6 +198,36 @@ class Database:
         await self.engine.dispose()
         if self.read_engine is not self.engine:
             await self.read_engine.dispose()
+
+
+def _ping_when_idle(engine: AsyncEngine, idle_seconds: float) -> None:
+    """Ping a pooled connection before handing it out only if it sat unused for longer than
+    `idle_seconds`: the pessimistic check (`pool_pre_ping`) without its round trip on every
+    transaction of a busy server, where connections come back within milliseconds.
+
+    A connection that failed the ping is replaced (`DisconnectionError` makes the pool connect
+    again). One lost while in steady use fails its first statement instead: nothing was written,
+    the request answers 503 with Retry-After (a lost connection is an outage), and SQLAlchemy
+    then replaces every connection the pool held, so the next requests get fresh ones.
+    """
+    sync_engine = engine.sync_engine
+
+    @event.listens_for(sync_engine, "checkin")
+    def _checked_in(_dbapi_connection: Any, record: Any) -> None:
+        record.info["checked_in_at"] = time.monotonic()
+
+    @event.listens_for(sync_engine, "checkout")
+    def _checked_out(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        # A new connection has no check-in time yet: it was just opened, so it answers.
+        since = record.info.get("checked_in_at")
+        if since is None or time.monotonic() - since <= idle_seconds:
+            return
+        try:
+            alive = sync_engine.dialect.do_ping(dbapi_connection)
+        except Exception as error:
+            raise DisconnectionError("the pooled connection did not answer its ping") from error
+        if not alive:
+            raise DisconnectionError("the pooled connection did not answer its ping")
 
 
 def _configure_sqlite(engine: AsyncEngine) -> None:
