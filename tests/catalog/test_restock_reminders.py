@@ -10,7 +10,7 @@ from typing import Any
 import httpx
 import pytest
 from fastapi import FastAPI
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from tests import factories
 from tests.wechat.conftest import platform
@@ -170,3 +170,31 @@ async def test_a_sku_in_stock_or_unknown_is_refused_and_strangers_are_turned_awa
     assert anonymous.status_code == 401
     merchant_only = await client.get("/api/admin/v1/restock-reminders", headers=shopper)
     assert merchant_only.status_code == 401
+
+
+async def test_only_a_change_that_can_raise_stock_looks_for_waiting_shoppers(
+    client: httpx.AsyncClient, context: AppContext
+) -> None:
+    """An order only takes units: its transaction (inside the SKU rows' lock) never looks for
+    reminders. Giving units back (the order closed) does."""
+    setup = await _setup(client, context)
+    sku = setup["goods"]["sku_ids"][0]
+    await _put_stock(client, setup["merchant"], sku, 5)
+    buyer = await factories.shopper(client, context, openid="back-buyer")
+    address_id = await factories.address(client, buyer)
+    looked: list[str] = []
+
+    def note(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if "restock_reminders" in statement:
+            looked.append(statement)
+
+    engine = context.db.engine.sync_engine
+    event.listen(engine, "before_cursor_execute", note)
+    try:
+        order = await factories.place_order(client, buyer, sku_id=sku, address_id=address_id)
+        assert looked == []
+        cancelled = await client.post(f"/api/v1/orders/{order['id']}/cancel", headers=buyer)
+        assert cancelled.status_code == 200, cancelled.text
+        assert len(looked) == 1
+    finally:
+        event.remove(engine, "before_cursor_execute", note)

@@ -121,8 +121,10 @@ async def waiting_by_sku(session: AsyncSession, *, goods_ids: Sequence[int]) -> 
 
 
 async def on_stock_changed(session: AsyncSession, event: StockChanged) -> None:
-    """In the transaction that put stock back: queue the reminders' sends if anyone waits."""
-    if event.stock <= 0:
+    """In the transaction that put stock back: queue the reminders' sends if anyone waits.
+    An order only takes units, so it never looks (that lookup sat in every checkout's lock
+    window, once per SKU)."""
+    if event.stock <= 0 or not event.may_have_risen:
         return
     someone = await session.scalar(
         select(RestockReminder.id)

@@ -18,6 +18,9 @@ class StockChanged(Event):
     """`skus.stock_version` after the change: of two events for a SKU the higher is newer."""
     low_below: int | None = None
     """The SKU's low-stock alert threshold (`skus.low_stock_below`; None: the shop's)."""
+    may_have_risen: bool = True
+    """False when the transaction only took units (an order): the stock can only have gone
+    down, so nobody waiting for it to come back needs to be looked for."""
 
 
 @dataclass(frozen=True)

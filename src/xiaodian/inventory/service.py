@@ -17,6 +17,7 @@ from xiaodian.models.inventory import StockQuota
 
 _TOUCHED_SKUS = "inventory_touched_skus"
 _TOUCHED_QUOTAS = "inventory_touched_quotas"
+_RAISED_SKUS = "inventory_raised_skus"
 
 
 @dataclass(frozen=True)
@@ -28,8 +29,17 @@ class Units:
     quota_id: int | None = None
 
 
-def _touch(session: AsyncSession, *, skus: Iterable[int] = (), quotas: Iterable[int] = ()) -> None:
+def _touch(
+    session: AsyncSession,
+    *,
+    skus: Iterable[int] = (),
+    quotas: Iterable[int] = (),
+    raised: Iterable[int] = (),
+) -> None:
+    """Note what the transaction changed, for one announcement before it commits. `raised`:
+    SKUs whose stock may have gone up (units given back, added or set)."""
     session.info.setdefault(_TOUCHED_SKUS, set()).update(skus)
+    session.info.setdefault(_RAISED_SKUS, set()).update(raised)
     session.info.setdefault(_TOUCHED_QUOTAS, set()).update(quotas)
     before_commit(session, "inventory", _announce)
 
@@ -37,6 +47,7 @@ def _touch(session: AsyncSession, *, skus: Iterable[int] = (), quotas: Iterable[
 async def _announce(session: AsyncSession) -> None:
     """Read what the transaction's changes left and emit one event per SKU and pool."""
     sku_ids = sorted(session.info.pop(_TOUCHED_SKUS, set()))
+    raised: set[int] = session.info.pop(_RAISED_SKUS, set())
     quota_ids = sorted(session.info.pop(_TOUCHED_QUOTAS, set()))
     if sku_ids:
         rows = await session.execute(
@@ -46,7 +57,12 @@ async def _announce(session: AsyncSession) -> None:
         )
         for sku_id, goods_id, stock, version, low_below in rows:
             changed = StockChanged(
-                sku_id=sku_id, goods_id=goods_id, stock=stock, version=version, low_below=low_below
+                sku_id=sku_id,
+                goods_id=goods_id,
+                stock=stock,
+                version=version,
+                low_below=low_below,
+                may_have_risen=sku_id in raised,
             )
             await emit(session, changed)
     if quota_ids:
@@ -151,7 +167,7 @@ async def give_back(session: AsyncSession, items: Sequence[Units]) -> None:
             .values(stock=Sku.stock + to_stock[sku_id], stock_version=Sku.stock_version + 1)
             .execution_options(synchronize_session=False)
         )
-    _touch(session, skus=to_stock, quotas=touched_pools)
+    _touch(session, skus=to_stock, quotas=touched_pools, raised=to_stock)
 
 
 async def adjust(session: AsyncSession, deltas: Mapping[int, int]) -> None:
@@ -169,7 +185,11 @@ async def adjust(session: AsyncSession, deltas: Mapping[int, int]) -> None:
         )
         if affected(result) != 1:
             raise StockNegative("库存不能小于 0", sku_id=sku_id)
-    _touch(session, skus=[sku for sku, delta in deltas.items() if delta])
+    _touch(
+        session,
+        skus=[sku for sku, delta in deltas.items() if delta],
+        raised=[sku for sku, delta in deltas.items() if delta > 0],
+    )
 
 
 async def set_available(session: AsyncSession, stock: Mapping[int, int]) -> None:
@@ -184,7 +204,7 @@ async def set_available(session: AsyncSession, stock: Mapping[int, int]) -> None
             .values(stock=stock[sku_id], stock_version=Sku.stock_version + 1)
             .execution_options(synchronize_session=False)
         )
-    _touch(session, skus=stock)
+    _touch(session, skus=stock, raised=stock)
 
 
 async def announce(session: AsyncSession, sku_ids: Iterable[int]) -> None:
@@ -198,7 +218,7 @@ async def announce(session: AsyncSession, sku_ids: Iterable[int]) -> None:
             .values(stock_version=Sku.stock_version + 1)
             .execution_options(synchronize_session=False)
         )
-    _touch(session, skus=wanted)
+    _touch(session, skus=wanted, raised=wanted)
 
 
 # ---- activity pools ----
