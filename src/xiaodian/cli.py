@@ -6,7 +6,7 @@ import asyncio
 import os
 import secrets
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 import uvicorn
@@ -14,6 +14,9 @@ import uvicorn
 from xiaodian import migrate as migrations
 from xiaodian.config import Settings
 from xiaodian.core.logs import configure_logging
+
+if TYPE_CHECKING:
+    from xiaodian.context import AppContext
 
 cli = typer.Typer(
     help="小店 xiaodian — a WeChat mini-shop for small merchants.",
@@ -59,18 +62,27 @@ def _demo_settings(data_dir: Path, host: str, port: int, public_url: str | None)
     )
 
 
+def _seeding_context(settings: Settings) -> AppContext:
+    """The app's context with its event receivers, so the demo's after-sale orders go through
+    the services (and their events) exactly as they do in the running app."""
+    from xiaodian import receivers
+    from xiaodian.context import AppContext
+
+    receivers.install()
+    return AppContext.create(settings)
+
+
 async def _prepare_demo(settings: Settings) -> tuple[bool, bool]:
     from xiaodian.admins.service import ensure_owner
-    from xiaodian.core.db import Database
     from xiaodian.seed.demo import seed_demo
 
-    database = Database(settings.database_url)
+    context = _seeding_context(settings)
     try:
-        async with database.transaction() as session:
+        async with context.db.transaction() as session:
             seeded = await seed_demo(session, settings=settings)
             created = await ensure_owner(session, username=DEMO_ADMIN[0], password=DEMO_ADMIN[1])
     finally:
-        await database.dispose()
+        await context.close()
     return seeded, created
 
 
@@ -206,19 +218,18 @@ def seed(
     ] = 0,
 ) -> None:
     """Load the demo shop into the configured database (only if it has no goods yet)."""
-    from xiaodian.core.db import Database
     from xiaodian.seed.demo import seed_demo
     from xiaodian.seed.scale import seed_scale
 
     settings = Settings()
 
     async def run() -> bool:
-        database = Database(settings.database_url)
+        context = _seeding_context(settings)
         try:
-            async with database.transaction() as session:
+            async with context.db.transaction() as session:
                 seeded = await seed_demo(session, settings=settings)
             if seeded and scale:
-                report = await seed_scale(database, scale=scale, say=typer.echo)
+                report = await seed_scale(context.db, scale=scale, say=typer.echo)
                 typer.echo(
                     f"large shop seeded in {report.seconds:.1f} s: {report.goods} goods, "
                     f"{report.skus} SKUs, {report.shoppers} shoppers, {report.orders} orders "
@@ -226,7 +237,7 @@ def seed(
                 )
             return seeded
         finally:
-            await database.dispose()
+            await context.close()
 
     typer.echo(
         "demo shop seeded" if asyncio.run(run()) else "the shop already has goods; nothing done"
