@@ -16,7 +16,10 @@ from xiaodian.config import Settings
 from xiaodian.core.logs import configure_logging
 
 if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession
+
     from xiaodian.context import AppContext
+    from xiaodian.sandbox.pay_simulator import PaymentSimulator
 
 cli = typer.Typer(
     help="小店 xiaodian — a WeChat mini-shop for small merchants.",
@@ -72,7 +75,7 @@ def _seeding_context(settings: Settings) -> AppContext:
     return AppContext.create(settings)
 
 
-async def _prepare_demo(settings: Settings) -> tuple[bool, bool]:
+async def _prepare_demo(settings: Settings, simulator: PaymentSimulator) -> tuple[bool, bool]:
     from xiaodian.admins.service import ensure_owner
     from xiaodian.seed.demo import seed_demo
 
@@ -81,9 +84,49 @@ async def _prepare_demo(settings: Settings) -> tuple[bool, bool]:
         async with context.db.transaction() as session:
             seeded = await seed_demo(session, settings=settings)
             created = await ensure_owner(session, username=DEMO_ADMIN[0], password=DEMO_ADMIN[1])
+        async with context.db.transaction(write=False) as session:
+            await remind_simulator(session, simulator)
     finally:
         await context.close()
     return seeded, created
+
+
+async def remind_simulator(session: AsyncSession, simulator: PaymentSimulator) -> None:
+    """The simulator forgets everything when the demo stops: tell it again of every WeChat
+    payment the shop holds as paid (and what was refunded of it), so a refund of an order
+    paid before this start — the seeded after-sale orders, or yesterday's — goes through."""
+    from sqlalchemy import func, select
+
+    from xiaodian.models import Payment, Refund
+    from xiaodian.payments.vocabulary import MONEY_OUT, PaymentStatus
+
+    refunded = {
+        payment_id: int(total)
+        for payment_id, total in await session.execute(
+            select(Refund.payment_id, func.sum(Refund.amount_fen))
+            .where(Refund.status.in_(MONEY_OUT))
+            .group_by(Refund.payment_id)
+        )
+    }
+    paid = await session.scalars(
+        select(Payment).where(
+            Payment.channel == "wechat",
+            Payment.status == PaymentStatus.SUCCEEDED,
+            Payment.api.in_(("v3", "v2")),
+        )
+    )
+    for payment in paid:
+        if payment.paid_at is None or payment.transaction_id is None:
+            continue
+        simulator.remember_paid(
+            api="v3" if payment.api == "v3" else "v2",
+            out_trade_no=payment.out_trade_no,
+            total_fen=payment.amount_fen,
+            openid=payment.payer_openid or "",
+            transaction_id=payment.transaction_id,
+            paid_at=payment.paid_at,
+            refunded_fen=int(refunded.get(payment.id, 0)),
+        )
 
 
 @cli.command()
@@ -116,7 +159,7 @@ def demo(
     )
     configure_logging(json_lines=False, level="INFO", secrets=settings.secret_values())
     migrations.upgrade(settings.database_url, secret_key=settings.secret_key)
-    seeded, _ = asyncio.run(_prepare_demo(settings))
+    seeded, _ = asyncio.run(_prepare_demo(settings, simulator))
     typer.echo(
         f"\n  小店 xiaodian demo  {'(demo data seeded)' if seeded else ''}\n"
         f"  merchant console {settings.public_base_url}/console/\n"

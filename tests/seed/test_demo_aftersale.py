@@ -9,10 +9,13 @@ import random
 import re
 
 import httpx
+from fastapi import FastAPI
 from sqlalchemy import select
 
 from tests import factories
 from tests.console.helpers import make_admin, signed_in
+from tests.payments.helpers import settle, simulator
+from xiaodian.cli import remind_simulator
 from xiaodian.context import AppContext
 from xiaodian.models import Order, Payment, Refund, User
 from xiaodian.seed.aftersale import CASES, DECIDED_BY, seed_aftersale
@@ -86,3 +89,42 @@ async def test_the_demo_has_five_after_sale_cases_on_real_payments_with_exact_am
     board = await console.get("/dashboard/live")
     paid_today = sum(o.total_fen for _, o, _, _ in rows)
     assert f'data-stat="sales">{(paid_today - 1590) / 100:.2f}<' in board.text
+
+
+async def test_the_demos_waiting_refunds_go_back_through_the_simulator_the_demo_started(
+    app: FastAPI, client: httpx.AsyncClient, context: AppContext
+) -> None:
+    """The simulator keeps its payments in memory: `xiaodian demo` tells it of the paid ones
+    at start, so 同意退款 and 确认收货并退款 on the seeded cases pay back instead of failing
+    with 订单不存在 — and it refuses more than is left of a partly refunded payment."""
+    await _seeded(context)
+    async with context.db.transaction(write=False) as session:
+        await remind_simulator(session, simulator(app))
+        ids = {
+            status: refund_id
+            for refund_id, status in await session.execute(
+                select(Refund.id, Refund.status).order_by(Refund.id.desc())
+            )
+        }
+        partly = await session.scalar(
+            select(Payment.out_trade_no)
+            .join(Refund, Refund.payment_id == Payment.id)
+            .where(Refund.status == "succeeded")
+        )
+    assert partly is not None and simulator(app).orders[partly].refunded_fen == 1590
+    console = await signed_in(client, context)
+    approved = await console.post(f"/refunds/{ids['requested']}/approve")
+    received = await console.post(f"/refunds/{ids['returning']}/receive", {"restock": "1"})
+    assert approved.status_code == received.status_code == 303
+    await settle(app)
+    async with context.db.transaction(write=False) as session:
+        rows = {
+            refund_id: status
+            for refund_id, status in await session.execute(
+                select(Refund.id, Order.status)
+                .join(Order, Order.id == Refund.order_id)
+                .where(Refund.status == "succeeded")
+            )
+        }
+    assert rows[ids["requested"]] == "refunded"  # the first 仅退款: all of it, freight too
+    assert rows[ids["returning"]] == "refunded"
