@@ -10,7 +10,17 @@ from sqlalchemy import func, select
 
 from xiaodian.config import Settings
 from xiaodian.context import AppContext
-from xiaodian.models import Base, Category, Goods, GoodsImage, Review, Sku, SubscribeTemplate
+from xiaodian.models import (
+    Base,
+    Category,
+    Goods,
+    GoodsImage,
+    Payment,
+    Refund,
+    Review,
+    Sku,
+    SubscribeTemplate,
+)
 
 
 async def test_unknown_paths_and_methods_answer_in_the_error_format(
@@ -84,7 +94,23 @@ async def test_the_demo_seed_builds_a_believable_shop_once(
         restocked = await session.scalar(
             select(SubscribeTemplate.template_id).where(SubscribeTemplate.event == "restocked")
         )
+        after_sale = (
+            await session.execute(
+                select(Refund.status, Payment.status)
+                .join(Payment, Payment.id == Refund.payment_id)
+                .order_by(Refund.id)
+            )
+        ).all()
     assert with_blocks == 6
+    # 售后退款 has work to show (tests/seed/test_demo_aftersale.py checks each case)
+    assert [refund for refund, _ in after_sale] == [
+        "requested",
+        "requested",
+        "returning",
+        "succeeded",
+        "rejected",
+    ]
+    assert {payment for _, payment in after_sale} == {"succeeded"}
     assert restocked == "demo-tpl-restocked"  # so the demo sends 到货提醒 on restock
     hot = (await client.get("/api/v1/search/hot")).json()["keywords"]
     assert hot[:2] == ["鲜牛奶", "苹果"]  # the demo's pinned words first

@@ -6,7 +6,7 @@ import asyncio
 import os
 import secrets
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 import uvicorn
@@ -14,6 +14,12 @@ import uvicorn
 from xiaodian import migrate as migrations
 from xiaodian.config import Settings
 from xiaodian.core.logs import configure_logging
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession
+
+    from xiaodian.context import AppContext
+    from xiaodian.sandbox.pay_simulator import PaymentSimulator
 
 cli = typer.Typer(
     help="小店 xiaodian — a WeChat mini-shop for small merchants.",
@@ -59,19 +65,68 @@ def _demo_settings(data_dir: Path, host: str, port: int, public_url: str | None)
     )
 
 
-async def _prepare_demo(settings: Settings) -> tuple[bool, bool]:
+def _seeding_context(settings: Settings) -> AppContext:
+    """The app's context with its event receivers, so the demo's after-sale orders go through
+    the services (and their events) exactly as they do in the running app."""
+    from xiaodian import receivers
+    from xiaodian.context import AppContext
+
+    receivers.install()
+    return AppContext.create(settings)
+
+
+async def _prepare_demo(settings: Settings, simulator: PaymentSimulator) -> tuple[bool, bool]:
     from xiaodian.admins.service import ensure_owner
-    from xiaodian.core.db import Database
     from xiaodian.seed.demo import seed_demo
 
-    database = Database(settings.database_url)
+    context = _seeding_context(settings)
     try:
-        async with database.transaction() as session:
+        async with context.db.transaction() as session:
             seeded = await seed_demo(session, settings=settings)
             created = await ensure_owner(session, username=DEMO_ADMIN[0], password=DEMO_ADMIN[1])
+        async with context.db.transaction(write=False) as session:
+            await remind_simulator(session, simulator)
     finally:
-        await database.dispose()
+        await context.close()
     return seeded, created
+
+
+async def remind_simulator(session: AsyncSession, simulator: PaymentSimulator) -> None:
+    """The simulator forgets everything when the demo stops: tell it again of every WeChat
+    payment the shop holds as paid (and what was refunded of it), so a refund of an order
+    paid before this start — the seeded after-sale orders, or yesterday's — goes through."""
+    from sqlalchemy import func, select
+
+    from xiaodian.models import Payment, Refund
+    from xiaodian.payments.vocabulary import MONEY_OUT, PaymentStatus
+
+    refunded = {
+        payment_id: int(total)
+        for payment_id, total in await session.execute(
+            select(Refund.payment_id, func.sum(Refund.amount_fen))
+            .where(Refund.status.in_(MONEY_OUT))
+            .group_by(Refund.payment_id)
+        )
+    }
+    paid = await session.scalars(
+        select(Payment).where(
+            Payment.channel == "wechat",
+            Payment.status == PaymentStatus.SUCCEEDED,
+            Payment.api.in_(("v3", "v2")),
+        )
+    )
+    for payment in paid:
+        if payment.paid_at is None or payment.transaction_id is None:
+            continue
+        simulator.remember_paid(
+            api="v3" if payment.api == "v3" else "v2",
+            out_trade_no=payment.out_trade_no,
+            total_fen=payment.amount_fen,
+            openid=payment.payer_openid or "",
+            transaction_id=payment.transaction_id,
+            paid_at=payment.paid_at,
+            refunded_fen=int(refunded.get(payment.id, 0)),
+        )
 
 
 @cli.command()
@@ -104,7 +159,7 @@ def demo(
     )
     configure_logging(json_lines=False, level="INFO", secrets=settings.secret_values())
     migrations.upgrade(settings.database_url, secret_key=settings.secret_key)
-    seeded, _ = asyncio.run(_prepare_demo(settings))
+    seeded, _ = asyncio.run(_prepare_demo(settings, simulator))
     typer.echo(
         f"\n  小店 xiaodian demo  {'(demo data seeded)' if seeded else ''}\n"
         f"  merchant console {settings.public_base_url}/console/\n"
@@ -206,19 +261,18 @@ def seed(
     ] = 0,
 ) -> None:
     """Load the demo shop into the configured database (only if it has no goods yet)."""
-    from xiaodian.core.db import Database
     from xiaodian.seed.demo import seed_demo
     from xiaodian.seed.scale import seed_scale
 
     settings = Settings()
 
     async def run() -> bool:
-        database = Database(settings.database_url)
+        context = _seeding_context(settings)
         try:
-            async with database.transaction() as session:
+            async with context.db.transaction() as session:
                 seeded = await seed_demo(session, settings=settings)
             if seeded and scale:
-                report = await seed_scale(database, scale=scale, say=typer.echo)
+                report = await seed_scale(context.db, scale=scale, say=typer.echo)
                 typer.echo(
                     f"large shop seeded in {report.seconds:.1f} s: {report.goods} goods, "
                     f"{report.skus} SKUs, {report.shoppers} shoppers, {report.orders} orders "
@@ -226,7 +280,7 @@ def seed(
                 )
             return seeded
         finally:
-            await database.dispose()
+            await context.close()
 
     typer.echo(
         "demo shop seeded" if asyncio.run(run()) else "the shop already has goods; nothing done"

@@ -264,34 +264,58 @@ async def pay_back(
 ) -> RefundOut:
     """`from_status → approved` (with `values`), the order to `refunding`, then the channel."""
     async with context.db.transaction() as session:
-        refund = await _refund(session, refund_id)
-        won = await session.execute(
-            update(Refund)
-            .where(Refund.id == refund.id, Refund.status == from_status)
-            .values(
-                status=RefundStatus.APPROVED, decided_by=admin_id, decided_at=clock.now(), **values
-            )
-        )
-        if affected(won) != 1:
-            raise RefundStateConflict()
-        refund = await _refund(session, refund_id)
-        if audit is not None:
-            await audit(session, refund)
-        order = await orders.order_for_update(session, order_id=refund.order_id)
-        await actions.approve_refund(
+        await agree(
             session,
-            order=order,
-            by=Actor.merchant(admin_id),
-            refund_id=refund.id,
-            amount_fen=refund.amount_fen,
+            refund_id=refund_id,
+            admin_id=admin_id,
+            from_status=from_status,
+            values=values,
             note=note,
+            audit=audit,
         )
-        await emit(session, RefundDue(refund_id=refund.id))
     # Asked at once so the merchant sees the answer; had this process died first, the outbox
     # entry (RefundDue) would send it.
     await submit(context, refund_id=refund_id)
     async with context.db.transaction(write=False) as session:
         return await refund_views.get_refund(session, refund_id=refund_id)
+
+
+async def agree(
+    session: AsyncSession,
+    *,
+    refund_id: int,
+    admin_id: int,
+    from_status: RefundStatus,
+    values: dict[str, object],
+    note: str,
+    audit: InTransaction | None,
+) -> Refund:
+    """The deciding transaction of `pay_back`: `from_status → approved` (with `values`), the
+    order to `refunding`, and the refund due at the channel (`RefundDue`, sent by the outbox
+    after the commit unless `pay_back` sends it first). Raises RefundStateConflict if the
+    refund is no longer in `from_status`."""
+    refund = await _refund(session, refund_id)
+    won = await session.execute(
+        update(Refund)
+        .where(Refund.id == refund.id, Refund.status == from_status)
+        .values(status=RefundStatus.APPROVED, decided_by=admin_id, decided_at=clock.now(), **values)
+    )
+    if affected(won) != 1:
+        raise RefundStateConflict()
+    refund = await _refund(session, refund_id)
+    if audit is not None:
+        await audit(session, refund)
+    order = await orders.order_for_update(session, order_id=refund.order_id)
+    await actions.approve_refund(
+        session,
+        order=order,
+        by=Actor.merchant(admin_id),
+        refund_id=refund.id,
+        amount_fen=refund.amount_fen,
+        note=note,
+    )
+    await emit(session, RefundDue(refund_id=refund.id))
+    return refund
 
 
 async def retry(

@@ -260,6 +260,41 @@ class PaymentSimulator:
     def new_prepay_id(self) -> str:
         return "wx" + clock.now().strftime("%d%H%M%S") + secrets.token_hex(12)
 
+    def remember_paid(
+        self,
+        *,
+        api: Literal["v3", "v2"],
+        out_trade_no: str,
+        total_fen: int,
+        openid: str,
+        transaction_id: str,
+        paid_at: datetime,
+        refunded_fen: int,
+    ) -> None:
+        """A payment the shop recorded as paid before this simulator started (its state lives
+        in memory only): known again, so it can be queried and refunded (up to what is left)
+        as WeChat Pay would. An order the simulator knows already is left as it is."""
+        if out_trade_no in self.orders:
+            return
+        self.orders[out_trade_no] = SimOrder(
+            api=api,
+            appid=self.config.appid,
+            mchid=self.config.mchid,
+            out_trade_no=out_trade_no,
+            description="",
+            total_fen=total_fen,
+            openid=openid,
+            notify_url="",
+            prepay_id="",
+            prepay_expires_at=paid_at,
+            created_at=paid_at,
+            fingerprint=(),
+            trade_state="REFUND" if refunded_fen else "SUCCESS",
+            transaction_id=transaction_id,
+            success_time=paid_at,
+            refunded_fen=refunded_fen,
+        )
+
     def mark_paid(self, order: SimOrder) -> None:
         order.trade_state = "SUCCESS"
         order.transaction_id = "4200" + new_digits(24)

@@ -1,5 +1,6 @@
 """Seeding the demo shop: categories, 40 goods with pictures and SKUs, banners, shoppers,
-a month of order history and reviews. Runs once: a database that has goods is left alone."""
+a month of order history and reviews, and five orders in after-sale (`seed.aftersale`).
+Runs once: a database that has goods is left alone."""
 
 from __future__ import annotations
 
@@ -48,6 +49,7 @@ from xiaodian.models import (
 from xiaodian.orders.numbers import new_order_no
 from xiaodian.orders.state import Status
 from xiaodian.seed import images
+from xiaodian.seed.aftersale import seed_aftersale
 from xiaodian.seed.coupons import seed_coupons
 from xiaodian.seed.data import (
     BANNERS,
@@ -140,6 +142,8 @@ async def seed_demo(session: AsyncSession, *, settings: Settings, history: bool 
     await _seed_group_buys(session, all_goods)
     await seed_delivery(session, rng)
     await session.flush()
+    if history:
+        await seed_aftersale(session, settings=settings, rng=rng)
     await seed_coupons(session, demo_shopper_id=shopper.id)
     await search.reindex_all(session)  # `xiaodian seed` runs without the app's listeners
     return True
