@@ -7,12 +7,12 @@ from collections.abc import Callable, Coroutine
 from typing import Annotated, Any, cast
 
 from fastapi import Depends, Request
-from sqlalchemy import Select, Table, bindparam, select
+from sqlalchemy import Select, Table, and_, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from xiaodian.auth.permissions import Permission, require
 from xiaodian.auth.scopes import Merchant, Scope, is_api_key, record_use, resolve_key
-from xiaodian.auth.service import live_token, resolve_token
+from xiaodian.auth.service import resolve_token
 from xiaodian.core import clock
 from xiaodian.core.errors import Forbidden, Unauthorized
 from xiaodian.core.security import hash_token
@@ -21,6 +21,8 @@ from xiaodian.models import AdminUser, AuthToken, User
 from xiaodian.models.admins import ROLE_OWNER
 
 ADMIN_COOKIE = "xd_admin"
+_tokens = cast(Table, AuthToken.__table__)
+_users = cast(Table, User.__table__)
 
 
 def bearer_token(request: Request) -> str | None:
@@ -38,9 +40,7 @@ async def user_from_request(session: AsyncSession, request: Request) -> User:
         raise Unauthorized("请先登录")
     # The token and its shopper in one round trip (this runs on every signed-in request).
     user = await session.scalar(
-        select(User)
-        .join(AuthToken, AuthToken.subject_id == User.id)
-        .where(live_token(token, "user"))
+        _shopper_statement(), {"token_hash": hash_token(token), "now": clock.now()}
     )
     if user is None:
         raise Unauthorized("登录已过期，请重新登录", reason="token_invalid")
@@ -49,25 +49,36 @@ async def user_from_request(session: AsyncSession, request: Request) -> User:
     return user
 
 
+@functools.cache
+def _live_shopper_token() -> Any:
+    """An auth_tokens row that is the shopper token hashed `:token_hash`, neither revoked nor
+    expired at `:now` (built once: it runs on every signed-in request)."""
+    return and_(
+        _tokens.c.token_hash == bindparam("token_hash"),
+        _tokens.c.subject == "user",
+        _tokens.c.revoked_at.is_(None),
+        _tokens.c.expires_at > bindparam("now"),
+    )
+
+
+@functools.cache
+def _shopper_statement() -> Select[User]:
+    """The shopper holding the live token `:token_hash`."""
+    return select(User).join(_tokens, _tokens.c.subject_id == User.id).where(_live_shopper_token())
+
+
 async def _current_user(request: Request, session: SessionDep) -> User:
     return await user_from_request(session, request)
 
 
 @functools.cache
-def _shopper_id_statement() -> Select[Any]:
+def _shopper_id_statement() -> Select[int, bool]:
     """The id and blocked flag of the shopper holding the live token `:token_hash` (built once:
     it runs on every cart change)."""
-    tokens = cast(Table, AuthToken.__table__)
-    users = cast(Table, User.__table__)
     return (
-        select(users.c.id, users.c.is_blocked)
-        .join(tokens, tokens.c.subject_id == users.c.id)
-        .where(
-            tokens.c.token_hash == bindparam("token_hash"),
-            tokens.c.subject == "user",
-            tokens.c.revoked_at.is_(None),
-            tokens.c.expires_at > bindparam("now"),
-        )
+        select(_users.c.id, _users.c.is_blocked)
+        .join(_tokens, _tokens.c.subject_id == _users.c.id)
+        .where(_live_shopper_token())
     )
 
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal
 
-from sqlalchemy import ColumnElement, and_, select, update
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from xiaodian.core import clock
@@ -48,17 +48,6 @@ async def resolve_token(session: AsyncSession, *, token: str, subject: Subject) 
         )
     )
     return row.scalar_one_or_none()
-
-
-def live_token(token: str, subject: Subject) -> ColumnElement[bool]:
-    """The condition an auth_tokens row meets when it is `token`, live, for `subject` (to join
-    the subject's own row to in the same statement)."""
-    return and_(
-        AuthToken.token_hash == hash_token(token),
-        AuthToken.subject == subject,
-        AuthToken.revoked_at.is_(None),
-        AuthToken.expires_at > clock.now(),
-    )
 
 
 async def revoke_token(session: AsyncSession, *, token: str) -> None:

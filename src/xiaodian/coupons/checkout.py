@@ -3,11 +3,12 @@ used when it is paid, released when it closes unpaid (each exactly once)."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import Select, bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from xiaodian import pricing
@@ -42,14 +43,34 @@ class CheckoutOffer:
     coupons: list[CheckoutCouponOut]
 
 
-async def running_promotions(session: AsyncSession, now: datetime) -> list[rules.PromotionTerms]:
-    rows = await session.scalars(
-        select(Promotion).where(
-            Promotion.status == PromotionStatus.ACTIVE,
-            Promotion.starts_at <= now,
-            Promotion.ends_at > now,
-        )
+@functools.cache
+def _running_promotions_statement() -> Select[Promotion]:
+    """Promotions running at `:now` (built once, like the next: both run in every checkout)."""
+    return select(Promotion).where(
+        Promotion.status == PromotionStatus.ACTIVE,
+        Promotion.starts_at <= bindparam("now"),
+        Promotion.ends_at > bindparam("now"),
     )
+
+
+@functools.cache
+def _held_coupons_statement() -> Select[UserCoupon, Coupon]:
+    """Shopper `:user_id`'s coupons usable at `:now`, soonest to expire first."""
+    return (
+        select(UserCoupon, Coupon)
+        .join(Coupon, Coupon.id == UserCoupon.coupon_id)
+        .where(
+            UserCoupon.user_id == bindparam("user_id"),
+            UserCoupon.status == UserCouponStatus.USABLE,
+            UserCoupon.expires_at > bindparam("now"),
+        )
+        .order_by(UserCoupon.expires_at, UserCoupon.id)
+        .limit(MAX_COUPONS_AT_CHECKOUT)
+    )
+
+
+async def running_promotions(session: AsyncSession, now: datetime) -> list[rules.PromotionTerms]:
+    rows = await session.scalars(_running_promotions_statement(), {"now": now})
     return [
         rules.PromotionTerms(
             id=promotion.id,
@@ -88,17 +109,7 @@ def _terms(held: UserCoupon, coupon: Coupon) -> rules.CouponTerms:
 async def _held_coupons(
     session: AsyncSession, user_id: int, now: datetime
 ) -> list[tuple[UserCoupon, Coupon]]:
-    rows = await session.execute(
-        select(UserCoupon, Coupon)
-        .join(Coupon, Coupon.id == UserCoupon.coupon_id)
-        .where(
-            UserCoupon.user_id == user_id,
-            UserCoupon.status == UserCouponStatus.USABLE,
-            UserCoupon.expires_at > now,
-        )
-        .order_by(UserCoupon.expires_at, UserCoupon.id)
-        .limit(MAX_COUPONS_AT_CHECKOUT)
-    )
+    rows = await session.execute(_held_coupons_statement(), {"user_id": user_id, "now": now})
     return [(held, coupon) for held, coupon in rows]
 
 

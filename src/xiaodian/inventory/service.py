@@ -12,6 +12,7 @@ from xiaodian.core.db import affected, before_commit
 from xiaodian.events import emit
 from xiaodian.inventory.errors import OutOfStock, QuotaExhausted, StockNegative
 from xiaodian.inventory.events import QuotaChanged, StockChanged
+from xiaodian.inventory.queries import take_pool_statement, take_stock_statement
 from xiaodian.models import Sku
 from xiaodian.models.inventory import StockQuota
 
@@ -111,25 +112,14 @@ async def take(session: AsyncSession, items: Sequence[Units]) -> None:
     for sku_id in sorted(from_stock):
         quantity = from_stock[sku_id]
         result = await session.execute(
-            update(Sku)
-            .where(Sku.id == sku_id, Sku.is_active.is_(True), Sku.stock >= quantity)
-            .values(stock=Sku.stock - quantity, stock_version=Sku.stock_version + 1)
-            .execution_options(synchronize_session=False)
+            take_stock_statement(), {"taken_sku": sku_id, "units": quantity}
         )
         if affected(result) != 1:
             raise OutOfStock("库存不足，请减少数量或选择其他规格", sku_id=sku_id)
     for quota_id, sku_id in sorted(from_pools):
         quantity = from_pools[(quota_id, sku_id)]
         result = await session.execute(
-            update(StockQuota)
-            .where(
-                StockQuota.id == quota_id,
-                StockQuota.sku_id == sku_id,
-                StockQuota.status == "open",
-                StockQuota.units_left >= quantity,
-            )
-            .values(units_left=StockQuota.units_left - quantity)
-            .execution_options(synchronize_session=False)
+            take_pool_statement(), {"taken_pool": quota_id, "taken_sku": sku_id, "units": quantity}
         )
         if affected(result) != 1:
             raise QuotaExhausted("活动库存不足", sku_id=sku_id)

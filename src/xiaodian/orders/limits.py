@@ -9,15 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from xiaodian.cart.errors import CartQuantityLimit
 from xiaodian.config import Settings
 from xiaodian.core import clock
 from xiaodian.core.errors import Conflict
-from xiaodian.models import Order, User
-from xiaodian.orders.state import Status
+from xiaodian.orders.queries import lock_shopper_statement, unpaid_count_statement
 
 
 class TooManyUnpaidOrders(Conflict):
@@ -41,13 +39,9 @@ async def check_unpaid_orders(session: AsyncSession, *, user_id: int, settings: 
     after the other and cannot both slip under the limit. An unpaid order past its deadline no
     longer counts: it can no longer be paid and the sweep is about to close it.
     """
-    await session.execute(select(User.id).where(User.id == user_id).with_for_update())
+    await session.execute(lock_shopper_statement(), {"user_id": user_id})
     unpaid = await session.scalar(
-        select(func.count(Order.id)).where(
-            Order.user_id == user_id,
-            Order.status == Status.PENDING_PAYMENT,
-            Order.expires_at > clock.now(),
-        )
+        unpaid_count_statement(), {"user_id": user_id, "now": clock.now()}
     )
     most = settings.max_unpaid_orders_per_shopper
     if (unpaid or 0) >= most:

@@ -1,0 +1,32 @@
+"""The order domain's hot statements in Core, built once (they run in every checkout's
+transaction; building them per request cost more than running them)."""
+
+from __future__ import annotations
+
+import functools
+from typing import Any, cast
+
+from sqlalchemy import Select, Table, bindparam, func, select
+
+from xiaodian.models import Order, User
+from xiaodian.orders.state import Status
+
+_orders = cast(Table, Order.__table__)
+_users = cast(Table, User.__table__)
+
+
+@functools.cache
+def lock_shopper_statement() -> Select[Any]:
+    """Shopper `:user_id`'s row, locked until the transaction ends (FOR UPDATE)."""
+    return select(_users.c.id).where(_users.c.id == bindparam("user_id")).with_for_update()
+
+
+@functools.cache
+def unpaid_count_statement() -> Select[Any]:
+    """How many of shopper `:user_id`'s orders wait for payment and can still be paid
+    (their deadline is after `:now`)."""
+    return select(func.count(_orders.c.id)).where(
+        _orders.c.user_id == bindparam("user_id"),
+        _orders.c.status == Status.PENDING_PAYMENT,
+        _orders.c.expires_at > bindparam("now"),
+    )
