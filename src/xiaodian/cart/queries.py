@@ -116,3 +116,17 @@ def line_update_statement(*, quantity: bool, selected: bool) -> Update:
         .where(_lines.c.id == bindparam("line_id"), _lines.c.user_id == bindparam("owner_id"))
         .values(**values)
     )
+
+
+@functools.cache
+def line_increment_statement() -> Update:
+    """Add `:units` to line `:line_id` (and select it) while the sum stays within `:cap`: two
+    adds at once both count, and neither passes the cap."""
+    return (
+        update(_lines)
+        .where(
+            _lines.c.id == bindparam("line_id"),
+            _lines.c.quantity + bindparam("units") <= bindparam("cap"),
+        )
+        .values(quantity=_lines.c.quantity + bindparam("units"), selected=True)
+    )

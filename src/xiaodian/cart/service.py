@@ -14,6 +14,7 @@ from xiaodian.cart.errors import CartFull, CartItemNotFound, CartQuantityLimit
 from xiaodian.cart.queries import (
     add_lookup_statement,
     cart_rows_statement,
+    line_increment_statement,
     line_lookup_statement,
     line_update_statement,
 )
@@ -94,10 +95,8 @@ async def add_item(session: AsyncSession, *, user_id: int, sku_id: int, quantity
     if found.line_id is not None:
         cap = min(MAX_QUANTITY, found.stock)
         changed = await session.execute(
-            update(CartItem)
-            .where(CartItem.id == found.line_id, CartItem.quantity + quantity <= cap)
-            .values(quantity=CartItem.quantity + quantity, selected=True)
-            .execution_options(synchronize_session=False)
+            line_increment_statement(),
+            {"line_id": found.line_id, "units": quantity, "cap": cap},
         )
         if affected(changed) == 0:  # another add to this line came first and used it up
             if cap == found.stock:
