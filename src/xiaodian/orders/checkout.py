@@ -7,13 +7,14 @@ stock and writes the order in the same transaction.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import Select, bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -146,9 +147,17 @@ async def price_lines(
     )
 
 
+@functools.cache
+def _own_address_statement() -> Select[Address]:
+    """Shopper `:user_id`'s address `:address_id` (built once: every checkout reads it)."""
+    return select(Address).where(
+        Address.id == bindparam("address_id"), Address.user_id == bindparam("user_id")
+    )
+
+
 async def _own_address(session: AsyncSession, user_id: int, address_id: int) -> Address:
     address = await session.scalar(
-        select(Address).where(Address.id == address_id, Address.user_id == user_id)
+        _own_address_statement(), {"address_id": address_id, "user_id": user_id}
     )
     if address is None:
         raise AddressNotFound()

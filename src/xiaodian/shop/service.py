@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+import functools
+
+from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from xiaodian.config import Settings
@@ -13,9 +15,15 @@ from xiaodian.shop.events import ShopSettingsChanged
 from xiaodian.shop.schemas import ShopSettingsOut, ShopSettingsPatch
 
 
+@functools.cache
+def _settings_statement() -> Select[ShopSettings]:
+    """The settings row (built once: every checkout reads it)."""
+    return select(ShopSettings).order_by(ShopSettings.id).limit(1)
+
+
 async def current_settings(session: AsyncSession, *, defaults: Settings) -> ShopSettings:
     """The one settings row, created from `defaults` if the shop has none yet."""
-    row = (await session.execute(select(ShopSettings).order_by(ShopSettings.id).limit(1))).scalar()
+    row = (await session.execute(_settings_statement())).scalar()
     if row is None:
         row = ShopSettings(
             unpaid_timeout_minutes=defaults.unpaid_timeout_minutes,
