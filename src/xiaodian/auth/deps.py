@@ -7,15 +7,13 @@ from collections.abc import Callable, Coroutine
 from typing import Annotated, Any, cast
 
 from fastapi import Depends, Request
-from sqlalchemy import Select, Table, and_, bindparam, select
+from sqlalchemy import Select, Table, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from xiaodian.auth.permissions import Permission, require
 from xiaodian.auth.scopes import Merchant, Scope, is_api_key, record_use, resolve_key
-from xiaodian.auth.service import resolve_token
-from xiaodian.core import clock
+from xiaodian.auth.service import live_token, live_token_params, resolve_token
 from xiaodian.core.errors import Forbidden, Unauthorized
-from xiaodian.core.security import hash_token
 from xiaodian.deps import SessionDep, context_of
 from xiaodian.models import AdminUser, AuthToken, User
 from xiaodian.models.admins import ROLE_OWNER
@@ -39,9 +37,7 @@ async def user_from_request(session: AsyncSession, request: Request) -> User:
     if token is None:
         raise Unauthorized("请先登录")
     # The token and its shopper in one round trip (this runs on every signed-in request).
-    user = await session.scalar(
-        _shopper_statement(), {"token_hash": hash_token(token), "now": clock.now()}
-    )
+    user = await session.scalar(_shopper_statement(), live_token_params(token))
     if user is None:
         raise Unauthorized("登录已过期，请重新登录", reason="token_invalid")
     if user.is_blocked:
@@ -50,21 +46,9 @@ async def user_from_request(session: AsyncSession, request: Request) -> User:
 
 
 @functools.cache
-def _live_shopper_token() -> Any:
-    """An auth_tokens row that is the shopper token hashed `:token_hash`, neither revoked nor
-    expired at `:now` (built once: it runs on every signed-in request)."""
-    return and_(
-        _tokens.c.token_hash == bindparam("token_hash"),
-        _tokens.c.subject == "user",
-        _tokens.c.revoked_at.is_(None),
-        _tokens.c.expires_at > bindparam("now"),
-    )
-
-
-@functools.cache
 def _shopper_statement() -> Select[User]:
-    """The shopper holding the live token `:token_hash`."""
-    return select(User).join(_tokens, _tokens.c.subject_id == User.id).where(_live_shopper_token())
+    """The shopper holding the live token `:token_hash` (built once, like the next)."""
+    return select(User).join(_tokens, _tokens.c.subject_id == User.id).where(live_token("user"))
 
 
 async def _current_user(request: Request, session: SessionDep) -> User:
@@ -78,7 +62,7 @@ def _shopper_id_statement() -> Select[int, bool]:
     return (
         select(_users.c.id, _users.c.is_blocked)
         .join(_tokens, _tokens.c.subject_id == _users.c.id)
-        .where(_live_shopper_token())
+        .where(live_token("user"))
     )
 
 
@@ -91,11 +75,7 @@ async def user_id_from_request(session: AsyncSession, request: Request) -> int:
     token = bearer_token(request)
     if token is None:
         raise Unauthorized("请先登录")
-    found = (
-        await session.execute(
-            _shopper_id_statement(), {"token_hash": hash_token(token), "now": clock.now()}
-        )
-    ).first()
+    found = (await session.execute(_shopper_id_statement(), live_token_params(token))).first()
     if found is None:
         raise Unauthorized("登录已过期，请重新登录", reason="token_invalid")
     if found.is_blocked:

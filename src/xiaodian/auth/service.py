@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Literal
+from typing import Any, Literal, cast
 
-from sqlalchemy import select, update
+from sqlalchemy import ColumnElement, Select, Table, and_, bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from xiaodian.core import clock
@@ -14,6 +15,7 @@ from xiaodian.core.security import hash_token, new_token
 from xiaodian.models import AuthToken
 
 Subject = Literal["user", "admin"]
+_tokens = cast(Table, AuthToken.__table__)
 
 
 @dataclass(frozen=True)
@@ -37,16 +39,33 @@ async def issue_token(
     return IssuedToken(token=token, expires_at=expires_at)
 
 
+@functools.cache
+def live_token(subject: Subject) -> ColumnElement[bool]:
+    """The condition an auth_tokens row meets when it is the `subject` token hashed
+    `:token_hash`, neither revoked nor expired at `:now` (to join the subject's own row to in
+    the same statement). Built once per subject: it runs on every signed-in request; bind
+    `live_token_params(token)`."""
+    return and_(
+        _tokens.c.token_hash == bindparam("token_hash"),
+        _tokens.c.subject == subject,
+        _tokens.c.revoked_at.is_(None),
+        _tokens.c.expires_at > bindparam("now"),
+    )
+
+
+def live_token_params(token: str) -> dict[str, Any]:
+    """The parameters of `live_token` for `token`, now."""
+    return {"token_hash": hash_token(token), "now": clock.now()}
+
+
+@functools.cache
+def _subject_id_statement(subject: Subject) -> Select[int]:
+    return select(_tokens.c.subject_id).where(live_token(subject))
+
+
 async def resolve_token(session: AsyncSession, *, token: str, subject: Subject) -> int | None:
     """The subject id of a live (unexpired, unrevoked) token, else None."""
-    row = await session.execute(
-        select(AuthToken.subject_id).where(
-            AuthToken.token_hash == hash_token(token),
-            AuthToken.subject == subject,
-            AuthToken.revoked_at.is_(None),
-            AuthToken.expires_at > clock.now(),
-        )
-    )
+    row = await session.execute(_subject_id_statement(subject), live_token_params(token))
     return row.scalar_one_or_none()
 
 
