@@ -25,23 +25,31 @@ function group(overrides = {}) {
   )
 }
 
-afterEach(() => jest.useRealTimers())
-
-test('a forming group shows members, empty seats and a countdown on the server clock; a visitor joins and pays', async () => {
-  jest.useFakeTimers({ now: Date.parse('2024-05-01T04:00:30Z'), doNotFake: ['setTimeout', 'nextTick', 'setImmediate'] })
-  const joined = []
+// Group 9 of campaign 4, forming; joining it places order `orderId` (seen by `onJoin`) and
+// fills the group, and that order can be paid.
+function joiningBackend(orderId, onJoin = () => {}) {
   let current = group()
-  wx.setBackend({
+  return {
     'POST /auth/wx-login': LOGIN,
     'GET /groups/9': () => current,
     'GET /group-buys/4': { id: 4, skus: [{ sku_id: 31, spec_text: '5斤', price_fen: 1000, group_price_fen: 800, stock: 9 }] },
     'GET /me/addresses': [fixtures.address({ id: 2, is_default: true })],
     'POST /groups/9/join': (req) => {
-      joined.push(req.data)
-      current = group({ seats_left: 0, my_order_id: 55 })
-      return [201, { group: current, order: fixtures.order({ id: 55 }) }]
+      onJoin(req)
+      current = group({ seats_left: 0, my_order_id: orderId })
+      return [201, { group: current, order: fixtures.order({ id: orderId }) }]
     },
-    'POST /orders/55/pay': { timeStamp: '1', nonceStr: 'n', package: 'prepay_id=p', signType: 'RSA', paySign: 's' },
+    [`POST /orders/${orderId}/pay`]: { timeStamp: '1', nonceStr: 'n', package: 'prepay_id=p', signType: 'RSA', paySign: 's' },
+  }
+}
+
+afterEach(() => jest.useRealTimers())
+
+test('a forming group shows members, empty seats and a countdown on the server clock; a visitor joins and pays', async () => {
+  jest.useFakeTimers({ now: Date.parse('2024-05-01T04:00:30Z'), doNotFake: ['setTimeout', 'nextTick', 'setImmediate'] })
+  const joined = []
+  wx.setBackend({
+    ...joiningBackend(55, (req) => joined.push(req.data)),
   })
   const page = await openPage('subpackages/groupbuy/group/index', { id: '9' })
   expect(text(page, '.group__headline')).toBe('还差 1 人成团')
@@ -68,17 +76,8 @@ test('a forming group shows members, empty seats and a countdown on the server c
 test('after paying for a seat the group templates are asked for: 拼团成功, 拼团失败, then 发货', async () => {
   require('../../src/services/wechat').resetForTests()
   const asked = []
-  let current = group()
   wx.setBackend({
-    'POST /auth/wx-login': LOGIN,
-    'GET /groups/9': () => current,
-    'GET /group-buys/4': { id: 4, skus: [{ sku_id: 31, spec_text: '5斤', price_fen: 1000, group_price_fen: 800, stock: 9 }] },
-    'GET /me/addresses': [fixtures.address({ id: 2, is_default: true })],
-    'POST /groups/9/join': () => {
-      current = group({ seats_left: 0, my_order_id: 57 })
-      return [201, { group: current, order: fixtures.order({ id: 57 }) }]
-    },
-    'POST /orders/57/pay': { timeStamp: '1', nonceStr: 'n', package: 'prepay_id=p', signType: 'RSA', paySign: 's' },
+    ...joiningBackend(57),
     'GET /me/subscriptions': {
       grants: {},
       templates: { group_filled: 'TPL_FILLED', group_failed: 'TPL_FAILED', shipped: 'TPL_SHIP', delivered: 'TPL_DONE' },
