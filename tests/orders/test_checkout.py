@@ -1,12 +1,16 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import event
 
 from tests import factories
 from xiaodian.context import AppContext
+
+_WRITE = re.compile(r"\s*(INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+[`\"]?(\w+)", re.IGNORECASE)
 
 
 async def _stock(client: httpx.AsyncClient, goods_id: int) -> list[int]:
@@ -284,3 +288,47 @@ async def test_a_body_that_is_not_json_is_422(
     )
     assert response.status_code == 422
     assert response.json()["error"] == "validation_error"
+
+
+async def test_the_stock_rows_are_written_last_just_before_the_commit(
+    client: httpx.AsyncClient, context: AppContext
+) -> None:
+    """Every buyer of a SKU waits for its row, held from the take to the commit: the order's
+    own rows, its events and the cart go out first (`actions.place`), then the SKUs' UPDATEs,
+    then only reads (the stock announcement) and the commit."""
+    goods = [
+        await factories.make_goods(context, title=title, prices=[500], stock=10)
+        for title in ("苹果", "梨")
+    ]
+    headers = await factories.shopper(client, context)
+    address_id = await factories.address(client, headers)
+    for each in goods:
+        added = await client.post(
+            "/api/v1/cart/items",
+            json={"sku_id": each["sku_ids"][0], "quantity": 2},
+            headers=headers,
+        )
+        assert added.status_code in (200, 201), added.text
+    written: list[str] = []
+
+    def note(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        write = _WRITE.match(statement)
+        if write:
+            written.append(f"{write.group(1).split()[0].upper()} {write.group(2)}")
+
+    engine = context.db.engine.sync_engine
+    event.listen(engine, "before_cursor_execute", note)
+    try:
+        response = await client.post(
+            "/api/v1/orders", headers=headers, json={"from_cart": True, "address_id": address_id}
+        )
+    finally:
+        event.remove(engine, "before_cursor_execute", note)
+    assert response.status_code == 201, response.text
+    first_take = written.index("UPDATE skus")
+    assert written[first_take:] == ["UPDATE skus", "UPDATE skus"], written
+    before = set(written[:first_take])
+    assert {"INSERT orders", "INSERT order_lines", "INSERT order_events", "DELETE cart_items"} <= (
+        before
+    ), written
+    assert [await _stock(client, each["id"]) for each in goods] == [[8], [8]]

@@ -17,7 +17,9 @@ from typing import Any
 
 import httpx
 from sqlalchemy import select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects.mysql import insert as mysql_insert
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from xiaodian import pricing
@@ -223,6 +225,25 @@ async def slots_of(session: AsyncSession, row: DeliverySettings, days: list[str]
     return result
 
 
+def _slot_row(dialect: str, slot_date: str, slot_start: str) -> Any:
+    """Insert the day's slot row with nothing taken, or leave the existing one as it is."""
+    values = {"slot_date": slot_date, "slot_start": slot_start, "taken": 0}
+    if dialect in ("mysql", "mariadb"):
+        return (
+            mysql_insert(DeliverySlotLoad)
+            .values(**values)
+            .on_duplicate_key_update(taken=DeliverySlotLoad.taken)
+        )
+    upsert = (
+        sqlite_insert(DeliverySlotLoad)
+        if dialect == "sqlite"
+        else postgresql_insert(DeliverySlotLoad)
+    )
+    return upsert.values(**values).on_conflict_do_nothing(
+        index_elements=["slot_date", "slot_start"]
+    )
+
+
 async def take_slot(session: AsyncSession, *, slot_date: str, rule: SlotRule) -> None:
     """One place in the slot, or SlotFull: a conditional UPDATE, never more than capacity."""
 
@@ -241,20 +262,12 @@ async def take_slot(session: AsyncSession, *, slot_date: str, rule: SlotRule) ->
 
     if await attempt():
         return
-    exists = await session.scalar(
-        select(DeliverySlotLoad.id).where(
-            DeliverySlotLoad.slot_date == slot_date, DeliverySlotLoad.slot_start == rule.start
-        )
-    )
-    if exists is None:
-        try:
-            async with session.begin_nested():
-                session.add(DeliverySlotLoad(slot_date=slot_date, slot_start=rule.start, taken=0))
-                await session.flush()
-        except IntegrityError:
-            pass  # a concurrent checkout made the row first; its place is counted in it
-        if await attempt():
-            return
+    # The day's row is missing (or full): make it, or find it, with one upsert. It takes the
+    # row's exclusive lock at once; a plain insert that failed on the unique key would leave
+    # every racing checkout holding a shared lock on it, and their updates deadlock.
+    await session.execute(_slot_row(session.get_bind().dialect.name, slot_date, rule.start))
+    if await attempt():
+        return
     raise SlotFull(
         f"{slot_date} {rule.start}-{rule.end} 已约满，请选择其他时段",
         slot_date=slot_date,

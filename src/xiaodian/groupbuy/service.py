@@ -162,11 +162,14 @@ async def _place(
     if pay_by is not None and order.expires_at is not None:
         # A joiner pays before the group's deadline, or not at all.
         order.expires_at = min(order.expires_at, pay_by)
-    await actions.place(session, order=order, by=Actor.buyer(user.id))
-    if offer is not None:
-        await coupons.hold_for_order(
-            session, order_id=order.id, user_id=user.id, offer=offer, quote=priced.quote
-        )
+
+    async def hold_coupon() -> None:
+        if offer is not None:
+            await coupons.hold_for_order(
+                session, order_id=order.id, user_id=user.id, offer=offer, quote=priced.quote
+            )
+
+    await actions.place(session, order=order, by=Actor.buyer(user.id), before_taking=hold_coupon)
     return order
 
 

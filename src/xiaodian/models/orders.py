@@ -84,7 +84,10 @@ class OrderLine(Base):
     id: Mapped[IdPk]
     order_id: Mapped[int] = mapped_column(BigId, ForeignKey("orders.id", ondelete="CASCADE"))
     goods_id: Mapped[int] = mapped_column(BigId, ForeignKey("goods.id", ondelete="RESTRICT"))
-    sku_id: Mapped[int] = mapped_column(BigId, ForeignKey("skus.id", ondelete="RESTRICT"))
+    sku_id: Mapped[int] = mapped_column(BigId, index=True)
+    """The SKU sold (no foreign key, like `quota_id`: checking one would make every order's
+    line insert share-lock the SKU row it then takes units from; see `orders.actions.place`).
+    SKUs are never deleted, only taken off sale."""
     title: Mapped[str] = mapped_column(String(120))
     spec_text: Mapped[str] = mapped_column(String(120), default="")
     image_url: Mapped[str] = mapped_column(String(500), default="")
@@ -93,10 +96,9 @@ class OrderLine(Base):
     goods_total_fen: Mapped[int] = mapped_column(Integer)
     discount_fen: Mapped[int] = mapped_column(Integer, default=0)
     pay_fen: Mapped[int] = mapped_column(Integer)
-    quota_id: Mapped[int | None] = mapped_column(
-        BigId, ForeignKey("stock_quotas.id", ondelete="RESTRICT")
-    )
-    """The activity pool (flash sale, group buy) the units came from; None for plain stock."""
+    quota_id: Mapped[int | None] = mapped_column(BigId, index=True)
+    """The activity pool (flash sale, group buy) the units came from; None for plain stock.
+    Pools are closed, never deleted."""
     is_reviewed: Mapped[bool] = mapped_column(Boolean, default=False)
     refunded_quantity: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     refunded_fen: Mapped[int] = mapped_column(Integer, default=0, server_default="0")

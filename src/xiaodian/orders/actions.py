@@ -7,7 +7,7 @@ both APIs call these; "what happens when an order ships" is one function here.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -57,18 +57,29 @@ def _units(order: Order) -> list[Units]:
 # ---- placing and paying ----
 
 
-async def place(session: AsyncSession, *, order: Order, by: Actor) -> OrderEvent:
+async def place(
+    session: AsyncSession,
+    *,
+    order: Order,
+    by: Actor,
+    before_taking: Callable[[], Awaitable[None]] | None = None,
+) -> OrderEvent:
     """Insert a new order waiting for payment and take its units; the only way an order is
     created. Returns the timeline's first entry (the caller answers with it, without reading
     the order back).
 
-    Never sells more than stock: if any line is short nothing is taken (the error rolls the
-    caller's transaction back). The units are taken first: inserting the lines takes a shared
-    lock on each SKU row (their foreign key), so taking the units after that would let two
-    checkouts of one SKU each hold the shared lock and wait for the other's (a deadlock on
-    MariaDB: measured, about half of the orders refused at 50 shoppers over 10 SKUs).
+    Never sells more than stock: if any line is short nothing is taken and OutOfStock (or
+    QuotaExhausted) rolls the caller's transaction back, order rows and all.
+
+    The units are taken last. The SKU and pool rows they come from are the shop's hottest:
+    every buyer of the item waits for them, and each transaction holds them from its taking
+    to its commit. So everything else the order writes goes out first: its rows, its first
+    timeline entry, its queued events, and whatever the caller still has to write
+    (`before_taking`: coupon holds, a delivery slot, the cart), and the take is followed only
+    by the stock announcement and the commit. (The lines carry no foreign key to the SKU or
+    the pool, whose check would share-lock those rows first: two orders upgrading their
+    shared locks at once deadlock. Migration 0022.)
     """
-    await inventory.take(session, _units(order))
     order.status = Status.PENDING_PAYMENT
     await _insert_with_unique_number(session, order)
     placed = OrderEvent(
@@ -81,7 +92,6 @@ async def place(session: AsyncSession, *, order: Order, by: Actor) -> OrderEvent
         note="提交订单",
     )
     session.add(placed)
-    await session.flush()
     await emit(
         session,
         OrderPlaced(
@@ -92,6 +102,10 @@ async def place(session: AsyncSession, *, order: Order, by: Actor) -> OrderEvent
             goods_ids=_goods_ids(order),
         ),
     )
+    if before_taking is not None:
+        await before_taking()
+    await session.flush()
+    await inventory.take(session, _units(order))
     return placed
 
 

@@ -371,18 +371,23 @@ async def place_order(
         unpaid_minutes=shop.unpaid_timeout_minutes,
         kind="normal",
     )
-    placed = await actions.place(session, order=order, by=Actor.buyer(user.id))
-    await coupons.hold_for_order(
-        session, order_id=order.id, user_id=user.id, offer=offer, quote=priced.quote
+
+    async def also_write() -> None:
+        """The order's other rows, written before its units are taken (`actions.place`)."""
+        await coupons.hold_for_order(
+            session, order_id=order.id, user_id=user.id, offer=offer, quote=priced.quote
+        )
+        provider = fulfilment.provider()
+        if plan is not None and provider is not None and request.delivery is not None:
+            await provider.hold(session, order=order, choice=request.delivery, plan=plan)
+        if request.from_cart:
+            await cart.remove_skus(session, user_id=user.id, sku_ids=quantities)
+        if claim is not None:
+            claim.order_id = order.id
+
+    placed = await actions.place(
+        session, order=order, by=Actor.buyer(user.id), before_taking=also_write
     )
-    provider = fulfilment.provider()
-    if plan is not None and provider is not None and request.delivery is not None:
-        await provider.hold(session, order=order, choice=request.delivery, plan=plan)
-    if request.from_cart:
-        await cart.remove_skus(session, user_id=user.id, sku_ids=quantities)
-    if claim is not None:
-        claim.order_id = order.id
-    await session.flush()
     # Answered from what was just written (every column is set in memory: no server
     # defaults), not read back: three SELECTs fewer inside the transaction.
     return order_out(order, [timeline_entry(placed)]), True
