@@ -8,6 +8,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import func, select
 
+from tests import factories
 from xiaodian.config import Settings
 from xiaodian.context import AppContext
 from xiaodian.models import (
@@ -102,6 +103,7 @@ async def test_the_demo_seed_builds_a_believable_shop_once(
             )
         ).all()
     assert with_blocks == 6
+    assert await factories.lines_off_their_orders_paid_at(context) == 0
     # 售后退款 has work to show (tests/seed/test_demo_aftersale.py checks each case)
     assert [refund for refund, _ in after_sale] == [
         "requested",

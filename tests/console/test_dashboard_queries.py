@@ -136,6 +136,7 @@ async def _shop(context: AppContext, *, today: date, seed: int) -> None:
                     quantity=(quantity := rng.randint(1, 4)),
                     goods_total_fen=500 * quantity,
                     pay_fen=rng.choice([500, 1000, 1500]) * quantity,
+                    paid_at=paid_at,  # as `actions.mark_paid` copies it
                 )
                 for item in picked
             ]

@@ -40,6 +40,7 @@ async def _order(
         async with context.db.transaction() as session:
             row = await orders.order_for_update(session, order_id=order["id"])
             assert await actions.mark_paid(session, order=row, by=Actor.system("test"))
+        assert await factories.lines_off_their_orders_paid_at(context) == 0
     return {"id": order["id"], "total_fen": order["total_fen"]}
 
 

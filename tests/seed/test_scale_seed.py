@@ -33,6 +33,7 @@ async def test_the_large_shop_is_whole_and_searchable(
     assert (report.goods, report.skus, report.shoppers, report.orders) == (60, 180, 40, 80)
     added = [after - was for after, was in zip(await counts(), before, strict=True)]
     assert added == [60, 180, 40, 80, report.lines]
+    assert await factories.lines_off_their_orders_paid_at(context) == 0
     async with context.db.transaction(write=False) as session:
         newest = await session.scalar(select(func.max(Goods.id)))
     detail = (await client.get(f"/api/v1/goods/{newest}")).json()

@@ -15,8 +15,8 @@ RULE_SECONDS = 2.0
 the database checks the window and the limits again on every order)."""
 LISTING_SECONDS = 1.0
 PLACING_AT_ONCE = 16
-"""Flash orders of one item this process places at once (see `service.order_flash`); fewer
-than the process's database connections (20 by default), so the rest of the shop still gets some."""
+"""Flash orders of one item this process places at once (see `service.order_flash`): fewer
+than the process's database connections (20 by default), so the rest of the shop gets some."""
 IDENTITY_SECONDS = 30.0
 """How long a process remembers which shopper a token belongs to, for the gate step only:
 an order's own transaction resolves the token again (a revoked token never buys)."""

@@ -78,7 +78,8 @@ class OrderLine(Base):
     __tablename__ = "order_lines"
     # Also covers the dashboard's top goods (units and takings per goods over a month).
     __table_args__ = table_args(
-        Index("ix_order_lines_order_sums", "order_id", "goods_id", "quantity", "pay_fen")
+        Index("ix_order_lines_order_sums", "order_id", "goods_id", "quantity", "pay_fen"),
+        Index("ix_order_lines_paid_sums", "paid_at", "goods_id", "quantity", "pay_fen"),
     )
 
     id: Mapped[IdPk]
@@ -99,6 +100,10 @@ class OrderLine(Base):
     quota_id: Mapped[int | None] = mapped_column(BigId, index=True)
     """The activity pool (flash sale, group buy) the units came from; None for plain stock.
     Pools are closed, never deleted."""
+    paid_at: Mapped[datetime | None] = mapped_column(default=None)
+    """The order's `paid_at`, copied when it is paid (`orders.actions.mark_paid`): the
+    dashboard's top goods read a month of lines from one index range, not one lookup into
+    `orders` per line (migration 0023)."""
     is_reviewed: Mapped[bool] = mapped_column(Boolean, default=False)
     refunded_quantity: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     refunded_fen: Mapped[int] = mapped_column(Integer, default=0, server_default="0")

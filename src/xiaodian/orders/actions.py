@@ -140,6 +140,7 @@ async def mark_paid(
 ) -> bool:
     """`pending_payment → paid`, once, counting the sales. False if the order was not waiting
     (paid already by a duplicate notification, or closed: the caller refunds that money)."""
+    paid_at = clock.now()
     won = await transition(
         session,
         order=order,
@@ -147,10 +148,16 @@ async def mark_paid(
         to=Status.PAID,
         actor=by,
         note=note,
-        values={"paid_at": clock.now()},
+        values={"paid_at": paid_at},
     )
     if not won:
         return False
+    await session.execute(
+        update(OrderLine)
+        .where(OrderLine.order_id == order.id)
+        .values(paid_at=paid_at)
+        .execution_options(synchronize_session=False)
+    )
     await add_sales(
         session,
         goods_quantities=await _units_by(session, order.id, OrderLine.goods_id),

@@ -99,6 +99,7 @@ async def seed_delivery(session: AsyncSession, rng: random.Random) -> None:
             paid_at=now - timedelta(minutes=48 - index),
             lines=[
                 OrderLine(
+                    paid_at=now - timedelta(minutes=48 - index),
                     goods_id=goods.id,
                     sku_id=sku.id,
                     title=goods.title,

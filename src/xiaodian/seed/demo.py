@@ -469,6 +469,8 @@ async def _seed_order(
     freight = 0 if goods_total >= 9900 else 800
     status = Status.COMPLETED if days_ago > 3 else Status.SHIPPED if days_ago > 1 else Status.PAID
     paid_at = created_at + timedelta(minutes=2)
+    for line in lines:
+        line.paid_at = paid_at
     shipped_at = paid_at + timedelta(hours=3) if status != Status.PAID else None
     completed_at = (
         shipped_at + timedelta(days=1) if status == Status.COMPLETED and shipped_at else None

@@ -249,6 +249,7 @@ async def seed_scale(
             order_id = order_start + i
             created = now - timedelta(seconds=rng.randint(3_600, 31_536_000))
             status = rng.choice(statuses)
+            paid_at = created + timedelta(minutes=2) if status != Status.CLOSED else None
             goods_total = 0
             units = 0
             for _ in range(rng.choice((1, 1, 2, 3))):
@@ -274,10 +275,11 @@ async def seed_scale(
                         "is_reviewed": False,
                         "refunded_quantity": quantity if status == Status.REFUNDED else 0,
                         "refunded_fen": price * quantity if status == Status.REFUNDED else 0,
+                        "paid_at": paid_at,
                     }
                 )
             freight = 0 if goods_total >= 9_900 else 600
-            paid = status != Status.CLOSED
+            paid = paid_at is not None
             order_rows.append(
                 {
                     "id": order_id,
@@ -300,7 +302,7 @@ async def seed_scale(
                     "lat": None,
                     "lng": None,
                     "expires_at": created + timedelta(minutes=30),
-                    "paid_at": created + timedelta(minutes=2) if paid else None,
+                    "paid_at": paid_at,
                     "shipped_at": created + timedelta(hours=5)
                     if status in (Status.SHIPPED, Status.COMPLETED)
                     else None,
