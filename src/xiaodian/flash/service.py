@@ -789,7 +789,7 @@ async def order_flash(
     crowd, so letting more winners in only lengthened the queue on the row (a convoy; the
     limit was 2). Now the units are taken last (`orders.actions.place`) and the row is held
     for the take and the commit only, so more winners can be placed at once: the sell-out
-    round's p99 went from 2.0-2.5 s (2 at once, or 24 with the units first) to 1.0-1.2 s
+    round's p99 went from 2.0-2.5 s (2 at once, or 24 with the units first) to 1.0-1.4 s
     (8-24 at once) in `bench/flash_sale.py`. The limit stays, to leave database connections
     to the rest of the shop."""
     rule = gated or await pass_gate(
