@@ -6,7 +6,7 @@ import itertools
 from typing import Any
 
 import httpx
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import func, select
 
 from tests.conftest import SANDBOX_BASE
 from xiaodian.admins.schemas import AdminCreate
@@ -148,15 +148,7 @@ async def lines_off_their_orders_paid_at(context: AppContext) -> int:
             await session.scalar(
                 select(func.count(OrderLine.id))
                 .join(Order, Order.id == OrderLine.order_id)
-                .where(
-                    or_(
-                        and_(Order.paid_at.is_(None), OrderLine.paid_at.is_not(None)),
-                        and_(
-                            Order.paid_at.is_not(None),
-                            or_(OrderLine.paid_at.is_(None), OrderLine.paid_at != Order.paid_at),
-                        ),
-                    )
-                )
+                .where(OrderLine.paid_at.is_distinct_from(Order.paid_at))
             )
             or 0
         )

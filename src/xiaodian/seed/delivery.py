@@ -79,6 +79,7 @@ async def seed_delivery(session: AsyncSession, rng: random.Random) -> None:
         sku, goods = skus[index % len(skus)]
         quantity = rng.randint(1, 3)
         total = sku.price_fen * quantity
+        paid_at = now - timedelta(minutes=48 - index)
         order = Order(
             order_no=new_order_no(now - timedelta(minutes=50 - index)),
             user_id=resident.id,
@@ -96,10 +97,10 @@ async def seed_delivery(session: AsyncSession, rng: random.Random) -> None:
             lat=lat,
             lng=lng,
             created_at=now - timedelta(minutes=50 - index),
-            paid_at=now - timedelta(minutes=48 - index),
+            paid_at=paid_at,
             lines=[
                 OrderLine(
-                    paid_at=now - timedelta(minutes=48 - index),
+                    paid_at=paid_at,
                     goods_id=goods.id,
                     sku_id=sku.id,
                     title=goods.title,
