@@ -217,7 +217,9 @@ def serve(
         # Each worker would sweep; they are safe together, but one `xiaodian worker` is tidier.
         os.environ["XIAODIAN_RUN_JOBS_IN_PROCESS"] = "false"
         typer.echo("several workers: sweeps are off in-process; run `xiaodian worker` beside them")
-    uvicorn.run(
+    from xiaodian import serving
+
+    config = uvicorn.Config(
         "xiaodian.app:create_app_from_env",
         factory=True,
         host=host,
@@ -237,7 +239,11 @@ def serve(
         # finish, close live sockets with 1012 "service restart" (clients reconnect to the
         # other server), and give up on stragglers after this many seconds
         timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
+        # ... and close idle keep-alive connections only once no request can be on its way
+        # on them (xiaodian/serving.py): closing them at once lost a POST nginx had just sent
+        http=serving.DrainingProtocol,
     )
+    serving.run(config)
 
 
 @cli.command()

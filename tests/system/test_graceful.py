@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import json
 import signal
+import time
 from collections import Counter
 
 import httpx
@@ -15,10 +16,12 @@ from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
 from tests import factories
+from tests.live.conftest import free_port
 from tests.system import steps
 from tests.system.topology import Service, Topology
 from tests.waiting import until
 from xiaodian.context import AppContext
+from xiaodian.serving import DRAIN_SECONDS
 
 pytestmark = pytest.mark.live
 
@@ -145,3 +148,86 @@ async def _answered_by(topology: Topology, port: int, since: int) -> bool:
 
 async def _more(answers: Counter[tuple[str, int]], count: int) -> bool:
     return sum(answers.values()) >= count
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+async def test_after_sigterm_a_request_on_an_idle_keep_alive_connection_is_still_answered(
+    topology: Topology, workers: int
+) -> None:
+    """The race a rolling restart lost a POST to: nginx writes its next request on an idle
+    keep-alive connection just as the server, told to stop, closes it. After SIGTERM the
+    server stops listening but keeps its idle connections open for DRAIN_SECONDS: a request
+    arriving on one is served with Connection: close, a WebSocket upgrade is told 503, and
+    one never used again is closed at the deadline."""
+    port = free_port()
+    server = Service(
+        f"drain-{workers}",
+        ["serve", "--port", str(port), "--workers", str(workers)],
+        f"http://127.0.0.1:{port}/healthz",
+        topology.home / f"drain-{workers}.log",
+    )
+    server.start(topology.env)
+    try:
+        await _drain(server, port)
+    finally:
+        server.stop()  # a no-op once it has exited
+
+
+async def _drain(server: Service, port: int) -> None:
+    ping = b"GET /api/v1/ping HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
+    idle = [await asyncio.open_connection("127.0.0.1", port) for _ in range(3)]
+    for reader, writer in idle:
+        status, headers, _ = await _exchange(reader, writer, ping)
+        assert status == 200 and headers.get("connection") != "close", headers
+    server.signal(signal.SIGTERM)
+    stopped = time.monotonic()
+    await until(lambda: _refused(port), "the server to stop accepting connections", seconds=5)
+
+    (posting_r, posting_w), (upgrading_r, upgrading_w), (unused_r, _unused_w) = idle
+    post = (
+        b"POST /api/v1/cart/items HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+        b"Content-Type: application/json\r\nContent-Length: 2\r\n\r\n{}"
+    )
+    status, headers, body = await _exchange(posting_r, posting_w, post)
+    assert status == 401, body  # answered by the app (no shopper token), not cut off
+    assert headers.get("connection") == "close", headers
+    assert await asyncio.wait_for(posting_r.read(), 5) == b""  # and then closed
+
+    upgrade = (
+        b"GET /api/v1/ws HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n"
+        b"Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+        b"Sec-WebSocket-Version: 13\r\n\r\n"
+    )
+    status, headers, _ = await _exchange(upgrading_r, upgrading_w, upgrade)
+    assert status == 503 and headers.get("connection") == "close", headers
+
+    assert await asyncio.wait_for(unused_r.read(), DRAIN_SECONDS + 10) == b""
+    assert time.monotonic() - stopped >= DRAIN_SECONDS - 0.5  # kept open until the deadline
+    assert await asyncio.to_thread(server.wait, 30) in GRACEFUL_EXIT
+    for _, writer in idle:
+        writer.close()
+
+
+async def _refused(port: int) -> bool:
+    try:
+        _, writer = await asyncio.open_connection("127.0.0.1", port)
+    except ConnectionRefusedError:
+        return True
+    writer.close()
+    return False
+
+
+async def _exchange(
+    reader: asyncio.StreamReader, writer: asyncio.StreamWriter, request: bytes
+) -> tuple[int, dict[str, str], bytes]:
+    """One HTTP/1.1 request written on an open connection, and its whole answer."""
+    writer.write(request)
+    await writer.drain()
+    head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 10)
+    status_line, *lines = head.decode("latin-1").split("\r\n")
+    headers = {
+        name.strip().lower(): value.strip()
+        for name, _, value in (line.partition(":") for line in lines if line)
+    }
+    body = await asyncio.wait_for(reader.readexactly(int(headers.get("content-length", 0))), 10)
+    return int(status_line.split()[1]), headers, body
