@@ -20,9 +20,6 @@ from typing import Any
 
 import orjson
 from sqlalchemy import delete, func, select
-from sqlalchemy.dialects.mysql import insert as mysql_insert
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from xiaodian.catalog import service
@@ -31,6 +28,7 @@ from xiaodian.catalog.queries import on_sale
 from xiaodian.catalog.schemas import GoodsQuery
 from xiaodian.context import AppContext
 from xiaodian.core import clock
+from xiaodian.core.db import upsert
 from xiaodian.core.nearcache import NearCache
 from xiaodian.models import Goods, PinnedSearchWord, SearchCount
 
@@ -94,10 +92,7 @@ def _add_searches(dialect: str, *, term: str, day: date, searches: int) -> Any:
     missing row (the way subscribe grants are counted)."""
     values = {"term": term, "day": day, "searches": searches}
     more = {"searches": SearchCount.searches + searches}
-    if dialect in ("mysql", "mariadb"):
-        return mysql_insert(SearchCount).values(**values).on_duplicate_key_update(**more)
-    upsert = sqlite_insert(SearchCount) if dialect == "sqlite" else postgresql_insert(SearchCount)
-    return upsert.values(**values).on_conflict_do_update(index_elements=["term", "day"], set_=more)
+    return upsert(dialect, SearchCount, values, key=["term", "day"], update=more)
 
 
 async def flush(context: AppContext) -> None:

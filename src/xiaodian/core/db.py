@@ -15,10 +15,13 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from typing import Any, TypeVar, cast
 
 from sqlalchemy import CursorResult, Result, event
+from sqlalchemy.dialects.mysql import insert as mysql_insert
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import (
@@ -30,6 +33,26 @@ from sqlalchemy.ext.asyncio import (
 )
 
 from xiaodian.core.outage import DatabaseOutage, is_connection_lost
+
+
+def upsert(
+    dialect: str,
+    table: Any,
+    values: Mapping[str, Any],
+    *,
+    key: Sequence[str],
+    update: Mapping[str, Any],
+) -> Any:
+    """INSERT the row, or UPDATE the one with the same `key` (a primary or unique key) with
+    `update`, in one statement on each database: `ON DUPLICATE KEY UPDATE` (MariaDB/MySQL),
+    `ON CONFLICT … DO UPDATE` (SQLite, PostgreSQL). Either way the row's exclusive lock is
+    taken at once, where an INSERT that failed on the key would hold a shared lock first (and
+    racing writers deadlock upgrading it)."""
+    if dialect in ("mysql", "mariadb"):
+        return mysql_insert(table).values(**values).on_duplicate_key_update(**update)
+    insert = sqlite_insert if dialect == "sqlite" else postgresql_insert
+    return insert(table).values(**values).on_conflict_do_update(index_elements=key, set_=update)
+
 
 log = logging.getLogger(__name__)
 

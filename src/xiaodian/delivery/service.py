@@ -17,15 +17,12 @@ from typing import Any
 
 import httpx
 from sqlalchemy import select, update
-from sqlalchemy.dialects.mysql import insert as mysql_insert
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from xiaodian import pricing
 from xiaodian.context import AppContext
 from xiaodian.core import clock
-from xiaodian.core.db import affected
+from xiaodian.core.db import affected, upsert
 from xiaodian.delivery.errors import (
     AddressNotLocated,
     AddressOutOfZone,
@@ -227,20 +224,12 @@ async def slots_of(session: AsyncSession, row: DeliverySettings, days: list[str]
 
 def _slot_row(dialect: str, slot_date: str, slot_start: str) -> Any:
     """Insert the day's slot row with nothing taken, or leave the existing one as it is."""
-    values = {"slot_date": slot_date, "slot_start": slot_start, "taken": 0}
-    if dialect in ("mysql", "mariadb"):
-        return (
-            mysql_insert(DeliverySlotLoad)
-            .values(**values)
-            .on_duplicate_key_update(taken=DeliverySlotLoad.taken)
-        )
-    upsert = (
-        sqlite_insert(DeliverySlotLoad)
-        if dialect == "sqlite"
-        else postgresql_insert(DeliverySlotLoad)
-    )
-    return upsert.values(**values).on_conflict_do_nothing(
-        index_elements=["slot_date", "slot_start"]
+    return upsert(
+        dialect,
+        DeliverySlotLoad,
+        {"slot_date": slot_date, "slot_start": slot_start, "taken": 0},
+        key=["slot_date", "slot_start"],
+        update={"taken": DeliverySlotLoad.taken},
     )
 
 

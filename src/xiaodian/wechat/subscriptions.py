@@ -15,15 +15,12 @@ from typing import Any
 
 from prometheus_client import Counter
 from sqlalchemy import delete, select, update
-from sqlalchemy.dialects.mysql import insert as mysql_insert
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from xiaodian.context import AppContext
 from xiaodian.core import clock
-from xiaodian.core.db import affected
+from xiaodian.core.db import affected, upsert
 from xiaodian.integrations.wechat.platform import (
     TEMPLATE_PARAM_INVALID,
     USER_REFUSED,
@@ -128,14 +125,7 @@ def _count_grant(dialect: str, *, user_id: int, template_id: str, accepted: bool
         else {"rejected_total": SubscribeGrant.rejected_total + 1}
     )
     more["updated_at"] = clock.now()
-    if dialect in ("mysql", "mariadb"):
-        return mysql_insert(SubscribeGrant).values(**first).on_duplicate_key_update(**more)
-    upsert = (
-        sqlite_insert(SubscribeGrant) if dialect == "sqlite" else postgresql_insert(SubscribeGrant)
-    )
-    return upsert.values(**first).on_conflict_do_update(
-        index_elements=["user_id", "template_id"], set_=more
-    )
+    return upsert(dialect, SubscribeGrant, first, key=["user_id", "template_id"], update=more)
 
 
 async def record_grants(
