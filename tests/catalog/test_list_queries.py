@@ -10,6 +10,7 @@ from __future__ import annotations
 import itertools
 from typing import Any
 
+import pytest
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -21,6 +22,8 @@ from xiaodian.catalog.queries import (
     goods_page,
     like_pattern,
     on_sale,
+    one_piece,
+    piece_is_common,
 )
 from xiaodian.catalog.schemas import GoodsCard, GoodsQuery
 from xiaodian.context import AppContext
@@ -118,6 +121,8 @@ async def test_the_goods_page_matches_the_orm_query_on_every_sort_filter_and_pag
         {"category_id": 999_999},
         {"q": "苹果"},
         {"q": "进口"},
+        {"q": "青"},
+        {"q": "AP"},
         {"q": "apple"},
         {"q": "%"},
         {"q": "_"},
@@ -138,8 +143,12 @@ async def test_the_goods_page_matches_the_orm_query_on_every_sort_filter_and_pag
         query = GoodsQuery.model_validate({**where, **sort, "page": page, "page_size": size})
         async with context.db.transaction(write=False) as session:
             expected = await reference_search(session, query)
-        actual = await context.db.read(lambda connection, q=query: goods_page(connection, q))
-        assert actual == expected, query
+        for common in (False, True):  # the plan for a common piece: the same answer
+            actual = await context.db.read(
+                lambda connection, q=query, c=common: goods_page(connection, q, common_piece=c)
+            )
+            assert (actual.total, actual.ids) == expected, (query, common)
+            assert actual.exact, query  # a small shop is counted to the end
         checked += 1
     assert checked == len(filters) * len(sorts) * len(pages)
 
@@ -147,9 +156,47 @@ async def test_the_goods_page_matches_the_orm_query_on_every_sort_filter_and_pag
 async def test_pages_past_the_end_still_carry_the_total(context: AppContext) -> None:
     shop = await _shop(context)
     query = GoodsQuery(category_id=shop["veg"], page=2, page_size=3)
-    assert await context.db.read(lambda connection: goods_page(connection, query)) == (3, [])
+    assert await context.db.read(lambda connection: goods_page(connection, query)) == (
+        3,
+        [],
+        True,
+    )
     nothing = GoodsQuery(q="没有这种东西")
-    assert await context.db.read(lambda connection: goods_page(connection, nothing)) == (0, [])
+    assert await context.db.read(lambda connection: goods_page(connection, nothing)) == (
+        0,
+        [],
+        True,
+    )
+
+
+async def test_a_count_is_exact_up_to_its_reach_past_the_page_and_a_floor_beyond(
+    context: AppContext,
+) -> None:
+    """With `count_ahead` 2: the ids are the reference's on every page; the total is exact
+    when the matches end within 2 past the page, else the floor offset + page_size + 2
+    (false `exact`), which always promises the next page. A rare piece's holders are counted
+    while its page is sorted, so its total is exact whatever the reach."""
+    await _shop(context)
+    seen_floor = seen_exact = 0
+    for sort, page, q in itertools.product(["default", "price"], range(1, 6), [None, "苹果"]):
+        query = GoodsQuery(sort=sort, page=page, page_size=2, q=q)
+        async with context.db.transaction(write=False) as session:
+            total, ids = await reference_search(session, query)
+        actual = await context.db.read(
+            lambda connection, q=query: goods_page(connection, q, count_ahead=2)
+        )
+        reach = (page - 1) * 2 + 2 + 2
+        assert actual.ids == ids, query
+        if q is None:
+            assert actual.exact == (total < reach), query
+        if actual.exact:
+            assert actual.total == total, query
+            seen_exact += 1
+        else:
+            assert actual.total == reach <= total, query
+            assert actual.total > page * 2  # the pager asks for the next page
+            seen_floor += 1
+    assert seen_floor and seen_exact
 
 
 async def test_card_rows_answer_what_the_goods_cards_answered(context: AppContext) -> None:
@@ -167,3 +214,25 @@ async def test_card_rows_answer_what_the_goods_cards_answered(context: AppContex
         assert list(card) == list(GoodsCard.model_fields)
     assert actual[with_specs["id"]]["stock_left"] == 14
     assert actual[with_specs["id"]]["cover_url"].startswith("http://testserver/media/")
+
+
+@pytest.mark.usefixtures("client")  # an empty database: the pieces' holders are counted
+async def test_a_keyword_of_one_or_two_characters_is_looked_up_as_one_piece(
+    context: AppContext,
+) -> None:
+    await _shop(context)
+    pieces = {q: one_piece(GoodsQuery(q=q)) for q in ["苹", "苹果", "AP", "苹果汁", "青 菜", "%"]}
+    assert pieces == {
+        "苹": "苹",
+        "苹果": "苹果",
+        "AP": "ap",
+        "苹果汁": None,
+        "青 菜": None,
+        "%": "%",
+    }
+    # 苹果 is held by 5 goods (the off-shelf and deleted ones too: the index holds every item)
+    common = [
+        await context.db.read(lambda c, n=n: piece_is_common(c, "苹果", common=n))
+        for n in (4, 5, 6)
+    ]
+    assert common == [True, True, False]

@@ -4,6 +4,7 @@ import httpx
 import pytest
 
 from tests import factories
+from xiaodian.catalog import queries
 from xiaodian.context import AppContext
 
 
@@ -71,8 +72,24 @@ async def test_goods_list_pages_and_reports_stock_left(
         )
     page = (await client.get("/api/v1/goods", params={"page": 2, "page_size": 2})).json()
     assert (page["total"], page["page"], page["page_size"], len(page["items"])) == (5, 2, 2, 2)
+    assert page["total_exact"] is True
     assert all(item["stock_left"] == 14 for item in page["items"])
     assert page["items"][0]["cover_url"].startswith("http://testserver/media/")
+
+
+async def test_a_long_list_is_counted_only_so_far_past_the_page(
+    client: httpx.AsyncClient, context: AppContext, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The count reaches COUNT_AHEAD (1,000; 1 here) past the page: beyond it the total is a
+    floor that still promises the next page, and the last pages are counted exactly."""
+    monkeypatch.setattr(queries, "COUNT_AHEAD", 1)
+    for number in range(5):
+        await factories.make_goods(context, title=f"商品{number}")
+    answers = []
+    for page in (1, 2, 3):
+        got = (await client.get("/api/v1/goods", params={"page": page, "page_size": 2})).json()
+        answers.append((got["total"], got["total_exact"], len(got["items"])))
+    assert answers == [(3, False, 2), (5, False, 2), (5, True, 1)]
 
 
 async def test_goods_off_the_shelf_are_not_listed_but_show_as_such(

@@ -10,8 +10,8 @@ from xiaodian.auth.deps import CurrentUser, bearer_token, user_from_request
 from xiaodian.catalog import hot, restock, service, viewers
 from xiaodian.catalog.schemas import (
     CategoryOut,
-    GoodsCard,
     GoodsDetail,
+    GoodsListPage,
     GoodsQuery,
     HomeOut,
     RestockReminderIn,
@@ -39,7 +39,7 @@ async def categories(context: ContextDep) -> Any:
     return RawJSONResponse(await service.categories_json(context))
 
 
-@router.get("/goods", response_model=Page[GoodsCard])
+@router.get("/goods", response_model=GoodsListPage)
 async def goods_list(
     context: ContextDep, query: Annotated[GoodsQuery, Query()], background: BackgroundTasks
 ) -> Any:

@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from xiaodian.core.pagination import PageNumber, PageSize
+from xiaodian.core.pagination import Page, PageNumber, PageSize
 from xiaodian.core.types import (
     Code,
     Fen,
@@ -125,6 +125,14 @@ class HomeOut(BaseModel):
     hot: list[GoodsCard]
     new: list[GoodsCard]
     promotions: Promotions
+
+
+class GoodsListPage(Page[GoodsCard]):
+    """`GET /api/v1/goods`. The matches are counted up to 500 past the page asked for:
+    beyond that `total` is a floor and `total_exact` is false (show it as "N+"); the next
+    page is there while `page * page_size < total`."""
+
+    total_exact: bool
 
 
 class GoodsQuery(BaseModel):

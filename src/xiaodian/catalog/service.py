@@ -17,7 +17,14 @@ from xiaodian.catalog.cache import GOODS, NAMESPACE
 from xiaodian.catalog.description import blocks_out
 from xiaodian.catalog.errors import GoodsNotFound
 from xiaodian.catalog.hints import stock_hint
-from xiaodian.catalog.queries import card_rows, goods_page, on_sale
+from xiaodian.catalog.queries import (
+    GoodsPage,
+    card_rows,
+    goods_page,
+    on_sale,
+    one_piece,
+    piece_is_common,
+)
 from xiaodian.catalog.schemas import (
     BannerOut,
     CategoryOut,
@@ -214,16 +221,24 @@ async def categories_json(context: AppContext) -> bytes:
 
 
 async def goods_page_json(context: AppContext, query: GoodsQuery) -> bytes:
-    async def load() -> tuple[int, list[int]]:
-        return await context.db.read(lambda connection: goods_page(connection, query))
+    async def load() -> GoodsPage:
+        piece = one_piece(query)
+        common = piece is not None and await context.near_cache.get_or_load(
+            NAMESPACE,
+            "piece:" + piece,
+            lambda: context.db.read(lambda connection: piece_is_common(connection, piece)),
+        )
+        return await context.db.read(
+            lambda connection: goods_page(connection, query, common_piece=common)
+        )
 
-    total, goods_ids = await context.near_cache.get_or_load(
-        NAMESPACE, "goods:" + query.cache_key(), load
-    )
+    found = await context.near_cache.get_or_load(NAMESPACE, "goods:" + query.cache_key(), load)
+    exact = "true" if found.exact else "false"
     return (
         b'{"items":'
-        + await cards_json(context, goods_ids)
-        + f',"total":{total},"page":{query.page},"page_size":{query.page_size}}}'.encode()
+        + await cards_json(context, found.ids)
+        + f',"total":{found.total},"total_exact":{exact},"page":{query.page},'
+        f'"page_size":{query.page_size}}}'.encode()
     )
 
 
