@@ -86,6 +86,28 @@ async def test_a_stock_change_is_delivered_signed_after_the_commit(
     assert len((await client.get("/api/admin/v1/webhook-deliveries", headers=owner)).json()) == 1
 
 
+async def test_the_endpoints_are_read_again_once_one_is_added_or_removed(
+    client: httpx.AsyncClient, context: AppContext
+) -> None:
+    """The active endpoints are kept in the near cache (every stock change asks for them):
+    adding or removing one forgets them, so the next change queues for exactly the new set."""
+    owner = await factories.merchant(client, context)
+    goods = await factories.make_goods(context, stock=10)
+    url = f"/api/admin/v1/skus/{goods['sku_ids'][0]}"
+
+    async def change_and_count() -> int:
+        assert (await client.patch(url, headers=owner, json={"stock_delta": -1})).is_success
+        deliveries = await client.get("/api/admin/v1/webhook-deliveries", headers=owner)
+        return len(deliveries.json())
+
+    assert await change_and_count() == 0  # no endpoint yet (and that is now cached)
+    endpoint = await _endpoint(client, owner, "stock.changed")
+    assert await change_and_count() == 1
+    removed = await client.delete(f"/api/admin/v1/webhooks/{endpoint['id']}", headers=owner)
+    assert removed.status_code == 204
+    assert await change_and_count() == 1
+
+
 async def test_a_receiver_that_is_down_is_retried_with_backoff_then_resent_on_demand(
     client: httpx.AsyncClient, context: AppContext, app: FastAPI
 ) -> None:

@@ -23,12 +23,12 @@ import time
 from typing import Any
 
 from sqlalchemy import select, update
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from xiaodian.catalog.hints import threshold
 from xiaodian.context import AppContext
 from xiaodian.core import clock
-from xiaodian.core.db import affected
+from xiaodian.core.db import affected, after_commit
 from xiaodian.events import emit
 from xiaodian.inventory.events import StockChanged
 from xiaodian.models import Sku, WebhookDelivery, WebhookEndpoint
@@ -43,6 +43,9 @@ MAX_ATTEMPTS = 35
 """12 doubling retries (about an hour in all), then hourly: about a day."""
 TIMEOUT_SECONDS = 10
 _ENDPOINTS = "sync_webhook_endpoints"
+NAMESPACE = "webhooks"
+"""The near cache's namespace for the active endpoints (forgotten when one is added or
+removed, in every process)."""
 
 
 class DeliveryFailed(Exception):
@@ -68,6 +71,7 @@ async def create_endpoint(session: AsyncSession, data: WebhookIn) -> WebhookCrea
     )
     session.add(endpoint)
     await session.flush()
+    _forget_endpoints_after_commit(session)
     out = WebhookOut.model_validate(endpoint, from_attributes=True)
     return WebhookCreated(**out.model_dump(), secret=secret)
 
@@ -83,6 +87,12 @@ async def delete_endpoint(session: AsyncSession, *, endpoint_id: int) -> None:
         raise WebhookNotFound()
     endpoint.is_active = False
     await session.flush()
+    _forget_endpoints_after_commit(session)
+
+
+def _forget_endpoints_after_commit(session: AsyncSession) -> None:
+    near_cache = AppContext.of(session).near_cache
+    after_commit(session, lambda: near_cache.invalidate(NAMESPACE))
 
 
 async def list_deliveries(
@@ -109,15 +119,29 @@ async def resend(session: AsyncSession, *, delivery_id: int) -> DeliveryOut:
 # ---- queueing (in the transaction of the change) ----
 
 
+async def _active_endpoints(connection: AsyncConnection) -> list[tuple[int, list[str]]]:
+    rows = await connection.execute(
+        select(WebhookEndpoint.id, WebhookEndpoint.events).where(
+            WebhookEndpoint.is_active.is_(True)
+        )
+    )
+    return [(row[0], list(row[1])) for row in rows]
+
+
 async def _endpoints(session: AsyncSession) -> list[tuple[int, list[str]]]:
+    """The active endpoints and their events, from the near cache. Every stock change asks
+    (after its units are taken, with the SKU rows locked), and they change once in a blue
+    moon: reading them each time was one more statement in every order's lock window. A miss
+    reads on its own autocommit connection, so what is cached is what has committed, not
+    this transaction's older snapshot. An endpoint removed a moment ago that still gets a
+    delivery queued is skipped when sending (`send` checks `is_active`)."""
     cached: list[tuple[int, list[str]]] | None = session.info.get(_ENDPOINTS)
     if cached is None:
-        rows = await session.execute(
-            select(WebhookEndpoint.id, WebhookEndpoint.events).where(
-                WebhookEndpoint.is_active.is_(True)
-            )
+        context = AppContext.of(session)
+        cached = await context.near_cache.get_or_load(
+            NAMESPACE, "active", lambda: context.db.read(_active_endpoints)
         )
-        cached = session.info[_ENDPOINTS] = [(row[0], list(row[1])) for row in rows]
+        session.info[_ENDPOINTS] = cached
     return cached
 
 
