@@ -9,10 +9,22 @@ from datetime import timedelta
 import httpx
 import pytest
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from tests import factories
 from xiaodian.context import AppContext
 from xiaodian.core import clock
-from xiaodian.events import Event, Mode, emit, outbox, registry
+from xiaodian.events import (
+    Event,
+    Mode,
+    deliver_committed,
+    emit,
+    only_after_commit,
+    outbox,
+    registry,
+)
+from xiaodian.inventory import service as inventory
+from xiaodian.inventory.events import QuotaChanged
 from xiaodian.models import OutboxEntry
 
 
@@ -144,3 +156,35 @@ async def test_emitting_before_the_receivers_are_installed_fails_loudly(
                 await emit(session, Pinged(number=6))
     finally:
         registry.installed = True
+
+
+async def test_a_pool_change_is_read_inside_the_transaction_only_when_a_receiver_needs_it(
+    client: httpx.AsyncClient, context: AppContext
+) -> None:
+    """QuotaChanged has only after-commit receivers (live pushes), so inventory reads the
+    pools once the change has committed. Should a receiver need it inside the transaction,
+    it is read and emitted there, as every other event is."""
+    goods = await factories.make_goods(context, stock=10)
+    (sku_id,) = goods["sku_ids"]
+    assert only_after_commit(QuotaChanged)
+    inside: list[tuple[int, bool]] = []
+
+    async def needs_it_now(session: AsyncSession, event: QuotaChanged) -> None:
+        still_open = session.in_transaction()
+        inside.append((event.units_left, still_open))
+
+    added = registry.add(QuotaChanged, needs_it_now, Mode.IN_TRANSACTION)
+    try:
+        assert not only_after_commit(QuotaChanged)
+        async with context.db.transaction() as session:
+            pool = await inventory.open_pool(
+                session, activity="flash", activity_id=1, sku_id=sku_id, units=4
+            )
+            await inventory.take(session, [inventory.Units(sku_id, 3, quota_id=pool.id)])
+            assert inside == []
+        assert inside == [(1, True)]
+        with pytest.raises(RuntimeError, match="inside its transaction"):
+            await deliver_committed(context, QuotaChanged(pool.id, "flash", 1, sku_id, 0, 1, ""))
+    finally:
+        registry.remove(added)
+    assert only_after_commit(QuotaChanged)

@@ -4,16 +4,22 @@ rolled-back one), merchant edits, and the limits that keep one client from hurti
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import event
 from websockets.exceptions import ConnectionClosed
 
 from tests import factories
+from tests.flash.helpers import flash_session, grab
 from xiaodian.config import Settings
 from xiaodian.context import AppContext
+from xiaodian.core import clock
 from xiaodian.live.hub import CHANNEL, hub_of
+
+FLASH_START = datetime(2026, 12, 12, 12, 0, tzinfo=UTC)
 
 
 async def _buyer(client: httpx.AsyncClient, context: AppContext, openid: str) -> tuple[Any, int]:
@@ -285,3 +291,58 @@ async def test_a_token_is_optional_but_a_bad_one_is_refused(
     with pytest.raises(ConnectionClosed) as closed:
         await forged.frame()
     assert closed.value.rcvd is not None and closed.value.rcvd.code == 4001
+
+
+async def test_a_flash_order_pushes_the_pool_it_left_read_after_the_commit(
+    client: httpx.AsyncClient, context: AppContext, live: Any
+) -> None:
+    """The flash pool's row is the one every buyer waits on: between its take and the commit
+    there is no statement, and the pool's units left are read once the order has committed
+    (and pushed to the item's watchers)."""
+    clock.freeze(FLASH_START - timedelta(minutes=10))
+    goods = await factories.make_goods(context, stock=20, prices=[2990])
+    (sku_id,) = goods["sku_ids"]
+    admin = await factories.merchant(client, context)
+    created = await flash_session(
+        client, admin, sku_id=sku_id, starts_at=FLASH_START, flash_stock=5
+    )
+    (item_id,) = created["item_ids"]
+    clock.freeze(FLASH_START + timedelta(seconds=1))
+    socket = await live()
+    await socket.subscribe(goods["id"])
+    headers, address = await _buyer(client, context, "flash-live-buyer")
+    seen: list[str] = []
+
+    def statement(_conn: Any, _cursor: Any, text: str, *_args: Any) -> None:
+        seen.append(" ".join(text.split()[:3]))
+
+    def commit(_conn: Any) -> None:
+        seen.append("COMMIT")
+
+    engine = context.db.engine.sync_engine
+    reader = context.db.read_engine.sync_engine  # autocommit reads (the engine itself on SQLite)
+    event.listen(engine, "before_cursor_execute", statement)
+    event.listen(engine, "commit", commit)
+    if reader is not engine:
+        event.listen(reader, "before_cursor_execute", statement)
+    try:
+        response = await grab(client, headers, item_id, address)
+        assert response.status_code == 201, response.text
+        frame = await socket.frame_of("flash_stock")
+    finally:
+        event.remove(engine, "before_cursor_execute", statement)
+        event.remove(engine, "commit", commit)
+        if reader is not engine:
+            event.remove(reader, "before_cursor_execute", statement)
+    assert isinstance(frame.pop("seq"), int)
+    assert frame == {
+        "type": "flash_stock",
+        "goods_id": goods["id"],
+        "sku_id": sku_id,
+        "activity_id": item_id,
+        "units_left": 4,
+        "status": "open",
+    }
+    take = seen.index("UPDATE stock_quotas SET")
+    assert seen[take + 1] == "COMMIT", seen[take:]
+    assert "SELECT stock_quotas.id, stock_quotas.activity," in seen[take + 2 :], seen[take:]

@@ -14,6 +14,15 @@ registered in `xiaodian.receivers` (one place, not import side effects) with a m
 """
 
 from xiaodian.events.base import Event, Mode, Receiver, Registry, registry
-from xiaodian.events.emit import emit
+from xiaodian.events.emit import deliver_committed, emit, only_after_commit
 
-__all__ = ["Event", "Mode", "Receiver", "Registry", "emit", "registry"]
+__all__ = [
+    "Event",
+    "Mode",
+    "Receiver",
+    "Registry",
+    "deliver_committed",
+    "emit",
+    "only_after_commit",
+    "registry",
+]

@@ -43,6 +43,24 @@ async def emit(session: AsyncSession, event: Event, *, delay: timedelta | None =
             _queue_after_commit(session, receiver, event)
 
 
+def only_after_commit(event_type: type[Event]) -> bool:
+    """True when every receiver of `event_type` runs after the commit: nothing inside the
+    transaction or in the outbox needs the event, so it may be made after the commit too."""
+    return all(r.mode is Mode.AFTER_COMMIT for r in registry.receivers(event_type))
+
+
+async def deliver_committed(context: AppContext, event: Event) -> None:
+    """Run the after-commit receivers of an event made once its change had committed (see
+    `only_after_commit`), as `emit` would have run them after that commit."""
+    for receiver in registry.receivers(type(event)):
+        if receiver.mode is not Mode.AFTER_COMMIT:
+            raise RuntimeError(f"{receiver.name} must see {event.name} inside its transaction")
+        try:
+            await receiver.handler(context, event)
+        except Exception:
+            log.exception("after-commit receiver %s failed", receiver.name)
+
+
 def _queue_after_commit(session: AsyncSession, receiver: Receiver, event: Event) -> None:
     queued: list[tuple[Receiver, Event]] | None = session.info.get(_QUEUED)
     if queued is None:

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import partial
 
 from sqlalchemy import select, update
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
-from xiaodian.core.db import affected, before_commit
-from xiaodian.events import emit
+from xiaodian.context import AppContext
+from xiaodian.core.db import affected, after_commit, before_commit
+from xiaodian.events import deliver_committed, emit, only_after_commit
 from xiaodian.inventory.errors import OutOfStock, QuotaExhausted, StockNegative
 from xiaodian.inventory.events import QuotaChanged, StockChanged
 from xiaodian.inventory.queries import take_pool_statement, take_stock_statement
@@ -66,27 +68,53 @@ async def _announce(session: AsyncSession) -> None:
                 may_have_risen=sku_id in raised,
             )
             await emit(session, changed)
-    if quota_ids:
-        pools = await session.execute(
-            select(StockQuota, Sku.goods_id)
-            .join(Sku, Sku.id == StockQuota.sku_id)
-            .where(StockQuota.id.in_(quota_ids))
-            .order_by(StockQuota.id)
-            .execution_options(populate_existing=True)
+    if not quota_ids:
+        return
+    if only_after_commit(QuotaChanged):
+        # Nothing in the transaction needs the pools' numbers (live pushes only): they are
+        # read once it has committed. The pool row every buyer of a flash item wants stays
+        # locked from the take to the commit, and this read was the one statement between.
+        context = AppContext.of(session)
+
+        async def announce_committed() -> None:
+            for pool in await context.db.read(partial(_pools_changed, quota_ids=quota_ids)):
+                await deliver_committed(context, pool)
+
+        after_commit(session, announce_committed)
+        return
+    for pool in await _pools_changed(await session.connection(), quota_ids=quota_ids):
+        await emit(session, pool)
+
+
+async def _pools_changed(
+    connection: AsyncConnection, *, quota_ids: Sequence[int]
+) -> list[QuotaChanged]:
+    rows = await connection.execute(
+        select(
+            StockQuota.id,
+            StockQuota.activity,
+            StockQuota.activity_id,
+            StockQuota.sku_id,
+            Sku.goods_id,
+            StockQuota.units_left,
+            StockQuota.status,
         )
-        for quota, goods_id in pools:
-            await emit(
-                session,
-                QuotaChanged(
-                    quota_id=quota.id,
-                    activity=quota.activity,
-                    activity_id=quota.activity_id,
-                    sku_id=quota.sku_id,
-                    goods_id=goods_id,
-                    units_left=quota.units_left,
-                    status=quota.status,
-                ),
-            )
+        .join(Sku, Sku.id == StockQuota.sku_id)
+        .where(StockQuota.id.in_(quota_ids))
+        .order_by(StockQuota.id)
+    )
+    return [
+        QuotaChanged(
+            quota_id=quota_id,
+            activity=activity,
+            activity_id=activity_id,
+            sku_id=sku_id,
+            goods_id=goods_id,
+            units_left=units_left,
+            status=status,
+        )
+        for quota_id, activity, activity_id, sku_id, goods_id, units_left, status in rows
+    ]
 
 
 def _merged(items: Iterable[Units]) -> dict[tuple[int, int | None], int]:
