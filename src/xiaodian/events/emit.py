@@ -55,10 +55,15 @@ async def deliver_committed(context: AppContext, event: Event) -> None:
     for receiver in registry.receivers(type(event)):
         if receiver.mode is not Mode.AFTER_COMMIT:
             raise RuntimeError(f"{receiver.name} must see {event.name} inside its transaction")
-        try:
-            await receiver.handler(context, event)
-        except Exception:
-            log.exception("after-commit receiver %s failed", receiver.name)
+        await _run_committed(context, receiver, event)
+
+
+async def _run_committed(context: AppContext, receiver: Receiver, event: Event) -> None:
+    """One after-commit receiver: the commit stands, so a failure is logged, not raised."""
+    try:
+        await receiver.handler(context, event)
+    except Exception:
+        log.exception("after-commit receiver %s failed", receiver.name)
 
 
 def _queue_after_commit(session: AsyncSession, receiver: Receiver, event: Event) -> None:
@@ -69,10 +74,7 @@ def _queue_after_commit(session: AsyncSession, receiver: Receiver, event: Event)
 
         async def deliver() -> None:
             for each_receiver, each_event in queued:
-                try:
-                    await each_receiver.handler(context, each_event)
-                except Exception:
-                    log.exception("after-commit receiver %s failed", each_receiver.name)
+                await _run_committed(context, each_receiver, each_event)
 
         after_commit(session, deliver)
     queued.append((receiver, event))
