@@ -15,8 +15,12 @@ demo: $(STAMP)
 	$(BIN)/xiaodian demo --port $(PORT) --data-dir data
 
 ## Run every test: lint, types, Python suite on SQLite (with the console's screenshots) and on
-## MariaDB + Redis, mini program.
-test: system-deps lint typecheck test-sqlite test-screenshots test-mariadb test-miniprogram
+## MariaDB + Redis, mini program. After lint and types, the four suites share nothing (each its
+## own databases, temporary folders and free ports), so they run two at a time, the longest
+## first; each one's output is printed whole when it ends, and every failure is reported.
+test: system-deps lint typecheck
+	@$(MAKE) --no-print-directory -j2 -k --output-sync=target \
+		test-mariadb test-sqlite test-screenshots test-miniprogram
 
 system-deps:
 	scripts/system-deps.sh
