@@ -2,7 +2,8 @@
 
 A request or a job gets one session inside `Database.transaction()`: services `flush()`, the
 transaction commits at the end, and work that must only happen after a commit (publishing stock
-events, outbound calls) is queued with `after_commit()`.
+events, outbound calls) is queued with `after_commit()`. A transaction's write to the row every
+buyer wants (a flash pool) can be made its last, sent with the commit (`commit_with()`).
 
 SQLite allows one writer at a time. Write transactions start with ``BEGIN IMMEDIATE`` (so they
 take the write lock up front instead of failing on upgrade) and, inside one process, queue on an
@@ -16,6 +17,7 @@ import contextlib
 import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any, TypeVar, cast
 
 from sqlalchemy import CursorResult, Result, event
@@ -23,7 +25,7 @@ from sqlalchemy.dialects.mysql import insert as mysql_insert
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DisconnectionError
+from sqlalchemy.exc import DBAPIError, DisconnectionError
 from sqlalchemy.ext.asyncio import (
     AsyncConnection,
     AsyncEngine,
@@ -31,6 +33,7 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
+from sqlalchemy.sql import Executable
 
 from xiaodian.core.outage import DatabaseOutage, is_connection_lost
 
@@ -61,6 +64,10 @@ AfterCommit = Callable[[], Awaitable[None]]
 BeforeCommit = Callable[[AsyncSession], Awaitable[None]]
 _HOOKS_KEY = "after_commit"
 _BEFORE_KEY = "before_commit"
+_LAST_KEY = "commit_with"
+_NO_ROW = "xiaodian: the last write changed no row"
+_SIGNALLED = 1644  # MariaDB's ER_SIGNAL_EXCEPTION: what SIGNAL raises
+_WITH_COMMIT = "xiaodian_with_commit"
 IDLE_PING_SECONDS = 2.0
 """A pooled connection back in use within this long is not pinged before it is handed out."""
 
@@ -82,6 +89,77 @@ async def _run_before_commit(session: AsyncSession) -> None:
     while hooks:
         _key, hook = hooks.popitem()
         await hook(session)
+
+
+@dataclass(frozen=True)
+class _LastWrite:
+    statement: Executable
+    params: Mapping[str, Any]
+    refused: Callable[[], BaseException]
+
+
+def commit_with(
+    session: AsyncSession,
+    statement: Executable,
+    params: Mapping[str, Any],
+    *,
+    refused: Callable[[], BaseException],
+) -> None:
+    """Make `statement`, an UPDATE that must change exactly one row, the transaction's last
+    write: it runs after the before-commit hooks and every flush, then the commit. If it
+    changes no row, `refused()` is raised and the transaction rolls back, all of it.
+
+    A row that every buyer of an item wants is locked from its update to the commit. From
+    here that costs a round trip and a turn of an event loop busy with the crowd, once per
+    buyer, one buyer after another. On MariaDB the update and the commit are therefore one
+    statement, a compound one that commits when the row changed and signals otherwise, and
+    the row is held for no round trip at all (the idea of AliSQL's COMMIT_ON_SUCCESS hint).
+    Elsewhere the update runs, is checked, and the commit follows. Nothing the transaction
+    reads sees the update (it has not run yet). One per transaction (`has_last_write`)."""
+    if _LAST_KEY in session.info:
+        raise RuntimeError("a transaction has one last write")
+    session.info[_LAST_KEY] = _LastWrite(statement, params, refused)
+
+
+def has_last_write(session: AsyncSession) -> bool:
+    return _LAST_KEY in session.info
+
+
+async def _run_last_write(session: AsyncSession) -> None:
+    work: _LastWrite | None = session.info.pop(_LAST_KEY, None)
+    if work is None:
+        return
+    await session.flush()  # so that commit() has nothing left to write after it
+    connection = await session.connection()
+    together = bool(getattr(connection.dialect, "is_mariadb", False))
+    try:
+        result = await session.execute(
+            work.statement, work.params, execution_options={_WITH_COMMIT: together}
+        )
+    except DBAPIError as error:
+        if together and tuple(getattr(error.orig, "args", ()))[:2] == (_SIGNALLED, _NO_ROW):
+            raise work.refused() from None
+        raise
+    if not together and affected(result) != 1:
+        raise work.refused()
+
+
+def _commit_on_success(
+    _conn: Any,
+    _cursor: Any,
+    statement: str,
+    parameters: Any,
+    context: Any,
+    _executemany: bool,
+) -> tuple[str, Any]:
+    """The last write on MariaDB: wrapped so that it commits when it changed one row and
+    signals otherwise, in the one round trip (parameters and defaults as SQLAlchemy made them)."""
+    if context is not None and context.execution_options.get(_WITH_COMMIT):
+        statement = (
+            f"BEGIN NOT ATOMIC {statement}; IF ROW_COUNT() = 1 THEN COMMIT; "
+            f"ELSE SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = '{_NO_ROW}'; END IF; END"
+        )
+    return statement, parameters
 
 
 def affected(result: Result[Any]) -> int:
@@ -153,6 +231,10 @@ class Database:
         self._writer = async_sessionmaker(self.write_engine, expire_on_commit=False)
         self.outage = DatabaseOutage()
         """Whether the database answers, as this process last saw it (one log line a change)."""
+        if self.dialect in ("mysql", "mariadb"):
+            event.listen(
+                self.engine.sync_engine, "before_cursor_execute", _commit_on_success, retval=True
+            )
         if self.dialect != "sqlite":
             _ping_when_idle(self.engine, idle_ping_seconds)  # before the listener below
         # A connection handed out of the pool (pinged if it sat idle) means the database answers.
@@ -181,7 +263,8 @@ class Database:
         try:
             yield session
             await _run_before_commit(session)
-            await session.commit()
+            await _run_last_write(session)
+            await session.commit()  # after a last write on MariaDB: a COMMIT of nothing
             hooks = session.info.pop(_HOOKS_KEY, [])
         except BaseException as error:
             lost = is_connection_lost(error)

@@ -10,7 +10,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from xiaodian.context import AppContext
-from xiaodian.core.db import affected, after_commit, before_commit
+from xiaodian.core.db import affected, after_commit, before_commit, commit_with, has_last_write
 from xiaodian.events import deliver_committed, emit, only_after_commit
 from xiaodian.inventory.errors import OutOfStock, QuotaExhausted, StockNegative
 from xiaodian.inventory.events import QuotaChanged, StockChanged
@@ -127,12 +127,18 @@ def _merged(items: Iterable[Units]) -> dict[tuple[int, int | None], int]:
     return merged
 
 
-async def take(session: AsyncSession, items: Sequence[Units]) -> None:
+async def take(
+    session: AsyncSession, items: Sequence[Units], *, pool_with_commit: bool = False
+) -> None:
     """Take every item or raise (taking nothing: the caller's transaction rolls back).
 
     Never sells more than there is: each row changes only while enough is left, which the
     database decides; SKUs (then pools) are updated in primary-key order so two checkouts over
     the same SKUs cannot deadlock. Raises OutOfStock or QuotaExhausted naming the SKU.
+
+    `pool_with_commit` (a flash order, whose pool row the whole crowd wants): the last pool is
+    taken with the commit (`core.db.commit_with`), so its QuotaExhausted comes from there and
+    nothing the transaction reads afterwards sees the take.
     """
     merged = _merged(items)
     from_stock = {sku: n for (sku, quota), n in merged.items() if quota is None}
@@ -144,14 +150,23 @@ async def take(session: AsyncSession, items: Sequence[Units]) -> None:
         )
         if affected(result) != 1:
             raise OutOfStock("库存不足，请减少数量或选择其他规格", sku_id=sku_id)
-    for quota_id, sku_id in sorted(from_pools):
+    pools = sorted(from_pools)
+    for quota_id, sku_id in pools:
         quantity = from_pools[(quota_id, sku_id)]
-        result = await session.execute(
-            take_pool_statement(), {"taken_pool": quota_id, "taken_sku": sku_id, "units": quantity}
-        )
-        if affected(result) != 1:
-            raise QuotaExhausted("活动库存不足", sku_id=sku_id)
+        params = {"taken_pool": quota_id, "taken_sku": sku_id, "units": quantity}
+        short = partial(QuotaExhausted, "活动库存不足", sku_id=sku_id)
+        if pool_with_commit and (quota_id, sku_id) == pools[-1] and _may_take_last(session):
+            # After the announcement below, which then reads no pool inside the transaction.
+            commit_with(session, take_pool_statement(), params, refused=short)
+        elif affected(await session.execute(take_pool_statement(), params)) != 1:
+            raise short()
     _touch(session, skus=from_stock, quotas=(quota for quota, _ in from_pools))
+
+
+def _may_take_last(session: AsyncSession) -> bool:
+    """Whether a pool may be taken with the commit: nothing in the transaction reads a pool's
+    numbers (QuotaChanged is read after the commit), and no other write is last already."""
+    return only_after_commit(QuotaChanged) and not has_last_write(session)
 
 
 async def give_back(session: AsyncSession, items: Sequence[Units]) -> None:

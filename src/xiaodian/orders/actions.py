@@ -63,6 +63,7 @@ async def place(
     order: Order,
     by: Actor,
     before_taking: Callable[[], Awaitable[None]] | None = None,
+    pool_with_commit: bool = False,
 ) -> OrderEvent:
     """Insert a new order waiting for payment and take its units; the only way an order is
     created. Returns the timeline's first entry (the caller answers with it, without reading
@@ -76,9 +77,11 @@ async def place(
     to its commit. So everything else the order writes goes out first: its rows, its first
     timeline entry, its queued events, and whatever the caller still has to write
     (`before_taking`: coupon holds, a delivery slot, the cart), and the take is followed only
-    by the stock announcement and the commit. (The lines carry no foreign key to the SKU or
-    the pool, whose check would share-lock those rows first: two orders upgrading their
-    shared locks at once deadlock. Migration 0022.)
+    by the stock announcement and the commit; with `pool_with_commit` (a flash order) the
+    activity pool is taken with the commit itself (`inventory.take`: its QuotaExhausted comes
+    from the commit). (The lines carry no foreign key to the SKU or the pool, whose check
+    would share-lock those rows first: two orders upgrading their shared locks at once
+    deadlock. Migration 0022.)
     """
     order.status = Status.PENDING_PAYMENT
     await _insert_with_unique_number(session, order)
@@ -105,7 +108,7 @@ async def place(
     if before_taking is not None:
         await before_taking()
     await session.flush()
-    await inventory.take(session, _units(order))
+    await inventory.take(session, _units(order), pool_with_commit=pool_with_commit)
     return placed
 
 
