@@ -35,6 +35,7 @@ from xiaodian.core.jobs import run_jobs_forever
 from xiaodian.core.logs import configure_logging, register_secret
 from xiaodian.core.outage import RETRY_AFTER_SECONDS, is_connection_lost
 from xiaodian.core.responses import RawJSONResponse
+from xiaodian.core.routing import index_routes
 from xiaodian.coupons import admin_api as coupons_admin
 from xiaodian.coupons import api as coupons_api
 from xiaodian.dashboard import admin_api as dashboard_admin
@@ -254,6 +255,7 @@ def create_app(
     async def index() -> HTMLResponse:
         return HTMLResponse(_INDEX.format(version=__version__, docs=_DOCS_LINK if docs else ""))
 
+    index_routes(app)  # a request asks only the routes its path can match (core/routing.py)
     return app
 
 
