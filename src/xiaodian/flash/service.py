@@ -647,7 +647,9 @@ async def _hold_for_user(
     row under the unique key, counted as a new participant while the cap allows). Without a
     cap, the new row is tried first: nearly every winner of a flash sale buys there for the
     first time, and that is two statements fewer in the order's transaction."""
-    if item.max_participants is None and await _first_units(
+    if quantity > item.per_user_limit:
+        raise FlashLimitReached()
+    if item.max_participants is None and await _new_purchase(
         session, item=item, user_id=user_id, quantity=quantity
     ):
         return
@@ -669,44 +671,38 @@ async def _hold_for_user(
                 FlashPurchase.item_id == item.id, FlashPurchase.user_id == user_id
             )
         )
-        if exists is not None or quantity > item.per_user_limit:
+        if exists is not None:
             raise FlashLimitReached()
-        # With a cap, the item's row is locked (participants) before the purchase row is
-        # inserted: the insert's foreign-key check takes a shared lock on it, and two buyers
-        # upgrading their shared locks at once would deadlock. Without a cap nobody writes it.
-        try:
-            async with session.begin_nested():
-                if item.max_participants is not None:
-                    joined = await session.execute(
-                        update(FlashItem)
-                        .where(
-                            FlashItem.id == item.id,
-                            FlashItem.participants < FlashItem.max_participants,
-                        )
-                        .values(participants=FlashItem.participants + 1)
-                        .execution_options(synchronize_session=False)
-                    )
-                    if affected(joined) != 1:
-                        raise FlashSoldOut("参与人数已满")
-                # a statement, not a unit-of-work flush: nothing reads the row back
-                await session.execute(
-                    insert(FlashPurchase).values(item_id=item.id, user_id=user_id, units=quantity)
-                )
-        except IntegrityError:
-            continue  # the same shopper's other order got there first: count against it
-        return
+        if await _new_purchase(session, item=item, user_id=user_id, quantity=quantity):
+            return
+        # the same shopper's other order got there first: count against it
     raise FlashLimitReached()
 
 
-async def _first_units(
+async def _new_purchase(
     session: AsyncSession, *, item: FlashItem, user_id: int, quantity: int
 ) -> bool:
-    """The shopper's row, when this is their first order of the item; False when they have
-    one already (the unique key says so) or the units are over the limit."""
-    if quantity > item.per_user_limit:
-        return False
+    """The shopper's first row for the item, counted as a new participant while the cap
+    allows (FlashSoldOut when it is full); False when the unique key says they have one.
+
+    With a cap, the item's row is locked (participants) before the purchase row is inserted:
+    the insert's foreign-key check takes a shared lock on it, and two buyers upgrading their
+    shared locks at once would deadlock. Without a cap nobody writes it."""
     try:
         async with session.begin_nested():
+            if item.max_participants is not None:
+                joined = await session.execute(
+                    update(FlashItem)
+                    .where(
+                        FlashItem.id == item.id,
+                        FlashItem.participants < FlashItem.max_participants,
+                    )
+                    .values(participants=FlashItem.participants + 1)
+                    .execution_options(synchronize_session=False)
+                )
+                if affected(joined) != 1:
+                    raise FlashSoldOut("参与人数已满")
+            # a statement, not a unit-of-work flush: nothing reads the row back
             await session.execute(
                 insert(FlashPurchase).values(item_id=item.id, user_id=user_id, units=quantity)
             )
@@ -728,7 +724,8 @@ async def place_flash_order(
     after the session's own unpaid minutes, as the shopper sees it. Raises the flash errors;
     the caller's transaction rolls back whatever was done. The rows every buyer wants (the
     item when participants are capped, then the pool) are written last: the pool with the
-    commit itself (`inventory.take`), so an exhausted pool surfaces there, as QuotaExhausted."""
+    commit itself (`inventory.take`). An exhausted pool is QuotaExhausted, from the take or
+    the commit; `order_flash` answers it as FlashSoldOut."""
     row = (
         await session.execute(
             select(FlashItem, FlashSession)
@@ -778,16 +775,13 @@ async def place_flash_order(
     async def count_for_user() -> None:
         await _hold_for_user(session, item=item, user_id=user_id, quantity=quantity)
 
-    try:
-        placed = await actions.place(
-            session,
-            order=order,
-            by=Actor.buyer(user_id),
-            before_taking=count_for_user,
-            pool_with_commit=True,
-        )
-    except QuotaExhausted:
-        raise FlashSoldOut() from None
+    placed = await actions.place(
+        session,
+        order=order,
+        by=Actor.buyer(user_id),
+        before_taking=count_for_user,
+        pool_with_commit=True,
+    )
     # Answered from what was just written, as checkout does: no read-back transaction for
     # the 201 while the crowd waits.
     return order_out(order, [timeline_entry(placed)])
@@ -836,8 +830,8 @@ async def order_flash(
             )
     except (FlashSoldOut, FlashLimitReached, QuotaExhausted) as refused:
         # The gate let through what the database refused: it was behind (units in flight
-        # when it was last synced), so it learns the database's numbers again. (The pool is
-        # taken with the commit, so its refusal comes from there, as QuotaExhausted.)
+        # when it was last synced), so it learns the database's numbers again. (An exhausted
+        # pool is QuotaExhausted, usually from the commit, which takes it.)
         async with runtime(context).lock(item_id):
             await sync_gate(context, rule, overwrite=True)
         if isinstance(refused, QuotaExhausted):
