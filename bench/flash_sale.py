@@ -200,7 +200,7 @@ def flash_item(base: str, admin: dict[str, str], units: int) -> int:
 async def lua_alone(seconds: float, concurrency: int) -> float:
     """The gate's take script against Redis from this process: ops/s (a sold-out item, as the
     crowd meets it after the first moments; each call still runs the whole script)."""
-    from xiaodian.flash.gate import RedisGate, Rule, Snapshot
+    from xiaodian.flash.gate import Load, RedisGate, Rule, Snapshot
 
     client = redis_asyncio.Redis.from_url(REDIS)
     gate = RedisGate(client, prefix="bench:flash:")
@@ -219,7 +219,7 @@ async def lua_alone(seconds: float, concurrency: int) -> float:
         ended=False,
         unpaid_minutes=5,
     )
-    await gate.load(1, Snapshot(stock_left=100, users={}), ttl_ms=600_000, overwrite=True)
+    await gate.load(1, Snapshot(stock_left=100, users={}), ttl_ms=600_000, mode=Load.OVERWRITE)
     done = 0
     deadline = time.monotonic() + seconds
 
@@ -335,6 +335,7 @@ def main() -> None:
     parser.add_argument("--duration", type=int, default=12, help="seconds per endpoint")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--server-log", type=Path, help="write the server's output here")
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         sys.exit("wrk is not installed: apt-get install -y wrk")
@@ -381,11 +382,12 @@ def main() -> None:
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
+    server_log = args.server_log.open("wb") if args.server_log else subprocess.DEVNULL
     server = subprocess.Popen(
         [*xiaodian, "serve", "--port", str(port), "--workers", str(args.workers)],
         env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stdout=server_log,
+        stderr=server_log,
     )
     per_round = max(1, -(-args.duration // args.rounds))
     try:

@@ -17,7 +17,7 @@ from xiaodian.core import clock
 from xiaodian.core.errors import ShopError
 from xiaodian.flash import runtime
 from xiaodian.flash import service as flash
-from xiaodian.flash.gate import Snapshot
+from xiaodian.flash.gate import Load, Snapshot
 from xiaodian.models import User
 from xiaodian.orders import jobs as order_jobs
 
@@ -393,7 +393,7 @@ async def test_a_gate_that_says_more_than_the_database_learns_the_truth_on_refus
     first, first_address = await buyer(client, context, "truth-1")
     assert (await grab(client, first, item_id, first_address)).status_code == 201
     gate = runtime.runtime(context).gate
-    await gate.load(item_id, Snapshot(stock_left=3, users={}), ttl_ms=60_000, overwrite=True)
+    await gate.load(item_id, Snapshot(stock_left=3, users={}), ttl_ms=60_000, mode=Load.OVERWRITE)
     second, second_address = await buyer(client, context, "truth-2")
     refused = await grab(client, second, item_id, second_address)
     assert refused.json()["error"] == "flash_sold_out"

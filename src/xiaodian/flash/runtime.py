@@ -7,6 +7,8 @@ import asyncio
 import time
 from dataclasses import dataclass, field
 
+from redis.exceptions import RedisError
+
 from xiaodian.context import AppContext
 from xiaodian.flash.gate import Gate, MemoryGate, RedisGate, Rule
 
@@ -31,6 +33,9 @@ class Runtime:
     placings: dict[int, asyncio.Semaphore] = field(default_factory=dict)
     listing: tuple[float, bytes] | None = None
     identities: dict[str, tuple[float, int]] = field(default_factory=dict)
+    started_ms: int | None = None
+    """When this process started, on the gate's clock (`note_start`); None: not known, so the
+    first serve of an item overwrites the gate."""
 
     def identity(self, token_hash: str) -> int | None:
         entry = self.identities.get(token_hash)
@@ -78,6 +83,17 @@ def runtime(context: AppContext) -> Runtime:
         entry = (context, Runtime(gate=gate))
         _runtimes[id(context)] = entry
     return entry[1]
+
+
+async def note_start(context: AppContext) -> None:
+    """Remember when this process started, so its first serve of an item need not overwrite
+    a gate that a sibling already loaded after it (`service.pass_gate`). Without an answer
+    from the gate's clock, every first serve overwrites, as before."""
+    state = runtime(context)
+    try:
+        state.started_ms = await state.gate.now_ms()
+    except (RedisError, OSError):
+        state.started_ms = None
 
 
 def reset(context: AppContext) -> Runtime:

@@ -37,7 +37,7 @@ from xiaodian.flash.errors import (
     FlashSoldOut,
     InvalidFlashSession,
 )
-from xiaodian.flash.gate import Count, Rule, Snapshot
+from xiaodian.flash.gate import Count, Load, Rule, Snapshot
 from xiaodian.flash.runtime import LISTING_SECONDS, Runtime, runtime
 from xiaodian.flash.schemas import (
     FlashItemAdmin,
@@ -556,12 +556,21 @@ async def snapshot(session: AsyncSession, *, item_id: int) -> Snapshot:
     return Snapshot(stock_left=left, users={int(u): int(n) for u, n in users})
 
 
-async def sync_gate(context: AppContext, rule: Rule, *, overwrite: bool) -> None:
-    """Load the gate from the database (only if it is cold, unless `overwrite`)."""
+async def sync_gate(
+    context: AppContext,
+    rule: Rule,
+    *,
+    mode: Load,
+    since_ms: int = 0,
+    release: tuple[int, int] | None = None,
+) -> None:
+    """Load the gate from the database as `mode` says (`gate.Load`)."""
     async with context.db.transaction(write=False) as session:
         truth = await snapshot(session, item_id=rule.item_id)
     ttl_ms = rule.ends_at_ms - _ms(clock.now()) + int(GATE_TTL_AFTER_END.total_seconds() * 1000)
-    await runtime(context).gate.load(rule.item_id, truth, ttl_ms=ttl_ms, overwrite=overwrite)
+    await runtime(context).gate.load(
+        rule.item_id, truth, ttl_ms=ttl_ms, mode=mode, since_ms=since_ms, release=release
+    )
 
 
 def rate_counts(
@@ -602,20 +611,26 @@ async def pass_gate(
     """Count the route's rate limits and take `quantity` at the gate for the shopper, or raise
     why not: one Redis call, and no database work for a refusal once the item's rule is
     cached. The first time this process serves an item it overwrites the gate from the
-    database; a cold gate is rebuilt from it (and the request is not counted twice)."""
+    database, unless another process did so after this one started (`Runtime.started_ms`); a
+    cold gate is rebuilt from it (and the request is not counted twice)."""
     state: Runtime = runtime(context)
     rule = await rule_of(context, item_id)
     if item_id not in state.synced and not rule.ended:
         async with state.lock(item_id):
             if item_id not in state.synced:
-                await sync_gate(context, rule, overwrite=True)
+                if state.started_ms is None:
+                    await sync_gate(context, rule, mode=Load.OVERWRITE)
+                else:
+                    await sync_gate(
+                        context, rule, mode=Load.UNLESS_SINCE, since_ms=state.started_ms
+                    )
                 state.synced.add(item_id)
     answer = await state.gate.take(
         rule, user_id=user_id, quantity=quantity, now_ms=_ms(clock.now()), counts=counts
     )
     if answer == GateAnswer.COLD:
         async with state.lock(item_id):
-            await sync_gate(context, rule, overwrite=False)
+            await sync_gate(context, rule, mode=Load.IF_COLD)
         answer = await state.gate.take(
             rule, user_id=user_id, quantity=quantity, now_ms=_ms(clock.now())
         )
@@ -829,11 +844,12 @@ async def order_flash(
                 defaults=context.settings,
             )
     except (FlashSoldOut, FlashLimitReached, QuotaExhausted) as refused:
-        # The gate let through what the database refused: it was behind (units in flight
-        # when it was last synced), so it learns the database's numbers again. (An exhausted
-        # pool is QuotaExhausted, usually from the commit, which takes it.)
+        # The gate let through what the database refused: it said more than the database
+        # has. The refused units go back and the gate is tightened to the database's
+        # numbers in one step, never loosened (units in flight are not in them; see `gate`).
+        # (An exhausted pool is QuotaExhausted, usually from the commit, which takes it.)
         async with runtime(context).lock(item_id):
-            await sync_gate(context, rule, overwrite=True)
+            await sync_gate(context, rule, mode=Load.TIGHTEN, release=(user_id, quantity))
         if isinstance(refused, QuotaExhausted):
             raise FlashSoldOut() from None
         raise
@@ -921,5 +937,5 @@ async def resync_running_gates(context: AppContext) -> int:
     for item_id in item_ids:
         rule = await rule_of(context, item_id)
         async with runtime(context).lock(item_id):
-            await sync_gate(context, rule, overwrite=True)
+            await sync_gate(context, rule, mode=Load.OVERWRITE)
     return 0
