@@ -22,13 +22,16 @@ sell-out of `bench/flash_sale.py`, the last winner answered after 2.9 s.
 
 from __future__ import annotations
 
+import asyncio
+import hashlib
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Protocol
+from typing import Any, Protocol
 
 import redis.asyncio as redis_asyncio
+from redis.exceptions import NoScriptError
 
 from xiaodian.core.errors import RateLimited
 from xiaodian.flash.vocabulary import TOO_FAST, GateAnswer
@@ -244,11 +247,76 @@ def _counter_args(counts: Sequence[Count]) -> list[int]:
     return args
 
 
+class Batched:
+    """One Lua script's calls made in the same turn of the event loop, sent to Redis together:
+    one write and one read for all of them (a pipeline, not a transaction: each call is still
+    its own atomic script, run in the order made). At a flash sale nearly every request is one
+    such call; alone, each paid a socket write, a read and a connection from the pool, which
+    in a crowd's profile were a fifth of a worker's time.
+
+    A call's error is its own (raised to its caller); a connection's error is raised to every
+    call of the batch. When Redis has lost the script (a restart, SCRIPT FLUSH), it is loaded
+    again and the batch's calls that met NOSCRIPT are sent once more."""
+
+    def __init__(self, client: redis_asyncio.Redis, script: str) -> None:
+        self.client = client
+        self.script = script
+        self.sha = hashlib.sha1(script.encode()).hexdigest()  # noqa: S324 - Redis's script id
+        self._pending: list[tuple[list[str], list[Any], asyncio.Future[Any]]] = []
+        self._sending: set[asyncio.Task[None]] = set()
+
+    async def __call__(self, *, keys: list[str], args: list[Any]) -> Any:
+        loop = asyncio.get_running_loop()
+        answer: asyncio.Future[Any] = loop.create_future()
+        if not self._pending:
+            loop.call_soon(self._send_pending)
+        self._pending.append((keys, args, answer))
+        return await answer
+
+    def _send_pending(self) -> None:
+        batch, self._pending = self._pending, []
+        task = asyncio.get_running_loop().create_task(self._send(batch))
+        self._sending.add(task)  # held until done: the loop keeps only weak references
+        task.add_done_callback(self._sending.discard)
+
+    async def _send(self, batch: list[tuple[list[str], list[Any], asyncio.Future[Any]]]) -> None:
+        try:
+            results = await self._run(batch)
+            missing = [i for i, result in enumerate(results) if isinstance(result, NoScriptError)]
+            if missing:
+                await self.client.script_load(self.script)
+                again = await self._run([batch[i] for i in missing])
+                for i, result in zip(missing, again, strict=True):
+                    results[i] = result
+        except BaseException as failed:  # the connection's error is every caller's
+            for _keys, _args, answer in batch:
+                if not answer.done():
+                    answer.set_exception(failed)
+            if not isinstance(failed, Exception):
+                raise
+            return
+        for (_keys, _args, answer), result in zip(batch, results, strict=True):
+            if answer.done():  # its caller is gone (cancelled)
+                continue
+            if isinstance(result, Exception):
+                answer.set_exception(result)
+            else:
+                answer.set_result(result)
+
+    async def _run(
+        self, batch: list[tuple[list[str], list[Any], asyncio.Future[Any]]]
+    ) -> list[Any]:
+        pipe = self.client.pipeline(transaction=False)
+        for keys, args, _answer in batch:
+            pipe.execute_command("EVALSHA", self.sha, len(keys), *keys, *args)
+        return list(await pipe.execute(raise_on_error=False))
+
+
 class RedisGate:
     def __init__(self, client: redis_asyncio.Redis, *, prefix: str = "xiaodian:flash:") -> None:
         self.client = client
         self.prefix = prefix
-        self._take = client.register_script(_TAKE)
+        self._take = Batched(client, _TAKE)
         self._count = client.register_script(_COUNTERS + "return 0")
         self._give_back = client.register_script(_GIVE_BACK)
         self._load = client.register_script(_LOAD)
