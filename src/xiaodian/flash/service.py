@@ -618,12 +618,8 @@ async def pass_gate(
     if item_id not in state.synced and not rule.ended:
         async with state.lock(item_id):
             if item_id not in state.synced:
-                if state.started_ms is None:
-                    await sync_gate(context, rule, mode=Load.OVERWRITE)
-                else:
-                    await sync_gate(
-                        context, rule, mode=Load.UNLESS_SINCE, since_ms=state.started_ms
-                    )
+                first = Load.OVERWRITE if state.started_ms is None else Load.UNLESS_SINCE
+                await sync_gate(context, rule, mode=first, since_ms=state.started_ms or 0)
                 state.synced.add(item_id)
     answer = await state.gate.take(
         rule, user_id=user_id, quantity=quantity, now_ms=_ms(clock.now()), counts=counts
