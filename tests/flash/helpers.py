@@ -9,6 +9,7 @@ import httpx
 
 from tests import factories
 from xiaodian.context import AppContext
+from xiaodian.flash.gate import Rule
 
 
 def iso(moment: datetime) -> str:
@@ -115,3 +116,22 @@ async def crowd_in_database(
             )
             crowd.append(({"Authorization": f"Bearer {issued.token}"}, address.id))
     return crowd
+
+
+def gate_rule(item_id: int, *, starts_at_ms: int, ended: bool = False) -> Rule:
+    """An item's rule as the gate sees it: an hour's window from `starts_at_ms`, one unit per
+    shopper, no cap on participants."""
+    return Rule(
+        item_id=item_id,
+        session_id=1,
+        sku_id=1,
+        goods_id=1,
+        quota_id=1,
+        flash_price_fen=100,
+        per_user_limit=1,
+        max_participants=0,
+        starts_at_ms=starts_at_ms,
+        ends_at_ms=starts_at_ms + 3_600_000,
+        ended=ended,
+        unpaid_minutes=5,
+    )

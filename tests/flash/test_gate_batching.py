@@ -13,6 +13,7 @@ import redis.asyncio as redis_asyncio
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import ResponseError
 
+from tests.flash.helpers import gate_rule
 from xiaodian.context import AppContext
 from xiaodian.flash.gate import Batched, GateAnswer, Load, RedisGate, Rule, Snapshot
 
@@ -21,20 +22,7 @@ ITEM = 43
 
 
 def _rule() -> Rule:
-    return Rule(
-        item_id=ITEM,
-        session_id=1,
-        sku_id=1,
-        goods_id=1,
-        quota_id=1,
-        flash_price_fen=100,
-        per_user_limit=1,
-        max_participants=0,
-        starts_at_ms=START_MS,
-        ends_at_ms=START_MS + 3_600_000,
-        ended=False,
-        unpaid_minutes=5,
-    )
+    return gate_rule(ITEM, starts_at_ms=START_MS)
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ import httpx
 import pytest
 
 from tests import factories
-from tests.flash.helpers import buyer, flash_session, grab
+from tests.flash.helpers import buyer, flash_session, gate_rule, grab
 from xiaodian.context import AppContext
 from xiaodian.core import clock
 from xiaodian.core.errors import RateLimited
@@ -21,21 +21,7 @@ START = datetime(2026, 12, 12, 12, 0, tzinfo=UTC)
 
 
 def _rule(item_id: int = 1, *, ended: bool = False) -> Rule:
-    start = int(START.timestamp() * 1000)
-    return Rule(
-        item_id=item_id,
-        session_id=1,
-        sku_id=1,
-        goods_id=1,
-        quota_id=1,
-        flash_price_fen=100,
-        per_user_limit=1,
-        max_participants=0,
-        starts_at_ms=start,
-        ends_at_ms=start + 3_600_000,
-        ended=ended,
-        unpaid_minutes=5,
-    )
+    return gate_rule(item_id, starts_at_ms=int(START.timestamp() * 1000), ended=ended)
 
 
 async def _item(client: httpx.AsyncClient, context: AppContext) -> int:

@@ -14,7 +14,7 @@ import httpx
 import pytest
 
 from tests import factories
-from tests.flash.helpers import buyer, flash_session, grab
+from tests.flash.helpers import buyer, flash_session, gate_rule, grab
 from xiaodian.context import AppContext
 from xiaodian.core import clock
 from xiaodian.flash import runtime
@@ -27,21 +27,8 @@ TTL_MS = 60_000
 ITEM = 41
 
 
-def _rule(*, per_user_limit: int = 1) -> Rule:
-    return Rule(
-        item_id=ITEM,
-        session_id=1,
-        sku_id=1,
-        goods_id=1,
-        quota_id=1,
-        flash_price_fen=100,
-        per_user_limit=per_user_limit,
-        max_participants=0,
-        starts_at_ms=START_MS,
-        ends_at_ms=START_MS + 3_600_000,
-        ended=False,
-        unpaid_minutes=5,
-    )
+def _rule() -> Rule:
+    return gate_rule(ITEM, starts_at_ms=START_MS)
 
 
 @pytest.fixture(params=["memory", "redis"])
@@ -55,6 +42,18 @@ async def gate(request: pytest.FixtureRequest, context: AppContext) -> AsyncIter
     await redis_gate.forget(ITEM)
     yield redis_gate
     await redis_gate.forget(ITEM)
+
+
+async def _running_item(client: httpx.AsyncClient, context: AppContext, *, flash_stock: int) -> int:
+    """A session's item made through the merchant API, the clock at its start."""
+    clock.freeze(START - timedelta(minutes=10))
+    goods = await factories.make_goods(context, stock=20, prices=[2990])
+    admin = await factories.merchant(client, context)
+    created = await flash_session(
+        client, admin, sku_id=goods["sku_ids"][0], starts_at=START, flash_stock=flash_stock
+    )
+    clock.freeze(START)
+    return int(created["item_ids"][0])
 
 
 async def _take(gate: Gate, user_id: int) -> GateAnswer:
@@ -140,14 +139,7 @@ async def test_a_first_serve_keeps_a_gate_overwritten_after_the_process_started(
 async def test_a_refusal_in_a_crowd_does_not_hand_out_units_in_flight_again(
     client: httpx.AsyncClient, context: AppContext
 ) -> None:
-    clock.freeze(START - timedelta(minutes=10))
-    goods = await factories.make_goods(context, stock=20, prices=[2990])
-    admin = await factories.merchant(client, context)
-    created = await flash_session(
-        client, admin, sku_id=goods["sku_ids"][0], starts_at=START, flash_stock=3
-    )
-    item_id = int(created["item_ids"][0])
-    clock.freeze(START)
+    item_id = await _running_item(client, context, flash_stock=3)
     headers, address_id = await buyer(client, context, "crowd-first")
     assert (await grab(client, headers, item_id, address_id)).status_code == 201
     gate = runtime.runtime(context).gate
@@ -172,14 +164,7 @@ async def test_a_process_serving_an_item_first_keeps_what_a_sibling_started(
 ) -> None:
     if context.redis is None:
         pytest.skip("needs Redis (siblings share the gate there)")
-    clock.freeze(START - timedelta(minutes=10))
-    goods = await factories.make_goods(context, stock=20, prices=[2990])
-    admin = await factories.merchant(client, context)
-    created = await flash_session(
-        client, admin, sku_id=goods["sku_ids"][0], starts_at=START, flash_stock=3
-    )
-    item_id = int(created["item_ids"][0])
-    clock.freeze(START)
+    item_id = await _running_item(client, context, flash_stock=3)
     state = runtime.reset(context)
     await runtime.note_start(context)
     assert state.started_ms is not None
