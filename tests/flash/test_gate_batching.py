@@ -10,6 +10,8 @@ from typing import Any
 
 import pytest
 import redis.asyncio as redis_asyncio
+from redis.asyncio.retry import Retry
+from redis.backoff import NoBackoff
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import ResponseError
 
@@ -38,6 +40,8 @@ async def test_a_crowd_in_one_turn_gets_one_answer_each_and_never_more_than_the_
     gate = RedisGate(redis_client, prefix="test:batching:")
     await gate.forget(ITEM)
     await gate.load(ITEM, Snapshot(stock_left=5, users={}), ttl_ms=60_000, mode=Load.OVERWRITE)
+    # a take elsewhere first, so Redis has the script (a flushed script costs one more send)
+    await gate.take(gate_rule(ITEM + 1, starts_at_ms=START_MS), user_id=1, quantity=1, now_ms=1)
     pipelines = 0
     make_pipeline = redis_client.pipeline
 
@@ -81,10 +85,41 @@ async def test_a_calls_own_error_is_its_own(redis_client: redis_asyncio.Redis) -
 
 
 async def test_a_connection_error_reaches_every_caller_of_the_batch() -> None:
-    unreachable = redis_asyncio.Redis(host="127.0.0.1", port=1, socket_connect_timeout=1)
+    unreachable = redis_asyncio.Redis(
+        host="127.0.0.1", port=1, socket_connect_timeout=1, retry=Retry(NoBackoff(), 0)
+    )
     batched = Batched(unreachable, "return 1")
     answers: list[Any] = await asyncio.gather(
         *(batched(keys=[], args=[]) for _ in range(3)), return_exceptions=True
     )
     assert all(isinstance(a, RedisConnectionError) for a in answers), answers
     await unreachable.aclose()
+
+
+async def test_a_connection_cut_between_batches_fails_one_batch_and_is_made_again(
+    context: AppContext,
+) -> None:
+    """As a single call would: the batch that meets the cut connection fails for each of its
+    callers (the flash route then tries the slow way), and the next batch connects again."""
+    if context.redis is None:
+        pytest.skip("needs Redis")
+    url = context.settings.redis_url
+    assert url is not None
+    own = redis_asyncio.Redis.from_url(url, client_name="xiaodian-batched-test")
+    killer = redis_asyncio.Redis.from_url(url)
+    batched = Batched(own, "return tonumber(ARGV[1]) + 1")
+    try:
+        assert await asyncio.gather(*(batched(keys=[], args=[n]) for n in range(3))) == [1, 2, 3]
+        clients = await killer.client_list()
+        cut = [c["id"] for c in clients if c.get("name") == "xiaodian-batched-test"]
+        assert cut
+        for client_id in cut:
+            await killer.client_kill_filter(_id=client_id)
+        failed = await asyncio.gather(
+            *(batched(keys=[], args=[n]) for n in range(3)), return_exceptions=True
+        )
+        assert all(isinstance(one, RedisConnectionError) for one in failed), failed
+        assert await asyncio.gather(*(batched(keys=[], args=[n]) for n in range(3))) == [1, 2, 3]
+    finally:
+        await own.aclose()
+        await killer.aclose()
