@@ -7,6 +7,7 @@ may change, on the in-process gate and (with Redis) the Lua one."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
@@ -19,6 +20,7 @@ from xiaodian.context import AppContext
 from xiaodian.core import clock
 from xiaodian.flash import runtime
 from xiaodian.flash import service as flash
+from xiaodian.flash.errors import FlashItemNotFound
 from xiaodian.flash.gate import Gate, GateAnswer, Load, MemoryGate, RedisGate, Rule, Snapshot
 
 START = datetime(2026, 12, 12, 12, 0, tzinfo=UTC)
@@ -179,3 +181,31 @@ async def test_a_process_serving_an_item_first_keeps_what_a_sibling_started(
     headers, address_id = await buyer(client, context, "first-serve")
     assert (await grab(client, headers, item_id, address_id)).status_code == 201
     assert await state.gate.stock_left(item_id) == 1  # an overwrite would say 2
+
+
+async def test_a_crowd_meeting_an_expired_rule_reads_it_once(
+    client: httpx.AsyncClient, context: AppContext, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    item_id = await _running_item(client, context, flash_stock=3)
+    state = runtime.reset(context)
+    reads = 0
+    load = flash._load_rule
+
+    async def counted(context: AppContext, item_id: int) -> Rule:
+        nonlocal reads
+        reads += 1
+        return await load(context, item_id)
+
+    monkeypatch.setattr(flash, "_load_rule", counted)
+    rules = await asyncio.gather(*(flash.rule_of(context, item_id) for _ in range(50)))
+    assert reads == 1
+    assert {rule.item_id for rule in rules} == {item_id}
+    assert not state.loading
+    state.forget([item_id])  # as an edit does: the next one reads again
+    await flash.rule_of(context, item_id)
+    assert reads == 2
+    missing = await asyncio.gather(
+        *(flash.rule_of(context, 999_999) for _ in range(3)), return_exceptions=True
+    )
+    assert all(isinstance(one, FlashItemNotFound) for one in missing)
+    assert reads == 3

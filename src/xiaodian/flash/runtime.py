@@ -28,6 +28,8 @@ an order's own transaction resolves the token again (a revoked token never buys)
 class Runtime:
     gate: Gate
     rules: dict[int, tuple[float, Rule]] = field(default_factory=dict)
+    loading: dict[int, asyncio.Future[Rule]] = field(default_factory=dict)
+    """Rule reads on their way (`service.rule_of`)."""
     synced: set[int] = field(default_factory=set)
     locks: dict[int, asyncio.Lock] = field(default_factory=dict)
     placings: dict[int, asyncio.Semaphore] = field(default_factory=dict)
@@ -67,9 +69,11 @@ class Runtime:
         """Drop cached rules (all, or these items') and the listing."""
         if item_ids is None:
             self.rules.clear()
+            self.loading.clear()
         else:
             for item_id in item_ids:
                 self.rules.pop(item_id, None)
+                self.loading.pop(item_id, None)
         self.listing = None
 
 

@@ -9,6 +9,7 @@ conditional update, the pool by `inventory.take`'s conditional update.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import math
 import time
@@ -532,12 +533,33 @@ async def _load_rule(context: AppContext, item_id: int) -> Rule:
 
 
 async def rule_of(context: AppContext, item_id: int) -> Rule:
+    """The item's rule, cached per process for `RULE_SECONDS`. When it runs out, one request
+    reads it again and the others wait for that read: each of them reading it was 20-100
+    reads at once per process every two seconds under a crowd (`bench/flash_sale.py`)."""
     state = runtime(context)
     rule = state.rule(item_id)
-    if rule is None:
-        rule = await _load_rule(context, item_id)
-        state.keep_rule(rule)
-    return rule
+    if rule is not None:
+        return rule
+    loading = state.loading.get(item_id)
+    if loading is None:
+
+        async def load() -> Rule:
+            fresh = await _load_rule(context, item_id)
+            state.keep_rule(fresh)
+            return fresh
+
+        loading = asyncio.ensure_future(load())
+        state.loading[item_id] = loading
+        loading.add_done_callback(lambda done: _forget_load(state, item_id, done))
+    # shielded: a caller that gives up does not cancel the read the others wait for
+    return await asyncio.shield(loading)
+
+
+def _forget_load(state: Runtime, item_id: int, done: asyncio.Future[Rule]) -> None:
+    if state.loading.get(item_id) is done:
+        del state.loading[item_id]
+    if not done.cancelled():
+        done.exception()  # seen here, so a read nobody waited for is not reported as lost
 
 
 async def snapshot(session: AsyncSession, *, item_id: int) -> Snapshot:
