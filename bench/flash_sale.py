@@ -397,12 +397,12 @@ def main() -> None:
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    server_log = args.server_log.open("wb") if args.server_log else subprocess.DEVNULL
+    server_log = args.server_log.open("wb") if args.server_log else None
     server = subprocess.Popen(
         [*xiaodian, "serve", "--port", str(port), "--workers", str(args.workers)],
         env=env,
-        stdout=server_log,
-        stderr=server_log,
+        stdout=server_log or subprocess.DEVNULL,
+        stderr=server_log or subprocess.DEVNULL,
     )
     per_round = max(1, -(-args.duration // args.rounds))
     try:
@@ -448,6 +448,8 @@ def main() -> None:
         for process in (server, simulator):
             process.terminate()
             process.wait(timeout=20)
+        if server_log is not None:
+            server_log.close()
         shutil.rmtree(workdir, ignore_errors=True)
 
     ping = sum(r.requests_per_second for r in ping_runs) / len(ping_runs)

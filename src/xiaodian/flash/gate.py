@@ -325,6 +325,10 @@ class RedisGate:
         """The item's stock counter and its shoppers' hash (one hash slot on a cluster)."""
         return [f"{self.prefix}{{{item_id}}}:stock", f"{self.prefix}{{{item_id}}}:users"]
 
+    def loaded_key(self, item_id: int) -> str:
+        """When the item's gate was last overwritten (`Load.UNLESS_SINCE`), on Redis's clock."""
+        return f"{self.prefix}{{{item_id}}}:loaded"
+
     def counter_keys(self, item_id: int, counts: Sequence[Count]) -> list[str]:
         return [f"{self.prefix}{{{item_id}}}:rate:{one.name}" for one in counts]
 
@@ -392,7 +396,7 @@ class RedisGate:
         ]
         for user, units in snapshot.users.items():
             args += [user, units]
-        keys = [*self.keys(item_id), f"{self.prefix}{{{item_id}}}:loaded"]
+        keys = [*self.keys(item_id), self.loaded_key(item_id)]
         return bool(await self._load(keys=keys, args=args))
 
     async def now_ms(self) -> int:
@@ -404,7 +408,7 @@ class RedisGate:
         return None if value is None else int(value)
 
     async def forget(self, item_id: int) -> None:
-        await self.client.delete(*self.keys(item_id), f"{self.prefix}{{{item_id}}}:loaded")
+        await self.client.delete(*self.keys(item_id), self.loaded_key(item_id))
 
 
 # ---- in-process ----
@@ -414,6 +418,10 @@ class RedisGate:
 class _Held:
     stock: int
     users: dict[int, int] = field(default_factory=dict)
+
+    def give_back(self, user_id: int, quantity: int) -> None:
+        self.stock += quantity
+        self.users[user_id] = max(0, self.users.get(user_id, 0) - quantity)
 
 
 class MemoryGate:
@@ -468,10 +476,8 @@ class MemoryGate:
 
     async def give_back(self, item_id: int, *, user_id: int, quantity: int) -> None:
         held = self._items.get(item_id)
-        if held is None:
-            return
-        held.stock += quantity
-        held.users[user_id] = max(0, held.users.get(user_id, 0) - quantity)
+        if held is not None:
+            held.give_back(user_id, quantity)
 
     async def load(
         self,
@@ -489,9 +495,7 @@ class MemoryGate:
             return False
         if held is not None and mode == Load.TIGHTEN:
             if release is not None:
-                user, units = release
-                held.stock += units
-                held.users[user] = max(0, held.users.get(user, 0) - units)
+                held.give_back(*release)
             held.stock = min(held.stock, snapshot.stock_left)
             for user, units in snapshot.users.items():
                 held.users[user] = max(held.users.get(user, 0), units)
