@@ -22,7 +22,6 @@ sell-out of `bench/flash_sale.py`, the last winner answered after 2.9 s.
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import time
 from collections.abc import Mapping, Sequence
@@ -34,6 +33,7 @@ import redis.asyncio as redis_asyncio
 from redis.exceptions import NoScriptError
 
 from xiaodian.core.errors import RateLimited
+from xiaodian.core.turns import PerTurn
 from xiaodian.flash.vocabulary import TOO_FAST, GateAnswer
 
 
@@ -131,6 +131,11 @@ class Gate(Protocol):
 
     async def now_ms(self) -> int:
         """The clock loads are stamped with (Redis's own, shared by every process)."""
+        ...
+
+    async def answered(self) -> None:
+        """Return once the takes already on their way have been answered (at once when none
+        are): winners placed together wait for those who passed the gate with them."""
         ...
 
     async def stock_left(self, item_id: int) -> int | None:
@@ -248,11 +253,11 @@ def _counter_args(counts: Sequence[Count]) -> list[int]:
 
 
 class Batched:
-    """One Lua script's calls made in the same turn of the event loop, sent to Redis together:
-    one write and one read for all of them (a pipeline, not a transaction: each call is still
-    its own atomic script, run in the order made). At a flash sale nearly every request is one
-    such call; alone, each paid a socket write, a read and a connection from the pool, which
-    in a crowd's profile were a fifth of a worker's time.
+    """One Lua script's calls made in the same turn of the event loop, sent to Redis together
+    (`core.turns.PerTurn`): one write and one read for all of them (a pipeline, not a
+    transaction: each call is still its own atomic script, run in the order made). At a flash
+    sale nearly every request is one such call; alone, each paid a socket write, a read and a
+    connection from the pool, which in a crowd's profile were a fifth of a worker's time.
 
     A call's error is its own (raised to its caller); a connection's error is raised to every
     call of the batch. When Redis has lost the script (a restart, SCRIPT FLUSH), it is loaded
@@ -262,52 +267,27 @@ class Batched:
         self.client = client
         self.script = script
         self.sha = hashlib.sha1(script.encode()).hexdigest()  # noqa: S324 - Redis's script id
-        self._pending: list[tuple[list[str], list[Any], asyncio.Future[Any]]] = []
-        self._sending: set[asyncio.Task[None]] = set()
+        self._calls: PerTurn[tuple[list[str], list[Any]], Any] = PerTurn(self._send)
 
     async def __call__(self, *, keys: list[str], args: list[Any]) -> Any:
-        loop = asyncio.get_running_loop()
-        answer: asyncio.Future[Any] = loop.create_future()
-        if not self._pending:
-            loop.call_soon(self._send_pending)
-        self._pending.append((keys, args, answer))
-        return await answer
+        return await self._calls((keys, args))
 
-    def _send_pending(self) -> None:
-        batch, self._pending = self._pending, []
-        task = asyncio.get_running_loop().create_task(self._send(batch))
-        self._sending.add(task)  # held until done: the loop keeps only weak references
-        task.add_done_callback(self._sending.discard)
+    async def answered(self) -> None:
+        await self._calls.answered()
 
-    async def _send(self, batch: list[tuple[list[str], list[Any], asyncio.Future[Any]]]) -> None:
-        try:
-            results = await self._run(batch)
-            missing = [i for i, result in enumerate(results) if isinstance(result, NoScriptError)]
-            if missing:
-                await self.client.script_load(self.script)
-                again = await self._run([batch[i] for i in missing])
-                for i, result in zip(missing, again, strict=True):
-                    results[i] = result
-        except BaseException as failed:  # the connection's error is every caller's
-            for _keys, _args, answer in batch:
-                if not answer.done():
-                    answer.set_exception(failed)
-            if not isinstance(failed, Exception):
-                raise
-            return
-        for (_keys, _args, answer), result in zip(batch, results, strict=True):
-            if answer.done():  # its caller is gone (cancelled)
-                continue
-            if isinstance(result, Exception):
-                answer.set_exception(result)
-            else:
-                answer.set_result(result)
+    async def _send(self, batch: list[tuple[list[str], list[Any]]]) -> list[Any]:
+        results = await self._run(batch)
+        missing = [i for i, result in enumerate(results) if isinstance(result, NoScriptError)]
+        if missing:
+            await self.client.script_load(self.script)
+            again = await self._run([batch[i] for i in missing])
+            for i, result in zip(missing, again, strict=True):
+                results[i] = result
+        return results
 
-    async def _run(
-        self, batch: list[tuple[list[str], list[Any], asyncio.Future[Any]]]
-    ) -> list[Any]:
+    async def _run(self, batch: list[tuple[list[str], list[Any]]]) -> list[Any]:
         pipe = self.client.pipeline(transaction=False)
-        for keys, args, _answer in batch:
+        for keys, args in batch:
             pipe.execute_command("EVALSHA", self.sha, len(keys), *keys, *args)
         return list(await pipe.execute(raise_on_error=False))
 
@@ -402,6 +382,9 @@ class RedisGate:
     async def now_ms(self) -> int:
         seconds, microseconds = await self.client.time()
         return int(seconds) * 1000 + int(microseconds) // 1000
+
+    async def answered(self) -> None:
+        await self._take.answered()
 
     async def stock_left(self, item_id: int) -> int | None:
         value = await self.client.get(self.keys(item_id)[0])
@@ -505,6 +488,9 @@ class MemoryGate:
 
     async def now_ms(self) -> int:
         return int(time.time() * 1000)
+
+    async def answered(self) -> None:
+        return None  # every take is answered when made
 
     async def stock_left(self, item_id: int) -> int | None:
         held = self._items.get(item_id)
