@@ -72,9 +72,15 @@ IDLE_PING_SECONDS = 2.0
 """A pooled connection back in use within this long is not pinged before it is handed out."""
 
 
-def after_commit(session: AsyncSession, hook: AfterCommit) -> None:
-    """Run `hook` once the session's transaction has committed (never if it rolls back)."""
-    session.info.setdefault(_HOOKS_KEY, []).append(hook)
+def after_commit(session: AsyncSession, hook: AfterCommit, *, first: bool = False) -> None:
+    """Run `hook` once the session's transaction has committed (never if it rolls back);
+    `first`: before the hooks already queued (answering those who wait for the commit before
+    its side effects go out)."""
+    hooks: list[AfterCommit] = session.info.setdefault(_HOOKS_KEY, [])
+    if first:
+        hooks.insert(0, hook)
+    else:
+        hooks.append(hook)
 
 
 def before_commit(session: AsyncSession, key: str, hook: BeforeCommit) -> None:
@@ -260,11 +266,13 @@ class Database:
         session = (self._writer if write else self._reader)()
         session.info.update(self.session_info)
         hooks: list[AfterCommit] = []
+        committed = False
         try:
             yield session
             await _run_before_commit(session)
             await _run_last_write(session)
             await session.commit()  # after a last write on MariaDB: a COMMIT of nothing
+            committed = True
             hooks = session.info.pop(_HOOKS_KEY, [])
         except BaseException as error:
             lost = is_connection_lost(error)
@@ -277,10 +285,18 @@ class Database:
                     raise
             raise
         finally:
-            await session.close()
-            if lock is not None:
-                self._lock_owner = None
-                lock.release()
+            try:
+                await session.close()
+            except Exception:
+                if not committed:
+                    raise
+                # The commit stands: its caller must not take it for a failure (and do it
+                # again); the connection is the pool's to discard.
+                log.warning("closing a committed session failed", exc_info=True)
+            finally:
+                if lock is not None:
+                    self._lock_owner = None
+                    lock.release()
         await _run_after_commit(hooks)
 
     async def read(self, work: Callable[[AsyncConnection], Awaitable[T]]) -> T:
