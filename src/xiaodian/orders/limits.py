@@ -7,7 +7,7 @@ from everyone until they time out. The request rate of `POST /orders` is limited
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -15,7 +15,12 @@ from xiaodian.cart.errors import CartQuantityLimit
 from xiaodian.config import Settings
 from xiaodian.core import clock
 from xiaodian.core.errors import Conflict
-from xiaodian.orders.queries import lock_shopper_statement, unpaid_count_statement
+from xiaodian.orders.queries import (
+    lock_shopper_statement,
+    lock_shoppers_statement,
+    unpaid_count_statement,
+    unpaid_counts_statement,
+)
 
 
 class TooManyUnpaidOrders(Conflict):
@@ -46,3 +51,16 @@ async def check_unpaid_orders(session: AsyncSession, *, user_id: int, settings: 
     most = settings.max_unpaid_orders_per_shopper
     if (unpaid or 0) >= most:
         raise TooManyUnpaidOrders(f"你已有 {most} 个待支付订单，请先支付或取消后再下单")
+
+
+async def shoppers_at_unpaid_limit(
+    session: AsyncSession, *, user_ids: Collection[int], settings: Settings
+) -> set[int]:
+    """`check_unpaid_orders` for several shoppers whose orders are placed together: their rows
+    are locked (in id order, so two such groups cannot deadlock) and those who already hold
+    the most unpaid orders allowed are returned (their own checkout then refuses them)."""
+    ids = sorted(set(user_ids))
+    await session.execute(lock_shoppers_statement(), {"user_ids": ids})
+    counts = await session.execute(unpaid_counts_statement(), {"user_ids": ids, "now": clock.now()})
+    most = settings.max_unpaid_orders_per_shopper
+    return {user_id for user_id, unpaid in counts if unpaid >= most}
