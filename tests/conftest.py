@@ -60,6 +60,7 @@ def settings(workdir: Path) -> Settings:
         sandbox_enabled=True,
         sandbox_lenient_login=False,
         run_jobs_in_process=False,
+        flash_keep_warm=False,
         log_json=False,
         payment_timeout_seconds=0.5,
         payment_retry_backoff_seconds=0.01,

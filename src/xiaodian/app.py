@@ -46,6 +46,7 @@ from xiaodian.events import outbox
 from xiaodian.flash import admin_api as flash_admin
 from xiaodian.flash import api as flash_api
 from xiaodian.flash import runtime as flash_runtime
+from xiaodian.flash import service as flash_service
 from xiaodian.flash.fastpath import FlashRefusals
 from xiaodian.groupbuy import admin_api as groupbuy_admin
 from xiaodian.groupbuy import api as groupbuy_api
@@ -134,6 +135,10 @@ def create_app(
                         ALL_JOBS, context, interval_seconds=settings.job_interval_seconds, stop=stop
                     )
                 )
+            )
+        if settings.flash_keep_warm:
+            background.append(
+                asyncio.create_task(flash_service.keep_warm_forever(context, stop=stop))
             )
         if settings.drains_outbox_in_process:
             background.append(

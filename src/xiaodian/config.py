@@ -62,6 +62,9 @@ class Settings(BaseSettings):
     outbox_in_process: bool | None = None
     """Drain the outbox inside the server (default: when the sweeps run in it too)."""
     outbox_poll_seconds: float = Field(default=2.0, gt=0)
+    flash_keep_warm: bool = True
+    """Each server process keeps the rules and gates of flash items running or about to start
+    ready (`flash.service.keep_warm`), so a sale's first second finds them there."""
 
     @property
     def drains_outbox_in_process(self) -> bool:

@@ -101,9 +101,11 @@ async def order_flash_item(
             raise Unauthorized("登录已过期，请重新登录", reason="token_invalid")
         return user_id
 
+    token = bearer_token(request)
     order = await service.order_flash(
         context,
         user_id=user_id,
+        token_hash=hash_token(token) if token is not None else "",
         confirm_buyer=confirm_buyer,
         item_id=item_id,
         quantity=body.quantity,

@@ -10,18 +10,22 @@ conditional update, the pool by `inventory.take`'s conditional update.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import functools
 import json
+import logging
 import math
 import time
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, case, func, insert, select, update
+from sqlalchemy import Select, and_, case, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from xiaodian import pricing
+from xiaodian.auth.deps import live_shoppers
 from xiaodian.catalog.queries import cover_subquery, spec_text
 from xiaodian.config import Settings
 from xiaodian.context import AppContext
@@ -39,7 +43,7 @@ from xiaodian.flash.errors import (
     InvalidFlashSession,
 )
 from xiaodian.flash.gate import Count, Load, Rule, Snapshot
-from xiaodian.flash.runtime import LISTING_SECONDS, Runtime, runtime
+from xiaodian.flash.runtime import LISTING_SECONDS, RULE_SECONDS, Runtime, runtime
 from xiaodian.flash.schemas import (
     FlashItemAdmin,
     FlashItemIn,
@@ -54,6 +58,7 @@ from xiaodian.flash.vocabulary import ACTIVITY, ORDER_KIND, GateAnswer, SessionS
 from xiaodian.inventory import service as inventory
 from xiaodian.inventory.errors import QuotaExhausted
 from xiaodian.models import (
+    Address,
     FlashItem,
     FlashPurchase,
     FlashSession,
@@ -64,12 +69,21 @@ from xiaodian.models import (
     StockQuota,
 )
 from xiaodian.orders import actions
-from xiaodian.orders.checkout import _own_address, build_order, checkout_lines, price_lines
+from xiaodian.orders.checkout import (
+    CheckoutLine,
+    Priced,
+    _own_address,
+    build_order,
+    checkout_lines,
+)
 from xiaodian.orders.events import OrderClosed
-from xiaodian.orders.limits import check_unpaid_orders
+from xiaodian.orders.limits import check_unpaid_orders, shoppers_at_unpaid_limit
 from xiaodian.orders.schemas import OrderOut
 from xiaodian.orders.state import Status
 from xiaodian.orders.views import order_out, timeline_entry
+from xiaodian.shop.service import current_settings, freight_rule
+
+log = logging.getLogger(__name__)
 
 GATE_TTL_AFTER_END = timedelta(hours=1)
 """The gate's keys outlive the session's end by this much (then Redis forgets them)."""
@@ -504,18 +518,21 @@ async def home_slot(context: AppContext) -> list[dict[str, object]]:
 # ---- the gate ----
 
 
+def _rules_statement() -> Select[FlashItem, FlashSession]:
+    return select(FlashItem, FlashSession).join(
+        FlashSession, FlashSession.id == FlashItem.session_id
+    )
+
+
 async def _load_rule(context: AppContext, item_id: int) -> Rule:
     async with context.db.transaction(write=False) as session:
-        row = (
-            await session.execute(
-                select(FlashItem, FlashSession)
-                .join(FlashSession, FlashSession.id == FlashItem.session_id)
-                .where(FlashItem.id == item_id)
-            )
-        ).first()
+        row = (await session.execute(_rules_statement().where(FlashItem.id == item_id))).first()
     if row is None:
         raise FlashItemNotFound()
-    item, flash = row
+    return _rule(*row)
+
+
+def _rule(item: FlashItem, flash: FlashSession) -> Rule:
     return Rule(
         item_id=item.id,
         session_id=flash.id,
@@ -637,12 +654,7 @@ async def pass_gate(
     cold gate is rebuilt from it (and the request is not counted twice)."""
     state: Runtime = runtime(context)
     rule = await rule_of(context, item_id)
-    if item_id not in state.synced and not rule.ended:
-        async with state.lock(item_id):
-            if item_id not in state.synced:
-                first = Load.OVERWRITE if state.started_ms is None else Load.UNLESS_SINCE
-                await sync_gate(context, rule, mode=first, since_ms=state.started_ms or 0)
-                state.synced.add(item_id)
+    await _serve(context, rule)
     answer = await state.gate.take(
         rule, user_id=user_id, quantity=quantity, now_ms=_ms(clock.now()), counts=counts
     )
@@ -654,6 +666,59 @@ async def pass_gate(
         )
     _raise_for(answer)
     return rule
+
+
+async def _serve(context: AppContext, rule: Rule) -> None:
+    """Before this process first serves the item: overwrite the gate from the database,
+    unless another process did so after this one started (`Runtime.started_ms`)."""
+    state = runtime(context)
+    if rule.item_id in state.synced or rule.ended:
+        return
+    async with state.lock(rule.item_id):
+        if rule.item_id not in state.synced:
+            first = Load.OVERWRITE if state.started_ms is None else Load.UNLESS_SINCE
+            await sync_gate(context, rule, mode=first, since_ms=state.started_ms or 0)
+            state.synced.add(rule.item_id)
+
+
+WARM_AHEAD = timedelta(minutes=10)
+"""How long before its session starts an item is kept ready (`keep_warm`)."""
+
+
+async def keep_warm(context: AppContext) -> int:
+    """Keep this process ready for the items of sessions running or starting within
+    `WARM_AHEAD`: their rules read afresh (one statement for all, before the cached ones run
+    out) and their gates served once (`_serve`). Without it, the first request of a sale in
+    each process read the rule and the gate's numbers while the whole crowd waited behind it,
+    and every `RULE_SECONDS` one request read the rule again. Returns the items kept."""
+    now = clock.now()
+    async with context.db.transaction(write=False) as session:
+        rows = (
+            await session.execute(
+                _rules_statement().where(
+                    FlashSession.ended_at.is_(None),
+                    FlashSession.starts_at <= now + WARM_AHEAD,
+                    FlashSession.ends_at > now,
+                )
+            )
+        ).all()
+    state = runtime(context)
+    for item, flash in rows:
+        rule = _rule(item, flash)
+        state.keep_rule(rule)
+        await _serve(context, rule)
+    return len(rows)
+
+
+async def keep_warm_forever(context: AppContext, *, stop: asyncio.Event) -> None:
+    """`keep_warm` every half `RULE_SECONDS` until `stop` (in each server process)."""
+    while not stop.is_set():
+        try:
+            await keep_warm(context)
+        except Exception:  # the database or Redis is away: the requests read for themselves
+            log.warning("keeping flash items ready failed", exc_info=True)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), timeout=RULE_SECONDS / 2)
 
 
 def _raise_for(answer: GateAnswer) -> None:
@@ -744,21 +809,8 @@ async def _new_purchase(
     return True
 
 
-async def place_flash_order(
-    session: AsyncSession,
-    *,
-    user_id: int,
-    item_id: int,
-    quantity: int,
-    address_id: int,
-    defaults: Settings,
-) -> OrderOut:
-    """An ordinary order (`kind: flash`) at the flash price from the item's pool, closing
-    after the session's own unpaid minutes, as the shopper sees it. Raises the flash errors;
-    the caller's transaction rolls back whatever was done. The rows every buyer wants (the
-    item when participants are capped, then the pool) are written last: the pool with the
-    commit itself (`inventory.take`). An exhausted pool is QuotaExhausted, from the take or
-    the commit; `order_flash` answers it as FlashSoldOut."""
+async def _running_item(session: AsyncSession, item_id: int) -> tuple[FlashItem, FlashSession]:
+    """The item and its session, read afresh, if the session is running; raises why not."""
     row = (
         await session.execute(
             select(FlashItem, FlashSession)
@@ -775,11 +827,20 @@ async def place_flash_order(
         raise FlashNotStarted()
     if state == SessionStatus.ENDED or item.quota_id is None:
         raise FlashEnded()
-    await check_unpaid_orders(session, user_id=user_id, settings=defaults)
-    lines = await checkout_lines(session, {item.sku_id: quantity})
-    address = await _own_address(session, user_id, address_id)
-    line = lines[0]
-    off = max(0, line.unit_price_fen - item.flash_price_fen) * quantity
+    return item, flash
+
+
+def _flash_order(
+    *,
+    item: FlashItem,
+    flash: FlashSession,
+    user_id: int,
+    line: CheckoutLine,
+    address: Address,
+    freight: pricing.FreightRule,
+) -> Order:
+    """The shopper's order of `line` at the item's flash price, from its pool (not inserted)."""
+    off = max(0, line.unit_price_fen - item.flash_price_fen) * line.quantity
     adjustments = (
         [
             pricing.Adjustment(
@@ -793,7 +854,10 @@ async def place_flash_order(
         if off
         else []
     )
-    priced = await price_lines(session, lines=lines, defaults=defaults, adjustments=adjustments)
+    quote = pricing.price([line.for_pricing()], freight=freight, adjustments=adjustments)
+    priced = Priced(
+        lines=[line], quote=quote, free_freight_threshold_fen=freight.free_threshold_fen
+    )
     order = build_order(
         user_id=user_id,
         address=address,
@@ -804,6 +868,36 @@ async def place_flash_order(
     )
     for order_line in order.lines:
         order_line.quota_id = item.quota_id
+    return order
+
+
+async def place_flash_order(
+    session: AsyncSession,
+    *,
+    user_id: int,
+    item_id: int,
+    quantity: int,
+    address_id: int,
+    defaults: Settings,
+) -> OrderOut:
+    """An ordinary order (`kind: flash`) at the flash price from the item's pool, closing
+    after the session's own unpaid minutes, as the shopper sees it. Raises the flash errors;
+    the caller's transaction rolls back whatever was done. The rows every buyer wants (the
+    item when participants are capped, then the pool) are written last: the pool with the
+    commit itself (`inventory.take`). An exhausted pool is QuotaExhausted, from the take or
+    the commit; `order_flash` answers it as FlashSoldOut."""
+    item, flash = await _running_item(session, item_id)
+    await check_unpaid_orders(session, user_id=user_id, settings=defaults)
+    lines = await checkout_lines(session, {item.sku_id: quantity})
+    address = await _own_address(session, user_id, address_id)
+    order = _flash_order(
+        item=item,
+        flash=flash,
+        user_id=user_id,
+        line=lines[0],
+        address=address,
+        freight=await _freight(session, defaults),
+    )
 
     async def count_for_user() -> None:
         await _hold_for_user(session, item=item, user_id=user_id, quantity=quantity)
@@ -820,45 +914,174 @@ async def place_flash_order(
     return order_out(order, [timeline_entry(placed)])
 
 
-async def order_flash(
-    context: AppContext,
-    *,
-    user_id: int,
-    confirm_buyer: Callable[[AsyncSession], Awaitable[int]],
-    item_id: int,
-    quantity: int,
-    address_id: int,
-    counts: Sequence[Count] = (),
-    gated: Rule | None = None,
-) -> OrderOut:
-    """The whole shopper step: the gate (which also counts the route's rate limits; `gated`
-    when `fastpath` has already passed it), then the order's own transaction (which first
-    confirms who the buyer is), answered from what it wrote; units the database did not keep
-    go back to the gate.
+async def _freight(session: AsyncSession, defaults: Settings) -> pricing.FreightRule:
+    return freight_rule(await current_settings(session, defaults=defaults))
 
-    A process places at most `PLACING_AT_ONCE` orders of one item at a time. Every winner's
-    transaction ends on the item's pool row, which the database lets one transaction at a time
-    hold until its commit. When the units were taken first, that row stayed locked through
-    the whole order insert, each statement waiting its turn on an event loop busy with the
-    crowd, so letting more winners in only lengthened the queue on the row (a convoy; the
-    limit was 2). Now the units are taken last (`orders.actions.place`) and the row is held
-    for the take and the commit only, so more winners can be placed at once: the sell-out
-    round's p99 went from 2.0-2.5 s (2 at once, or 24 with the units first) to 1.0-1.4 s
-    (8-24 at once) in `bench/flash_sale.py`; with the pool taken with the commit (one
-    statement on MariaDB, `core.db.commit_with`), its median went 1.46 -> 1.11 s, and 32 at
-    once made no clear difference. The limit stays, to leave database connections to the rest
-    of the shop."""
-    rule = gated or await pass_gate(
-        context, item_id=item_id, user_id=user_id, quantity=quantity, counts=counts
+
+@dataclass(eq=False)
+class Winner:
+    """A shopper the gate let through, waiting for the order to be placed."""
+
+    rule: Rule
+    user_id: int
+    token_hash: str
+    quantity: int
+    address_id: int
+    confirm_buyer: Callable[[AsyncSession], Awaitable[int]]
+    """Checks the shopper's token again inside the order's own transaction, saying why not
+    (placed together, the winners' tokens are checked in one statement instead)."""
+
+
+async def place_together(
+    session: AsyncSession, *, item_id: int, winners: Sequence[Winner], defaults: Settings
+) -> dict[int, OrderOut]:
+    """`place_flash_order` for several winners of the item in one transaction: each buyer is
+    confirmed, then every check and every table's rows take one statement for all of them
+    (`actions.place_many`), and their units are taken from the pool with the commit, at once.
+
+    Returns the orders by the winners' positions. A winner whose own checkout would refuse
+    or ask more of the database (a token no longer live, an earlier purchase of the item,
+    the unpaid limit reached, an address not theirs, a second request of the same buyer) is
+    left out, to be placed alone where that checkout says why; so is everyone when the item
+    caps its participants. Raises whatever else stops the group (the caller's transaction
+    rolls back, and the caller places them one by one)."""
+    buyers = await live_shoppers(session, [winner.token_hash for winner in winners])
+    users = [winner.user_id for winner in winners]
+    item, flash = await _running_item(session, item_id)
+    if item.max_participants is not None:
+        return {}
+    at_limit = await shoppers_at_unpaid_limit(session, user_ids=users, settings=defaults)
+    bought = set(
+        await session.scalars(
+            select(FlashPurchase.user_id).where(
+                FlashPurchase.item_id == item.id, FlashPurchase.user_id.in_(users)
+            )
+        )
     )
+    addresses = {
+        address.id: address
+        for address in await session.scalars(
+            select(Address).where(Address.id.in_({winner.address_id for winner in winners}))
+        )
+    }
+    chosen: dict[int, Winner] = {}
+    apart = at_limit | bought  # and, as they are chosen, those already in the group
+    for index, winner in enumerate(winners):
+        address = addresses.get(winner.address_id)
+        if (
+            buyers.get(winner.token_hash) != winner.user_id
+            or winner.user_id in apart
+            or address is None
+            or address.user_id != winner.user_id
+            or winner.quantity > item.per_user_limit
+        ):
+            continue
+        apart.add(winner.user_id)
+        chosen[index] = winner
+    if not chosen:
+        return {}
+    one = (await checkout_lines(session, {item.sku_id: 1}))[0]
+    freight = await _freight(session, defaults)
+    orders = {
+        index: _flash_order(
+            item=item,
+            flash=flash,
+            user_id=winner.user_id,
+            line=replace(one, quantity=winner.quantity),
+            address=addresses[winner.address_id],
+            freight=freight,
+        )
+        for index, winner in chosen.items()
+    }
+
+    async def count_for_users() -> None:
+        await session.execute(
+            insert(FlashPurchase),
+            [
+                {"item_id": item.id, "user_id": winner.user_id, "units": winner.quantity}
+                for winner in chosen.values()
+            ],
+        )
+
+    placed = await actions.place_many(
+        session,
+        orders=list(orders.values()),
+        by=[Actor.buyer(winner.user_id) for winner in chosen.values()],
+        before_taking=count_for_users,
+        pool_with_commit=True,
+    )
+    return {
+        index: order_out(order, [timeline_entry(entry)])
+        for (index, order), entry in zip(orders.items(), placed, strict=True)
+    }
+
+
+async def place_winners(
+    context: AppContext,
+    item_id: int,
+    winners: list[Winner],
+    settle: Callable[[int, OrderOut], None],
+) -> list[OrderOut | Exception]:
+    """Place a group of the item's winners (`placer`): together when there are several, then
+    alone whoever was left out (or everyone, when the group's transaction failed: it wrote
+    nothing). One outcome per winner; if this is interrupted, the units of those without
+    one go back to the gate. The winners placed together are answered as soon as their
+    transaction commits (`settle`), before its after-commit work."""
+    outcomes: dict[int, OrderOut | Exception] = {}
     try:
-        async with runtime(context).placing(item_id), context.db.transaction() as session:
-            order = await place_flash_order(
+        if len(winners) > 1:
+            try:
+                async with context.db.transaction() as session:
+                    together = await place_together(
+                        session, item_id=item_id, winners=winners, defaults=context.settings
+                    )
+
+                    async def answer() -> None:  # before the orders' announcements go out
+                        for index, order in together.items():
+                            settle(index, order)
+
+                    after_commit(session, answer, first=True)
+            except Exception as error:  # nothing was written: each is placed alone
+                log.info(
+                    "flash item %s: %d winners placed one by one (%s)",
+                    item_id,
+                    len(winners),
+                    type(error).__name__,
+                )
+            else:
+                outcomes.update(together)
+        for index, winner in enumerate(winners):
+            if index not in outcomes:
+                try:
+                    outcomes[index] = await _place_alone(context, item_id, winner)
+                except Exception as error:
+                    outcomes[index] = error
+    except BaseException:
+        await release_winners(
+            context, item_id, [w for i, w in enumerate(winners) if i not in outcomes]
+        )
+        raise
+    return [outcomes[index] for index in range(len(winners))]
+
+
+async def release_winners(context: AppContext, item_id: int, winners: list[Winner]) -> None:
+    """Give the gate back the units of winners who will not be placed."""
+    gate = runtime(context).gate
+    for winner in winners:
+        await gate.give_back(item_id, user_id=winner.user_id, quantity=winner.quantity)
+
+
+async def _place_alone(context: AppContext, item_id: int, winner: Winner) -> OrderOut:
+    """One winner's order in its own transaction; units the database did not keep go back to
+    the gate (raising why)."""
+    try:
+        async with context.db.transaction() as session:
+            return await place_flash_order(
                 session,
-                user_id=await confirm_buyer(session),
+                user_id=await winner.confirm_buyer(session),
                 item_id=item_id,
-                quantity=quantity,
-                address_id=address_id,
+                quantity=winner.quantity,
+                address_id=winner.address_id,
                 defaults=context.settings,
             )
     except (FlashSoldOut, FlashLimitReached, QuotaExhausted) as refused:
@@ -867,14 +1090,61 @@ async def order_flash(
         # numbers in one step, never loosened (units in flight are not in them; see `gate`).
         # (An exhausted pool is QuotaExhausted, usually from the commit, which takes it.)
         async with runtime(context).lock(item_id):
-            await sync_gate(context, rule, mode=Load.TIGHTEN, release=(user_id, quantity))
+            await sync_gate(
+                context, winner.rule, mode=Load.TIGHTEN, release=(winner.user_id, winner.quantity)
+            )
         if isinstance(refused, QuotaExhausted):
             raise FlashSoldOut() from None
         raise
-    except BaseException:
-        await runtime(context).gate.give_back(item_id, user_id=user_id, quantity=quantity)
+    except Exception:
+        await runtime(context).gate.give_back(
+            item_id, user_id=winner.user_id, quantity=winner.quantity
+        )
         raise
-    return order
+
+
+async def order_flash(
+    context: AppContext,
+    *,
+    user_id: int,
+    token_hash: str,
+    confirm_buyer: Callable[[AsyncSession], Awaitable[int]],
+    item_id: int,
+    quantity: int,
+    address_id: int,
+    counts: Sequence[Count] = (),
+    gated: Rule | None = None,
+) -> OrderOut:
+    """The whole shopper step: the gate (which also counts the route's rate limits; `gated`
+    when `fastpath` has already passed it), then the order, answered from what was written;
+    units the database did not keep go back to the gate.
+
+    The winners of one item that arrive while this process is placing its orders are placed
+    together, in one transaction (`flash.placer`; at most `PLACING_AT_ONCE` such groups at
+    a time, of at most `PLACING_MOST`): the gate lets a sale's winners through within a few
+    milliseconds of each other, and one transaction each cost about 10 ms of the process's
+    CPU, so the last of a hundred waited about a second while the crowd's answers queued
+    behind them (the sell-out round's p99 in `bench/flash_sale.py`: see docs/flash.md).
+    Every winner's transaction ends on the item's pool row, which one transaction at a
+    time holds until its commit: it is taken with the commit (`core.db.commit_with`)."""
+    rule = gated or await pass_gate(
+        context, item_id=item_id, user_id=user_id, quantity=quantity, counts=counts
+    )
+    winner = Winner(
+        rule=rule,
+        user_id=user_id,
+        token_hash=token_hash,
+        quantity=quantity,
+        address_id=address_id,
+        confirm_buyer=confirm_buyer,
+    )
+    placer = runtime(context).placer(
+        item_id,
+        functools.partial(place_winners, context, item_id),
+        functools.partial(release_winners, context, item_id),
+    )
+    result: OrderOut = await placer.place(winner)
+    return result
 
 
 # ---- closing and ending ----
