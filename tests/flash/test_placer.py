@@ -35,13 +35,19 @@ def _placer(groups: Groups, *, at_once: int = 1, most: int = 50) -> Placer[int, 
     return Placer(groups.run, groups.release, at_once=at_once, most=most)
 
 
-async def test_those_who_arrive_while_a_group_is_placed_go_together_in_the_next() -> None:
-    groups = Groups()
+async def _first_group_held(groups: Groups, placer: Placer[int, int]) -> asyncio.Future[int]:
+    """Entry 1 placed alone, its group held open (until `groups.gate` is set)."""
     groups.gate.clear()
-    placer = _placer(groups)
     first = asyncio.ensure_future(placer.place(1))
     while not groups.groups:
         await asyncio.sleep(0)
+    return first
+
+
+async def test_those_who_arrive_while_a_group_is_placed_go_together_in_the_next() -> None:
+    groups = Groups()
+    placer = _placer(groups)
+    first = await _first_group_held(groups, placer)
     later = [asyncio.ensure_future(placer.place(n)) for n in (2, 3, 4)]
     await asyncio.sleep(0)
     groups.gate.set()
@@ -83,11 +89,8 @@ async def test_a_group_that_fails_fails_each_of_its_entries() -> None:
 
 async def test_a_stopping_process_releases_those_still_waiting() -> None:
     groups = Groups()
-    groups.gate.clear()
     placer = _placer(groups)
-    first = asyncio.ensure_future(placer.place(1))
-    while not groups.groups:
-        await asyncio.sleep(0)
+    first = await _first_group_held(groups, placer)
     waiting = asyncio.ensure_future(placer.place(2))
     await asyncio.sleep(0)
     for task in list(placer._tasks):  # the process stops: its tasks are cancelled
