@@ -7,7 +7,7 @@ from collections.abc import Callable, Collection, Coroutine
 from typing import Annotated, Any, cast
 
 from fastapi import Depends, Request
-from sqlalchemy import Select, Table, and_, bindparam, select
+from sqlalchemy import Select, Table, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from xiaodian.auth.permissions import Permission, require
@@ -91,15 +91,7 @@ def _shoppers_by_token_statement() -> Select[str, int]:
     return (
         select(_tokens.c.token_hash, _users.c.id)
         .join(_tokens, _tokens.c.subject_id == _users.c.id)
-        .where(
-            and_(
-                _tokens.c.token_hash.in_(bindparam("token_hashes", expanding=True)),
-                _tokens.c.subject == "user",
-                _tokens.c.revoked_at.is_(None),
-                _tokens.c.expires_at > bindparam("now"),
-            ),
-            _users.c.is_blocked.is_(False),
-        )
+        .where(live_token("user", several=True), _users.c.is_blocked.is_(False))
     )
 
 

@@ -40,13 +40,18 @@ async def issue_token(
 
 
 @functools.cache
-def live_token(subject: Subject) -> ColumnElement[bool]:
+def live_token(subject: Subject, *, several: bool = False) -> ColumnElement[bool]:
     """The condition an auth_tokens row meets when it is the `subject` token hashed
-    `:token_hash`, neither revoked nor expired at `:now` (to join the subject's own row to in
-    the same statement). Built once per subject: it runs on every signed-in request; bind
-    `live_token_params(token)`."""
+    `:token_hash` (`several`: one of those hashed `:token_hashes`), neither revoked nor
+    expired at `:now` (to join the subject's own row to in the same statement). Built once
+    per subject: it runs on every signed-in request; bind `live_token_params(token)`."""
+    hashed = (
+        _tokens.c.token_hash.in_(bindparam("token_hashes", expanding=True))
+        if several
+        else _tokens.c.token_hash == bindparam("token_hash")
+    )
     return and_(
-        _tokens.c.token_hash == bindparam("token_hash"),
+        hashed,
         _tokens.c.subject == subject,
         _tokens.c.revoked_at.is_(None),
         _tokens.c.expires_at > bindparam("now"),

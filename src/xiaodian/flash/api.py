@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, NamedTuple
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
@@ -30,9 +30,14 @@ from xiaodian.orders.schemas import OrderOut
 router = APIRouter(tags=["flash sales"])
 
 
-async def _shopper(
-    request: Request, item_id: IdPath, context: ContextDep
-) -> tuple[int, list[Count]]:
+class Asking(NamedTuple):
+    user_id: int
+    token_hash: str
+    counts: list[Count]
+    """The rate limits the gate is to count."""
+
+
+async def _shopper(request: Request, item_id: IdPath, context: ContextDep) -> Asking:
     """Who is asking, for the gate step, and the rate limits the gate is to count.
 
     A token seen in the last moments is remembered by this process, so a crowd's refusals
@@ -53,13 +58,19 @@ async def _shopper(
         async with context.db.transaction(write=False) as session:
             user_id = (await user_from_request(session, request)).id
         state.keep_identity(key, user_id)
-        return user_id, service.rate_counts(
-            context.settings, user_id=user_id, address=None, now=now
+        return Asking(
+            user_id,
+            key,
+            service.rate_counts(context.settings, user_id=user_id, address=None, now=now),
         )
-    return user_id, service.rate_counts(context.settings, user_id=user_id, address=address, now=now)
+    return Asking(
+        user_id,
+        key,
+        service.rate_counts(context.settings, user_id=user_id, address=address, now=now),
+    )
 
 
-Shopper = Annotated[tuple[int, list[Count]], Depends(_shopper)]
+Shopper = Annotated[Asking, Depends(_shopper)]
 
 
 @router.get("/flash-sales")
@@ -85,7 +96,7 @@ async def order_flash_item(
     request: Request,
     context: ContextDep,
 ) -> Any:
-    user_id, counts = shopper
+    user_id, token_hash, counts = shopper
     gated = request.scope.get(GATED)
     rule: Rule | None = None
     if (
@@ -101,11 +112,10 @@ async def order_flash_item(
             raise Unauthorized("登录已过期，请重新登录", reason="token_invalid")
         return user_id
 
-    token = bearer_token(request)
     order = await service.order_flash(
         context,
         user_id=user_id,
-        token_hash=hash_token(token) if token is not None else "",
+        token_hash=token_hash,
         confirm_buyer=confirm_buyer,
         item_id=item_id,
         quantity=body.quantity,

@@ -12,15 +12,15 @@ from redis.exceptions import RedisError
 
 from xiaodian.context import AppContext
 from xiaodian.flash.gate import Gate, MemoryGate, RedisGate, Rule
-from xiaodian.flash.placer import E, Placer, R, Release, Run
+from xiaodian.flash.placer import Placer
 
 RULE_SECONDS = 2.0
 """How long a process trusts an item's cached rule (edits reach other processes this fast;
 the database checks the window and the limits again on every order)."""
 LISTING_SECONDS = 1.0
 PLACING_AT_ONCE = 2
-"""Groups of one item's flash orders this process places at once (`placer`), each in its
-own transaction (so on its own database connection)."""
+"""Groups of one item's flash orders this process places at once (`service._placer`), each
+in its own transaction (so on its own database connection)."""
 PLACING_MOST = 50
 """The most orders placed together in one transaction."""
 IDENTITY_SECONDS = 30.0
@@ -37,6 +37,7 @@ class Runtime:
     synced: set[int] = field(default_factory=set)
     locks: dict[int, asyncio.Lock] = field(default_factory=dict)
     placers: dict[int, Placer[Any, Any]] = field(default_factory=dict)
+    """Each item's group placements (`service._placer`)."""
     listing: tuple[float, bytes] | None = None
     identities: dict[str, tuple[float, int]] = field(default_factory=dict)
     started_ms: int | None = None
@@ -65,20 +66,6 @@ class Runtime:
 
     def lock(self, item_id: int) -> asyncio.Lock:
         return self.locks.setdefault(item_id, asyncio.Lock())
-
-    def placer(self, item_id: int, run: Run[E, R], release: Release[E]) -> Placer[E, R]:
-        """The item's group placements (made with `run` and `release` on first use)."""
-        placer = self.placers.get(item_id)
-        if placer is None:
-            placer = Placer(
-                run,
-                release,
-                at_once=PLACING_AT_ONCE,
-                most=PLACING_MOST,
-                joining=self.gate.answered,
-            )
-            self.placers[item_id] = placer
-        return placer
 
     def forget(self, item_ids: list[int] | None = None) -> None:
         """Drop cached rules (all, or these items') and the listing."""

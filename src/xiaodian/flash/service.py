@@ -43,7 +43,15 @@ from xiaodian.flash.errors import (
     InvalidFlashSession,
 )
 from xiaodian.flash.gate import Count, Load, Rule, Snapshot
-from xiaodian.flash.runtime import LISTING_SECONDS, RULE_SECONDS, Runtime, runtime
+from xiaodian.flash.placer import Placer
+from xiaodian.flash.runtime import (
+    LISTING_SECONDS,
+    PLACING_AT_ONCE,
+    PLACING_MOST,
+    RULE_SECONDS,
+    Runtime,
+    runtime,
+)
 from xiaodian.flash.schemas import (
     FlashItemAdmin,
     FlashItemIn,
@@ -71,17 +79,17 @@ from xiaodian.models import (
 from xiaodian.orders import actions
 from xiaodian.orders.checkout import (
     CheckoutLine,
-    Priced,
     _own_address,
     build_order,
     checkout_lines,
+    price_lines,
+    shop_freight,
 )
 from xiaodian.orders.events import OrderClosed
 from xiaodian.orders.limits import check_unpaid_orders, shoppers_at_unpaid_limit
 from xiaodian.orders.schemas import OrderOut
 from xiaodian.orders.state import Status
 from xiaodian.orders.views import order_out, timeline_entry
-from xiaodian.shop.service import current_settings, freight_rule
 
 log = logging.getLogger(__name__)
 
@@ -830,16 +838,19 @@ async def _running_item(session: AsyncSession, item_id: int) -> tuple[FlashItem,
     return item, flash
 
 
-def _flash_order(
+async def _flash_order(
+    session: AsyncSession,
     *,
     item: FlashItem,
     flash: FlashSession,
     user_id: int,
     line: CheckoutLine,
     address: Address,
-    freight: pricing.FreightRule,
+    defaults: Settings,
+    freight: pricing.FreightRule | None = None,
 ) -> Order:
-    """The shopper's order of `line` at the item's flash price, from its pool (not inserted)."""
+    """The shopper's order of `line` at the item's flash price, from its pool (not inserted);
+    `freight`: the shop's rule, when the caller has read it already."""
     off = max(0, line.unit_price_fen - item.flash_price_fen) * line.quantity
     adjustments = (
         [
@@ -854,9 +865,8 @@ def _flash_order(
         if off
         else []
     )
-    quote = pricing.price([line.for_pricing()], freight=freight, adjustments=adjustments)
-    priced = Priced(
-        lines=[line], quote=quote, free_freight_threshold_fen=freight.free_threshold_fen
+    priced = await price_lines(
+        session, lines=[line], defaults=defaults, adjustments=adjustments, freight=freight
     )
     order = build_order(
         user_id=user_id,
@@ -890,13 +900,14 @@ async def place_flash_order(
     await check_unpaid_orders(session, user_id=user_id, settings=defaults)
     lines = await checkout_lines(session, {item.sku_id: quantity})
     address = await _own_address(session, user_id, address_id)
-    order = _flash_order(
+    order = await _flash_order(
+        session,
         item=item,
         flash=flash,
         user_id=user_id,
         line=lines[0],
         address=address,
-        freight=await _freight(session, defaults),
+        defaults=defaults,
     )
 
     async def count_for_user() -> None:
@@ -912,10 +923,6 @@ async def place_flash_order(
     # Answered from what was just written, as checkout does: no read-back transaction for
     # the 201 while the crowd waits.
     return order_out(order, [timeline_entry(placed)])
-
-
-async def _freight(session: AsyncSession, defaults: Settings) -> pricing.FreightRule:
-    return freight_rule(await current_settings(session, defaults=defaults))
 
 
 @dataclass(eq=False)
@@ -981,14 +988,16 @@ async def place_together(
     if not chosen:
         return {}
     one = (await checkout_lines(session, {item.sku_id: 1}))[0]
-    freight = await _freight(session, defaults)
+    freight = await shop_freight(session, defaults)
     orders = {
-        index: _flash_order(
+        index: await _flash_order(
+            session,
             item=item,
             flash=flash,
             user_id=winner.user_id,
             line=replace(one, quantity=winner.quantity),
             address=addresses[winner.address_id],
+            defaults=defaults,
             freight=freight,
         )
         for index, winner in chosen.items()
@@ -1097,9 +1106,7 @@ async def _place_alone(context: AppContext, item_id: int, winner: Winner) -> Ord
             raise FlashSoldOut() from None
         raise
     except Exception:
-        await runtime(context).gate.give_back(
-            item_id, user_id=winner.user_id, quantity=winner.quantity
-        )
+        await release_winners(context, item_id, [winner])
         raise
 
 
@@ -1138,13 +1145,24 @@ async def order_flash(
         address_id=address_id,
         confirm_buyer=confirm_buyer,
     )
-    placer = runtime(context).placer(
-        item_id,
-        functools.partial(place_winners, context, item_id),
-        functools.partial(release_winners, context, item_id),
-    )
-    result: OrderOut = await placer.place(winner)
+    result: OrderOut = await _placer(context, item_id).place(winner)
     return result
+
+
+def _placer(context: AppContext, item_id: int) -> Placer[Winner, OrderOut]:
+    """The item's group placements in this process (made on first use)."""
+    state = runtime(context)
+    placer: Placer[Winner, OrderOut] | None = state.placers.get(item_id)
+    if placer is None:
+        placer = Placer(
+            functools.partial(place_winners, context, item_id),
+            functools.partial(release_winners, context, item_id),
+            at_once=PLACING_AT_ONCE,
+            most=PLACING_MOST,
+            joining=state.gate.answered,
+        )
+        state.placers[item_id] = placer
+    return placer
 
 
 # ---- closing and ending ----

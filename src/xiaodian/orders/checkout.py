@@ -128,6 +128,11 @@ async def checkout_lines(
     return lines
 
 
+async def shop_freight(session: AsyncSession, defaults: Settings) -> pricing.FreightRule:
+    """The shop's freight rule, as its settings have it now."""
+    return freight_rule(await current_settings(session, defaults=defaults))
+
+
 async def price_lines(
     session: AsyncSession,
     *,
@@ -138,7 +143,7 @@ async def price_lines(
 ) -> Priced:
     """Price the lines with the given adjustments and `freight` (default: the shop's rule)."""
     if freight is None:
-        freight = freight_rule(await current_settings(session, defaults=defaults))
+        freight = await shop_freight(session, defaults)
     quote = pricing.price(
         [line.for_pricing() for line in lines], freight=freight, adjustments=adjustments
     )

@@ -15,12 +15,7 @@ from xiaodian.cart.errors import CartQuantityLimit
 from xiaodian.config import Settings
 from xiaodian.core import clock
 from xiaodian.core.errors import Conflict
-from xiaodian.orders.queries import (
-    lock_shopper_statement,
-    lock_shoppers_statement,
-    unpaid_count_statement,
-    unpaid_counts_statement,
-)
+from xiaodian.orders.queries import lock_shoppers_statement, unpaid_counts_statement
 
 
 class TooManyUnpaidOrders(Conflict):
@@ -44,21 +39,17 @@ async def check_unpaid_orders(session: AsyncSession, *, user_id: int, settings: 
     after the other and cannot both slip under the limit. An unpaid order past its deadline no
     longer counts: it can no longer be paid and the sweep is about to close it.
     """
-    await session.execute(lock_shopper_statement(), {"user_id": user_id})
-    unpaid = await session.scalar(
-        unpaid_count_statement(), {"user_id": user_id, "now": clock.now()}
-    )
-    most = settings.max_unpaid_orders_per_shopper
-    if (unpaid or 0) >= most:
+    if user_id in await shoppers_at_unpaid_limit(session, user_ids=[user_id], settings=settings):
+        most = settings.max_unpaid_orders_per_shopper
         raise TooManyUnpaidOrders(f"你已有 {most} 个待支付订单，请先支付或取消后再下单")
 
 
 async def shoppers_at_unpaid_limit(
     session: AsyncSession, *, user_ids: Collection[int], settings: Settings
 ) -> set[int]:
-    """`check_unpaid_orders` for several shoppers whose orders are placed together: their rows
-    are locked (in id order, so two such groups cannot deadlock) and those who already hold
-    the most unpaid orders allowed are returned (their own checkout then refuses them)."""
+    """The shoppers (of those whose orders are being placed) who already hold the most unpaid
+    orders allowed. Their rows are locked first, in id order (so two groups cannot deadlock),
+    and simultaneous checkouts of one shopper count one after the other."""
     ids = sorted(set(user_ids))
     await session.execute(lock_shoppers_statement(), {"user_ids": ids})
     counts = await session.execute(unpaid_counts_statement(), {"user_ids": ids, "now": clock.now()})

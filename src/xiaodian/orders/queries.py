@@ -16,15 +16,9 @@ _users = cast(Table, User.__table__)
 
 
 @functools.cache
-def lock_shopper_statement() -> Select[Any]:
-    """Shopper `:user_id`'s row, locked until the transaction ends (FOR UPDATE)."""
-    return select(_users.c.id).where(_users.c.id == bindparam("user_id")).with_for_update()
-
-
-@functools.cache
 def lock_shoppers_statement() -> Select[Any]:
-    """Shoppers `:user_ids`' rows, locked in id order until the transaction ends (several
-    checkouts placed together, `limits.shoppers_at_unpaid_limit`)."""
+    """Shoppers `:user_ids`' rows, locked in id order until the transaction ends (one
+    checkout's shopper, or several placed together: `limits.shoppers_at_unpaid_limit`)."""
     return (
         select(_users.c.id)
         .where(_users.c.id.in_(bindparam("user_ids", expanding=True)))
@@ -35,8 +29,8 @@ def lock_shoppers_statement() -> Select[Any]:
 
 @functools.cache
 def unpaid_counts_statement() -> Select[Any]:
-    """`unpaid_count_statement` for shoppers `:user_ids`: (user_id, count), one row for each
-    shopper who has any."""
+    """How many of each of shoppers `:user_ids`' orders wait for payment and can still be paid
+    (their deadline is after `:now`): (user_id, count), a row for each shopper who has any."""
     return (
         select(_orders.c.user_id, func.count(_orders.c.id))
         .where(
@@ -45,15 +39,4 @@ def unpaid_counts_statement() -> Select[Any]:
             _orders.c.expires_at > bindparam("now"),
         )
         .group_by(_orders.c.user_id)
-    )
-
-
-@functools.cache
-def unpaid_count_statement() -> Select[Any]:
-    """How many of shopper `:user_id`'s orders wait for payment and can still be paid
-    (their deadline is after `:now`)."""
-    return select(func.count(_orders.c.id)).where(
-        _orders.c.user_id == bindparam("user_id"),
-        _orders.c.status == Status.PENDING_PAYMENT,
-        _orders.c.expires_at > bindparam("now"),
     )
