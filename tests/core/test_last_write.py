@@ -7,9 +7,10 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from sqlalchemy import event, select, update
+from sqlalchemy import select, update
 
 from tests import factories
+from tests.statements import statements
 from xiaodian.context import AppContext
 from xiaodian.core.db import commit_with, has_last_write
 from xiaodian.models import Goods, Sku
@@ -45,27 +46,13 @@ async def test_the_last_write_runs_after_every_other_write_and_commits_with_them
 ) -> None:
     goods = await factories.make_goods(context, stock=2)
     (sku_id,) = goods["sku_ids"]
-    seen: list[str] = []
-
-    def statement(_conn: Any, _cursor: Any, text: str, *_args: Any) -> None:
-        seen.append(" ".join(text.split()[:5]))
-
-    def commit(_conn: Any) -> None:
-        seen.append("COMMIT")
-
-    engine = context.db.engine.sync_engine
-    event.listen(engine, "before_cursor_execute", statement)
-    event.listen(engine, "commit", commit)
-    try:
+    with statements(context) as seen:
         async with context.db.transaction() as session:
             commit_with(session, _take(sku_id), {}, refused=Short)
             assert has_last_write(session)
             renamed = await session.get(Goods, goods["id"])
             assert renamed is not None
             renamed.title = "改名的苹果"  # pending until the commit: flushed before the take
-    finally:
-        event.remove(engine, "before_cursor_execute", statement)
-        event.remove(engine, "commit", commit)
     assert await _state(context, goods) == ("改名的苹果", 1)
     prefix = "BEGIN NOT ATOMIC UPDATE skus" if _on_mariadb(context) else "UPDATE skus SET"
     take = next(i for i, text in enumerate(seen) if text.startswith(prefix))

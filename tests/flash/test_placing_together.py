@@ -5,18 +5,15 @@ one by one."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-from typing import Any
-
 import httpx
 import pytest
-from sqlalchemy import event, func, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tests import factories
 from tests.flash.helpers import buyer, grab
 from tests.flash.test_flash_sales import START, _setup
+from tests.statements import statements
 from xiaodian.auth.deps import live_shoppers
 from xiaodian.context import AppContext
 from xiaodian.core import clock
@@ -39,27 +36,6 @@ from xiaodian.orders import actions
 from xiaodian.orders.checkout import build_order, checkout_lines, price_lines
 from xiaodian.orders.limits import shoppers_at_unpaid_limit
 from xiaodian.orders.schemas import OrderOut
-
-
-@contextmanager
-def statements(context: AppContext) -> Iterator[list[str]]:
-    """The statements sent to the database while inside ("COMMIT" for each commit)."""
-    seen: list[str] = []
-
-    def note(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        seen.append(statement.lstrip().upper())
-
-    def committed(_conn: Any) -> None:
-        seen.append("COMMIT")
-
-    engine = context.db.engine.sync_engine
-    event.listen(engine, "before_cursor_execute", note)
-    event.listen(engine, "commit", committed)
-    try:
-        yield seen
-    finally:
-        event.remove(engine, "before_cursor_execute", note)
-        event.remove(engine, "commit", committed)
 
 
 async def _winner(
@@ -129,7 +105,7 @@ async def test_winners_placed_together_get_the_orders_they_would_have_got_alone(
     orders = [outcome for outcome in outcomes if isinstance(outcome, OrderOut)]
     assert len(orders) == 4, [_code(outcome) for outcome in outcomes]
     assert sent.count("COMMIT") == 1  # one transaction for the four
-    order_inserts = [statement for statement in sent if statement.startswith("INSERT INTO ORDERS ")]
+    order_inserts = [statement for statement in sent if statement.startswith("INSERT INTO orders ")]
     # one statement for the four orders where the database numbers rows in order for
     # RETURNING (SQLAlchemy sends SQLite's one by one)
     assert len(order_inserts) == (4 if context.db.dialect == "sqlite" else 1)
