@@ -20,6 +20,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
+from redis.exceptions import RedisError
 from sqlalchemy import Select, and_, case, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -32,6 +33,7 @@ from xiaodian.context import AppContext
 from xiaodian.core import clock, urls
 from xiaodian.core.actors import Actor
 from xiaodian.core.db import affected, after_commit
+from xiaodian.core.outage import is_connection_lost
 from xiaodian.core.ratelimit import Rate
 from xiaodian.flash.errors import (
     FlashEnded,
@@ -723,8 +725,13 @@ async def keep_warm_forever(context: AppContext, *, stop: asyncio.Event) -> None
     while not stop.is_set():
         try:
             await keep_warm(context)
-        except Exception:  # the database or Redis is away: the requests read for themselves
-            log.warning("keeping flash items ready failed", exc_info=True)
+        except (RedisError, OSError) as error:  # the requests read for themselves meanwhile
+            log.warning("flash items not kept ready: %s", type(error).__name__)
+        except Exception as error:
+            # While the database is unreachable, only the outage's own line is logged (as
+            # the sweeps do, `core.jobs`); the requests read for themselves meanwhile.
+            if not is_connection_lost(error):
+                log.exception("keeping flash items ready failed")
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), timeout=RULE_SECONDS / 2)
 
