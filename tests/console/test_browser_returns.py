@@ -67,9 +67,10 @@ async def test_a_return_is_agreed_received_with_restock_and_refunded_in_chromium
     card = page.locator(f"[data-refund]:has-text('{order['order_no']}')")
     await expect(card.locator("[data-return-goods]")).to_have_text("退货退款")
     await expect(card.locator(".refund-photos img")).to_have_count(1)
-    loaded = await card.locator(".refund-photos img").evaluate(
-        "img => img.complete && img.naturalWidth"
-    )
+    photo = card.locator(".refund-photos img")
+    await photo.scroll_into_view_if_needed()  # it loads lazily
+    # once it has loaded (or failed to): it may still be on its way when the card shows
+    loaded = await photo.evaluate("img => img.decode().then(() => img.naturalWidth, () => 0)")
     assert loaded > 0, "the shopper's photo did not load"
     await expect(card).to_contain_text("259.00")
     await tab.screenshot("return-requested-desktop")
