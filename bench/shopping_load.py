@@ -96,6 +96,9 @@ def main() -> None:
     parser.add_argument("--database", default=DATABASE, help="a MariaDB URL (dropped first)")
     parser.add_argument("--redis", default=REDIS)
     parser.add_argument("--no-seed", action="store_true", help="keep the shop in --database")
+    parser.add_argument(
+        "--only", default="", help="comma-separated target names to keep (ping always runs)"
+    )
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         sys.exit("wrk is not installed: apt-get install -y wrk")
@@ -208,12 +211,15 @@ def main() -> None:
             ("checkout preview", base, preview_script),
             ("place order (3 lines)", base, order_script),
         ]
+        if args.only:
+            keep = {name.strip() for name in args.only.split(",")}
+            targets = [t for t in targets if t[0] == "ping (ceiling)" or t[0] in keep]
         for _name, url, script in targets:  # warm every worker's caches and connections
             run_wrk("warm-up", url, duration=2, connections=args.connections, script=script)
         results = measure(
             targets, rounds=args.rounds, per_round=per_round, connections=args.connections
         )
-        placed = results[-1]
+        placed = results[-1] if targets[-1][0].startswith("place order") else None
     finally:
         for process in (server, simulator):
             process.terminate()
