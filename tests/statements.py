@@ -12,9 +12,10 @@ from xiaodian.context import AppContext
 
 
 @contextmanager
-def statements(context: AppContext) -> Iterator[list[str]]:
+def statements(context: AppContext, *, every_pool: bool = False) -> Iterator[list[str]]:
     """The statements sent while inside, each on one line (runs of whitespace made one
-    space), with "COMMIT" where a transaction committed."""
+    space), with "COMMIT" where a transaction committed. `every_pool`: the autocommit reads'
+    pool's too (a server database has one; SQLite's engine is the same)."""
     seen: list[str] = []
 
     def statement(_conn: Any, _cursor: Any, text: str, *_args: Any) -> None:
@@ -23,11 +24,15 @@ def statements(context: AppContext) -> Iterator[list[str]]:
     def commit(_conn: Any) -> None:
         seen.append("COMMIT")
 
-    engine = context.db.engine.sync_engine
-    event.listen(engine, "before_cursor_execute", statement)
-    event.listen(engine, "commit", commit)
+    engines = {context.db.engine.sync_engine}
+    if every_pool:
+        engines.add(context.db.read_engine.sync_engine)
+    for engine in engines:
+        event.listen(engine, "before_cursor_execute", statement)
+        event.listen(engine, "commit", commit)
     try:
         yield seen
     finally:
-        event.remove(engine, "before_cursor_execute", statement)
-        event.remove(engine, "commit", commit)
+        for engine in engines:
+            event.remove(engine, "before_cursor_execute", statement)
+            event.remove(engine, "commit", commit)

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 import httpx
 
 from tests import factories
@@ -129,6 +131,14 @@ async def test_shop_settings_change_freight_for_the_next_checkout(
     client: httpx.AsyncClient, context: AppContext
 ) -> None:
     owner = await factories.merchant(client, context)
+    goods = await factories.make_goods(context, prices=[1000])
+    headers = await factories.shopper(client, context)
+    body = {"items": [{"sku_id": goods["sku_ids"][0], "quantity": 1}]}
+    # Checkout reads the freight from the near cache (the first preview makes the settings
+    # row, the second caches it): saving the settings forgets it.
+    for _ in range(2):
+        before = await client.post("/api/v1/orders/preview", json=body, headers=headers)
+        assert before.json()["freight_fen"] == context.settings.freight_fen
     response = await client.patch(
         "/api/admin/v1/shop",
         headers=owner,
@@ -141,14 +151,17 @@ async def test_shop_settings_change_freight_for_the_next_checkout(
     )
     assert response.status_code == 200
     assert (await client.get("/api/v1/home")).json()["shop"]["name"] == "王阿姨水果店"
-    goods = await factories.make_goods(context, prices=[1000])
-    headers = await factories.shopper(client, context)
-    body = {"items": [{"sku_id": goods["sku_ids"][0], "quantity": 1}]}
     preview = (await client.post("/api/v1/orders/preview", json=body, headers=headers)).json()
     assert (preview["freight_fen"], preview["total_fen"]) == (500, 1500)
     body["items"][0]["quantity"] = 2
     free = (await client.post("/api/v1/orders/preview", json=body, headers=headers)).json()
     assert free["freight_fen"] == 0
+    address_id = await factories.address(client, headers)
+    order = await factories.place_order(
+        client, headers, sku_id=goods["sku_ids"][0], address_id=address_id
+    )
+    waits = datetime.fromisoformat(order["expires_at"]) - datetime.fromisoformat(order["created_at"])
+    assert timedelta(minutes=14) < waits <= timedelta(minutes=15)
     bad = await client.patch(
         "/api/admin/v1/shop", headers=owner, json={"unpaid_timeout_minutes": 0}
     )

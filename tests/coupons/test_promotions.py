@@ -36,8 +36,29 @@ async def test_a_promotion_applies_its_best_tier_until_paused_or_out_of_its_wind
     await client.patch(
         f"/api/admin/v1/promotions/{made['id']}", headers=admin, json={"status": "active"}
     )
+    assert (await preview(client, shopper, cart)).json()["promotion_discount_fen"] == 900
+    # Promotions come from the near cache: its copy is checked against the clock each time.
     clock.freeze(clock.now() + timedelta(days=2))  # past ends_at
     assert (await preview(client, shopper, cart)).json()["promotion_discount_fen"] == 0
+
+
+async def test_a_promotion_still_to_start_applies_once_its_window_opens(
+    client: httpx.AsyncClient, context: AppContext
+) -> None:
+    admin = await factories.merchant(client, context)
+    goods = await factories.make_goods(context, prices=[3000])
+    shopper = await factories.shopper(client, context)
+    cart = items((goods["sku_ids"][0], 2))
+    now = clock.now()
+    await promotion(
+        client,
+        admin,
+        starts_at=(now + timedelta(hours=1)).isoformat(),
+        ends_at=(now + timedelta(days=1)).isoformat(),
+    )
+    assert (await preview(client, shopper, cart)).json()["promotion_discount_fen"] == 0
+    clock.freeze(now + timedelta(hours=2))
+    assert (await preview(client, shopper, cart)).json()["promotion_discount_fen"] == 500
 
 
 async def test_a_promotion_window_and_tiers_are_checked(

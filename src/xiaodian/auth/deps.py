@@ -151,14 +151,17 @@ def permitted(
 
 
 async def _detached_user(request: Request) -> User:
-    context = context_of(request)
-    async with context.db.transaction(write=False) as session:
+    async with context_of(request).db.read_session() as session:
         return await user_from_request(session, request)
 
 
+async def _detached_user_id(request: Request) -> int:
+    async with context_of(request).db.read_session() as session:
+        return await user_id_from_request(session, request)
+
+
 async def _detached_admin(request: Request) -> AdminUser:
-    context = context_of(request)
-    async with context.db.transaction(write=False) as session:
+    async with context_of(request).db.read_session() as session:
         return await _current_admin(request, session)
 
 
@@ -169,6 +172,8 @@ CurrentUserId = Annotated[int, Depends(_current_user_id)]
 # caller is looked up in a short read of its own, so no transaction stays open over the call
 # (with SQLite, an open write transaction would also block every other writer).
 DetachedUser = Annotated[User, Depends(_detached_user)]
+DetachedUserId = Annotated[int, Depends(_detached_user_id)]
+"""`CurrentUserId` read before the route's own transaction (the cart's changes)."""
 DetachedAdmin = Annotated[AdminUser, Depends(_detached_admin)]
 CurrentAdmin = Annotated[AdminUser, Depends(_current_admin)]
 OwnerAdmin = Annotated[AdminUser, Depends(_owner)]
@@ -189,7 +194,7 @@ def merchant_with(scope: Scope) -> Any:
         context = context_of(request)
         token = bearer_token(request)
         if token is not None and is_api_key(token):
-            async with context.db.transaction(write=False) as session:
+            async with context.db.read_session() as session:
                 key = await resolve_key(session, token)
             if key is None:
                 raise Unauthorized("API 密钥无效或已吊销", reason="token_invalid")

@@ -234,6 +234,7 @@ class Database:
         self.session_info: dict[str, Any] = {}
         """Put into every session's `info` (the app context, for after-commit work)."""
         self._reader = async_sessionmaker(self.engine, expire_on_commit=False)
+        self._autocommit_reader = async_sessionmaker(self.read_engine, expire_on_commit=False)
         self._writer = async_sessionmaker(self.write_engine, expire_on_commit=False)
         self.outage = DatabaseOutage()
         """Whether the database answers, as this process last saw it (one log line a change)."""
@@ -298,6 +299,24 @@ class Database:
                     self._lock_owner = None
                     lock.release()
         await _run_after_commit(hooks)
+
+    @contextlib.asynccontextmanager
+    async def read_session(self) -> AsyncIterator[AsyncSession]:
+        """An ORM session for a short read outside any transaction (who is asking, before a
+        route opens its own): on a server database it runs on the autocommit pool, so each
+        statement sees what has committed and nothing is committed or rolled back after it
+        (one round trip a statement; `transaction(write=False)` ends with a COMMIT). Never
+        for writes: each would commit on its own."""
+        session = self._autocommit_reader()
+        session.info.update(self.session_info)
+        try:
+            yield session
+        except BaseException as error:
+            if is_connection_lost(error):
+                self.outage.failed(error)
+            raise
+        finally:
+            await session.close()
 
     async def read(self, work: Callable[[AsyncConnection], Awaitable[T]]) -> T:
         """`work(connection)` for a hot read that needs no ORM and no transaction: one SELECT

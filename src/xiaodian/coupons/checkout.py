@@ -7,13 +7,15 @@ import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Select, bindparam, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from xiaodian import pricing
+from xiaodian.context import AppContext
 from xiaodian.core import clock
-from xiaodian.core.db import affected
+from xiaodian.core.db import affected, after_commit
 from xiaodian.coupons import rules
 from xiaodian.coupons.errors import (
     CouponExpired,
@@ -34,6 +36,9 @@ from xiaodian.models import Coupon, OrderDiscount, Promotion, UserCoupon
 
 BEST = rules.BEST
 MAX_COUPONS_AT_CHECKOUT = 50
+PROMOTIONS = "promotions"
+"""The near cache's namespace for the promotions not yet over (forgotten in every process when
+the merchant creates or changes one: `forget_promotions_after_commit`)."""
 
 
 @dataclass(frozen=True)
@@ -44,13 +49,17 @@ class CheckoutOffer:
 
 
 @functools.cache
-def _running_promotions_statement() -> Select[Promotion]:
-    """Promotions running at `:now` (built once, like the next: both run in every checkout)."""
-    return select(Promotion).where(
-        Promotion.status == PromotionStatus.ACTIVE,
-        Promotion.starts_at <= bindparam("now"),
-        Promotion.ends_at > bindparam("now"),
-    )
+def _promotions_ahead_statement() -> Select[Any]:
+    """Active promotions not over at `:now`, running or still to start (built once)."""
+    return select(
+        Promotion.id,
+        Promotion.name,
+        Promotion.tiers,
+        Promotion.scope_type,
+        Promotion.scope_ids,
+        Promotion.starts_at,
+        Promotion.ends_at,
+    ).where(Promotion.status == PromotionStatus.ACTIVE, Promotion.ends_at > bindparam("now"))
 
 
 @functools.cache
@@ -69,24 +78,50 @@ def _held_coupons_statement() -> Select[UserCoupon, Coupon]:
     )
 
 
-async def running_promotions(session: AsyncSession, now: datetime) -> list[rules.PromotionTerms]:
-    rows = await session.scalars(_running_promotions_statement(), {"now": now})
+@dataclass(frozen=True)
+class _Window:
+    starts_at: datetime
+    ends_at: datetime
+    terms: rules.PromotionTerms
+
+
+async def _promotions_ahead(connection: AsyncConnection) -> list[_Window]:
+    rows = await connection.execute(_promotions_ahead_statement(), {"now": clock.now()})
     return [
-        rules.PromotionTerms(
-            id=promotion.id,
-            name=promotion.name,
-            scope=rules.Scope(
-                type=ScopeType(promotion.scope_type), ids=frozenset(promotion.scope_ids or ())
-            ),
-            tiers=tuple(
-                rules.Tier(
-                    threshold_fen=int(t["threshold_fen"]), discount_fen=int(t["discount_fen"])
-                )
-                for t in promotion.tiers
+        _Window(
+            starts_at=starts_at,
+            ends_at=ends_at,
+            terms=rules.PromotionTerms(
+                id=promotion_id,
+                name=name,
+                scope=rules.Scope(type=ScopeType(scope_type), ids=frozenset(scope_ids or ())),
+                tiers=tuple(
+                    rules.Tier(
+                        threshold_fen=int(t["threshold_fen"]), discount_fen=int(t["discount_fen"])
+                    )
+                    for t in tiers
+                ),
             ),
         )
-        for promotion in rows
+        for promotion_id, name, tiers, scope_type, scope_ids, starts_at, ends_at in rows
     ]
+
+
+async def running_promotions(session: AsyncSession, now: datetime) -> list[rules.PromotionTerms]:
+    """The promotions running at `now`. Every preview and order asks, and the merchant changes
+    them now and then: the ones not yet over come from the near cache (a miss reads what has
+    committed, on its own autocommit connection) and their windows are checked here."""
+    context = AppContext.of(session)
+    ahead = await context.near_cache.get_or_load(
+        PROMOTIONS, "ahead", lambda: context.db.read(_promotions_ahead)
+    )
+    return [window.terms for window in ahead if window.starts_at <= now < window.ends_at]
+
+
+def forget_promotions_after_commit(session: AsyncSession) -> None:
+    """A promotion was created or changed: every process reads them again once this commits."""
+    near_cache = AppContext.of(session).near_cache
+    after_commit(session, lambda: near_cache.invalidate(PROMOTIONS))
 
 
 def _terms(held: UserCoupon, coupon: Coupon) -> rules.CouponTerms:

@@ -6,6 +6,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from xiaodian.core import clock
+from xiaodian.coupons.checkout import forget_promotions_after_commit
 from xiaodian.coupons.errors import PromotionNotFound, PromotionWindowInvalid
 from xiaodian.coupons.schemas import PromotionIn, PromotionOut, PromotionPatch, ScopeIn, TierIn
 from xiaodian.coupons.words import DiscountKind, PromotionStatus, ScopeType
@@ -45,6 +46,7 @@ async def create_promotion(session: AsyncSession, *, data: PromotionIn) -> Promo
     )
     session.add(promotion)
     await session.flush()
+    forget_promotions_after_commit(session)
     return _out(promotion)
 
 
@@ -92,4 +94,5 @@ async def update_promotion(
     if promotion.starts_at >= promotion.ends_at:
         raise PromotionWindowInvalid()
     await session.flush()
+    forget_promotions_after_commit(session)
     return _out(promotion)

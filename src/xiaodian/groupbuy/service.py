@@ -52,7 +52,7 @@ from xiaodian.orders.events import OrderClosed, OrderPaid
 from xiaodian.orders.limits import check_units_per_sku, check_unpaid_orders
 from xiaodian.orders.state import Status
 from xiaodian.payments import refund_service
-from xiaodian.shop.service import current_settings
+from xiaodian.shop.service import checkout_terms
 
 SYSTEM = "group_buy"
 
@@ -147,7 +147,7 @@ async def _place(
     )
     if address is None:
         raise AddressNotFound()
-    shop = await current_settings(session, defaults=defaults)
+    shop = await checkout_terms(session, defaults=defaults)
     order = checkout.build_order(
         user_id=user.id,
         address=address,

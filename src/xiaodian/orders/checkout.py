@@ -43,7 +43,7 @@ from xiaodian.orders.schemas import CheckoutIn, OrderCreate, OrderOut, PreviewLi
 from xiaodian.orders.service import get_order
 from xiaodian.orders.state import Status
 from xiaodian.orders.views import order_out, timeline_entry
-from xiaodian.shop.service import current_settings, freight_rule
+from xiaodian.shop.service import checkout_terms
 
 
 @dataclass(frozen=True)
@@ -130,7 +130,7 @@ async def checkout_lines(
 
 async def shop_freight(session: AsyncSession, defaults: Settings) -> pricing.FreightRule:
     """The shop's freight rule, as its settings have it now."""
-    return freight_rule(await current_settings(session, defaults=defaults))
+    return (await checkout_terms(session, defaults=defaults)).freight
 
 
 async def price_lines(
@@ -360,13 +360,13 @@ async def place_order(
         choice=request.coupon_choice,
     )
     plan = await _plan_fulfilment(session, address=address, request=request)
-    shop = await current_settings(session, defaults=defaults)
+    shop = await checkout_terms(session, defaults=defaults)
     priced = await price_lines(
         session,
         lines=lines,
         defaults=defaults,
         adjustments=offer.adjustments,
-        freight=plan.freight if plan else freight_rule(shop),
+        freight=plan.freight if plan else shop.freight,
     )
     order = build_order(
         user_id=user.id,

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import functools
+from dataclasses import dataclass
 
 from sqlalchemy import Select, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from xiaodian.config import Settings
+from xiaodian.context import AppContext
+from xiaodian.core.db import after_commit
 from xiaodian.events import emit
 from xiaodian.models import ShopSettings
 from xiaodian.pricing import FreightRule
@@ -36,6 +39,65 @@ async def current_settings(session: AsyncSession, *, defaults: Settings) -> Shop
     return row
 
 
+NAMESPACE = "shop"
+"""The near cache's namespace for what checkout reads of the settings (forgotten in every
+process when the merchant saves them)."""
+
+
+@dataclass(frozen=True)
+class CheckoutTerms:
+    """What checkout reads of the shop's settings: the freight and how long an order waits
+    to be paid."""
+
+    unpaid_timeout_minutes: int
+    freight: FreightRule
+
+
+def _checkout_terms(shop: ShopSettings) -> CheckoutTerms:
+    return CheckoutTerms(
+        unpaid_timeout_minutes=shop.unpaid_timeout_minutes, freight=freight_rule(shop)
+    )
+
+
+@functools.cache
+def _terms_statement() -> Select[int, int, int]:
+    return (
+        select(
+            ShopSettings.unpaid_timeout_minutes,
+            ShopSettings.freight_fen,
+            ShopSettings.free_freight_threshold_fen,
+        )
+        .order_by(ShopSettings.id)
+        .limit(1)
+    )
+
+
+async def _committed_terms(connection: AsyncConnection) -> CheckoutTerms | None:
+    row = (await connection.execute(_terms_statement())).first()
+    if row is None:
+        return None
+    minutes, freight_fen, threshold_fen = row
+    return CheckoutTerms(
+        unpaid_timeout_minutes=minutes,
+        freight=FreightRule(freight_fen=freight_fen, free_threshold_fen=threshold_fen),
+    )
+
+
+async def checkout_terms(session: AsyncSession, *, defaults: Settings) -> CheckoutTerms:
+    """The settings' checkout terms from the near cache: every preview and order needs them,
+    and they change when the merchant saves (`update_settings` forgets them in every process
+    once that commits). A miss reads what has committed on its own autocommit connection; a
+    shop without its settings row yet gets it made in this transaction (not cached until it
+    has committed)."""
+    context = AppContext.of(session)
+    terms = await context.near_cache.get_or_load(
+        NAMESPACE, "checkout", lambda: context.db.read(_committed_terms)
+    )
+    if terms is None:
+        terms = _checkout_terms(await current_settings(session, defaults=defaults))
+    return terms
+
+
 def freight_rule(shop: ShopSettings) -> FreightRule:
     """The shop's freight for the pricing pipeline: flat, waived from the threshold up (on
     the goods' amount after discounts; a threshold of 0 means never waived)."""
@@ -54,6 +116,8 @@ async def update_settings(
         if value is not None:
             setattr(row, field, value)
     await session.flush()
+    near_cache = AppContext.of(session).near_cache
+    after_commit(session, lambda: near_cache.invalidate(NAMESPACE))
     await emit(session, ShopSettingsChanged())
     return to_out(row)
 
