@@ -7,7 +7,7 @@ from __future__ import annotations
 import functools
 from typing import cast
 
-from sqlalchemy import Table, Update, bindparam, true, update
+from sqlalchemy import BindParameter, Select, Table, Update, bindparam, case, select, true, update
 
 from xiaodian.models import Sku
 from xiaodian.models.inventory import StockQuota
@@ -31,6 +31,35 @@ def take_stock_statement() -> Update:
             stock=_skus.c.stock - bindparam("units"),
             stock_version=_skus.c.stock_version + 1,
         )
+    )
+
+
+@functools.cache
+def take_stocks_statement(count: int) -> Update:
+    """Take units of `count` SKUs at once, all or none of them short: SKU `:taken_sku_i` loses
+    `:units_i` while it is on sale and has that many (i < count). One statement instead of one
+    per SKU, each a round trip inside the window in which the SKU rows stay locked. The rows
+    are found by the primary key's index and locked in its order, as the one-by-one takes in
+    id order did, so two checkouts over the same SKUs cannot deadlock. Fewer rows changed than
+    `count`: one was short (the caller rolls back)."""
+    ids: list[BindParameter[int]] = [bindparam(f"taken_sku_{i}") for i in range(count)]
+    units = case(
+        {ids[i]: bindparam(f"units_{i}") for i in range(count)}, value=_skus.c.id, else_=None
+    )
+    return (
+        update(_skus)
+        .where(_skus.c.id.in_(ids), _skus.c.is_active.is_(true()), _skus.c.stock >= units)
+        .values(stock=_skus.c.stock - units, stock_version=_skus.c.stock_version + 1)
+    )
+
+
+@functools.cache
+def skus_left_statement() -> Select[int, int, bool]:
+    """Stock and on-sale flag of SKUs `:sku_ids` (expanding), in id order."""
+    return (
+        select(_skus.c.id, _skus.c.stock, _skus.c.is_active)
+        .where(_skus.c.id.in_(bindparam("sku_ids", expanding=True)))
+        .order_by(_skus.c.id)
     )
 
 

@@ -14,7 +14,12 @@ from xiaodian.core.db import affected, after_commit, before_commit, commit_with,
 from xiaodian.events import deliver_committed, emit, only_after_commit
 from xiaodian.inventory.errors import OutOfStock, QuotaExhausted, StockNegative
 from xiaodian.inventory.events import QuotaChanged, StockChanged
-from xiaodian.inventory.queries import take_pool_statement, take_stock_statement
+from xiaodian.inventory.queries import (
+    skus_left_statement,
+    take_pool_statement,
+    take_stock_statement,
+    take_stocks_statement,
+)
 from xiaodian.models import Sku
 from xiaodian.models.inventory import StockQuota
 
@@ -143,13 +148,7 @@ async def take(
     merged = _merged(items)
     from_stock = {sku: n for (sku, quota), n in merged.items() if quota is None}
     from_pools = {(quota, sku): n for (sku, quota), n in merged.items() if quota is not None}
-    for sku_id in sorted(from_stock):
-        quantity = from_stock[sku_id]
-        result = await session.execute(
-            take_stock_statement(), {"taken_sku": sku_id, "units": quantity}
-        )
-        if affected(result) != 1:
-            raise OutOfStock("库存不足，请减少数量或选择其他规格", sku_id=sku_id)
+    await _take_stock(session, from_stock)
     pools = sorted(from_pools)
     for quota_id, sku_id in pools:
         quantity = from_pools[(quota_id, sku_id)]
@@ -161,6 +160,45 @@ async def take(
         elif affected(await session.execute(take_pool_statement(), params)) != 1:
             raise short()
     _touch(session, skus=from_stock, quotas=(quota for quota, _ in from_pools))
+
+
+async def _take_stock(session: AsyncSession, units: Mapping[int, int]) -> None:
+    """Take `units[sku]` of each SKU in one statement (see `take_stocks_statement`), or raise
+    OutOfStock naming the first SKU that was short."""
+    if not units:
+        return
+    skus = sorted(units)
+    if len(skus) == 1:
+        params = {"taken_sku": skus[0], "units": units[skus[0]]}
+        if affected(await session.execute(take_stock_statement(), params)) == 1:
+            return
+        short = skus[0]
+    else:
+        params = {f"taken_sku_{i}": sku for i, sku in enumerate(skus)}
+        params.update({f"units_{i}": units[sku] for i, sku in enumerate(skus)})
+        taken = affected(await session.execute(take_stocks_statement(len(skus)), params))
+        if taken == len(skus):
+            return
+        short = await _short(session, units)
+    raise OutOfStock("库存不足，请减少数量或选择其他规格", sku_id=short)
+
+
+async def _short(session: AsyncSession, units: Mapping[int, int]) -> int:
+    """Which SKU a take found short: read as committed (this transaction took units of the
+    others), the first off sale or with less than wanted left; the first asked for if none
+    is now (another checkout has since given some back)."""
+    context = AppContext.of(session)
+
+    async def read(connection: AsyncConnection) -> int:
+        rows = await connection.execute(skus_left_statement(), {"sku_ids": sorted(units)})
+        left = {sku: (stock, active) for sku, stock, active in rows}
+        for sku in sorted(units):
+            stock, active = left.get(sku, (0, False))
+            if not active or stock < units[sku]:
+                return sku
+        return min(units)
+
+    return await context.db.read(read)
 
 
 def _may_take_last(session: AsyncSession) -> bool:
