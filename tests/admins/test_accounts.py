@@ -160,7 +160,8 @@ async def test_shop_settings_change_freight_for_the_next_checkout(
     order = await factories.place_order(
         client, headers, sku_id=goods["sku_ids"][0], address_id=address_id
     )
-    waits = datetime.fromisoformat(order["expires_at"]) - datetime.fromisoformat(order["created_at"])
+    created, expires = (datetime.fromisoformat(order[key]) for key in ("created_at", "expires_at"))
+    waits = expires - created
     assert timedelta(minutes=14) < waits <= timedelta(minutes=15)
     bad = await client.patch(
         "/api/admin/v1/shop", headers=owner, json={"unpaid_timeout_minutes": 0}
