@@ -2,12 +2,12 @@ from __future__ import annotations
 
 import httpx
 import pytest
-from sqlalchemy import update
+from sqlalchemy import func, select, update
 
 from tests import factories
 from xiaodian.context import AppContext
 from xiaodian.core import clock
-from xiaodian.models import AuthToken, User
+from xiaodian.models import AuthToken, CartItem, User
 
 
 async def test_adding_the_same_sku_twice_joins_the_line(
@@ -167,7 +167,9 @@ async def test_the_cart_answers_only_a_live_token_of_an_unblocked_shopper(
     goods = await factories.make_goods(context, prices=[500], stock=10)
     headers = await factories.shopper(client, context)
     body = {"sku_id": goods["sku_ids"][0], "quantity": 1}
-    assert (await client.post("/api/v1/cart/items", json=body, headers=headers)).status_code == 201
+    added = await client.post("/api/v1/cart/items", json=body, headers=headers)
+    assert added.status_code == 201
+    line_id = added.json()["items"][0]["id"]
     anonymous = await client.get("/api/v1/cart")
     assert (anonymous.status_code, anonymous.json()["error"]) == (401, "unauthorized")
     forged = await client.get("/api/v1/cart", headers={"Authorization": "Bearer nope"})
@@ -176,8 +178,29 @@ async def test_the_cart_answers_only_a_live_token_of_an_unblocked_shopper(
         await session.execute(update(AuthToken).values(expires_at=clock.now()))
     expired = await client.get("/api/v1/cart", headers=headers)
     assert (expired.status_code, expired.json()["message"]) == (401, "登录已过期，请重新登录")
+    # Adding and changing a line check the caller in their own first statement: the same
+    # refusals, for a well-formed request (a merchant's token is no shopper's).
+    owner = await factories.merchant(client, context)
+    for caller, refusal in (
+        ({}, (401, "请先登录")),
+        ({"Authorization": "Bearer nope"}, (401, "登录已过期，请重新登录")),
+        (owner, (401, "登录已过期，请重新登录")),
+        (headers, (401, "登录已过期，请重新登录")),  # expired above
+    ):
+        added = await client.post("/api/v1/cart/items", json=body, headers=caller)
+        changed = await client.patch(
+            f"/api/v1/cart/items/{line_id}", json={"quantity": 3}, headers=caller
+        )
+        for refused in (added, changed):
+            assert (refused.status_code, refused.json()["message"]) == refusal, refused.text
     headers = await factories.shopper(client, context)
     async with context.db.transaction() as session:
         await session.execute(update(User).values(is_blocked=True))
     blocked = await client.patch("/api/v1/cart/items/1", json={"quantity": 2}, headers=headers)
     assert (blocked.status_code, blocked.json()["error"]) == (403, "forbidden")
+    blocked = await client.post("/api/v1/cart/items", json=body, headers=headers)
+    assert (blocked.status_code, blocked.json()["error"]) == (403, "forbidden")
+    async with context.db.transaction() as session:
+        lines = await session.scalar(select(func.count()).select_from(CartItem))
+        units = await session.scalar(select(CartItem.quantity))
+    assert (lines, units) == (1, 1)

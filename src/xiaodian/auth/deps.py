@@ -7,7 +7,7 @@ from collections.abc import Callable, Collection, Coroutine
 from typing import Annotated, Any, cast
 
 from fastapi import Depends, Request
-from sqlalchemy import Select, Table, select
+from sqlalchemy import ColumnElement, FromClause, Select, Table, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from xiaodian.auth.permissions import Permission, require
@@ -56,15 +56,34 @@ async def _current_user(request: Request, session: SessionDep) -> User:
     return await user_from_request(session, request)
 
 
+def shopper_by_token() -> tuple[FromClause, ColumnElement[bool], list[ColumnElement[Any]]]:
+    """What a statement joins to know who is asking: the live shopper token hashed
+    `:token_hash` and its shopper (bind `TokenParams`), the condition, and the columns
+    `shopper_id` and `shopper_blocked` that `checked_shopper` reads. A hot route's first
+    statement can check the caller along with what it reads (the cart's lookups)."""
+    return (
+        _tokens.join(_users, _users.c.id == _tokens.c.subject_id),
+        live_token("user"),
+        [_users.c.id.label("shopper_id"), _users.c.is_blocked.label("shopper_blocked")],
+    )
+
+
+def checked_shopper(found: Any) -> int:
+    """The shopper id of a row read with `shopper_by_token` (None: no row, so no live token),
+    or the refusal `CurrentUser` gives."""
+    if found is None:
+        raise Unauthorized("登录已过期，请重新登录", reason="token_invalid")
+    if found.shopper_blocked:
+        raise Forbidden("账号已被停用")
+    return int(found.shopper_id)
+
+
 @functools.cache
 def _shopper_id_statement() -> Select[int, bool]:
     """The id and blocked flag of the shopper holding the live token `:token_hash` (built once:
     it runs on every cart change)."""
-    return (
-        select(_users.c.id, _users.c.is_blocked)
-        .join(_tokens, _tokens.c.subject_id == _users.c.id)
-        .where(live_token("user"))
-    )
+    joined, live, columns = shopper_by_token()
+    return select(*columns).select_from(joined).where(live)
 
 
 async def _current_user_id(request: Request, session: SessionDep) -> int:
@@ -73,15 +92,19 @@ async def _current_user_id(request: Request, session: SessionDep) -> int:
 
 async def user_id_from_request(session: AsyncSession, request: Request) -> int:
     """`CurrentUser`'s checks, answering only the shopper's id (no ORM object)."""
+    params = _token_params(request)
+    return checked_shopper((await session.execute(_shopper_id_statement(), params)).first())
+
+
+def _token_params(request: Request) -> dict[str, Any]:
     token = bearer_token(request)
     if token is None:
         raise Unauthorized("请先登录")
-    found = (await session.execute(_shopper_id_statement(), live_token_params(token))).first()
-    if found is None:
-        raise Unauthorized("登录已过期，请重新登录", reason="token_invalid")
-    if found.is_blocked:
-        raise Forbidden("账号已被停用")
-    return int(found.id)
+    return live_token_params(token)
+
+
+async def _shopper_token(request: Request) -> dict[str, Any]:
+    return _token_params(request)
 
 
 @functools.cache
@@ -155,11 +178,6 @@ async def _detached_user(request: Request) -> User:
         return await user_from_request(session, request)
 
 
-async def _detached_user_id(request: Request) -> int:
-    async with context_of(request).db.read_session() as session:
-        return await user_id_from_request(session, request)
-
-
 async def _detached_admin(request: Request) -> AdminUser:
     async with context_of(request).db.read_session() as session:
         return await _current_admin(request, session)
@@ -172,8 +190,9 @@ CurrentUserId = Annotated[int, Depends(_current_user_id)]
 # caller is looked up in a short read of its own, so no transaction stays open over the call
 # (with SQLite, an open write transaction would also block every other writer).
 DetachedUser = Annotated[User, Depends(_detached_user)]
-DetachedUserId = Annotated[int, Depends(_detached_user_id)]
-"""`CurrentUserId` read before the route's own transaction (the cart's changes)."""
+TokenParams = Annotated[dict[str, Any], Depends(_shopper_token)]
+"""A shopper's bearer token as `shopper_by_token` binds it, not yet checked (401 when there is
+none): for routes whose first statement checks it along with what it reads."""
 DetachedAdmin = Annotated[AdminUser, Depends(_detached_admin)]
 CurrentAdmin = Annotated[AdminUser, Depends(_current_admin)]
 OwnerAdmin = Annotated[AdminUser, Depends(_owner)]

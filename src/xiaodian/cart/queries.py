@@ -1,5 +1,6 @@
 """The cart's hot statements in Core, built once: the whole cart (every cart change answers
-with it) and what adding a SKU needs to know, each one round trip."""
+with it) and what adding a SKU or changing a line needs to know, who is asking included,
+each one round trip."""
 
 from __future__ import annotations
 
@@ -8,12 +9,14 @@ from typing import Any, cast
 
 from sqlalchemy import Select, Table, Update, bindparam, func, select, update
 
-from xiaodian.models import CartItem, Goods, GoodsImage, Sku
+from xiaodian.auth.deps import shopper_by_token
+from xiaodian.models import CartItem, Goods, GoodsImage, Sku, User
 
 _goods = cast(Table, Goods.__table__)
 _skus = cast(Table, Sku.__table__)
 _images = cast(Table, GoodsImage.__table__)
 _lines = cast(Table, CartItem.__table__)
+_users = cast(Table, User.__table__)
 
 
 def _cover() -> Any:
@@ -56,16 +59,23 @@ def cart_rows_statement() -> Select[Any]:
 
 @functools.cache
 def add_lookup_statement() -> Select[Any]:
-    """For adding `:sku_id` to `:user_id`'s cart: the SKU's stock and state, its goods' shelf
-    state, the shopper's line for it (if any) and how many lines they have."""
+    """For adding `:sku_id` to the cart of the shopper asking (`shopper_by_token`: one row
+    when the token is live): who they are, the SKU's stock and state and its goods' shelf
+    state (NULL when there is no such SKU), their line for it (if any) and how many lines
+    they have. Checking the caller here saves the cart change a statement of its own."""
+    asking, live, shopper = shopper_by_token()
+    counted = _lines.alias("counted")
     line_count = (
         select(func.count())
-        .select_from(_lines)
-        .where(_lines.c.user_id == bindparam("user_id"))
+        .select_from(counted)
+        .where(counted.c.user_id == _users.c.id)
+        .correlate(_users)
         .scalar_subquery()
     )
+    sku = _skus.join(_goods, _goods.c.id == _skus.c.goods_id)
     return (
         select(
+            *shopper,
             _skus.c.stock,
             _skus.c.is_active,
             _goods.c.is_on_shelf,
@@ -74,20 +84,25 @@ def add_lookup_statement() -> Select[Any]:
             _lines.c.quantity.label("line_quantity"),
             line_count.label("line_count"),
         )
-        .select_from(_skus.join(_goods, _goods.c.id == _skus.c.goods_id))
-        .outerjoin(
-            _lines,
-            (_lines.c.sku_id == _skus.c.id) & (_lines.c.user_id == bindparam("user_id")),
-        )
-        .where(_skus.c.id == bindparam("sku_id"))
+        .select_from(asking)
+        .outerjoin(sku, _skus.c.id == bindparam("sku_id"))
+        .outerjoin(_lines, (_lines.c.sku_id == _skus.c.id) & (_lines.c.user_id == _users.c.id))
+        .where(live)
     )
 
 
 @functools.cache
 def line_lookup_statement() -> Select[Any]:
-    """`:user_id`'s line `:line_id` with its SKU's stock and state and its goods' shelf state."""
+    """The shopper asking (`shopper_by_token`) and their line `:line_id` with its SKU's stock
+    and state and its goods' shelf state (NULL when they have no such line)."""
+    asking, live, shopper = shopper_by_token()
+    line = _lines.join(_skus, _skus.c.id == _lines.c.sku_id).join(
+        _goods, _goods.c.id == _skus.c.goods_id
+    )
     return (
         select(
+            *shopper,
+            _lines.c.id.label("line_id"),
             _lines.c.quantity,
             _lines.c.sku_id,
             _skus.c.stock,
@@ -95,9 +110,9 @@ def line_lookup_statement() -> Select[Any]:
             _goods.c.is_on_shelf,
             _goods.c.deleted_at,
         )
-        .select_from(_lines.join(_skus, _skus.c.id == _lines.c.sku_id))
-        .join(_goods, _goods.c.id == _skus.c.goods_id)
-        .where(_lines.c.id == bindparam("line_id"), _lines.c.user_id == bindparam("user_id"))
+        .select_from(asking)
+        .outerjoin(line, (_lines.c.id == bindparam("line_id")) & (_lines.c.user_id == _users.c.id))
+        .where(live)
     )
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import orjson
@@ -10,6 +10,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from xiaodian.auth.deps import checked_shopper
 from xiaodian.cart.errors import CartFull, CartItemNotFound, CartQuantityLimit
 from xiaodian.cart.queries import (
     add_lookup_statement,
@@ -76,15 +77,18 @@ def _check_stock(sku_id: int, stock: int, quantity: int) -> None:
         raise OutOfStock(f"库存不足，仅剩 {stock} 件", sku_id=sku_id, stock=stock)
 
 
-async def add_item(session: AsyncSession, *, user_id: int, sku_id: int, quantity: int) -> None:
-    """Add units of a SKU (joining an existing line), within stock and cart limits.
+async def add_item(
+    session: AsyncSession, *, asking: Mapping[str, Any], sku_id: int, quantity: int
+) -> int:
+    """Add units of a SKU (joining an existing line), within stock and cart limits, for the
+    shopper whose token `asking` binds (`auth.deps.TokenParams`); their id.
 
-    One read (the SKU, its goods, the shopper's line for it and their line count), then one
-    write: an increment guarded in its WHERE, so two adds at once both count."""
-    found = (
-        await session.execute(add_lookup_statement(), {"user_id": user_id, "sku_id": sku_id})
-    ).first()
-    if found is None or found.deleted_at is not None:
+    One read (who is asking, the SKU, its goods, the shopper's line for it and their line
+    count), then one write: an increment guarded in its WHERE, so two adds at once both
+    count."""
+    found = (await session.execute(add_lookup_statement(), {**asking, "sku_id": sku_id})).first()
+    user_id = checked_shopper(found)
+    if found.stock is None or found.deleted_at is not None:
         raise SkuNotFound()
     if not (found.is_active and found.is_on_shelf):
         raise GoodsOffShelf()
@@ -102,7 +106,7 @@ async def add_item(session: AsyncSession, *, user_id: int, sku_id: int, quantity
             if cap == found.stock:
                 _check_stock(sku_id, found.stock, cap + 1)
             raise CartQuantityLimit()
-        return
+        return user_id
     if (found.line_count or 0) >= MAX_LINES:
         raise CartFull()
     try:
@@ -117,6 +121,7 @@ async def add_item(session: AsyncSession, *, user_id: int, sku_id: int, quantity
             raise
         existing.quantity = min(existing.quantity + quantity, MAX_QUANTITY, found.stock)
         await session.flush()
+    return user_id
 
 
 async def _own_item(session: AsyncSession, user_id: int, item_id: int) -> CartItem:
@@ -131,17 +136,17 @@ async def _own_item(session: AsyncSession, user_id: int, item_id: int) -> CartIt
 async def update_item(
     session: AsyncSession,
     *,
-    user_id: int,
+    asking: Mapping[str, Any],
     item_id: int,
     quantity: int | None,
     selected: bool | None,
-) -> None:
-    """Set a line's quantity and/or selection: one read (the line with its SKU and goods) and
-    one UPDATE. More units than before must still be on sale and in stock."""
-    line = (
-        await session.execute(line_lookup_statement(), {"user_id": user_id, "line_id": item_id})
-    ).first()
-    if line is None:
+) -> int:
+    """Set a line's quantity and/or selection for the shopper whose token `asking` binds;
+    their id. One read (who is asking, the line with its SKU and goods) and one UPDATE. More
+    units than before must still be on sale and in stock."""
+    line = (await session.execute(line_lookup_statement(), {**asking, "line_id": item_id})).first()
+    user_id = checked_shopper(line)
+    if line.line_id is None:
         raise CartItemNotFound()
     if quantity is not None and quantity > line.quantity:
         if line.deleted_at is not None:
@@ -158,6 +163,7 @@ async def update_item(
             "new_selected": selected,
         },
     )
+    return user_id
 
 
 async def delete_item(session: AsyncSession, *, user_id: int, item_id: int) -> None:
