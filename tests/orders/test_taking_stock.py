@@ -33,6 +33,12 @@ async def _three(context: AppContext, stock: list[int]) -> list[int]:
     ]
 
 
+async def _shopper(client: httpx.AsyncClient, context: AppContext) -> tuple[dict[str, str], int]:
+    """A signed-in shopper's headers and their address."""
+    headers = await factories.shopper(client, context)
+    return headers, await factories.address(client, headers)
+
+
 def _body(address_id: int, lines: list[tuple[int, int]]) -> dict[str, object]:
     return {
         "items": [{"sku_id": sku, "quantity": quantity} for sku, quantity in lines],
@@ -44,8 +50,7 @@ async def test_a_three_line_order_takes_its_units_in_one_statement(
     client: httpx.AsyncClient, context: AppContext
 ) -> None:
     skus = await _three(context, [10, 10, 10])
-    headers = await factories.shopper(client, context)
-    address_id = await factories.address(client, headers)
+    headers, address_id = await _shopper(client, context)
     with statements(context) as seen:
         placed = await client.post(
             "/api/v1/orders",
@@ -83,8 +88,7 @@ async def test_a_short_line_at_checkout_refuses_the_order_and_takes_nothing(
     client: httpx.AsyncClient, context: AppContext
 ) -> None:
     skus = await _three(context, [10, 2, 10])
-    headers = await factories.shopper(client, context)
-    address_id = await factories.address(client, headers)
+    headers, address_id = await _shopper(client, context)
     refused = await client.post(
         "/api/v1/orders",
         json=_body(address_id, [(skus[0], 1), (skus[1], 3), (skus[2], 1)]),
@@ -95,7 +99,7 @@ async def test_a_short_line_at_checkout_refuses_the_order_and_takes_nothing(
 
 
 async def test_checkouts_over_the_same_skus_at_once_neither_deadlock_nor_oversell(
-    client: httpx.AsyncClient, context: AppContext, monkeypatch: object
+    client: httpx.AsyncClient, context: AppContext, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     settings = context.settings
     for name, value in (
@@ -103,7 +107,7 @@ async def test_checkouts_over_the_same_skus_at_once_neither_deadlock_nor_oversel
         ("order_rate_per_shopper", Rate(0, 1)),
         ("order_rate_per_ip", Rate(0, 1)),
     ):
-        monkeypatch.setattr(settings, name, value)  # type: ignore[attr-defined]
+        monkeypatch.setattr(settings, name, value)
     skus = await _three(context, [30, 30, 30])
     shoppers = []
     for i in range(4):

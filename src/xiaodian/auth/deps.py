@@ -92,19 +92,17 @@ async def _current_user_id(request: Request, session: SessionDep) -> int:
 
 async def user_id_from_request(session: AsyncSession, request: Request) -> int:
     """`CurrentUser`'s checks, answering only the shopper's id (no ORM object)."""
-    params = _token_params(request)
+    params = await _shopper_token(request)
     return checked_shopper((await session.execute(_shopper_id_statement(), params)).first())
 
 
-def _token_params(request: Request) -> dict[str, Any]:
+async def _shopper_token(request: Request) -> dict[str, Any]:
+    """`live_token_params` of the request's bearer token (401 when there is none). Async so
+    that FastAPI calls it on the event loop, not in its thread pool."""
     token = bearer_token(request)
     if token is None:
         raise Unauthorized("请先登录")
     return live_token_params(token)
-
-
-async def _shopper_token(request: Request) -> dict[str, Any]:
-    return _token_params(request)
 
 
 @functools.cache

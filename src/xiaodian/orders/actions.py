@@ -165,9 +165,9 @@ async def _insert_with_unique_numbers(session: AsyncSession, orders: Sequence[Or
         try:
             if connection.dialect.name == "postgresql":
                 async with session.begin_nested():
-                    ids = await _insert_orders(connection, orders)
+                    await _insert(connection, _orders, orders)
             else:
-                ids = await _insert_orders(connection, orders)
+                await _insert(connection, _orders, orders)
             break
         except IntegrityError:
             if attempt == 4:
@@ -175,31 +175,29 @@ async def _insert_with_unique_numbers(session: AsyncSession, orders: Sequence[Or
             for order in orders:
                 order.order_no = new_order_no(clock.now())
     lines = []
-    for order, order_id in zip(orders, ids, strict=True):
-        order.id = order_id
+    for order in orders:
         for line in order.lines:
-            line.order_id = order_id
+            line.order_id = order.id
             lines.append(line)
-    inserted = await connection.execute(
-        insert(_lines).returning(_lines.c.id, sort_by_parameter_order=True),
-        [_row(line) for line in lines],
-    )
-    for line, line_id in zip(lines, inserted.scalars(), strict=True):
-        line.id = line_id
+    await _insert(connection, _lines, lines)
     _known(session, orders)
 
 
-async def _insert_orders(connection: AsyncConnection, orders: Sequence[Order]) -> list[int]:
-    rows = [_row(order) for order in orders]
+async def _insert(
+    connection: AsyncConnection, table: Table, instances: Sequence[Order | OrderLine]
+) -> None:
+    """Insert `instances` (rows of `table`) in one statement and give each its id; an
+    instance gets its id only once the statement has succeeded."""
+    rows = [_row(instance) for instance in instances]
     if len(rows) == 1:
-        result = await connection.execute(insert(_orders), rows[0])
-        key = result.inserted_primary_key
+        key = (await connection.execute(insert(table), rows[0])).inserted_primary_key
         assert key is not None
-        return [int(key[0])]
-    result = await connection.execute(
-        insert(_orders).returning(_orders.c.id, sort_by_parameter_order=True), rows
-    )
-    return [int(order_id) for order_id in result.scalars()]
+        ids = [int(key[0])]
+    else:
+        returning = insert(table).returning(table.c.id, sort_by_parameter_order=True)
+        ids = [int(row_id) for row_id in (await connection.execute(returning, rows)).scalars()]
+    for instance, row_id in zip(instances, ids, strict=True):
+        instance.id = row_id
 
 
 def _row(instance: Order | OrderLine) -> dict[str, Any]:

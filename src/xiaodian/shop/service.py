@@ -53,9 +53,14 @@ class CheckoutTerms:
     freight: FreightRule
 
 
-def _checkout_terms(shop: ShopSettings) -> CheckoutTerms:
+def _checkout_terms(
+    unpaid_timeout_minutes: int, freight_fen: int, free_freight_threshold_fen: int
+) -> CheckoutTerms:
+    """The terms from the settings' columns; the freight is flat, waived from the threshold
+    up (on the goods' amount after discounts; a threshold of 0 means never waived)."""
     return CheckoutTerms(
-        unpaid_timeout_minutes=shop.unpaid_timeout_minutes, freight=freight_rule(shop)
+        unpaid_timeout_minutes=unpaid_timeout_minutes,
+        freight=FreightRule(freight_fen=freight_fen, free_threshold_fen=free_freight_threshold_fen),
     )
 
 
@@ -74,13 +79,7 @@ def _terms_statement() -> Select[int, int, int]:
 
 async def _committed_terms(connection: AsyncConnection) -> CheckoutTerms | None:
     row = (await connection.execute(_terms_statement())).first()
-    if row is None:
-        return None
-    minutes, freight_fen, threshold_fen = row
-    return CheckoutTerms(
-        unpaid_timeout_minutes=minutes,
-        freight=FreightRule(freight_fen=freight_fen, free_threshold_fen=threshold_fen),
-    )
+    return _checkout_terms(*row) if row is not None else None
 
 
 async def checkout_terms(session: AsyncSession, *, defaults: Settings) -> CheckoutTerms:
@@ -94,16 +93,11 @@ async def checkout_terms(session: AsyncSession, *, defaults: Settings) -> Checko
         NAMESPACE, "checkout", lambda: context.db.read(_committed_terms)
     )
     if terms is None:
-        terms = _checkout_terms(await current_settings(session, defaults=defaults))
+        shop = await current_settings(session, defaults=defaults)
+        terms = _checkout_terms(
+            shop.unpaid_timeout_minutes, shop.freight_fen, shop.free_freight_threshold_fen
+        )
     return terms
-
-
-def freight_rule(shop: ShopSettings) -> FreightRule:
-    """The shop's freight for the pricing pipeline: flat, waived from the threshold up (on
-    the goods' amount after discounts; a threshold of 0 means never waived)."""
-    return FreightRule(
-        freight_fen=shop.freight_fen, free_threshold_fen=shop.free_freight_threshold_fen
-    )
 
 
 async def update_settings(
