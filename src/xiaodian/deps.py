@@ -8,9 +8,11 @@ session: SessionDep) -> OrderOut`. Who is asking (`CurrentUser`, `CurrentAdmin`,
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Path, Request
+from fastapi.exceptions import RequestValidationError
+from pydantic import BaseModel, ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import HTTPConnection
 
@@ -20,6 +22,7 @@ from xiaodian.core.dbtypes import MAX_ID
 from xiaodian.core.ratelimit import Rate, RateLimiter, by_client_address
 
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+QueryModelT = TypeVar("QueryModelT", bound=BaseModel)
 
 
 def context_of(connection: HTTPConnection) -> AppContext:
@@ -48,6 +51,41 @@ async def _request_context(request: Request) -> AppContext:
 ContextDep = Annotated[AppContext, Depends(_request_context)]
 SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
 IdPath = Annotated[int, Path(ge=1, le=MAX_ID)]
+
+
+def query_model(model: type[QueryModelT]) -> Any:
+    """`Annotated[M, query_model(M)]`: the query string validated as `M` in one call.
+
+    For a hot route: FastAPI's own `Annotated[M, Query()]` looks each field up in the query
+    string and inspects its annotation on every request (~60 µs for the goods list's eight
+    fields, a tenth of an uncached list). The values are the same (a repeated name: its last
+    value; unknown names ignored) and so are the refusals (422, each error at
+    `("query", field)`). Declare the parameters in OpenAPI with `query_parameters(M)`."""
+
+    async def parse(request: Request) -> QueryModelT:
+        try:
+            return model.model_validate(dict(request.query_params))
+        except ValidationError as error:
+            raise RequestValidationError(
+                [{**item, "loc": ("query", *item["loc"])} for item in error.errors()]
+            ) from None
+
+    return Depends(parse)
+
+
+def query_parameters(model: type[BaseModel]) -> dict[str, Any]:
+    """The route's `openapi_extra` for a `query_model(model)`: the parameters FastAPI would
+    have listed for `Annotated[model, Query()]`."""
+    schema = model.model_json_schema()
+    if "$defs" in schema:  # a referenced schema would dangle outside the model's own
+        raise TypeError(f"{model.__name__}: query parameters must not refer to other schemas")
+    required = set(schema.get("required", ()))
+    return {
+        "parameters": [
+            {"name": name, "in": "query", "required": name in required, "schema": field}
+            for name, field in schema["properties"].items()
+        ]
+    }
 
 
 RateOf = Callable[[Settings], Rate]

@@ -22,7 +22,7 @@ from xiaodian.catalog.schemas import (
 from xiaodian.core.pagination import Page, PageNumber, PageSize
 from xiaodian.core.responses import RawJSONResponse
 from xiaodian.core.types import Id
-from xiaodian.deps import ContextDep, IdPath, SessionDep
+from xiaodian.deps import ContextDep, IdPath, SessionDep, query_model, query_parameters
 from xiaodian.reviews import service as reviews
 from xiaodian.reviews.schemas import ReviewOut
 
@@ -39,9 +39,11 @@ async def categories(context: ContextDep) -> Any:
     return RawJSONResponse(await service.categories_json(context))
 
 
-@router.get("/goods", response_model=GoodsListPage)
+@router.get("/goods", response_model=GoodsListPage, openapi_extra=query_parameters(GoodsQuery))
 async def goods_list(
-    context: ContextDep, query: Annotated[GoodsQuery, Query()], background: BackgroundTasks
+    context: ContextDep,
+    query: Annotated[GoodsQuery, query_model(GoodsQuery)],
+    background: BackgroundTasks,
 ) -> Any:
     """A keyword's first page counts as one search of it (after the answer is sent)."""
     if query.q and query.page == 1:
