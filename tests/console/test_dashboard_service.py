@@ -130,6 +130,41 @@ async def test_low_stock_lists_only_what_can_be_sold_emptiest_first(
     ]
 
 
+async def test_low_stock_is_every_sku_below_its_threshold_whatever_the_thresholds(
+    client: httpx.AsyncClient, context: AppContext
+) -> None:
+    """The list reads only stock below the highest threshold in use: a SKU's own threshold
+    above the shop's still lists it, and the result is what filtering every SKU gives
+    (emptiest first, ties by id, the list's length)."""
+    # (stock, own threshold): own thresholds above, below and at the shop's 10; ties on stock
+    skus = [(0, None), (3, 2), (3, None), (9, None), (10, None), (15, 20), (19, 20), (20, 20)]
+    skus += [(25, 40), (39, 40), (5, 5), (4, 5), (12, None), (1, 1), (0, 1), (7, None)]
+    made = []
+    for index, (stock, own) in enumerate(skus):
+        goods = await factories.make_goods(context, title=f"货{index}", stock=stock)
+        made.append(goods["sku_ids"][0])
+        if own is not None:
+            async with context.db.transaction() as session:
+                await session.execute(
+                    update(Sku).where(Sku.id == goods["sku_ids"][0]).values(low_stock_below=own)
+                )
+    await factories.make_goods(context, title="下架的", stock=0, on_shelf=False)  # never listed
+    retired = await factories.make_goods(context, title="停售的", stock=0)
+    async with context.db.transaction() as session:
+        await session.execute(
+            update(Sku).where(Sku.id == retired["sku_ids"][0]).values(is_active=False)
+        )
+    for threshold, limit in ((10, 8), (10, 50), (1, 50), (30, 50), (0, 3)):
+        expected = sorted(
+            (stock, sku_id)
+            for sku_id, (stock, own) in zip(made, skus, strict=True)
+            if stock < (threshold if own is None else own)
+        )[:limit]
+        async with context.db.transaction(write=False) as session:
+            listed = await service.low_stock(session, threshold=threshold, limit=limit)
+        assert [(item.stock, item.sku_id) for item in listed] == expected, (threshold, limit)
+
+
 async def test_refunds_count_on_the_day_the_money_went_back(
     client: httpx.AsyncClient, context: AppContext
 ) -> None:

@@ -218,10 +218,15 @@ async def low_stock(
     """Sellable SKUs of goods on the shelf below their own low-stock threshold, or below
     `threshold` (default: the shop's, `catalog.hints`) when they have none; emptiest first."""
     below = hints.threshold() if threshold is None else threshold
+    # No SKU is low at or above the highest threshold any SKU has: the list is a short range
+    # of the stock index read in order, not every SKU read and sorted (an index-only MAX).
+    highest = await session.scalar(select(func.max(Sku.low_stock_below)))
+    ceiling = max(below, highest or 0)
     rows = await session.execute(
         select(Sku.id, Sku.goods_id, Goods.title, Sku.spec_values, Sku.stock)
         .join(Goods, Goods.id == Sku.goods_id)
         .where(
+            Sku.stock < ceiling,
             Sku.is_active.is_(True),
             Sku.stock < func.coalesce(Sku.low_stock_below, below),
             Goods.is_on_shelf.is_(True),

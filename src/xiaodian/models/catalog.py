@@ -125,6 +125,8 @@ class Sku(Base):
     __tablename__ = "skus"
     __table_args__ = table_args(
         Index("ix_skus_goods", "goods_id"),
+        Index("ix_skus_stock", "stock"),  # the dashboard's low-stock list (migration 0024)
+        Index("ix_skus_low_stock_below", "low_stock_below"),
         CheckConstraint("stock >= 0", name="stock_not_negative"),
         CheckConstraint("price_fen >= 0", name="price_not_negative"),
     )
