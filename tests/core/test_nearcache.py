@@ -25,6 +25,22 @@ async def test_concurrent_misses_load_once() -> None:
     assert calls == 1
 
 
+async def test_what_is_asked_for_outlives_answers_asked_once() -> None:
+    """Full, the cache forgets the least recently used answer: a hot one stays while a
+    stream of one-off answers passes through."""
+    cache = NearCache(MemoryBus(), max_entries=3)
+
+    async def answer(value: str) -> str:
+        return value
+
+    await cache.get_or_load("ns", "hot", lambda: answer("hot"))
+    for one_off in range(10):
+        await cache.get_or_load("ns", f"once:{one_off}", lambda n=one_off: answer(f"{n}"))
+        assert cache.get("ns", "hot") == "hot"
+    assert cache.get("ns", "once:0") is None  # the oldest one-offs are gone
+    assert cache.get("ns", "once:9") == "9"
+
+
 async def test_an_answer_loaded_across_an_invalidation_is_not_kept() -> None:
     cache = NearCache(MemoryBus())
     release = asyncio.Event()

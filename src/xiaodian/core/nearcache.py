@@ -54,6 +54,9 @@ class NearCache:
         if generation != self._generation(namespace, key) or expires_at <= time.monotonic():
             del self._entries[(namespace, key)]
             return None
+        # least recently used goes first: a burst of answers asked once (a different search
+        # each request) must not push out the home page and the cards every page shows
+        self._entries.move_to_end((namespace, key))
         return value
 
     def _put(self, namespace: str, key: str, value: Any, generation: tuple[int, int]) -> None:
