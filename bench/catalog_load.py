@@ -21,6 +21,12 @@ per shopper, order rates) are lifted for the run so they do not refuse the stead
 `--database` / `--redis` pick where the shop lives (each engineer on a shared machine their
 own); `--no-seed` keeps a shop that is already there (`bench/scale.py` seeds a large one).
 
+Beside each figure: the CPU each request cost the server's processes, MariaDB and wrk (ms,
+from /proc over the run), and "db-bound max": the share of the ceiling the endpoint could reach
+on this machine if it cost the server and wrk no more than the ceiling does, MariaDB doing the
+work it did (the ceiling's CPU per request over that plus MariaDB's). With the database on the
+same cores, no server-side change can take an endpoint past it.
+
 Needs wrk (`apt-get install -y wrk`), MariaDB and Redis on 127.0.0.1 (scripts/services.sh).
 """
 
@@ -30,6 +36,7 @@ import argparse
 import asyncio
 import os
 import re
+import resource
 import shutil
 import socket
 import subprocess
@@ -78,6 +85,9 @@ end
 """
 
 
+DATABASE_PROCESSES = ("mariadbd", "mysqld")
+
+
 @dataclass
 class Figures:
     name: str
@@ -85,6 +95,41 @@ class Figures:
     p50_ms: float
     p99_ms: float
     errors: int
+    # CPU per request (ms): the server's processes, MariaDB, wrk; None where /proc is missing
+    server_ms: float | None = None
+    database_ms: float | None = None
+    load_ms: float | None = None
+
+
+def _processes() -> dict[int, tuple[str, int, float]]:
+    """Every process: its name, its parent's pid and the CPU seconds it has used."""
+    tick = os.sysconf("SC_CLK_TCK")
+    found = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as stat:
+                text = stat.read()
+        except OSError:  # gone meanwhile
+            continue
+        name = text[text.index("(") + 1 : text.rindex(")")]
+        fields = text[text.rindex(")") + 2 :].split()
+        found[int(entry)] = (name, int(fields[1]), (int(fields[11]) + int(fields[12])) / tick)
+    return found
+
+
+def cpu_seconds(server_pid: int) -> tuple[float, float]:
+    """CPU seconds used so far by the server (that pid and its descendants) and by MariaDB."""
+    processes = _processes()
+    family, grew = {server_pid}, True
+    while grew:
+        more = {pid for pid, (_, parent, _) in processes.items() if parent in family}
+        grew = not more <= family
+        family |= more
+    server = sum(processes[pid][2] for pid in family if pid in processes)
+    database = sum(cpu for name, _, cpu in processes.values() if name in DATABASE_PROCESSES)
+    return server, database
 
 
 def _free_port() -> int:
@@ -99,17 +144,36 @@ def _to_ms(value: str) -> float:
 
 
 def run_wrk(
-    name: str, url: str, *, duration: int, connections: int, script: Path | None = None
+    name: str,
+    url: str,
+    *,
+    duration: int,
+    connections: int,
+    script: Path | None = None,
+    server_pid: int | None = None,
 ) -> Figures:
+    """One wrk run; with `server_pid` (and /proc) also the CPU each request cost."""
     command = ["wrk", "-t1", f"-c{connections}", f"-d{duration}s", "--latency", url]
     if script is not None:
         command[1:1] = ["-s", str(script)]
+    metered = server_pid is not None and os.path.isdir("/proc")
+    before = cpu_seconds(server_pid) if metered and server_pid else (0.0, 0.0)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)  # wrk's CPU, once it has exited
     output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))  # type: ignore[union-attr]
     p50 = _to_ms(re.search(r"\s50%\s+(\S+)", output).group(1))  # type: ignore[union-attr]
     p99 = _to_ms(re.search(r"\s99%\s+(\S+)", output).group(1))  # type: ignore[union-attr]
     errors = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", output)
-    return Figures(name, rps, p50, p99, int(errors.group(1)) if errors else 0)
+    figures = Figures(name, rps, p50, p99, int(errors.group(1)) if errors else 0)
+    requests = float(re.search(r"(\d+) requests in", output).group(1))  # type: ignore[union-attr]
+    if metered and server_pid and requests:
+        after = cpu_seconds(server_pid)
+        done = resource.getrusage(resource.RUSAGE_CHILDREN)
+        load = done.ru_utime + done.ru_stime - children.ru_utime - children.ru_stime
+        figures.server_ms = (after[0] - before[0]) * 1000 / requests
+        figures.database_ms = (after[1] - before[1]) * 1000 / requests
+        figures.load_ms = load * 1000 / requests
+    return figures
 
 
 @dataclass
@@ -194,13 +258,30 @@ def login_shoppers(base: str, sandbox: str, count: int) -> list[dict[str, str]]:
     return shoppers
 
 
+def _mean(values: list[float | None]) -> float | None:
+    known = [value for value in values if value is not None]
+    return sum(known) / len(known) if known and len(known) == len(values) else None
+
+
 def measure(
-    targets: list[tuple[str, str, Path | None]], *, rounds: int, per_round: int, connections: int
+    targets: list[tuple[str, str, Path | None]],
+    *,
+    rounds: int,
+    per_round: int,
+    connections: int,
+    server_pid: int | None = None,
 ) -> list[Figures]:
     """Every target for `rounds` interleaved rounds, so drift on a shared machine hits all."""
     runs = [
         [
-            run_wrk(name, url, duration=per_round, connections=connections, script=script)
+            run_wrk(
+                name,
+                url,
+                duration=per_round,
+                connections=connections,
+                script=script,
+                server_pid=server_pid,
+            )
             for name, url, script in targets
         ]
         for _ in range(rounds)
@@ -212,20 +293,42 @@ def measure(
             p50_ms=sorted(r[index].p50_ms for r in runs)[len(runs) // 2],
             p99_ms=max(r[index].p99_ms for r in runs),
             errors=sum(r[index].errors for r in runs),
+            server_ms=_mean([r[index].server_ms for r in runs]),
+            database_ms=_mean([r[index].database_ms for r in runs]),
+            load_ms=_mean([r[index].load_ms for r in runs]),
         )
         for index in range(len(targets))
     ]
 
 
+def _cpu_of(figures: Figures) -> float | None:
+    parts = (figures.server_ms, figures.database_ms, figures.load_ms)
+    return None if None in parts else sum(part or 0.0 for part in parts)
+
+
 def print_table(results: list[Figures], ceiling: float) -> None:
+    """The figures; the first row is the ceiling (the trivial endpoint)."""
     print(
         f"{'endpoint':<24}{'req/s':>10}{'p50 ms':>10}{'p99 ms':>10}{'vs ceiling':>12}{'non-2xx':>9}"
+        f"   CPU ms/request: {'server':>7}{'MariaDB':>9}{'wrk':>7}{'db-bound max':>14}"
     )
+    ceiling_cpu = _cpu_of(results[0]) if results else None
     for figures in results:
         ratio = figures.requests_per_second / ceiling
+        cpu = ""
+        if figures.server_ms is not None and figures.database_ms is not None:
+            best = (
+                f"{ceiling_cpu / (ceiling_cpu + figures.database_ms):>13.0%}"
+                if ceiling_cpu
+                else f"{'-':>13}"
+            )
+            cpu = (
+                f"{'':>19}{figures.server_ms:>7.3f}{figures.database_ms:>9.3f}"
+                f"{figures.load_ms or 0.0:>7.3f} {best}"
+            )
         print(
             f"{figures.name:<24}{figures.requests_per_second:>10.0f}{figures.p50_ms:>10.2f}"
-            f"{figures.p99_ms:>10.2f}{ratio:>11.0%}{figures.errors:>9}"
+            f"{figures.p99_ms:>10.2f}{ratio:>11.0%}{figures.errors:>9}{cpu}"
         )
 
 
@@ -340,7 +443,11 @@ def main() -> None:
         for _name, url, warm_script in targets:  # warm every worker's caches and connections
             run_wrk("warm-up", url, duration=2, connections=args.connections, script=warm_script)
         results = measure(
-            targets, rounds=args.rounds, per_round=per_round, connections=args.connections
+            targets,
+            rounds=args.rounds,
+            per_round=per_round,
+            connections=args.connections,
+            server_pid=server.pid,
         )
         if args.orders_per_second > 0:
             wait_for(f"{sandbox}/docs")
@@ -359,7 +466,11 @@ def main() -> None:
             driver.start()
             try:
                 busy = measure(
-                    targets, rounds=args.rounds, per_round=per_round, connections=args.connections
+                    targets,
+                    rounds=args.rounds,
+                    per_round=per_round,
+                    connections=args.connections,
+                    server_pid=server.pid,
                 )
             finally:
                 driver.stop()

@@ -217,7 +217,11 @@ def main() -> None:
         for _name, url, script in targets:  # warm every worker's caches and connections
             run_wrk("warm-up", url, duration=2, connections=args.connections, script=script)
         results = measure(
-            targets, rounds=args.rounds, per_round=per_round, connections=args.connections
+            targets,
+            rounds=args.rounds,
+            per_round=per_round,
+            connections=args.connections,
+            server_pid=server.pid,
         )
         placed = results[-1] if targets[-1][0].startswith("place order") else None
     finally:
