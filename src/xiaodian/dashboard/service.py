@@ -218,23 +218,31 @@ async def low_stock(
     """Sellable SKUs of goods on the shelf below their own low-stock threshold, or below
     `threshold` (default: the shop's, `catalog.hints`) when they have none; emptiest first."""
     below = hints.threshold() if threshold is None else threshold
-    # No SKU is low at or above the highest threshold any SKU has: the list is a short range
-    # of the stock index read in order, not every SKU read and sorted (an index-only MAX).
-    highest = await session.scalar(select(func.max(Sku.low_stock_below)))
-    ceiling = max(below, highest or 0)
-    rows = await session.execute(
-        select(Sku.id, Sku.goods_id, Goods.title, Sku.spec_values, Sku.stock)
-        .join(Goods, Goods.id == Sku.goods_id)
-        .where(
-            Sku.stock < ceiling,
-            Sku.is_active.is_(True),
-            Sku.stock < func.coalesce(Sku.low_stock_below, below),
-            Goods.is_on_shelf.is_(True),
-            Goods.deleted_at.is_(None),
+
+    def emptiest(low: ColumnElement[bool]) -> Any:
+        return (
+            select(Sku.id, Sku.goods_id, Goods.title, Sku.spec_values, Sku.stock)
+            .join(Goods, Goods.id == Sku.goods_id)
+            .where(
+                low,
+                Sku.is_active.is_(True),
+                Goods.is_on_shelf.is_(True),
+                Goods.deleted_at.is_(None),
+            )
+            .order_by(Sku.stock, Sku.id)
+            .limit(limit)
         )
-        .order_by(Sku.stock, Sku.id)
-        .limit(limit)
-    )
+
+    # Two short ranges of ix_skus_low_stock (low_stock_below, stock) instead of every SKU read
+    # and sorted: the SKUs on the shop's threshold below it, in stock order; those with their
+    # own (few), each against its own. The emptiest `limit` of both.
+    rows = [
+        *await session.execute(emptiest(Sku.low_stock_below.is_(None) & (Sku.stock < below))),
+        *await session.execute(
+            emptiest(Sku.low_stock_below.is_not(None) & (Sku.stock < Sku.low_stock_below))
+        ),
+    ]
+    rows = sorted(rows, key=lambda row: (row.stock, row.id))[:limit]
     return [
         LowStock(
             sku_id=sku_id,
