@@ -156,8 +156,8 @@ def run_wrk(
     command = ["wrk", "-t1", f"-c{connections}", f"-d{duration}s", "--latency", url]
     if script is not None:
         command[1:1] = ["-s", str(script)]
-    metered = server_pid is not None and os.path.isdir("/proc")
-    before = cpu_seconds(server_pid) if metered and server_pid else (0.0, 0.0)
+    metered = server_pid if os.path.isdir("/proc") else None
+    before = cpu_seconds(metered) if metered is not None else (0.0, 0.0)
     children = resource.getrusage(resource.RUSAGE_CHILDREN)  # wrk's CPU, once it has exited
     output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))  # type: ignore[union-attr]
@@ -166,8 +166,8 @@ def run_wrk(
     errors = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", output)
     figures = Figures(name, rps, p50, p99, int(errors.group(1)) if errors else 0)
     requests = float(re.search(r"(\d+) requests in", output).group(1))  # type: ignore[union-attr]
-    if metered and server_pid and requests:
-        after = cpu_seconds(server_pid)
+    if metered is not None and requests:
+        after = cpu_seconds(metered)
         done = resource.getrusage(resource.RUSAGE_CHILDREN)
         load = done.ru_utime + done.ru_stime - children.ru_utime - children.ru_stime
         figures.server_ms = (after[0] - before[0]) * 1000 / requests
@@ -316,7 +316,8 @@ def print_table(results: list[Figures], ceiling: float) -> None:
     for figures in results:
         ratio = figures.requests_per_second / ceiling
         cpu = ""
-        if figures.server_ms is not None and figures.database_ms is not None:
+        if _cpu_of(figures) is not None:
+            assert figures.server_ms is not None and figures.database_ms is not None
             best = (
                 f"{ceiling_cpu / (ceiling_cpu + figures.database_ms):>13.0%}"
                 if ceiling_cpu
@@ -324,7 +325,7 @@ def print_table(results: list[Figures], ceiling: float) -> None:
             )
             cpu = (
                 f"{'':>19}{figures.server_ms:>7.3f}{figures.database_ms:>9.3f}"
-                f"{figures.load_ms or 0.0:>7.3f} {best}"
+                f"{figures.load_ms:>7.3f} {best}"
             )
         print(
             f"{figures.name:<24}{figures.requests_per_second:>10.0f}{figures.p50_ms:>10.2f}"

@@ -13,7 +13,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, case, func, select
+from sqlalchemy import ColumnElement, Select, case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from xiaodian.catalog import hints
@@ -219,7 +219,7 @@ async def low_stock(
     `threshold` (default: the shop's, `catalog.hints`) when they have none; emptiest first."""
     below = hints.threshold() if threshold is None else threshold
 
-    def emptiest(low: ColumnElement[bool]) -> Any:
+    def emptiest(low: ColumnElement[bool]) -> Select[int, int, str, list[str], int]:
         return (
             select(Sku.id, Sku.goods_id, Goods.title, Sku.spec_values, Sku.stock)
             .join(Goods, Goods.id == Sku.goods_id)
